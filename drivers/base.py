@@ -1,0 +1,115 @@
+"""The one small interface every machine driver implements, and its typed errors.
+
+A driver knows lines of a program and a connection, nothing about jobs, users or prices.
+`stream()` blocks the calling thread until the program is done, cancelled or failed;
+`pause()`, `resume()` and `cancel()` are called from another thread (the job worker's
+control loop) and must be safe to call at any time.
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+
+class DriverError(Exception):
+    """Base of every driver failure; `str()` is a sentence a fabmanager can read."""
+
+
+class DisconnectedError(DriverError):
+    """The port closed or the machine stopped answering at the link level."""
+
+
+class FirmwareError(DriverError):
+    """The firmware refused a line (`error:N` on GRBL, `Error:` on Marlin)."""
+
+    def __init__(self, code: str | int | None, meaning: str, line_index: int | None = None):
+        self.code = code
+        self.meaning = meaning
+        self.line_index = line_index
+        where = f" at line {line_index + 1}" if line_index is not None else ""
+        super().__init__(f"firmware error {code}{where}: {meaning}" if code is not None else f"firmware error{where}: {meaning}")
+
+
+class AlarmError(DriverError):
+    """The machine went into alarm (`ALARM:N`, thermal runaway, kill()): it needs a human."""
+
+    def __init__(self, code: str | int | None, meaning: str):
+        self.code = code
+        self.meaning = meaning
+        super().__init__(f"alarm {code}: {meaning}" if code is not None else f"alarm: {meaning}")
+
+
+class DriverTimeout(DriverError):
+    """A bounded wait ran out (no `ok`, no status, hung firmware)."""
+
+
+class Cancelled(DriverError):
+    """The stream was cancelled on request; the machine was left safe."""
+
+
+@dataclass
+class Progress:
+    """One progress event. `lines_acked` counts program lines from the start of the file."""
+
+    lines_acked: int
+    lines_total: int
+    bytes_sent: int
+    state: str | None = None  # firmware state: Idle, Run, Hold, Alarm, printing ...
+    position: dict[str, float] | None = None
+    temperatures: dict[str, float] | None = None
+
+    @property
+    def percent(self) -> float:
+        return 100.0 * self.lines_acked / self.lines_total if self.lines_total else 100.0
+
+
+@dataclass
+class StreamResult:
+    lines_acked: int
+    bytes_sent: int
+    seconds: float
+    extra: dict = field(default_factory=dict)
+
+
+ProgressCallback = Callable[[Progress], None]
+
+
+class Driver(abc.ABC):
+    """connect, stream, pause, resume, cancel, status, close."""
+
+    @abc.abstractmethod
+    def connect(self, timeout: float = 10.0) -> None:
+        """Open the link and wait until the firmware is ready (banner / handshake)."""
+
+    @abc.abstractmethod
+    def stream(
+        self,
+        lines: Sequence[str],
+        start_line: int = 0,
+        on_progress: ProgressCallback | None = None,
+    ) -> StreamResult:
+        """Send `lines[start_line:]` (after restoring the modal state in force there)."""
+
+    @abc.abstractmethod
+    def pause(self) -> None: ...
+
+    @abc.abstractmethod
+    def resume(self) -> None: ...
+
+    @abc.abstractmethod
+    def cancel(self) -> None:
+        """Stop streaming and leave the machine safe; `stream()` then raises `Cancelled`."""
+
+    @abc.abstractmethod
+    def status(self) -> Progress | None: ...
+
+    @abc.abstractmethod
+    def close(self) -> None: ...
+
+    def __enter__(self) -> Driver:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -1,0 +1,173 @@
+"""What a machine is, as the rest of the code sees it: pure data, validated by pydantic.
+
+The schema lives in `slicing` (not `jobqueue`) because analysis, toolpaths and the time
+model all need a machine's work area, motion limits and materials, and `slicing` must not
+import anything above it. `jobqueue.machines` loads `machines.yaml` into these models.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+Kind = Literal["fdm", "laser", "cnc", "vinyl"]
+DriverName = Literal["marlin", "grbl", "hpgl", "octoprint"]
+PriceUnit = Literal["g", "m2", "m"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class WorkArea(_Strict):
+    """Usable volume in mm; z is 0 for 2D machines without a Z travel worth checking."""
+
+    x: float = Field(gt=0)
+    y: float = Field(gt=0)
+    z: float = Field(default=0, ge=0)
+
+
+class AxisValues(_Strict):
+    x: float = Field(gt=0)
+    y: float = Field(gt=0)
+    z: float = Field(default=10.0, gt=0)
+    e: float = Field(default=50.0, gt=0)
+
+
+class Motion(_Strict):
+    """Limits the time model and the program checks use (GRBL `$110..$122`, Marlin M201/M203/M205)."""
+
+    max_rate_mm_min: AxisValues
+    acceleration_mm_s2: AxisValues
+    junction_deviation_mm: float | None = Field(default=0.01, gt=0)
+    jerk_mm_s: AxisValues | None = None
+    arc_tolerance_mm: float = Field(default=0.002, gt=0)
+    print_acceleration_mm_s2: float | None = Field(default=None, gt=0)
+    travel_acceleration_mm_s2: float | None = Field(default=None, gt=0)
+    retract_acceleration_mm_s2: float | None = Field(default=None, gt=0)
+    hotend_heat_c_per_s: float = Field(default=2.0, gt=0)
+    bed_heat_c_per_s: float = Field(default=0.5, gt=0)
+
+
+class Operation(_Strict):
+    """A laser/vinyl/CNC operation's settings for one material (power in %, speed in mm/min)."""
+
+    power_pct: float = Field(default=100, ge=0, le=100)
+    speed_mm_min: float = Field(gt=0)
+    passes: int = Field(default=1, ge=1)
+
+
+class Material(_Strict):
+    name: str = Field(min_length=1)
+    price: float = Field(ge=0, description="euros per price_unit")
+    price_unit: PriceUnit
+    density_g_cm3: float | None = Field(default=None, gt=0)
+    thickness_mm: float | None = Field(default=None, gt=0)
+    nozzle_temp_c: float | None = Field(default=None, ge=0, le=500)
+    bed_temp_c: float | None = Field(default=None, ge=0, le=150)
+    first_layer_nozzle_temp_c: float | None = Field(default=None, ge=0, le=500)
+    # Laser/vinyl: operation name -> settings; SVG stroke colours / DXF layers map to names.
+    operations: dict[str, Operation] = Field(default_factory=dict)
+    # CNC: cutting data.
+    feed_mm_min: float | None = Field(default=None, gt=0)
+    plunge_mm_min: float | None = Field(default=None, gt=0)
+    stepdown_mm: float | None = Field(default=None, gt=0)
+    spindle_rpm: float | None = Field(default=None, gt=0)
+
+
+class Connection(_Strict):
+    """How the driver reaches the machine: a pyserial URL or an OctoPrint server."""
+
+    port: str | None = None
+    baud: int = Field(default=115200, gt=0)
+    flow_control: Literal["none", "xonxoff", "rtscts"] = "none"
+    url: str | None = None
+    api_key_env: str | None = None
+
+
+class Simulator(_Strict):
+    """A firmware simulator behind a pseudo-terminal stands in for the machine (demo, tests)."""
+
+    firmware: Literal["marlin", "grbl", "hpgl"]
+    speed_factor: float = Field(default=20.0, gt=0)
+    advanced_ok: bool = True
+    rx_buffer_bytes: int | None = Field(default=None, gt=0)
+
+
+class Machine(_Strict):
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,39}$")
+    name: str = Field(min_length=1)
+    kind: Kind
+    driver: DriverName
+    connection: Connection = Field(default_factory=Connection)
+    simulator: Simulator | None = None
+    work_area: WorkArea
+    motion: Motion
+    materials: list[Material] = Field(min_length=1)
+    hourly_rate: float = Field(ge=0, description="euros per machine hour")
+    setup_fee: float = Field(default=0, ge=0)
+    # Process defaults: nozzle_mm, layer_height_mm, kerf_mm, tool_diameter_mm, blade_offset_mm,
+    # output (gcode|hpgl), slicer (auto|builtin|prusaslicer), infill_pct, colour map ...
+    process: dict[str, float | int | str | bool | dict[str, str]] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _connection_fits_driver(self) -> Machine:
+        if self.driver == "octoprint":
+            if not self.connection.url:
+                raise ValueError("connection.url is required for the octoprint driver")
+        elif not self.connection.port and self.simulator is None:
+            raise ValueError(f"connection.port is required for the {self.driver} driver (or a simulator)")
+        return self
+
+    @field_validator("materials")
+    @classmethod
+    def _unique_material_names(cls, materials: list[Material]) -> list[Material]:
+        names = [m.name for m in materials]
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            raise ValueError(f"material names must be unique, repeated: {', '.join(dupes)}")
+        return materials
+
+    def material(self, name: str | None) -> Material:
+        """The named material, or the first one (the process default) when name is None."""
+        if name is None:
+            return self.materials[0]
+        for m in self.materials:
+            if m.name == name:
+                return m
+        raise KeyError(f"machine '{self.id}' has no material '{name}'")
+
+
+class PricingTier(_Strict):
+    name: str = Field(min_length=1)
+    label: str | None = None
+    multiplier: float = Field(gt=0)
+
+
+class FablabSpec(_Strict):
+    """The whole inventory: machines and pricing tiers."""
+
+    currency: str = "EUR"
+    pricing_tiers: list[PricingTier] = Field(
+        default_factory=lambda: [PricingTier(name="member", multiplier=1.0)], min_length=1
+    )
+    machines: list[Machine] = Field(min_length=1)
+
+    @field_validator("machines")
+    @classmethod
+    def _unique_ids(cls, machines: list[Machine]) -> list[Machine]:
+        ids = [m.id for m in machines]
+        dupes = sorted({i for i in ids if ids.count(i) > 1})
+        if dupes:
+            raise ValueError(f"machine ids must be unique, repeated: {', '.join(dupes)}")
+        return machines
+
+    def machine(self, machine_id: str) -> Machine:
+        for m in self.machines:
+            if m.id == machine_id:
+                return m
+        raise KeyError(f"no machine '{machine_id}' in machines.yaml")
+
+    def machines_of_kind(self, kind: str) -> list[Machine]:
+        return [m for m in self.machines if m.kind == kind]
