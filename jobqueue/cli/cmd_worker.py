@@ -1,0 +1,41 @@
+"""`fablab worker QUEUE...`: an rq worker for `analysis` or one machine's queue."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+
+from rq import Worker
+
+from jobqueue import live, queues
+from jobqueue.context import Context
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("worker", help="run an rq worker (analysis, or --machine ID)")
+    p.add_argument("queues", nargs="*", help="queue names (default: analysis)")
+    p.add_argument("--machine", help="serve this machine's queue (one worker per machine)")
+    p.add_argument("--burst", action="store_true", help="stop when the queues are empty")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    ctx = Context.from_env()
+    conn = ctx.redis()
+    names = list(args.queues)
+    if args.machine:
+        try:
+            ctx.spec().machine(args.machine)
+        except KeyError as exc:
+            print(f"error: {exc.args[0]}", file=sys.stderr)
+            return 2
+        names.append(queues.machine_queue_name(args.machine))
+        live.set_machine_status(conn, args.machine, "idle")
+    names = names or [queues.ANALYSIS]
+    worker = Worker(names, connection=conn)
+    worker.work(burst=args.burst, with_scheduler=False)
+    if args.machine:
+        live.set_machine_status(conn, args.machine, "offline")
+    return 0

@@ -1,0 +1,55 @@
+"""The durable store: one SQLAlchemy engine per process, SQLite in WAL mode by default."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import create_engine, event
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from jobqueue.models import Base
+from jobqueue.settings import load_settings
+
+_engines: dict[tuple[int, str], tuple[Engine, sessionmaker]] = {}
+
+
+def _sqlite_pragmas(dbapi_conn, _record) -> None:  # noqa: ANN001 - DB-API connection
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA busy_timeout=10000")
+    cur.close()
+
+
+def get_engine(url: str | None = None) -> tuple[Engine, sessionmaker]:
+    """Engine and session factory for this process (rq forks work horses: key by pid)."""
+    url = url or load_settings().database_url
+    key = (os.getpid(), url)
+    if key not in _engines:
+        if url.startswith("sqlite:///"):
+            os.makedirs(os.path.dirname(url.removeprefix("sqlite:///")) or ".", exist_ok=True)
+        engine = create_engine(url, future=True)
+        if engine.dialect.name == "sqlite":
+            event.listen(engine, "connect", _sqlite_pragmas)
+        Base.metadata.create_all(engine)
+        _engines[key] = (engine, sessionmaker(engine, expire_on_commit=False))
+    return _engines[key]
+
+
+@contextmanager
+def session_scope(url: str | None = None) -> Iterator[Session]:
+    """A transaction: committed when the block ends, rolled back on any exception."""
+    _, factory = get_engine(url)
+    session = factory()
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()

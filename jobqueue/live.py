@@ -1,0 +1,72 @@
+"""Live state on Redis: progress of running jobs, machine status, control commands.
+
+The machine worker writes the latest progress of a job (and publishes it for SSE
+subscribers); the web app reads it and pushes control commands (pause, resume, cancel)
+that the streaming loop picks up. Durable checkpoints go to the database, not here.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+import redis
+
+CONTROL_COMMANDS = ("pause", "resume", "cancel")
+
+
+def _progress_key(job_id: int) -> str:
+    return f"fablab:job:{job_id}:progress"
+
+
+def progress_channel(job_id: int) -> str:
+    return f"fablab:job:{job_id}:events"
+
+
+def _control_key(job_id: int) -> str:
+    return f"fablab:job:{job_id}:control"
+
+
+def _machine_key(machine_id: str) -> str:
+    return f"fablab:machine:{machine_id}"
+
+
+def publish_progress(conn: redis.Redis, job_id: int, progress: dict[str, Any]) -> None:
+    payload = json.dumps({**progress, "job_id": job_id, "at": time.time()})
+    pipe = conn.pipeline()
+    pipe.set(_progress_key(job_id), payload, ex=7 * 24 * 3600)
+    pipe.publish(progress_channel(job_id), payload)
+    pipe.execute()
+
+
+def latest_progress(conn: redis.Redis, job_id: int) -> dict[str, Any] | None:
+    raw = conn.get(_progress_key(job_id))
+    return json.loads(raw) if raw else None
+
+
+def send_control(conn: redis.Redis, job_id: int, command: str) -> None:
+    if command not in CONTROL_COMMANDS:
+        raise ValueError(f"unknown control command {command!r}")
+    conn.rpush(_control_key(job_id), command)
+    conn.expire(_control_key(job_id), 24 * 3600)
+
+
+def next_control(conn: redis.Redis, job_id: int, timeout: float) -> str | None:
+    """Wait up to `timeout` seconds for a control command for this job."""
+    item = conn.blpop([_control_key(job_id)], timeout=timeout)
+    return item[1].decode() if item else None
+
+
+def clear_control(conn: redis.Redis, job_id: int) -> None:
+    conn.delete(_control_key(job_id))
+
+
+def set_machine_status(conn: redis.Redis, machine_id: str, state: str, job_id: int | None = None, **extra: Any) -> None:
+    data = {"state": state, "job_id": job_id or "", "at": time.time(), **extra}
+    conn.hset(_machine_key(machine_id), mapping={k: json.dumps(v) for k, v in data.items()})
+
+
+def machine_status(conn: redis.Redis, machine_id: str) -> dict[str, Any]:
+    raw = conn.hgetall(_machine_key(machine_id))
+    return {k.decode(): json.loads(v) for k, v in raw.items()}

@@ -1,0 +1,92 @@
+"""Users, jobs and the audit trail, as SQLAlchemy tables."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Text, func
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+ROLES = ("member", "trainee", "fabmanager")
+
+
+class User(Base):
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True, index=True)
+    password_hash: Mapped[str] = mapped_column(String(256))
+    role: Mapped[str] = mapped_column(String(16), default="member")
+    tier: Mapped[str] = mapped_column(String(32), default="member")  # pricing tier
+    language: Mapped[str] = mapped_column(String(2), default="fr")
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    @property
+    def is_fabmanager(self) -> bool:
+        return self.role == "fabmanager"
+
+
+class ApiToken(Base):
+    """Bearer tokens for scripts; only the sha256 of the token is stored."""
+
+    __tablename__ = "api_tokens"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_sha256: Mapped[str] = mapped_column(String(64), unique=True, index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    user: Mapped[User] = relationship()
+
+
+class Job(Base):
+    __tablename__ = "jobs"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    filename: Mapped[str] = mapped_column(String(255))  # the user's name: a label only
+    file_sha256: Mapped[str] = mapped_column(String(64))
+    file_size: Mapped[int] = mapped_column(Integer)
+    process: Mapped[str] = mapped_column(String(16))  # fdm | laser | cnc | vinyl
+    material: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    machine_id: Mapped[str | None] = mapped_column(String(40), nullable=True, index=True)
+    options: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    state: Mapped[str] = mapped_column(String(20), index=True)
+    reason: Mapped[str | None] = mapped_column(Text, nullable=True)  # why rejected/failed
+    analysis: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    program_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    program_lines: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    program_info: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    lines_acked: Mapped[int] = mapped_column(Integer, default=0)  # durable checkpoint
+    estimated_seconds: Mapped[float | None] = mapped_column(nullable=True)
+    started_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    session_label: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, onupdate=func.now()
+    )
+    owner: Mapped[User] = relationship()
+    events: Mapped[list[JobEvent]] = relationship(
+        back_populates="job", order_by="JobEvent.id", cascade="all, delete-orphan"
+    )
+
+
+class JobEvent(Base):
+    """The audit log: one row per state change (who, when, from, to, why)."""
+
+    __tablename__ = "job_events"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    job_id: Mapped[int] = mapped_column(ForeignKey("jobs.id", ondelete="CASCADE"), index=True)
+    actor: Mapped[str] = mapped_column(String(64))  # username, or "system:<task>"
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    from_state: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    to_state: Mapped[str] = mapped_column(String(20))
+    reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    job: Mapped[Job] = relationship(back_populates="events")

@@ -1,0 +1,163 @@
+"""The operations users and the fabmanager perform on jobs, with their rules.
+
+The web app and the CLI call these; they never change a job's state themselves.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import BinaryIO
+
+import redis
+from sqlalchemy.orm import Session
+
+from jobqueue import live, queues
+from jobqueue.filestore import FileStore
+from jobqueue.models import Job, JobEvent, User
+from jobqueue.states import JobState, transition
+from slicing.machine_spec import FablabSpec
+
+ALLOWED_SUFFIXES = {".stl": ("fdm",), ".dxf": ("laser", "cnc", "vinyl"), ".svg": ("laser", "cnc", "vinyl")}
+
+
+class RequestError(ValueError):
+    """The request cannot be done as asked; the message says why (shown to the user)."""
+
+
+class PermissionDenied(RequestError):
+    pass
+
+
+def max_upload_bytes() -> int:
+    return int(float(os.environ.get("FABLAB_MAX_UPLOAD_MB", "100")) * (1 << 20))
+
+
+def safe_label(filename: str) -> str:
+    """The user's file name kept as a label: no folders, no control characters."""
+    name = filename.replace("\\", "/").rsplit("/", 1)[-1]
+    name = "".join(ch for ch in name if ch.isprintable()).strip() or "upload"
+    return name[:200]
+
+
+def default_material(spec: FablabSpec, process: str) -> str:
+    machines = spec.machines_of_kind(process)
+    if not machines:
+        raise RequestError(f"no machine for process '{process}' in this fablab")
+    return machines[0].materials[0].name
+
+
+def submit_job(
+    session: Session,
+    conn: redis.Redis,
+    store: FileStore,
+    spec: FablabSpec,
+    user: User,
+    stream: BinaryIO,
+    filename: str,
+    process: str,
+    material: str | None = None,
+    session_label: str | None = None,
+) -> Job:
+    label = safe_label(filename)
+    suffix = Path(label).suffix.lower()
+    kinds = sorted({m.kind for m in spec.machines})
+    if process not in kinds:
+        raise RequestError(f"unknown process '{process}' (this fablab has: {', '.join(kinds)})")
+    if suffix not in ALLOWED_SUFFIXES:
+        raise RequestError(f"'{label}': only STL, DXF and SVG files are accepted")
+    if process not in ALLOWED_SUFFIXES[suffix]:
+        raise RequestError(f"a {suffix[1:].upper()} file cannot be made with process '{process}'")
+    if material is None:
+        material = default_material(spec, process)
+    elif not any(m.name == material for mc in spec.machines_of_kind(process) for m in mc.materials):
+        raise RequestError(f"no machine for process '{process}' offers material '{material}'")
+    sha, size = store.put_stream(stream, max_bytes=max_upload_bytes())
+    job = Job(
+        owner_id=user.id, filename=label, file_sha256=sha, file_size=size, process=process,
+        material=material, state=JobState.SUBMITTED.value, options={}, session_label=session_label,
+    )
+    session.add(job)
+    session.flush()
+    session.add(JobEvent(job_id=job.id, actor=user.username, from_state=None, to_state=job.state, reason="upload"))
+    session.commit()  # the job exists durably before a worker can look for it
+    queues.enqueue_analysis(conn, job.id)
+    return job
+
+
+def _require_fabmanager(user: User) -> None:
+    if not user.is_fabmanager:
+        raise PermissionDenied("only the fabmanager can do this")
+
+
+def approve(
+    session: Session, conn: redis.Redis, spec: FablabSpec, user: User, job: Job,
+    machine_id: str, material: str | None = None, options: dict | None = None,
+) -> Job:
+    _require_fabmanager(user)
+    try:
+        machine = spec.machine(machine_id)
+    except KeyError:
+        raise RequestError(f"no machine '{machine_id}'") from None
+    if machine.kind != job.process:
+        raise RequestError(f"machine '{machine_id}' is a {machine.kind} machine, the job needs {job.process}")
+    material = material or job.material
+    try:
+        machine.material(material)
+    except KeyError as exc:
+        raise RequestError(str(exc.args[0])) from None
+    transition(session, job, JobState.PREPARING, actor=user.username, reason=f"approved for {machine_id}")
+    job.machine_id, job.material, job.options = machine_id, material, dict(options or {})
+    session.commit()
+    queues.enqueue_prepare(conn, job.id)
+    return job
+
+
+def reject(session: Session, user: User, job: Job, reason: str) -> Job:
+    _require_fabmanager(user)
+    reason = (reason or "").strip()
+    if not reason:
+        raise RequestError("a reason is required to reject a job")
+    transition(session, job, JobState.REJECTED, actor=user.username, reason=reason)
+    job.reason = reason
+    session.commit()
+    return job
+
+
+def control(session: Session, conn: redis.Redis, user: User, job: Job, command: str) -> Job:
+    """Pause, resume or cancel. A running job is told through Redis; others change here."""
+    if command not in live.CONTROL_COMMANDS:
+        raise RequestError(f"unknown command '{command}'")
+    own_cancel = command == "cancel" and job.owner_id == user.id and job.state in (
+        JobState.SUBMITTED, JobState.PENDING_REVIEW)
+    if not own_cancel:
+        _require_fabmanager(user)
+    state = JobState(job.state)
+    if state in (JobState.RUNNING, JobState.PAUSED):
+        wanted = {"pause": JobState.RUNNING, "resume": JobState.PAUSED}.get(command)
+        if wanted and state != wanted:
+            raise RequestError(f"job {job.id} is {state.value}: cannot {command}")
+        live.send_control(conn, job.id, command)
+        return job
+    if command != "cancel":
+        raise RequestError(f"job {job.id} is {state.value}: only a running job can be paused or resumed")
+    transition(session, job, JobState.CANCELLED, actor=user.username, reason="cancelled before running")
+    session.commit()
+    return job
+
+
+def resume_failed(session: Session, conn: redis.Redis, user: User, job: Job, from_line: int | None = None) -> Job:
+    """Put a failed or cancelled job back in its machine's queue, from its checkpoint."""
+    _require_fabmanager(user)
+    if from_line is not None:
+        if not 0 <= from_line <= (job.program_lines or 0):
+            raise RequestError(f"line {from_line} is outside the program (0..{job.program_lines})")
+        job.lines_acked = from_line
+    transition(session, job, JobState.READY, actor=user.username, reason=f"resume from line {job.lines_acked}")
+    session.commit()
+    queues.enqueue_run(conn, job.machine_id, job.id, job.estimated_seconds)
+    return job
+
+
+def can_view(user: User, job: Job) -> bool:
+    return user.is_fabmanager or job.owner_id == user.id

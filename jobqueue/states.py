@@ -1,0 +1,82 @@
+"""The job states and their allowed transitions: the only place a job's state changes.
+
+Every change goes through `transition()`, which refuses what the graph does not allow
+(raising before anything is written) and writes the audit row in the same transaction.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from sqlalchemy import update
+from sqlalchemy.orm import Session
+
+from jobqueue.models import Job, JobEvent, utcnow
+
+
+class JobState(StrEnum):
+    SUBMITTED = "submitted"
+    ANALYSING = "analysing"
+    INVALID = "invalid"
+    PENDING_REVIEW = "pending_review"
+    REJECTED = "rejected"
+    PREPARING = "preparing"
+    READY = "ready"
+    RUNNING = "running"
+    PAUSED = "paused"
+    COMPLETED = "completed"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+
+S = JobState
+ALLOWED: dict[JobState, frozenset[JobState]] = {
+    S.SUBMITTED: frozenset({S.ANALYSING, S.CANCELLED}),
+    S.ANALYSING: frozenset({S.INVALID, S.PENDING_REVIEW, S.CANCELLED}),
+    S.INVALID: frozenset(),
+    S.PENDING_REVIEW: frozenset({S.PREPARING, S.REJECTED, S.CANCELLED}),
+    S.REJECTED: frozenset(),
+    # A program that fails its checks goes back to review with the issues shown.
+    S.PREPARING: frozenset({S.READY, S.PENDING_REVIEW, S.FAILED, S.CANCELLED}),
+    S.READY: frozenset({S.RUNNING, S.PENDING_REVIEW, S.CANCELLED}),
+    S.RUNNING: frozenset({S.PAUSED, S.COMPLETED, S.FAILED, S.CANCELLED}),
+    S.PAUSED: frozenset({S.RUNNING, S.FAILED, S.CANCELLED}),
+    S.COMPLETED: frozenset(),
+    # A failed or cancelled job may be resumed from its checkpoint: back to ready.
+    S.FAILED: frozenset({S.READY}),
+    S.CANCELLED: frozenset({S.READY}),
+}
+FINISHED = frozenset({S.INVALID, S.REJECTED, S.COMPLETED, S.FAILED, S.CANCELLED})
+ACTIVE_ON_MACHINE = frozenset({S.READY, S.RUNNING, S.PAUSED})
+
+
+class IllegalTransition(Exception):
+    """The state graph does not allow this change; nothing was written."""
+
+    def __init__(self, job_id: int, current: str, wanted: str):
+        self.job_id, self.current, self.wanted = job_id, current, wanted
+        allowed = ", ".join(sorted(ALLOWED[JobState(current)])) or "none (final state)"
+        super().__init__(
+            f"job {job_id}: cannot go from '{current}' to '{wanted}' (allowed from '{current}': {allowed})"
+        )
+
+
+def can_transition(current: str, wanted: str) -> bool:
+    return JobState(wanted) in ALLOWED[JobState(current)]
+
+
+def transition(session: Session, job: Job, to: JobState | str, *, actor: str, reason: str | None = None) -> None:
+    """Move `job` to `to`, guarded against a concurrent change by compare-and-set on the row."""
+    to = JobState(to)
+    current = JobState(job.state)
+    if to not in ALLOWED[current]:
+        raise IllegalTransition(job.id, current, to)
+    result = session.execute(
+        update(Job).where(Job.id == job.id, Job.state == current.value).values(state=to.value, updated_at=utcnow())
+    )
+    if result.rowcount != 1:
+        session.refresh(job)
+        raise IllegalTransition(job.id, job.state, to)
+    job.state = to.value
+    session.add(JobEvent(job_id=job.id, actor=actor, from_state=current.value, to_state=to.value, reason=reason))
+    session.flush()

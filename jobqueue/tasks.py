@@ -1,0 +1,114 @@
+"""The work rq workers do: analyse (any host), prepare (any host), run (the machine's host).
+
+Each task opens its own database session (rq forks a work horse per job) and moves the job
+through `states.transition`, so a crash in a stage leaves the job in a state that says so.
+"""
+
+from __future__ import annotations
+
+import logging
+import traceback
+
+from jobqueue import queues
+from jobqueue.context import Context
+from jobqueue.models import Job
+from jobqueue.states import JobState, transition
+
+log = logging.getLogger(__name__)
+
+
+def _error_summary(issues: list[dict], limit: int = 3) -> str:
+    errors = [i for i in issues if i.get("severity") == "error"]
+    texts = []
+    for issue in errors[:limit]:
+        msg = issue.get("message")
+        texts.append(msg.get("fr") or msg.get("en") if isinstance(msg, dict) else str(msg or issue.get("code")))
+    more = f" (+{len(errors) - limit})" if len(errors) > limit else ""
+    return "; ".join(texts) + more
+
+
+def analyse_job(job_id: int) -> str:
+    """Read and measure the upload: pending_review when usable, invalid with its issues if not."""
+    from slicing.analysis import analyze_file
+
+    ctx = Context.from_env()
+    with ctx.session() as s:
+        job = s.get(Job, job_id)
+        transition(s, job, JobState.ANALYSING, actor="system:analyse")
+    try:
+        result = analyze_file(
+            ctx.store.path(job.file_sha256), spec=ctx.spec(), process=job.process,
+            material=job.material, filename=job.filename,
+        )
+    except Exception as exc:  # a bug in a reader must not leave the job stuck in 'analysing'
+        log.exception("analysis of job %s crashed", job_id)
+        result = {
+            "valid": False, "metrics": {}, "quotes": [],
+            "issues": [{
+                "code": "analysis_crashed", "severity": "error",
+                "message": {"fr": "L'analyse du fichier a échoué de façon inattendue.",
+                            "en": f"The analysis failed unexpectedly ({type(exc).__name__})."},
+                "hint": {"fr": "Prévenez le fabmanager.", "en": "Tell the fabmanager."},
+                "location": None,
+            }],
+            "trace": traceback.format_exc(limit=5),
+        }
+    with ctx.session() as s:
+        job = s.get(Job, job_id)
+        job.analysis = result
+        if result.get("valid"):
+            transition(s, job, JobState.PENDING_REVIEW, actor="system:analyse", reason="analysed")
+        else:
+            job.reason = _error_summary(result.get("issues", [])) or "file not usable"
+            transition(s, job, JobState.INVALID, actor="system:analyse", reason=job.reason)
+    return result.get("valid") and "pending_review" or "invalid"
+
+
+def prepare_job(job_id: int) -> str:
+    """Turn the approved job into a checked machine program, then queue it on its machine."""
+    from slicing.prepare import prepare_program
+
+    ctx = Context.from_env()
+    with ctx.session() as s:
+        job = s.get(Job, job_id)
+        machine = ctx.spec().machine(job.machine_id)
+        source = ctx.store.path(job.file_sha256)
+        material, options = job.material, dict(job.options or {})
+    try:
+        program = prepare_program(source, machine, material, options)
+    except Exception as exc:
+        log.exception("prepare of job %s crashed", job_id)
+        with ctx.session() as s:
+            job = s.get(Job, job_id)
+            job.reason = f"preparing the program failed: {type(exc).__name__}: {exc}"
+            transition(s, job, JobState.FAILED, actor="system:prepare", reason=job.reason)
+        return "failed"
+    text = "\n".join(program.lines) + "\n"
+    program_sha = ctx.store.put_bytes(text.encode())
+    preview_sha = ctx.store.put_bytes(program.preview_svg.encode()) if program.preview_svg else None
+    estimate = ctx.estimate(program.lines, machine)
+    with ctx.session() as s:
+        job = s.get(Job, job_id)
+        job.program_sha256 = program_sha
+        job.program_lines = len(program.lines)
+        job.lines_acked = 0
+        job.estimated_seconds = estimate
+        job.program_info = {
+            "format": program.format, "issues": program.issues, "metrics": program.metrics,
+            "preview_sha256": preview_sha, "estimated_seconds": estimate,
+        }
+        if not program.ok:
+            job.reason = _error_summary(program.issues) or "program checks failed"
+            transition(s, job, JobState.PENDING_REVIEW, actor="system:prepare", reason=job.reason)
+            return "pending_review"
+        transition(s, job, JobState.READY, actor="system:prepare", reason=f"{len(program.lines)} lines")
+        machine_id, est = job.machine_id, job.estimated_seconds
+    queues.enqueue_run(ctx.redis(), machine_id, job_id, est)
+    return "ready"
+
+
+def run_job(job_id: int) -> str:
+    """Stream the program to the machine (see `jobqueue.runner`)."""
+    from jobqueue.runner import run_on_machine
+
+    return run_on_machine(Context.from_env(), job_id)

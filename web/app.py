@@ -1,0 +1,83 @@
+"""The Flask app: pages, the JSON API, login and roles. Business rules live in jobqueue."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+from flask import Flask, g, jsonify, request
+from flask_login import LoginManager
+from flask_wtf.csrf import CSRFError, CSRFProtect
+
+from jobqueue.context import Context
+from jobqueue.models import User
+from jobqueue.services import max_upload_bytes
+
+csrf = CSRFProtect()
+login_manager = LoginManager()
+
+
+def _secret_key(ctx: Context) -> str:
+    """A stable secret per data folder, so sessions survive restarts of the demo."""
+    if os.environ.get("FABLAB_SECRET_KEY"):
+        return os.environ["FABLAB_SECRET_KEY"]
+    path: Path = ctx.settings.data_dir / "secret_key"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.exists():
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(secrets.token_hex(32))
+    return path.read_text().strip()
+
+
+def create_app(ctx: Context | None = None, testing: bool = False) -> Flask:
+    ctx = ctx or Context.from_env()
+    app = Flask(__name__)
+    app.config.update(
+        SECRET_KEY=_secret_key(ctx),
+        MAX_CONTENT_LENGTH=max_upload_bytes() + (1 << 20),
+        TESTING=testing,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        WTF_CSRF_TIME_LIMIT=None,
+    )
+    app.extensions["fablab"] = ctx
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "pages.login"
+
+    @login_manager.user_loader
+    def _load_user(user_id: str) -> User | None:
+        with ctx.session() as s:
+            return s.get(User, int(user_id))
+
+    from web.api import api
+    from web.pages import pages
+
+    csrf.exempt(api)  # the API authenticates with bearer tokens, not cookies
+    app.register_blueprint(api)
+    app.register_blueprint(pages)
+
+    @app.errorhandler(413)
+    def _too_large(_e):  # noqa: ANN001, ANN202
+        msg = f"file larger than the limit of {max_upload_bytes() // (1 << 20)} MB"
+        if request.path.startswith("/api/"):
+            return jsonify(error=msg), 413
+        return msg, 413
+
+    @app.errorhandler(CSRFError)
+    def _csrf(e):  # noqa: ANN001, ANN202
+        return f"CSRF check failed: {e.description}. Reload the page and try again.", 400
+
+    @app.teardown_appcontext
+    def _close(_exc):  # noqa: ANN001, ANN202
+        g.pop("fablab_session", None)
+
+    return app
+
+
+def context() -> Context:
+    from flask import current_app
+
+    return current_app.extensions["fablab"]

@@ -1,0 +1,73 @@
+"""How jobs and machines are shown (API JSON and pages share these dictionaries)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import redis
+
+from jobqueue import live
+from jobqueue.models import Job
+from jobqueue.states import ACTIVE_ON_MACHINE, JobState
+from slicing.machine_spec import FablabSpec
+
+
+def _iso(value) -> str | None:  # noqa: ANN001
+    return value.isoformat() if value else None
+
+
+def job_dict(job: Job, conn: redis.Redis | None) -> dict[str, Any]:
+    analysis = job.analysis or {}
+    progress = live.latest_progress(conn, job.id) if conn is not None else None
+    total = job.program_lines or 0
+    if progress is None or job.state not in (JobState.RUNNING, JobState.PAUSED):
+        progress = {
+            "lines_acked": job.lines_acked, "lines_total": total,
+            "percent": 100.0 if job.state == JobState.COMPLETED else (round(100.0 * job.lines_acked / total, 2) if total else 0.0),
+            "state": job.state, **({k: progress[k] for k in ("eta_seconds",) if progress and k in progress}),
+        }
+    info = job.program_info or {}
+    return {
+        "id": job.id,
+        "filename": job.filename,
+        "owner": job.owner.username if job.owner else None,
+        "process": job.process,
+        "material": job.material,
+        "machine": job.machine_id,
+        "state": job.state,
+        "reason": job.reason,
+        "valid": analysis.get("valid"),
+        "issues": analysis.get("issues", []),
+        "metrics": analysis.get("metrics", {}),
+        "quotes": analysis.get("quotes", []),
+        "program": {
+            "lines": job.program_lines, "format": info.get("format"), "issues": info.get("issues", []),
+            "metrics": info.get("metrics", {}), "estimated_seconds": job.estimated_seconds,
+        } if job.program_sha256 else None,
+        "progress": progress,
+        "created_at": _iso(job.created_at),
+        "started_at": _iso(job.started_at),
+        "finished_at": _iso(job.finished_at),
+        "history": [
+            {"at": _iso(e.at), "actor": e.actor, "from": e.from_state, "to": e.to_state, "reason": e.reason}
+            for e in job.events
+        ],
+    }
+
+
+def machines_list(spec: FablabSpec, conn: redis.Redis | None, active_jobs: list[Job]) -> list[dict[str, Any]]:
+    by_machine = {}
+    for j in active_jobs:
+        if j.state in ACTIVE_ON_MACHINE and j.state != JobState.READY:
+            by_machine[j.machine_id] = j.id
+    out = []
+    for m in spec.machines:
+        status = live.machine_status(conn, m.id) if conn is not None else {}
+        out.append({
+            "id": m.id, "name": m.name, "kind": m.kind, "driver": m.driver,
+            "state": status.get("state", "offline"),
+            "current_job": by_machine.get(m.id),
+            "materials": [mat.name for mat in m.materials],
+            "work_area_mm": [m.work_area.x, m.work_area.y, m.work_area.z],
+        })
+    return out
