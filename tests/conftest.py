@@ -1,0 +1,118 @@
+"""Shared fixtures: a real embedded Valkey, a fresh data folder and SQLite database per test,
+demo users with tokens, the Flask app, and `fablab` child processes (workers, simulators)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from jobqueue.context import Context
+from jobqueue.redis_server import EmbeddedValkey, connect
+from jobqueue.users import create_token, create_user
+
+REPO = Path(__file__).resolve().parents[1]
+CORPUS = REPO.parent / "shared" / "corpus"
+
+
+@pytest.fixture(scope="session")
+def valkey_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    server = EmbeddedValkey(tmp_path_factory.mktemp("valkey"))
+    url = server.start()
+    yield url
+    server.stop()
+
+
+@pytest.fixture
+def fablab_env(tmp_path: Path, valkey_url: str, monkeypatch: pytest.MonkeyPatch) -> Context:
+    """A fresh fablab: its own data folder and database, an empty Redis, the repo's machines.yaml."""
+    connect(valkey_url).flushall()
+    monkeypatch.setenv("FABLAB_DATA", str(tmp_path / "data"))
+    monkeypatch.setenv("REDIS_URL", valkey_url)
+    monkeypatch.setenv("FABLAB_MACHINES", str(REPO / "machines.yaml"))
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    return Context.from_env()
+
+
+@dataclass
+class Account:
+    username: str
+    password: str
+    token: str
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+
+@pytest.fixture
+def accounts(fablab_env: Context) -> dict[str, Account]:
+    out = {}
+    with fablab_env.session() as s:
+        for name, role, tier in (("fabmanager", "fabmanager", "member"), ("member", "member", "member"),
+                                 ("trainee", "trainee", "training")):
+            user = create_user(s, name, f"{name}-pw", role=role, tier=tier)
+            out[name] = Account(name, f"{name}-pw", create_token(s, user))
+    return out
+
+
+@pytest.fixture
+def app(fablab_env: Context):  # noqa: ANN201 - flask.Flask
+    from web.app import create_app
+
+    return create_app(fablab_env, testing=True)
+
+
+@pytest.fixture
+def client(app):  # noqa: ANN001, ANN201
+    return app.test_client()
+
+
+@pytest.fixture
+def spawn(tmp_path: Path) -> Iterator[Callable[..., subprocess.Popen]]:
+    """Start `fablab ARGS...` as a child with the test's environment; all stopped at the end."""
+    procs: list[subprocess.Popen] = []
+    logs = tmp_path / "logs"
+    logs.mkdir(exist_ok=True)
+
+    def _spawn(name: str, *args: str) -> subprocess.Popen:
+        log = open(logs / f"{name}.log", "wb")  # noqa: SIM115 - closed with the process
+        proc = subprocess.Popen([sys.executable, "-m", "jobqueue.cli.main", *args], env=dict(os.environ),
+                                stdout=log, stderr=subprocess.STDOUT, cwd=REPO)
+        procs.append(proc)
+        return proc
+
+    yield _spawn
+    for p in procs:
+        if p.poll() is None:
+            p.terminate()
+    for p in procs:
+        try:
+            p.wait(10)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.wait(5)
+
+
+def wait_until(predicate: Callable[[], object], timeout: float, interval: float = 0.1, what: str = "condition"):  # noqa: ANN201
+    """Poll `predicate` until it returns something truthy; fail the test after `timeout` s."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    pytest.fail(f"timed out after {timeout:.0f} s waiting for {what}")
+
+
+def log_tail(tmp_path: Path) -> str:
+    out = []
+    for f in sorted((tmp_path / "logs").glob("*.log")):
+        out.append(f"--- {f.name}\n{f.read_text(errors='replace')[-3000:]}")
+    return "\n".join(out)
