@@ -1,0 +1,71 @@
+"""Fixtures: one real OctoPrint server (Virtual Printer) per test session, a driver per test."""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import octoprint_server  # noqa: E402  (helper beside this file, not a package)
+
+from drivers.octoprint import OctoPrintDriver  # noqa: E402
+
+KEY_ENV = "FABLAB_TEST_OCTOPRINT_KEY"
+
+
+@pytest.fixture(scope="session")
+def octoprint(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[octoprint_server.OctoPrintServer]:
+    """Install (once, cached in .venv-octoprint/) and run OctoPrint on 127.0.0.1."""
+    capture = request.config.pluginmanager.getplugin("capturemanager")
+
+    def say(message: str) -> None:
+        # Shown live even under pytest's capture, so CI logs show a long first install.
+        with capture.global_and_fixture_disabled() if capture else contextlib.nullcontext():
+            print(f"[octoprint] {message}", flush=True)
+
+    basedir = tmp_path_factory.mktemp("octoprint-basedir")
+    try:
+        server_cm = octoprint_server.running_server(basedir, say)
+        server = server_cm.__enter__()
+    except octoprint_server.OctoPrintUnavailable as exc:
+        pytest.skip(f"OctoPrint could not be installed from PyPI (network?): {exc}")
+    try:
+        yield server
+    finally:
+        server_cm.__exit__(None, None, None)
+
+
+@pytest.fixture
+def api_key_env(octoprint: octoprint_server.OctoPrintServer, monkeypatch: pytest.MonkeyPatch) -> str:
+    monkeypatch.setenv(KEY_ENV, octoprint.api_key)
+    return KEY_ENV
+
+
+def wait_for_state(server: octoprint_server.OctoPrintServer, wanted: set[str], seconds: float = 30.0) -> str:
+    """Poll OctoPrint until its printer state is one of `wanted` (bounded)."""
+    deadline = time.monotonic() + seconds
+    state = "?"
+    while time.monotonic() < deadline:
+        state = server.get("/api/job").json().get("state", "?")
+        if state in wanted:
+            return state
+        time.sleep(0.1)
+    raise AssertionError(f"OctoPrint stayed '{state}', wanted one of {sorted(wanted)}")
+
+
+@pytest.fixture
+def driver(octoprint: octoprint_server.OctoPrintServer, api_key_env: str) -> Iterator[OctoPrintDriver]:
+    """A connected driver on the Virtual Printer; the printer is left idle afterwards."""
+    drv = OctoPrintDriver(octoprint.url, api_key_env, timeout=5.0, poll_interval=0.1, printer_port="VIRTUAL")
+    drv.connect(timeout=30)
+    yield drv
+    drv.close()
+    state = octoprint.get("/api/job").json().get("state")
+    if state not in ("Operational", "Offline", "Offline after error", "Error"):
+        octoprint.post("/api/job", {"command": "cancel"})
+        wait_for_state(octoprint, {"Operational", "Offline", "Offline after error", "Error"})
