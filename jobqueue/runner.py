@@ -14,6 +14,7 @@ import time
 from dataclasses import asdict
 
 from jobqueue import live
+from jobqueue.calibration import calibrate
 from jobqueue.context import Context
 from jobqueue.models import Job, utcnow
 from jobqueue.states import JobState, transition
@@ -61,7 +62,7 @@ class _Stream(threading.Thread):
             self.error = exc
 
 
-def _progress_payload(progress, estimate, total: int, state: str) -> dict:  # noqa: ANN001
+def _progress_payload(progress, estimate, total: int, state: str, factor: float = 1.0) -> dict:  # noqa: ANN001
     acked = progress.lines_acked if progress else 0
     data = {"lines_acked": acked, "lines_total": total, "percent": round(100.0 * acked / total, 2) if total else 100.0,
             "state": state}
@@ -69,7 +70,8 @@ def _progress_payload(progress, estimate, total: int, state: str) -> dict:  # no
         data.update({k: v for k, v in asdict(progress).items() if k in ("bytes_sent", "position", "temperatures")})
         data["firmware_state"] = progress.state
     if estimate is not None:
-        data["eta_seconds"] = round(float(estimate.remaining_seconds(max(acked - 1, 0))) if acked else estimate.seconds, 1)
+        remaining = estimate.remaining_seconds(acked - 1) if acked else estimate.seconds
+        data["eta_seconds"] = round(float(remaining) * factor, 1)
     return data
 
 
@@ -89,6 +91,8 @@ def run_on_machine(ctx: Context, job_id: int) -> str:
         job.started_at = job.started_at or utcnow()
     live.clear_control(conn, job_id)
     estimate = ctx.estimate_model(lines, machine)
+    with ctx.session() as s:
+        factor = calibrate(s, machine.id).factor
     live.set_machine_status(conn, machine.id, "running", job_id)
     state = JobState.RUNNING
     outcome: tuple[JobState, str | None]
@@ -108,7 +112,7 @@ def run_on_machine(ctx: Context, job_id: int) -> str:
                 state = _apply_control(ctx, driver, job_id, command, state)
             now = time.monotonic()
             if now - last_publish >= PUBLISH_EVERY_S:
-                live.publish_progress(conn, job_id, _progress_payload(stream.progress, estimate, len(lines), state.value))
+                live.publish_progress(conn, job_id, _progress_payload(stream.progress, estimate, len(lines), state.value, factor))
                 last_publish = now
             if now - last_checkpoint >= CHECKPOINT_EVERY_S and stream.progress:
                 _checkpoint(ctx, job_id, stream.progress.lines_acked)

@@ -10,6 +10,7 @@ import logging
 import traceback
 
 from jobqueue import queues
+from jobqueue.calibration import calibrate
 from jobqueue.context import Context
 from jobqueue.models import Job
 from jobqueue.states import JobState, transition
@@ -64,6 +65,14 @@ def analyse_job(job_id: int) -> str:
     return result.get("valid") and "pending_review" or "invalid"
 
 
+def _preslice_seconds(analysis: dict | None, machine_id: str, material: str | None) -> float | None:
+    """The instant quote's time at upload, kept beside the model's for comparison."""
+    for quote in (analysis or {}).get("quotes", []):
+        if quote.get("machine") == machine_id and quote.get("material") in (material, None):
+            return quote.get("seconds") or quote.get("time_s")
+    return None
+
+
 def prepare_job(job_id: int) -> str:
     """Turn the approved job into a checked machine program, then queue it on its machine."""
     from slicing.prepare import prepare_program
@@ -86,16 +95,20 @@ def prepare_job(job_id: int) -> str:
     text = "\n".join(program.lines) + "\n"
     program_sha = ctx.store.put_bytes(text.encode())
     preview_sha = ctx.store.put_bytes(program.preview_svg.encode()) if program.preview_svg else None
-    estimate = ctx.estimate(program.lines, machine)
+    model_seconds = ctx.estimate(program.lines, machine)
     with ctx.session() as s:
         job = s.get(Job, job_id)
+        calib = calibrate(s, machine.id)
+        estimate = model_seconds * calib.factor if model_seconds is not None else None
         job.program_sha256 = program_sha
         job.program_lines = len(program.lines)
         job.lines_acked = 0
         job.estimated_seconds = estimate
         job.program_info = {
             "format": program.format, "issues": program.issues, "metrics": program.metrics,
-            "preview_sha256": preview_sha, "estimated_seconds": estimate,
+            "preview_sha256": preview_sha, "estimated_seconds": estimate, "model_seconds": model_seconds,
+            "calibration": {"factor": calib.factor, "runs": calib.runs, "error_pct": calib.error_after_pct},
+            "preslice_seconds": _preslice_seconds(job.analysis, machine.id, job.material),
         }
         if not program.ok:
             job.reason = _error_summary(program.issues) or "program checks failed"

@@ -1,0 +1,125 @@
+"""`fablab prepare FILE --machine ID`: write the program the `prepare` task would write.
+
+Prints the checks (issues) and the figures, and the time estimate when the motion model
+(`slicing.motion.estimate_program`) is available. Exit status 0 when the program is clean,
+1 when it has errors (then nothing is written unless --force), 2 on bad arguments.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from slicing.machine_spec import FablabSpec
+
+DEFAULT_MACHINES = Path(__file__).resolve().parents[2] / "machines.yaml"
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("prepare", help="turn a design into the machine's program (G-code/HPGL)")
+    p.add_argument("file", type=Path, help="STL, SVG or DXF file")
+    p.add_argument("--machine", required=True, help="machine id from machines.yaml")
+    p.add_argument("--material", default=None, help="material name (default: the machine's first)")
+    p.add_argument("--set", dest="settings", action="append", default=[], metavar="KEY=VALUE",
+                   help="override a process setting, e.g. kerf_mm=0.15 (repeatable)")
+    p.add_argument("-o", "--output", type=Path, required=True, help="program file to write")
+    p.add_argument("--machines", type=Path, default=DEFAULT_MACHINES, help="inventory file (machines.yaml)")
+    p.add_argument("--preview", type=Path, default=None, help="also write the SVG preview here")
+    p.add_argument("--force", action="store_true", help="write the program even when checks fail")
+    p.add_argument("--lang", choices=["fr", "en"], default="en", help="language of the messages")
+    p.add_argument("--json", action="store_true", help="print issues and figures as JSON")
+    p.set_defaults(func=run)
+
+
+def parse_value(text: str) -> Any:
+    """`true`/`false`, numbers, JSON objects, else the string itself."""
+    low = text.strip().lower()
+    if low in ("true", "yes", "on"):
+        return True
+    if low in ("false", "no", "off"):
+        return False
+    for cast in (int, float):
+        try:
+            return cast(text)
+        except ValueError:
+            pass
+    if text.strip().startswith("{"):
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError:
+            pass
+    return text
+
+
+def parse_settings(items: list[str]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise ValueError(f"--set expects KEY=VALUE, got '{item}'")
+        out[key.strip()] = parse_value(value)
+    return out
+
+
+def _estimate(lines: list[str], machine) -> str:
+    try:
+        from slicing.motion import estimate_program  # written in parallel; optional here
+    except ImportError:
+        return "none (time model not installed)"
+    try:
+        est = estimate_program(lines, machine)
+    except Exception as exc:  # an estimate is informative only
+        return f"none ({exc})"
+    seconds = getattr(est, "total_s", None) or getattr(est, "seconds", None) or est
+    try:
+        s = float(seconds)
+    except (TypeError, ValueError):
+        return str(est)
+    return f"{int(s // 3600)} h {int(s % 3600 // 60):02d} min {int(s % 60):02d} s"
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        spec = FablabSpec.model_validate(yaml.safe_load(args.machines.read_text(encoding="utf-8")))
+        machine = spec.machine(args.machine)
+        options = parse_settings(args.settings)
+    except (OSError, ValueError, KeyError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if not args.file.is_file():
+        print(f"error: no such file: {args.file}", file=sys.stderr)
+        return 2
+    from slicing.prepare import prepare_program
+
+    program = prepare_program(args.file, machine, args.material, options)
+    lang = args.lang
+    if args.json:
+        print(json.dumps({**program.to_dict(), "estimate": _estimate(program.lines, machine)}, ensure_ascii=False, indent=2))
+    else:
+        print(f"{args.file.name} -> {machine.id} ({program.format}, {len(program.lines)} lines)")
+        if not program.issues:
+            print("checks: all passed")
+        for issue in program.issues:
+            where = issue.get("location") or {}
+            at = f" [{', '.join(f'{k}={v}' for k, v in where.items() if v is not None)}]" if where else ""
+            print(f"  {issue['severity']:7s} {issue['code']}: {issue['message'][lang]}{at}")
+            if issue["hint"].get(lang):
+                print(f"          -> {issue['hint'][lang]}")
+        for key, value in program.metrics.items():
+            print(f"  {key}: {value}")
+        print(f"  estimate: {_estimate(program.lines, machine)}")
+    if program.ok or args.force:
+        if program.lines:
+            args.output.write_text(program.text(), encoding="ascii", errors="replace")
+            print(f"wrote {args.output}")
+        if args.preview and program.preview_svg:
+            args.preview.write_text(program.preview_svg, encoding="utf-8")
+            print(f"wrote {args.preview}")
+    else:
+        print("not written: the program has errors (use --force to write it anyway)")
+    return 0 if program.ok else 1
