@@ -1,0 +1,136 @@
+"""`prepare_program`: validated geometry + machine + material + options -> checked program.
+
+This is what the `prepare` task calls after approval. Options override the machine's
+`process` defaults key by key (`--set kerf_mm=0.15`). Whatever goes wrong comes back as
+issues on the returned program (`ok` is False), never as an exception, so the job can be
+shown with its explanation.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+import trimesh
+
+from slicing.geometry import Drawing
+from slicing.machine_spec import Machine, Material
+from slicing.program_checks import check_program
+from slicing.toolpaths.issues import make_issue
+from slicing.toolpaths.program import PreparedProgram
+
+__all__ = ["PreparedProgram", "prepare_program", "merged_options"]
+
+log = logging.getLogger(__name__)
+
+MESH_SUFFIXES = {".stl", ".obj", ".3mf", ".ply", ".off", ".glb"}
+
+
+def merged_options(machine: Machine, options: dict[str, Any] | None) -> dict[str, Any]:
+    """The machine's process defaults with the job's options on top."""
+    return {**machine.process, **(options or {})}
+
+
+def _failed(code: str, en: str, fr: str, hint_en: str = "", hint_fr: str = "", fmt: str = "gcode") -> PreparedProgram:
+    return PreparedProgram(lines=[], format=fmt, issues=[make_issue(code, "error", en, fr, hint_en, hint_fr)])
+
+
+def _load(source: Path | str | Drawing | trimesh.Trimesh, machine: Machine) -> Drawing | trimesh.Trimesh:
+    if isinstance(source, Drawing | trimesh.Trimesh):
+        return source
+    path = Path(source)
+    from slicing.readers import read_drawing, read_mesh  # readers land in parallel; import late
+
+    if machine.kind == "fdm" or path.suffix.lower() in MESH_SUFFIXES:
+        return read_mesh(path)
+    return read_drawing(path)
+
+
+def prepare_program(
+    source: Path | str | Drawing | trimesh.Trimesh,
+    machine: Machine,
+    material: str | None = None,
+    options: dict[str, Any] | None = None,
+) -> PreparedProgram:
+    """The program for `machine`, with its checks, metrics and preview."""
+    opts = merged_options(machine, options)
+    fmt = "hpgl" if machine.kind == "vinyl" and str(opts.get("output", "gcode")) == "hpgl" else "gcode"
+    try:
+        mat = machine.material(material)
+    except KeyError:
+        names = ", ".join(m.name for m in machine.materials)
+        return _failed(
+            "material_unknown",
+            f"Machine '{machine.id}' has no material '{material}' (known: {names}).",
+            f"La machine « {machine.id} » n'a pas de matériau « {material} » (connus : {names}).",
+            fmt=fmt,
+        )
+    try:
+        geometry = _load(source, machine)
+    except Exception as exc:  # UnreadableFile and anything a broken file provokes
+        return _failed(
+            "unreadable_file",
+            f"The file could not be read: {exc}",
+            f"Le fichier n'a pas pu être lu : {exc}",
+            "Export the file again from your design software.",
+            "Exportez à nouveau le fichier depuis votre logiciel de conception.",
+            fmt=fmt,
+        )
+    try:
+        program = _build(geometry, machine, mat, opts)
+    except Exception as exc:  # a bug here must become a job issue, not a traceback for the user
+        log.exception("prepare failed for machine %s", machine.id)
+        return _failed(
+            "prepare_failed",
+            f"The program could not be prepared: {exc}",
+            f"Le programme n'a pas pu être préparé : {exc}",
+            "Report this job to the fabmanager.",
+            "Signalez ce travail au fabmanager.",
+            fmt=fmt,
+        )
+    program.metrics.setdefault("machine", machine.id)
+    program.metrics.setdefault("material", mat.name)
+    if program.lines:
+        program.issues.extend(check_program(program.lines, machine, program.format, opts))
+        try:
+            from slicing.previews_program import program_preview_svg
+
+            program.preview_svg = program_preview_svg(program.lines, program.format, machine)
+        except Exception:  # a preview is a nicety: never fail the job for it
+            log.exception("preview failed for machine %s", machine.id)
+    elif not program.issues:
+        program.issues.append(make_issue("empty_program", "error", "The program is empty.", "Le programme est vide."))
+    return program
+
+
+def _wrong_input(kind: str, expected: str) -> PreparedProgram:
+    return _failed(
+        "wrong_input_kind",
+        f"A {kind} machine needs a {expected}.",
+        f"Une machine de type {kind} a besoin d'un {'modèle 3D' if expected == '3D model' else 'dessin 2D'}.",
+        "Choose a machine that fits the file.",
+        "Choisissez une machine adaptée au fichier.",
+    )
+
+
+def _build(geometry: Drawing | trimesh.Trimesh, machine: Machine, mat: Material, opts: dict[str, Any]) -> PreparedProgram:
+    if machine.kind == "fdm":
+        if not isinstance(geometry, trimesh.Trimesh):
+            return _wrong_input("fdm", "3D model")
+        from slicing.toolpaths.fdm.choose import fdm_program
+
+        return fdm_program(geometry, machine, mat, opts)
+    if not isinstance(geometry, Drawing):
+        return _wrong_input(machine.kind, "2D drawing")
+    if machine.kind == "laser":
+        from slicing.toolpaths.laser import laser_program
+
+        return laser_program(geometry, machine, mat, opts)
+    if machine.kind == "cnc":
+        from slicing.toolpaths.cnc import cnc_program
+
+        return cnc_program(geometry, machine, mat, opts)
+    from slicing.toolpaths.vinyl import vinyl_program
+
+    return vinyl_program(geometry, machine, mat, opts)

@@ -1,0 +1,116 @@
+"""Program previews for the job page: what the machine will actually do, drawn as SVG.
+
+2D programs: cutting moves coloured from first (blue) to last (red) with their order
+number at each start, travel as thin dashed lines, the work area as a frame. FDM: a layer
+view (extrusions of one layer, travel dashed). Drawn from the program lines themselves.
+"""
+
+from __future__ import annotations
+
+from xml.sax.saxutils import escape
+
+from slicing.machine_spec import Machine
+from slicing.toolpaths.program_parse import Move, program_moves
+
+MAX_LABELS = 300
+MAX_SEGMENTS = 60000
+
+
+def _colour(t: float) -> str:
+    """Blue (first) to red (last)."""
+    t = min(max(t, 0.0), 1.0)
+    return f"#{int(40 + 215 * t):02x}{int(90 * (1 - abs(2 * t - 1))):02x}{int(255 - 215 * t):02x}"
+
+
+def _runs(moves: list[Move]) -> list[list[Move]]:
+    """Consecutive cutting moves: one run per path cut."""
+    runs: list[list[Move]] = []
+    current: list[Move] = []
+    for m in moves:
+        if m.kind == "feed" and (m.start[0] != m.end[0] or m.start[1] != m.end[1]):
+            current.append(m)
+        elif m.kind == "rapid" and (m.start[0] != m.end[0] or m.start[1] != m.end[1]) and current:
+            runs.append(current)
+            current = []
+    if current:
+        runs.append(current)
+    return runs
+
+
+def _frame(width: float, height: float, title: str) -> tuple[str, str]:
+    pad = max(width, height) * 0.02 + 2
+    head = (
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="{-pad:.2f} {-pad:.2f} {width + 2 * pad:.2f} '
+        f'{height + 2 * pad:.2f}" width="800" height="{800 * (height + 2 * pad) / (width + 2 * pad):.0f}">'
+        f"<title>{escape(title)}</title>"
+        f'<rect x="0" y="0" width="{width:.2f}" height="{height:.2f}" fill="#fafafa" stroke="#999" '
+        f'stroke-width="{max(width, height) / 800:.3f}"/>'
+    )
+    return head, "</svg>"
+
+
+def program_preview_svg(lines: list[str], fmt: str, machine: Machine) -> str:
+    """The preview of a whole program on `machine` (layer view for FDM)."""
+    if machine.kind == "fdm":
+        return fdm_layer_svg(lines, None, machine)
+    moves = list(program_moves(lines, fmt))
+    w, h = machine.work_area.x, machine.work_area.y
+    head, tail = _frame(w, h, f"{machine.name}: {len(lines)} lines")
+    stroke = max(w, h) / 800
+    parts = [head, f'<g transform="matrix(1 0 0 -1 0 {h:.2f})" fill="none" stroke-linecap="round">']
+    travel = [m for m in moves if m.kind == "rapid" and (m.start[0] != m.end[0] or m.start[1] != m.end[1])]
+    travel_d = " ".join(f"M{m.start[0]:.2f} {m.start[1]:.2f}L{m.end[0]:.2f} {m.end[1]:.2f}" for m in travel[:MAX_SEGMENTS])
+    if travel_d:
+        parts.append(
+            f'<path class="travel" d="{travel_d}" stroke="#9a9a9a" stroke-width="{stroke:.3f}" '
+            f'stroke-dasharray="{4 * stroke:.3f} {3 * stroke:.3f}"/>'
+        )
+    runs = _runs(moves)
+    for k, run in enumerate(runs):
+        d = f"M{run[0].start[0]:.2f} {run[0].start[1]:.2f}" + "".join(f"L{m.end[0]:.2f} {m.end[1]:.2f}" for m in run)
+        parts.append(
+            f'<path class="cut" data-order="{k + 1}" d="{d}" stroke="{_colour(k / max(len(runs) - 1, 1))}" '
+            f'stroke-width="{2 * stroke:.3f}"/>'
+        )
+    parts.append("</g>")
+    font = max(w, h) / 90
+    for k, run in enumerate(runs[:MAX_LABELS]):
+        x, y = run[0].start[0], h - run[0].start[1]
+        parts.append(
+            f'<circle cx="{x:.2f}" cy="{y:.2f}" r="{1.5 * stroke:.3f}" fill="#000"/>'
+            f'<text x="{x + stroke:.2f}" y="{y - stroke:.2f}" font-size="{font:.2f}" fill="#333">{k + 1}</text>'
+        )
+    parts.append(tail)
+    return "".join(parts)
+
+
+def layer_count(lines: list[str]) -> int:
+    return sum(1 for line in lines if line.startswith(";LAYER:"))
+
+
+def fdm_layer_svg(lines: list[str], layer: int | None, machine: Machine) -> str:
+    """One layer seen from above (default: the middle layer): extrusions solid, travel dashed."""
+    moves = list(program_moves(lines, "gcode"))
+    layers = sorted({m.layer for m in moves if m.layer is not None})
+    if layer is None:
+        layer = layers[len(layers) // 2] if layers else 0
+    chosen = [m for m in moves if m.layer == layer and (m.start[0] != m.end[0] or m.start[1] != m.end[1])]
+    w, h = machine.work_area.x, machine.work_area.y
+    z = max((m.end[2] for m in chosen), default=0.0)
+    head, tail = _frame(w, h, f"{machine.name}: layer {layer} of {len(layers)} (Z {z:.2f} mm)")
+    stroke = max(w, h) / 800
+    ext = " ".join(f"M{m.start[0]:.2f} {m.start[1]:.2f}L{m.end[0]:.2f} {m.end[1]:.2f}" for m in chosen if m.extrude > 0)
+    trav = " ".join(
+        f"M{m.start[0]:.2f} {m.start[1]:.2f}L{m.end[0]:.2f} {m.end[1]:.2f}" for m in chosen if m.extrude <= 0
+    )
+    return (
+        head
+        + f'<g transform="matrix(1 0 0 -1 0 {h:.2f})" fill="none" stroke-linecap="round">'
+        + (f'<path class="travel" d="{trav}" stroke="#9a9a9a" stroke-width="{stroke:.3f}" '
+           f'stroke-dasharray="{4 * stroke:.3f} {3 * stroke:.3f}"/>' if trav else "")
+        + (f'<path class="extrude" d="{ext}" stroke="#d35400" stroke-width="{max(0.4, 2 * stroke):.3f}"/>' if ext else "")
+        + "</g>"
+        + f'<text x="{w * 0.01:.2f}" y="{h * 0.05:.2f}" font-size="{max(w, h) / 50:.2f}" fill="#333">'
+        + f"layer {layer} / {len(layers)} - Z {z:.2f} mm</text>"
+        + tail
+    )

@@ -1,0 +1,1 @@
+"""FDM printing: the built-in slicer and the PrusaSlicer command-line wrapper."""
