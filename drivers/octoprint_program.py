@@ -101,7 +101,8 @@ def build_upload(lines: Sequence[str], start_line: int = 0) -> UploadProgram:
     """Encode `lines[start_line:]` (after a resume preamble when `start_line` > 0) as a file.
 
     Raises ValueError/TypeError on input that would make the line count lie: a line that is
-    not a string, that holds a newline or a NUL byte, or a start line out of range.
+    not a string, that holds a newline or a NUL byte or cannot be UTF-8 encoded, or a start
+    line out of range.
     """
     if isinstance(lines, str | bytes):
         raise TypeError("lines must be a sequence of G-code lines, not one string")
@@ -117,6 +118,10 @@ def build_upload(lines: Sequence[str], start_line: int = 0) -> UploadProgram:
         stripped = line.rstrip("\r\n")
         if "\n" in stripped or "\r" in stripped or "\x00" in stripped:
             raise ValueError(f"line {index + 1} holds a line break or a NUL byte")
+        try:
+            stripped.encode()
+        except UnicodeEncodeError:
+            raise ValueError(f"line {index + 1} is not valid text (lone surrogate)") from None
 
     preamble = resume_preamble(lines, start_line) if start_line else []
     chunks = [(text + "\n").encode() for text in preamble]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,6 +11,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import octoprint_server  # noqa: E402  (helper beside this file, not a package)
+from octoprint_server import wait_for_state  # noqa: E402
 
 from drivers.octoprint import OctoPrintDriver  # noqa: E402
 
@@ -44,18 +44,6 @@ def octoprint(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathF
 def api_key_env(octoprint: octoprint_server.OctoPrintServer, monkeypatch: pytest.MonkeyPatch) -> str:
     monkeypatch.setenv(KEY_ENV, octoprint.api_key)
     return KEY_ENV
-
-
-def wait_for_state(server: octoprint_server.OctoPrintServer, wanted: set[str], seconds: float = 30.0) -> str:
-    """Poll OctoPrint until its printer state is one of `wanted` (bounded)."""
-    deadline = time.monotonic() + seconds
-    state = "?"
-    while time.monotonic() < deadline:
-        state = server.get("/api/job").json().get("state", "?")
-        if state in wanted:
-            return state
-        time.sleep(0.1)
-    raise AssertionError(f"OctoPrint stayed '{state}', wanted one of {sorted(wanted)}")
 
 
 @pytest.fixture

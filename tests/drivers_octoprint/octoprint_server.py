@@ -67,7 +67,7 @@ def _run_logged(cmd: list[str], timeout: float, say: Say, failure: type[Exceptio
         raise failure(f"{' '.join(cmd[:3])} ... ran past {timeout:.0f} s") from None
     reader.join(timeout=10)
     if code != 0:
-        raise failure(f"{' '.join(cmd[:4])} ... exited {code}: " + " / ".join(tail[-5:]))
+        raise failure(f"{' '.join(cmd[:4])} ... exited {code}: " + " / ".join(tail[-2:]))
 
 
 def ensure_venv(say: Say) -> Path:
@@ -133,7 +133,7 @@ def write_basedir(basedir: Path, octoprint_bin: Path, api_key: str, say: Say) ->
     _run_logged(
         [str(octoprint_bin), "--basedir", str(basedir), "user", "add", USER,
          "--password", secrets.token_urlsafe(16), "--admin"],
-        120, say, RuntimeError,
+        120, lambda _line: None, RuntimeError,  # quiet; its tail is in the error if it fails
     )
     keys = basedir / "data" / "appkeys" / "keys.yaml"
     keys.parent.mkdir(parents=True, exist_ok=True)
@@ -200,3 +200,15 @@ def running_server(basedir: Path, say: Say) -> Iterator[OctoPrintServer]:
         yield server
     finally:
         stop(process)
+
+
+def wait_for_state(server: OctoPrintServer, wanted: set[str], seconds: float = 30.0) -> str:
+    """Poll OctoPrint until its printer state is one of `wanted` (bounded)."""
+    deadline = time.monotonic() + seconds
+    state = "?"
+    while time.monotonic() < deadline:
+        state = server.get("/api/job").json().get("state", "?")
+        if state in wanted:
+            return state
+        time.sleep(0.1)
+    raise AssertionError(f"OctoPrint stayed '{state}', wanted one of {sorted(wanted)}")

@@ -6,7 +6,7 @@ import threading
 import time
 
 import pytest
-from conftest import wait_for_state
+from octoprint_server import wait_for_state
 
 from drivers.base import Cancelled, FirmwareError, Progress
 from drivers.octoprint import OctoPrintDriver
