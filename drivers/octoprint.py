@@ -292,7 +292,8 @@ class OctoPrintDriver(Driver):
                 if not ours:
                     raise fail(DriverError(f"another job ({file.get('name')}) took over the printer"))
             elif _is_error(state):
-                raise fail(FirmwareError(None, str(job.get("error") or state), lines_acked))
+                # OctoPrint does not say which line the firmware refused: no line_index.
+                raise fail(FirmwareError(None, str(job.get("error") or state)))
             elif state in OFFLINE_STATES or state in CONNECTING_STATES:
                 raise fail(DisconnectedError(f"OctoPrint lost the printer during the job ({state})"))
             elif state == "Operational":

@@ -65,7 +65,7 @@ def test_temperatures_reported_from_printer(driver: OctoPrintDriver) -> None:
 
 
 def test_pause_then_resume_from_another_thread(driver: OctoPrintDriver) -> None:
-    lines = program(80, feed=1200)
+    lines = program(150, feed=1200)
     events, started, on_progress = watch(lambda e: e.state == "Printing" and e.lines_acked > 10)
     outcome: dict[str, object] = {}
 
@@ -113,7 +113,9 @@ def test_cancel_from_another_thread_leaves_printer_idle_and_cool(driver: OctoPri
     thread.join(30)
 
     assert 10 < caught.value.lines_acked < len(lines)
+    assert "cancelled" in str(caught.value)
     assert wait_for_state(octoprint, {"Operational"}) == "Operational"
+    assert not [f for f in octoprint.get("/api/files/local").json()["files"] if f["name"].startswith("fablab-")]
     # OctoPrint's afterPrintCancelled script switched the heaters off
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
@@ -122,6 +124,22 @@ def test_cancel_from_another_thread_leaves_printer_idle_and_cool(driver: OctoPri
             break
         time.sleep(0.1)
     assert temps["tool0"]["target"] == 0 and temps["bed"]["target"] == 0
+
+
+def test_print_stopped_on_the_server_is_cancelled(driver: OctoPrintDriver, octoprint) -> None:
+    """Someone presses Cancel in OctoPrint's own web page: stream() ends with Cancelled."""
+    lines = program(400, feed=1200)
+    events, started, on_progress = watch(lambda e: e.state == "Printing" and e.lines_acked > 5)
+
+    def control() -> None:
+        if started.wait(30):
+            octoprint.post("/api/job", {"command": "cancel"})
+
+    thread = threading.Thread(target=control)
+    thread.start()
+    with pytest.raises(Cancelled, match="OctoPrint server"):
+        driver.stream(lines, on_progress=on_progress)
+    thread.join(30)
 
 
 def test_cancel_before_stream_is_not_sticky(driver: OctoPrintDriver) -> None:
@@ -146,8 +164,34 @@ def test_firmware_fatal_error_is_a_firmware_error(driver: OctoPrintDriver, octop
     lines.insert(15, "!!DEBUG:trigger_fatal_error_marlin")
     with pytest.raises(FirmwareError) as caught:
         driver.stream(lines)
-    assert caught.value.meaning
-    assert 0 <= caught.value.line_index <= len(lines)
+    assert "kill() called" in caught.value.meaning  # the firmware's own words reach the user
+    assert caught.value.line_index is None  # OctoPrint does not say which line it was
+    assert 0 <= caught.value.lines_acked < len(lines)
     # the driver reconnects the printer for the next job
     driver.connect(timeout=30)
     assert octoprint.get("/api/job").json()["state"] == "Operational"
+
+
+def test_busy_printer_is_refused(driver: OctoPrintDriver, octoprint, api_key_env: str) -> None:
+    """A second driver (another worker) must not upload over a job that is running."""
+    lines = program(400, feed=1200)
+    events, started, on_progress = watch(lambda e: e.state == "Printing")
+    outcome: dict[str, BaseException] = {}
+
+    def second_worker() -> None:
+        if started.wait(30):
+            other = OctoPrintDriver(octoprint.url, api_key_env, timeout=5, poll_interval=0.1)
+            try:
+                other.stream(program(3))
+            except BaseException as exc:  # noqa: BLE001 - recorded for the assertion below
+                outcome["error"] = exc
+            finally:
+                other.close()
+        driver.cancel()
+
+    thread = threading.Thread(target=second_worker)
+    thread.start()
+    with pytest.raises(Cancelled):
+        driver.stream(lines, on_progress=on_progress)
+    thread.join(30)
+    assert "busy" in str(outcome.get("error"))
