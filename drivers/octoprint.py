@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import threading
 import time
 import uuid
@@ -63,6 +64,19 @@ class _Secret:
 
 def _is_error(state: str) -> bool:
     return state in ERROR_STATES or state.startswith("Error")
+
+
+# OctoPrint's own link failures (pyserial exceptions, "Too many consecutive timeouts",
+# "Connection error") as opposed to a line the firmware sent (`Error:`, `!!`, kill()).
+_LINK_FAILURE = re.compile(r"serial|connection|consecutive timeouts|disconnect", re.IGNORECASE)
+
+
+def _job_error(text: str) -> DriverError:
+    """The error OctoPrint stopped a job with, typed: the link, or the firmware."""
+    if _LINK_FAILURE.search(text):
+        return DisconnectedError(f"OctoPrint lost the printer: {text}")
+    # OctoPrint does not say which line the firmware refused: no line_index.
+    return FirmwareError(None, text)
 
 
 class OctoPrintDriver(Driver):
@@ -292,8 +306,7 @@ class OctoPrintDriver(Driver):
                 if not ours:
                     raise fail(DriverError(f"another job ({file.get('name')}) took over the printer"))
             elif _is_error(state):
-                # OctoPrint does not say which line the firmware refused: no line_index.
-                raise fail(FirmwareError(None, str(job.get("error") or state)))
+                raise fail(_job_error(str(job.get("error") or state)))
             elif state in OFFLINE_STATES or state in CONNECTING_STATES:
                 raise fail(DisconnectedError(f"OctoPrint lost the printer during the job ({state})"))
             elif state == "Operational":

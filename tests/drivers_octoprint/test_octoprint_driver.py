@@ -8,7 +8,7 @@ import time
 import pytest
 from octoprint_server import wait_for_state
 
-from drivers.base import Cancelled, FirmwareError, Progress
+from drivers.base import Cancelled, DisconnectedError, DriverError, FirmwareError, Progress
 from drivers.octoprint import OctoPrintDriver
 from drivers.octoprint_program import build_upload
 
@@ -195,3 +195,20 @@ def test_busy_printer_is_refused(driver: OctoPrintDriver, octoprint, api_key_env
         driver.stream(lines, on_progress=on_progress)
     thread.join(30)
     assert "busy" in str(outcome.get("error"))
+
+
+def test_link_lost_mid_print_is_disconnected(driver: OctoPrintDriver, octoprint) -> None:
+    lines = program(20, feed=3000)
+    lines.insert(12, "!!DEBUG:drop_connection")  # the Virtual Printer drops its serial link
+    with pytest.raises(DisconnectedError, match="lost the printer") as caught:
+        driver.stream(lines)
+    assert caught.value.lines_acked < len(lines)
+
+
+def test_invalid_printer_port_is_refused(octoprint, api_key_env: str) -> None:
+    octoprint.post("/api/connection", {"command": "disconnect"})
+    wait_for_state(octoprint, {"Offline", "Offline after error"})
+    drv = OctoPrintDriver(octoprint.url, api_key_env, timeout=5, printer_port="/dev/ttyFABLAB-NOPE")
+    with pytest.raises(DriverError, match="port is invalid"):
+        drv.connect(timeout=10)
+    drv.close()
