@@ -14,9 +14,11 @@ gets a new basedir with:
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import fcntl
 import os
 import secrets
+import signal
 import socket
 import subprocess
 import sys
@@ -35,6 +37,8 @@ STAMP = VENV / ".fablab-installed"
 OCTOPRINT_REQUIREMENT = "octoprint>=1.10,<1.13"
 INSTALL_TIMEOUT_S = 600.0
 START_TIMEOUT_S = 90.0
+# pytest-timeout counts a session fixture's setup against the first test that uses it.
+FIRST_TEST_TIMEOUT_S = int(INSTALL_TIMEOUT_S + START_TIMEOUT_S + 120)
 USER = "fablab"
 
 Say = Callable[[str], None]
@@ -89,6 +93,13 @@ def ensure_venv(say: Say) -> Path:
         STAMP.write_text(OCTOPRINT_REQUIREMENT + "\n")
         say(f"OctoPrint installed in {time.monotonic() - began:.0f} s")
     return octoprint_bin
+
+
+def _die_with_parent() -> None:
+    """In the child: get SIGTERM if pytest dies without its teardown (Linux prctl)."""
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
 
 
 def free_port() -> int:
@@ -191,7 +202,9 @@ def running_server(basedir: Path, say: Say) -> Iterator[OctoPrintServer]:
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         cmd.append("--iknowwhatimdoing")  # OctoPrint refuses root otherwise (CI runs as root)
     with open(basedir / "serve.log", "wb") as log:
-        process = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        process = subprocess.Popen(
+            cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, preexec_fn=_die_with_parent
+        )
     server = OctoPrintServer(f"http://127.0.0.1:{port}", api_key, basedir, process)
     began = time.monotonic()
     try:

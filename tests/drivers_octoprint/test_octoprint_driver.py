@@ -6,13 +6,13 @@ import threading
 import time
 
 import pytest
-from octoprint_server import wait_for_state
+from octoprint_server import FIRST_TEST_TIMEOUT_S, wait_for_state
 
 from drivers.base import Cancelled, DisconnectedError, DriverError, FirmwareError, Progress
 from drivers.octoprint import OctoPrintDriver
 from drivers.octoprint_program import build_upload
 
-pytestmark = [pytest.mark.octoprint, pytest.mark.slow]
+pytestmark = [pytest.mark.octoprint, pytest.mark.slow, pytest.mark.timeout(FIRST_TEST_TIMEOUT_S)]
 
 
 def program(moves: int, feed: int = 1200, comment: str = "") -> list[str]:

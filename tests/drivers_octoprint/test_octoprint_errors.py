@@ -9,7 +9,7 @@ import traceback
 from collections.abc import Iterator
 
 import pytest
-from octoprint_server import free_port
+from octoprint_server import FIRST_TEST_TIMEOUT_S, free_port
 
 from drivers.base import DisconnectedError, DriverError, DriverTimeout
 from drivers.octoprint import OctoPrintDriver
@@ -26,6 +26,7 @@ def _everything_said(exc: BaseException, driver: OctoPrintDriver, caplog: pytest
 
 @pytest.mark.octoprint
 @pytest.mark.slow
+@pytest.mark.timeout(FIRST_TEST_TIMEOUT_S)
 def test_wrong_api_key_is_a_clear_error_without_the_key(octoprint, monkeypatch, caplog) -> None:
     caplog.set_level(logging.DEBUG)
     monkeypatch.setenv("FABLAB_WRONG_KEY", SECRET)
@@ -42,6 +43,7 @@ def test_wrong_api_key_is_a_clear_error_without_the_key(octoprint, monkeypatch, 
 
 @pytest.mark.octoprint
 @pytest.mark.slow
+@pytest.mark.timeout(FIRST_TEST_TIMEOUT_S)
 def test_bad_programs_are_refused_before_anything_is_uploaded(driver: OctoPrintDriver, octoprint) -> None:
     before = octoprint.get("/api/files/local").json()["files"]
     with pytest.raises(ValueError, match="empty"):
@@ -63,6 +65,7 @@ def test_bad_programs_are_refused_before_anything_is_uploaded(driver: OctoPrintD
 
 @pytest.mark.octoprint
 @pytest.mark.slow
+@pytest.mark.timeout(FIRST_TEST_TIMEOUT_S)
 def test_selecting_a_missing_file_is_a_driver_error(driver: OctoPrintDriver) -> None:
     # What happens if the upload vanished before select (someone deleted it in the UI).
     with pytest.raises(DriverError, match="404"):
