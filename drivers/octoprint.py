@@ -92,6 +92,7 @@ class OctoPrintDriver(Driver):
         printer_port: str | None = None,
         printer_baud: int | None = None,
         keep_uploads: bool = False,
+        link_grace: float | None = None,
     ):
         parsed = urlparse(url)
         if parsed.scheme not in ("http", "https") or not parsed.netloc:
@@ -110,6 +111,8 @@ class OctoPrintDriver(Driver):
         self.printer_port = printer_port
         self.printer_baud = printer_baud
         self.keep_uploads = keep_uploads
+        # How long a running print's polls may fail before stream() gives up on the server.
+        self.link_grace = link_grace if link_grace is not None else max(3 * timeout, 10 * poll_interval)
         self._api_key = _Secret(api_key)
         self._local = threading.local()  # one requests session per thread (control vs stream)
         self._clients: list[OctoPrintClient] = []
@@ -216,22 +219,29 @@ class OctoPrintDriver(Driver):
         Errors raised here carry `lines_acked` (the last estimate) as an attribute.
         """
         program = build_upload(lines, start_line)
+        if self._closed:
+            raise DriverError("this OctoPrint driver is closed")
         self._cancel.clear()
         self._wake.clear()
+        self._last = None
         began = time.monotonic()
-        state = self._call(lambda c: c.state())
-        if state in OFFLINE_STATES or _is_error(state) or state in CONNECTING_STATES:
-            self.connect(self.timeout)
-        elif state != "Operational":
-            raise DriverError(f"OctoPrint printer is busy ({state}): another job is on it")
-
-        path = self._upload(program)
         try:
-            lines_acked, bytes_sent = self._print_and_follow(program, path, on_progress)
-        finally:
-            with self._lock:
-                self._job_path = None
-            self._forget_upload(path)
+            state = self._call(lambda c: c.state())
+            if state in OFFLINE_STATES or _is_error(state) or state in CONNECTING_STATES:
+                self.connect(self.timeout)
+            elif state != "Operational":
+                raise DriverError(f"OctoPrint printer is busy ({state}): another job is on it")
+            path = self._upload(program)
+            try:
+                lines_acked, bytes_sent = self._print_and_follow(program, path, on_progress)
+            finally:
+                with self._lock:
+                    self._job_path = None
+                self._forget_upload(path)
+        except DriverError as exc:
+            last = self._last
+            exc.lines_acked = last.lines_acked if last else start_line  # type: ignore[attr-defined]
+            raise
         return StreamResult(
             lines_acked=lines_acked,
             bytes_sent=bytes_sent,
@@ -263,29 +273,36 @@ class OctoPrintDriver(Driver):
         self, program: UploadProgram, path: str, on_progress: ProgressCallback | None
     ) -> tuple[int, int]:
         lines_acked, bytes_sent = program.start_line, 0
-
-        def fail(error: DriverError) -> DriverError:
-            error.lines_acked = lines_acked  # type: ignore[attr-defined]
-            return error
-
         if self._cancel.is_set() or self._closed:
-            raise fail(Cancelled("cancelled before the print started"))
+            raise Cancelled("cancelled before the print started")
+        # The second half of octorest's broken upload(select=True, print=True).
         self._call(lambda c: c.select(path, print=True))
         with self._lock:
             self._job_path = path
         seen_active = cancel_sent = False
         start_deadline = time.monotonic() + max(self.timeout, 5 * self.poll_interval)
+        link_lost_since: float | None = None
         while True:
             if self._closed:
-                raise fail(DisconnectedError("driver closed while the print was running"))
-            if self._cancel.is_set() and not cancel_sent:
-                cancel_sent = self._job_command(lambda c: c.cancel(), "cancel")
+                raise DisconnectedError("driver closed while the print was running")
             try:
+                if self._cancel.is_set() and not cancel_sent:
+                    cancel_sent = self._job_command(lambda c: c.cancel(), "cancel")
                 job = self._call(lambda c: c.job_info())
                 state = str(job.get("state") or "?")
                 temps = self._temperatures() if state == "Operational" or state in ACTIVE_STATES else None
-            except DriverError as exc:
-                raise fail(exc) from exc
+                link_lost_since = None
+            except (DisconnectedError, DriverTimeout) as exc:
+                # The print goes on inside OctoPrint: ride out a short outage of the server
+                # (restart, "Connection reset by peer" under load) before giving up on it.
+                now = time.monotonic()
+                link_lost_since = link_lost_since or now
+                if now - link_lost_since >= self.link_grace:
+                    raise type(exc)(f"{exc} (for {self.link_grace:g} s; the print may still be running there)") from exc
+                log.warning("OctoPrint poll failed, retrying: %s", exc)
+                self._wake.wait(self.poll_interval)
+                self._wake.clear()
+                continue
             file = (job.get("job") or {}).get("file") or {}
             progress = job.get("progress") or {}
             ours = file.get("path") == path
@@ -304,18 +321,18 @@ class OctoPrintDriver(Driver):
             if state in ACTIVE_STATES:
                 seen_active = True
                 if not ours:
-                    raise fail(DriverError(f"another job ({file.get('name')}) took over the printer"))
+                    raise DriverError(f"another job ({file.get('name')}) took over the printer")
             elif _is_error(state):
-                raise fail(_job_error(str(job.get("error") or state)))
+                raise _job_error(str(job.get("error") or state))
             elif state in OFFLINE_STATES or state in CONNECTING_STATES:
-                raise fail(DisconnectedError(f"OctoPrint lost the printer during the job ({state})"))
+                raise DisconnectedError(f"OctoPrint lost the printer during the job ({state})")
             elif state == "Operational":
                 if self._cancel.is_set():
-                    raise fail(Cancelled(f"print cancelled at line {lines_acked} of {program.lines_total}"))
+                    raise Cancelled(f"print cancelled at line {lines_acked} of {program.lines_total}")
                 if seen_active:
-                    raise fail(Cancelled("the print was stopped on the OctoPrint server"))
+                    raise Cancelled("the print was stopped on the OctoPrint server")
                 if time.monotonic() > start_deadline:
-                    raise fail(DriverTimeout("OctoPrint selected the file but never started printing it"))
+                    raise DriverTimeout("OctoPrint selected the file but never started printing it")
             self._wake.wait(self.poll_interval)
             self._wake.clear()
 

@@ -18,9 +18,7 @@ from drivers.octoprint import OctoPrintDriver  # noqa: E402
 KEY_ENV = "FABLAB_TEST_OCTOPRINT_KEY"
 
 
-@pytest.fixture(scope="session")
-def octoprint(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[octoprint_server.OctoPrintServer]:
-    """Install (once, cached in .venv-octoprint/) and run OctoPrint on 127.0.0.1."""
+def _live_printer(request: pytest.FixtureRequest) -> octoprint_server.Say:
     capture = request.config.pluginmanager.getplugin("capturemanager")
 
     def say(message: str) -> None:
@@ -28,6 +26,13 @@ def octoprint(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathF
         with capture.global_and_fixture_disabled() if capture else contextlib.nullcontext():
             print(f"[octoprint] {message}", flush=True)
 
+    return say
+
+
+@pytest.fixture(scope="session")
+def octoprint(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[octoprint_server.OctoPrintServer]:
+    """Install (once, cached in .venv-octoprint/) and run OctoPrint on 127.0.0.1."""
+    say = _live_printer(request)
     basedir = tmp_path_factory.mktemp("octoprint-basedir")
     try:
         server_cm = octoprint_server.running_server(basedir, say)
@@ -57,3 +62,12 @@ def driver(octoprint: octoprint_server.OctoPrintServer, api_key_env: str) -> Ite
     if state not in ("Operational", "Offline", "Offline after error", "Error"):
         octoprint.post("/api/job", {"command": "cancel"})
         wait_for_state(octoprint, {"Operational", "Offline", "Offline after error", "Error"})
+
+
+@pytest.fixture
+def private_octoprint(
+    octoprint: octoprint_server.OctoPrintServer, tmp_path: Path, request: pytest.FixtureRequest
+) -> Iterator[octoprint_server.OctoPrintServer]:
+    """A second OctoPrint of its own, for a test that kills it (needs the shared one's venv)."""
+    with octoprint_server.running_server(tmp_path / "basedir", _live_printer(request)) as server:
+        yield server

@@ -133,3 +133,33 @@ def test_hung_server_times_out(silent_server: str, monkeypatch) -> None:
     with pytest.raises(DriverTimeout):
         driver.pause()  # control calls are bounded too
     driver.close()
+
+
+@pytest.mark.octoprint
+@pytest.mark.slow
+@pytest.mark.timeout(FIRST_TEST_TIMEOUT_S)
+def test_server_dying_mid_print_is_disconnected(private_octoprint, monkeypatch) -> None:
+    monkeypatch.setenv("FABLAB_PRIVATE_KEY", private_octoprint.api_key)
+    driver = OctoPrintDriver(
+        private_octoprint.url, "FABLAB_PRIVATE_KEY", timeout=2, poll_interval=0.1, link_grace=1.0,
+        printer_port="VIRTUAL",
+    )
+    driver.connect(timeout=30)
+    lines = ["G28"] + [f"G1 X{10 * (i % 2)} F1200" for i in range(400)]
+    printing = threading.Event()
+
+    def kill_server() -> None:
+        if printing.wait(30):
+            private_octoprint.process.kill()
+
+    def on_progress(event) -> None:
+        if event.state == "Printing" and event.lines_acked > 5:
+            printing.set()
+
+    thread = threading.Thread(target=kill_server)
+    thread.start()
+    with pytest.raises(DisconnectedError, match="may still be running") as caught:
+        driver.stream(lines, on_progress=on_progress)
+    thread.join(30)
+    assert 5 < caught.value.lines_acked < len(lines)
+    driver.close()
