@@ -1,0 +1,231 @@
+"""DXF -> Drawing with ezdxf: recover mode for damaged files, blocks expanded with a guard.
+
+Curves (arcs, bulges, ellipses, splines) are flattened by `ezdxf.path` to the drawing's
+chord tolerance. INSERTs are expanded by hand rather than by `ezdxf.disassemble` so that
+a block that references itself, or blocks nested past a limit, are refused with a message
+instead of recursing until the worker dies.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from pathlib import Path
+
+import numpy as np
+
+from slicing.geometry import Drawing, Path2D
+from slicing.readers.errors import (
+    DEFAULT_LIMITS,
+    Deadline,
+    Limits,
+    UnreadableFile,
+    check_file_size,
+    empty_file,
+)
+
+CURVES = {"LINE", "LWPOLYLINE", "POLYLINE", "ARC", "CIRCLE", "ELLIPSE", "SPLINE"}
+TEXTS = {"TEXT", "MTEXT", "ATTRIB"}
+# $INSUNITS code -> (name, mm per unit); 0 is "unitless", read as mm and confirmed by the user.
+UNITS = {0: ("unitless", 1.0), 1: ("in", 25.4), 2: ("ft", 304.8), 4: ("mm", 1.0), 5: ("cm", 10.0),
+         6: ("m", 1000.0), 8: ("uin", 25.4e-6), 9: ("mil", 0.0254), 10: ("yd", 914.4), 13: ("um", 1e-3),
+         14: ("dm", 100.0)}
+
+
+class _Walk:
+    """State of one expansion: limits, counts, and what was seen but not drawn."""
+
+    def __init__(self, scale: float, tolerance_mm: float, limits: Limits, deadline: Deadline) -> None:
+        self.scale = scale
+        self.tol = tolerance_mm / scale  # flatten in file units
+        self.limits = limits
+        self.deadline = deadline
+        self.entities = 0
+        self.points = 0
+        self.ignored: Counter[str] = Counter()
+        self.drawing = Drawing()
+
+    def count(self) -> None:
+        self.entities += 1
+        if self.entities > self.limits.max_entities:
+            raise UnreadableFile(
+                "too_many_entities",
+                f"Le dessin compte plus de {self.limits.max_entities:,} entités (blocs développés) : c'est "
+                "la limite.".replace(",", " "),
+                f"The drawing has more than {self.limits.max_entities:,} entities (blocks expanded): "
+                "that is the limit.",
+                "Simplifiez le dessin ou supprimez les blocs répétés inutiles.",
+                "Simplify the drawing or remove needless repeated blocks.",
+            )
+        if self.entities % 2000 == 0:
+            self.deadline.check()
+
+    def add(self, points: np.ndarray, closed: bool, entity, source: str | None) -> None:
+        if len(points) == 0:
+            return
+        self.points += len(points)
+        if self.points > self.limits.max_points:
+            raise UnreadableFile(
+                "too_many_points",
+                f"Les courbes du dessin donnent plus de {self.limits.max_points:,} points : c'est la limite."
+                .replace(",", " "),
+                f"The drawing's curves give more than {self.limits.max_points:,} points: that is the limit.",
+            )
+        pts = points[:, :2] * self.scale
+        if not np.isfinite(pts).all():
+            raise UnreadableFile("dxf_non_finite", "Une entité a des coordonnées invalides (NaN ou infini).",
+                                 "An entity has invalid coordinates (NaN or infinite).")
+        if len(pts) > 1 and closed and np.allclose(pts[0], pts[-1]):
+            pts = pts[:-1]
+        self.drawing.paths.append(Path2D(points=pts, closed=closed, layer=entity.dxf.get("layer"),
+                                         stroke=_colour(entity), source=source))
+
+
+def _colour(entity) -> str | None:
+    from ezdxf import colors
+
+    try:
+        if entity.dxf.hasattr("true_color"):
+            r, g, b = colors.int2rgb(entity.dxf.true_color)
+            return f"#{r:02x}{g:02x}{b:02x}"
+        aci = entity.dxf.get("color", 256)
+        if aci in (0, 256) and entity.doc is not None:  # BYBLOCK / BYLAYER
+            layer = entity.doc.layers.get(entity.dxf.get("layer", "0"))
+            aci = abs(layer.dxf.get("color", 7)) if layer is not None else 7
+        if 1 <= aci <= 255:
+            r, g, b = colors.aci2rgb(aci)
+            return f"#{r:02x}{g:02x}{b:02x}"
+    except Exception:  # a damaged colour is only a lost hint
+        return None
+    return None
+
+
+def _curve(walk: _Walk, entity, source: str | None) -> None:
+    from ezdxf import path as ezpath
+
+    kind = entity.dxftype()
+    if kind == "LINE":
+        s, e = entity.dxf.start, entity.dxf.end
+        walk.add(np.array([[s.x, s.y], [e.x, e.y]], dtype=float), False, entity, source)
+        return
+    if kind == "POLYLINE" and (entity.is_poly_face_mesh or entity.is_polygon_mesh):
+        walk.ignored["POLYLINE (mesh)"] += 1
+        return
+    p = ezpath.make_path(entity)
+    closed = bool(p.is_closed) or (kind in ("LWPOLYLINE", "POLYLINE") and bool(entity.is_closed))
+    for sub in p.sub_paths() if p.has_sub_paths else [p]:
+        pts = np.array([(v.x, v.y) for v in sub.flattening(walk.tol, segments=4)], dtype=float)
+        walk.add(pts, closed or bool(sub.is_closed), entity, source)
+
+
+def _text(walk: _Walk, entity, source: str | None) -> None:
+    kind = entity.dxftype()
+    try:
+        text = entity.plain_text() if kind == "MTEXT" else entity.dxf.get("text", "")
+        at = entity.dxf.insert
+    except Exception:
+        text, at = "", None
+    walk.drawing.texts.append({"source": source, "layer": entity.dxf.get("layer"), "text": str(text)[:200],
+                               "x": float(at.x) * walk.scale if at else None,
+                               "y": float(at.y) * walk.scale if at else None})
+
+
+def _image(walk: _Walk, entity, source: str | None) -> None:
+    at = entity.dxf.get("insert")
+    size = entity.dxf.get("image_size")
+    walk.drawing.images.append({"source": source, "layer": entity.dxf.get("layer"),
+                                "x": float(at.x) * walk.scale if at else None,
+                                "y": float(at.y) * walk.scale if at else None,
+                                "w": float(size.x) if size else None, "h": float(size.y) if size else None})
+
+
+def _walk(walk: _Walk, entities: Iterable, chain: tuple[str, ...], source: str | None) -> None:
+    for entity in entities:
+        walk.count()
+        kind = entity.dxftype()
+        src = source or entity.dxf.get("handle")
+        if kind in CURVES:
+            _curve(walk, entity, src)
+        elif kind == "INSERT":
+            name = entity.dxf.get("name", "")
+            if name in chain:
+                raise UnreadableFile(
+                    "dxf_block_cycle",
+                    f"Le bloc « {name} » se contient lui-même (boucle de références) : le dessin est infini.",
+                    f"Block '{name}' contains itself (a reference loop): the drawing would be infinite.",
+                    "Ouvrez le dessin dans votre logiciel de CAO, éclatez ou corrigez ce bloc, puis exportez à "
+                    "nouveau.",
+                    "Open the drawing in your CAD software, explode or fix that block, then export again.",
+                )
+            if len(chain) >= walk.limits.max_block_depth:
+                raise UnreadableFile(
+                    "dxf_blocks_too_deep",
+                    f"Les blocs sont imbriqués sur plus de {walk.limits.max_block_depth} niveaux : c'est la limite.",
+                    f"Blocks are nested more than {walk.limits.max_block_depth} levels deep: that is the limit.",
+                    "Éclatez les blocs (commande DECOMPOS / EXPLODE) avant l'export.",
+                    "Explode the blocks (EXPLODE command) before exporting.",
+                )
+            try:
+                children = list(entity.virtual_entities())
+            except Exception:  # a block with broken transforms: skip it, say so
+                walk.ignored["INSERT (broken)"] += 1
+                continue
+            _walk(walk, children, (*chain, name), src)
+        elif kind in TEXTS:
+            _text(walk, entity, src)
+        elif kind == "IMAGE":
+            _image(walk, entity, src)
+        else:
+            walk.ignored[kind] += 1
+
+
+def _open(path: Path):
+    import ezdxf
+    from ezdxf import recover
+
+    try:
+        doc, auditor = recover.readfile(str(path))
+    except ezdxf.DXFStructureError as exc:
+        raise UnreadableFile("dxf_unreadable", f"Ce fichier n'est pas un DXF lisible ({exc}).",
+                             f"This file is not a readable DXF ({exc}).") from exc
+    return doc, auditor
+
+
+def load_dxf(path: Path, tolerance_mm: float = 0.05, limits: Limits = DEFAULT_LIMITS) -> tuple[Drawing, list[dict]]:
+    """The drawing in mm, y up, and notes (info about what was skipped or repaired)."""
+    size = path.stat().st_size
+    check_file_size(size, limits)
+    if size == 0:
+        raise empty_file()
+    deadline = limits.deadline()
+    doc, auditor = _open(path)
+    code = int(doc.header.get("$INSUNITS", 0) or 0)
+    unit_name, scale = UNITS.get(code, ("unitless", 1.0))
+    walk = _Walk(scale, tolerance_mm, limits, deadline)
+    _walk(walk, doc.modelspace(), (), None)
+    notes: list[dict] = []
+    if not walk.drawing.paths:
+        for layout in doc.layouts:
+            if layout.name != "Model":
+                _walk(walk, layout, (), None)
+        if walk.drawing.paths:
+            notes.append(_note("dxf_paper_space", "Le dessin a été lu dans l'espace papier (l'espace objet est vide).",
+                               "The drawing was read from paper space (model space is empty)."))
+    walk.drawing.units = unit_name
+    walk.drawing.tolerance_mm = tolerance_mm
+    if auditor.has_errors or auditor.has_fixes:
+        notes.append(_note("dxf_repaired", f"Le fichier était abîmé : {len(auditor.fixes) + len(auditor.errors)} "
+                           "défaut(s) réparé(s) à la lecture. Vérifiez l'aperçu.",
+                           f"The file was damaged: {len(auditor.fixes) + len(auditor.errors)} defect(s) "
+                           "repaired while reading. Check the preview."))
+    if walk.ignored:
+        listed = ", ".join(f"{k} ×{v}" for k, v in walk.ignored.most_common(8))
+        notes.append(_note("dxf_entities_ignored", f"Entités sans trajet de coupe, ignorées : {listed}.",
+                           f"Entities without a cutting path, ignored: {listed}.",
+                           {"types": dict(walk.ignored)}))
+    return walk.drawing, notes
+
+
+def _note(code: str, fr: str, en: str, location: dict | None = None) -> dict:
+    return {"code": code, "severity": "info", "message": {"fr": fr, "en": en},
+            "hint": {"fr": "", "en": ""}, "location": location or {}}

@@ -1,0 +1,152 @@
+"""STL, binary and ASCII, read straight into a numpy triangle array.
+
+Why not `trimesh.load`: on a 1 M-triangle file its default path (parse, merge, process,
+cache) takes seconds and most of a gigabyte; the upload page wants its figures in well
+under a second. A binary STL is a fixed 50-byte record per triangle, so `np.frombuffer`
+over the records *is* the parser, and every check after it is a vectorised pass. The same
+arrays then become a `trimesh.Trimesh` (vertices merged here, `process=False`) for the
+stages that want trimesh's algorithms.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from slicing.readers.errors import DEFAULT_LIMITS, Limits, UnreadableFile, check_file_size, empty_file
+
+RECORD = np.dtype([("normal", "<f4", (3,)), ("v", "<f4", (3, 3)), ("attr", "<u2")])
+HEADER_BYTES = 84
+
+
+@dataclass
+class StlData:
+    """The triangles as stored: (n, 3, 3) float32 in file units (mm by convention)."""
+
+    triangles: np.ndarray
+    ascii: bool
+    solids: int = 1  # `solid ... endsolid` blocks in an ASCII file
+
+
+def _not_stl(detail_fr: str, detail_en: str, code: str = "stl_unreadable") -> UnreadableFile:
+    return UnreadableFile(
+        code,
+        f"Ce fichier n'est pas un STL lisible : {detail_fr}",
+        f"This file is not a readable STL: {detail_en}",
+    )
+
+
+def _check_triangles(tri: np.ndarray, limits: Limits) -> np.ndarray:
+    if len(tri) == 0:
+        raise _not_stl("il ne contient aucun triangle.", "it holds no triangles.", "stl_no_triangles")
+    if len(tri) > limits.max_triangles:
+        raise UnreadableFile(
+            "too_many_triangles",
+            f"Le modèle a {len(tri):,} triangles : la limite est de {limits.max_triangles:,}.".replace(",", " "),
+            f"The model has {len(tri):,} triangles: the limit is {limits.max_triangles:,}.",
+            "Réduisez le nombre de triangles (décimation) dans votre logiciel avant l'export.",
+            "Reduce the triangle count (decimate) in your software before exporting.",
+        )
+    finite = np.isfinite(tri).all(axis=(1, 2))
+    if not finite.all():
+        bad = np.flatnonzero(~finite)
+        raise UnreadableFile(
+            "stl_non_finite",
+            f"{len(bad)} triangle(s) ont des coordonnées invalides (NaN ou infini), par exemple le "
+            f"triangle n° {int(bad[0])}.",
+            f"{len(bad)} triangle(s) have invalid coordinates (NaN or infinite), e.g. triangle #{int(bad[0])}.",
+            "Le fichier est corrompu : exportez-le à nouveau ; si l'erreur persiste, réparez le "
+            "modèle (Meshmixer, Blender « 3D Print Toolbox »).",
+            "The file is corrupt: export it again; if it persists, repair the model "
+            "(Meshmixer, Blender's 3D Print Toolbox).",
+        )
+    if float(np.abs(tri).max()) > limits.max_size_mm:
+        raise UnreadableFile(
+            "size_over_limit",
+            f"Des coordonnées dépassent {limits.max_size_mm:,.0f} mm : ce n'est pas un objet fabricable.".replace(",", " "),
+            f"Coordinates exceed {limits.max_size_mm:,.0f} mm: not an object anyone can make.",
+            "Vérifiez l'unité d'export (mm) et l'échelle du modèle.",
+            "Check the export unit (mm) and the model's scale.",
+        )
+    return tri
+
+
+def _binary(data: memoryview, limits: Limits) -> StlData:
+    declared = int(np.frombuffer(data[80:84], "<u4")[0])
+    present, extra = divmod(len(data) - HEADER_BYTES, RECORD.itemsize)
+    if declared != present or extra:
+        if declared * RECORD.itemsize + HEADER_BYTES > len(data):
+            fr = (f"l'en-tête annonce {declared:,} triangles mais le fichier n'en contient que {present:,} "
+                  f"(fichier tronqué, {len(data):,} octets).").replace(",", " ")
+            en = (f"the header declares {declared:,} triangles but the file holds only {present:,} "
+                  f"(truncated file, {len(data):,} bytes).")
+            raise _not_stl(fr, en, "stl_truncated")
+        fr = (f"l'en-tête annonce {declared:,} triangles alors que la taille du fichier en permet "
+              f"{present:,} (+{extra} octets) : le nombre de triangles ment.").replace(",", " ")
+        en = (f"the header declares {declared:,} triangles while the file size allows {present:,} "
+              f"(+{extra} bytes): the triangle count lies.")
+        raise _not_stl(fr, en, "stl_count_mismatch")
+    records = np.frombuffer(data, dtype=RECORD, count=declared, offset=HEADER_BYTES)
+    return StlData(_check_triangles(records["v"], limits), ascii=False)
+
+
+ASCII_MAX_BYTES = 60 * 1024 * 1024  # text parsing is ~20x the work of binary records
+_VERTEX = re.compile(rb"\bvertex\s+(\S+)\s+(\S+)\s+(\S+)")
+
+
+def _ascii(data: bytes, limits: Limits) -> StlData:
+    if len(data) > ASCII_MAX_BYTES:
+        raise UnreadableFile(
+            "file_too_large",
+            f"Un STL texte (ASCII) est limité à {ASCII_MAX_BYTES // 1024 // 1024} Mo.",
+            f"A text (ASCII) STL is limited to {ASCII_MAX_BYTES // 1024 // 1024} MB.",
+            "Exportez en STL binaire : le fichier sera 5 fois plus petit.",
+            "Export as binary STL: the file will be 5 times smaller.",
+        )
+    low = data.lower()
+    if not low.lstrip().startswith(b"solid"):
+        raise _not_stl("il ne commence pas par « solid » et sa taille ne correspond pas à un STL binaire.",
+                       "it does not start with 'solid' and its size does not match a binary STL.",
+                       "stl_not_stl")
+    facets = len(re.findall(rb"\bfacet\b", low))
+    endfacets = len(re.findall(rb"\bendfacet\b", low))
+    solids = len(re.findall(rb"(?:^|\s)solid\b", low))
+    vertices = _VERTEX.findall(low)
+    if facets != endfacets or len(vertices) != 3 * facets or low.count(b"vertex") != len(vertices):
+        raise _not_stl(
+            f"{facets} « facet », {endfacets} « endfacet » et {len(vertices)} « vertex » : le texte est "
+            "incomplet ou mal formé.",
+            f"{facets} 'facet', {endfacets} 'endfacet' and {len(vertices)} 'vertex': the text is "
+            "incomplete or malformed.",
+            "stl_ascii_malformed",
+        )
+    try:
+        coords = np.array([float(c) for v in vertices for c in v], dtype=np.float64)
+    except ValueError as exc:
+        raise _not_stl("un sommet contient autre chose qu'un nombre.",
+                       "a vertex holds something that is not a number.", "stl_ascii_malformed") from exc
+    tri = coords.reshape(-1, 3, 3)
+    return StlData(_check_triangles(tri, limits), ascii=True, solids=max(solids, 1))
+
+
+def load_stl(path: Path, limits: Limits = DEFAULT_LIMITS) -> StlData:
+    """Read an STL file (binary or ASCII) into triangles, or raise `UnreadableFile`."""
+    size = path.stat().st_size
+    check_file_size(size, limits)
+    if size == 0:
+        raise empty_file()
+    data = path.read_bytes()
+    if len(data) < HEADER_BYTES:
+        if data.lstrip()[:5].lower() == b"solid":
+            return _ascii(data, limits)
+        raise _not_stl(f"il ne fait que {len(data)} octets (un STL binaire en a au moins 84).",
+                       f"it is only {len(data)} bytes (a binary STL has at least 84).", "stl_truncated")
+    declared = int(np.frombuffer(data[80:84], "<u4")[0])
+    looks_ascii = data.lstrip()[:5].lower() == b"solid" and b"\0" not in data[:1024]
+    # Some CAD exporters write "solid" at the start of a binary file: the size decides.
+    if looks_ascii and HEADER_BYTES + RECORD.itemsize * declared != len(data):
+        return _ascii(data, limits)
+    return _binary(memoryview(data), limits)
