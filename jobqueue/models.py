@@ -34,6 +34,14 @@ class User(Base):
     def is_fabmanager(self) -> bool:
         return self.role == "fabmanager"
 
+    # The user protocol Flask-Login expects, as plain attributes (jobqueue does not import web).
+    is_active = True
+    is_authenticated = True
+    is_anonymous = False
+
+    def get_id(self) -> str:
+        return str(self.id)
+
 
 class ApiToken(Base):
     """Bearer tokens for scripts; only the sha256 of the token is stored."""

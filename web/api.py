@@ -9,7 +9,9 @@ from collections.abc import Callable
 
 from flask import Blueprint, Response, g, jsonify, request, stream_with_context
 from flask_login import current_user
+from flask_wtf.csrf import validate_csrf
 from sqlalchemy import select
+from wtforms import ValidationError
 
 from jobqueue import live, services
 from jobqueue.filestore import FileTooLarge
@@ -26,6 +28,15 @@ def _error(message: str, status: int) -> tuple[Response, int]:
     return jsonify(error=message), status
 
 
+def _csrf_header_ok() -> bool:
+    """The session cookie rides along on cross-site form posts; the X-CSRFToken header cannot."""
+    try:
+        validate_csrf(request.headers.get("X-CSRFToken", ""))
+    except ValidationError:
+        return False
+    return True
+
+
 def authenticated(view: Callable) -> Callable:
     """Bearer token, or the browser's logged-in session (pages call the API too)."""
 
@@ -38,6 +49,8 @@ def authenticated(view: Callable) -> Callable:
                 if user is None:
                     return _error("invalid token", 401)
             elif current_user.is_authenticated:
+                if request.method not in ("GET", "HEAD", "OPTIONS") and not _csrf_header_ok():
+                    return _error("a session-authenticated API call needs the X-CSRFToken header", 403)
                 user = current_user
             else:
                 return _error("authentication required: Authorization: Bearer <token>", 401)

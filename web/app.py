@@ -53,11 +53,13 @@ def create_app(ctx: Context | None = None, testing: bool = False) -> Flask:
             return s.get(User, int(user_id))
 
     from web.api import api
+    from web.openapi import openapi
     from web.pages import pages
 
     csrf.exempt(api)  # the API authenticates with bearer tokens, not cookies
     app.register_blueprint(api)
     app.register_blueprint(pages)
+    app.register_blueprint(openapi)
 
     @app.errorhandler(413)
     def _too_large(_e):  # noqa: ANN001, ANN202

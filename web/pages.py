@@ -1,22 +1,56 @@
-"""Server-rendered pages (French first, English available)."""
+"""Server-rendered pages (French first, English available): login, language, and the areas.
+
+One blueprint, `pages`; each area adds its routes from its own module (`pages_jobs`,
+`pages_queue`, `pages_machines`, `pages_trainer`), imported at the end of this one.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_login import login_required, login_user, logout_user
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
-from wtforms import PasswordField, StringField
+from wtforms import HiddenField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired
 
+from jobqueue.models import User
 from jobqueue.users import authenticate
 from web.app import context
+from web.i18n import LANGUAGES, t, template_helpers
+from web.pages_format import FILTERS
 
 pages = Blueprint("pages", __name__)
 
 
+@pages.app_context_processor
+def _helpers() -> dict:
+    return template_helpers()
+
+
+@pages.record_once
+def _filters(state) -> None:  # noqa: ANN001 - BlueprintSetupState
+    state.app.jinja_env.filters.update(FILTERS)
+
+
+def safe_next(target: str | None, default: str) -> str:
+    """Only a path on this site: '/x' yes; '//evil.example' or 'https://...' no."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return default
+
+
+def require_fabmanager() -> None:
+    if not current_user.is_fabmanager:
+        abort(403)
+
+
 class LoginForm(FlaskForm):
-    username = StringField("Identifiant", validators=[DataRequired()])
-    password = PasswordField("Mot de passe", validators=[DataRequired()])
+    username = StringField("username", validators=[DataRequired()])
+    password = PasswordField("password", validators=[DataRequired()])
+
+
+class LanguageForm(FlaskForm):
+    lang = SelectField("lang", choices=[(code, code.upper()) for code in LANGUAGES])
+    next = HiddenField()
 
 
 @pages.route("/login", methods=["GET", "POST"])
@@ -27,8 +61,10 @@ def login():  # noqa: ANN201
             user = authenticate(s, form.username.data, form.password.data)
         if user:
             login_user(user)
-            return redirect(request.args.get("next") if (request.args.get("next") or "").startswith("/") else url_for("pages.index"))
-        flash("Identifiant ou mot de passe incorrect.", "error")
+            if session.get("lang") not in LANGUAGES:
+                session["lang"] = user.language if user.language in LANGUAGES else "fr"
+            return redirect(safe_next(request.args.get("next"), url_for("pages.index")))
+        flash(t("login.bad"), "error")
     return render_template("login.html", form=form)
 
 
@@ -39,7 +75,39 @@ def logout():  # noqa: ANN201
     return redirect(url_for("pages.login"))
 
 
+@pages.post("/lang")
+def language():  # noqa: ANN201
+    """Switch language; kept in the session, and on the account when logged in."""
+    form = LanguageForm()
+    if not form.validate_on_submit():
+        abort(400)
+    session["lang"] = form.lang.data
+    if current_user.is_authenticated:
+        with context().session() as s:
+            user = s.get(User, current_user.id)
+            if user is not None:
+                user.language = form.lang.data
+    return redirect(safe_next(form.next.data, url_for("pages.index")))
+
+
 @pages.get("/")
 @login_required
 def index():  # noqa: ANN201
-    return render_template("base.html")
+    return redirect(url_for("pages.queue" if current_user.is_fabmanager else "pages.my_jobs"))
+
+
+@pages.app_errorhandler(403)
+def _forbidden(_e):  # noqa: ANN001, ANN202
+    if request.path.startswith("/api/"):
+        return {"error": "forbidden"}, 403
+    return render_template("error.html", message=t("error.forbidden")), 403
+
+
+@pages.app_errorhandler(404)
+def _not_found(_e):  # noqa: ANN001, ANN202
+    if request.path.startswith("/api/"):
+        return {"error": "not found"}, 404
+    return render_template("error.html", message=t("error.not_found")), 404
+
+
+from web import pages_jobs, pages_machines, pages_queue, pages_trainer  # noqa: E402, F401 - routes

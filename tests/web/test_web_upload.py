@@ -1,0 +1,110 @@
+"""The upload page and "my jobs": real form posts with their CSRF token, hostile names, limits."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from web_helpers import SVG, job_state, make_job, page_token
+
+from jobqueue.models import Job
+
+
+def _post_upload(client, data: bytes = SVG, name: str = "plaque.svg", **fields):  # noqa: ANN001, ANN003, ANN202
+    form = {"csrf_token": page_token(client), "process": "laser", "material": "", "session_label": "",
+            "file": (io.BytesIO(data), name), **fields}
+    return client.post("/upload", data=form, content_type="multipart/form-data")
+
+
+def test_upload_page_lists_processes_and_materials_by_process(client, accounts, login) -> None:  # noqa: ANN001
+    login(accounts["member"])
+    html = client.get("/upload").get_data(as_text=True)
+    for kind in ("fdm", "laser", "cnc", "vinyl"):
+        assert f'value="{kind}"' in html and f'data-process="{kind}"' in html
+    assert 'data-process="fdm">PLA</option>' in html
+    assert 'accept=".stl,.dxf,.svg"' in html and 'enctype="multipart/form-data"' in html
+
+
+def test_upload_redirects_to_the_job_page(client, accounts, login, fablab_env) -> None:  # noqa: ANN001
+    login(accounts["member"])
+    r = _post_upload(client, session_label="Atelier mardi")
+    assert r.status_code == 302 and r.location.startswith("/jobs/")
+    job_id = int(r.location.rsplit("/", 1)[1])
+    with fablab_env.session() as s:
+        job = s.get(Job, job_id)
+        assert (job.filename, job.process, job.session_label, job.state) == (
+            "plaque.svg", "laser", "Atelier mardi", "submitted")
+    page = client.get(r.location).get_data(as_text=True)
+    assert "plaque.svg" in page and 'data-state="submitted"' in page and "Fichier reçu" in page
+
+
+def test_hostile_file_name_is_only_a_label(client, accounts, login, fablab_env) -> None:  # noqa: ANN001
+    login(accounts["member"])
+    r = _post_upload(client, name="../../etc/passwd.svg", session_label="<script>alert(1)</script>")
+    assert r.status_code == 302
+    job_id = int(r.location.rsplit("/", 1)[1])
+    with fablab_env.session() as s:
+        job = s.get(Job, job_id)
+        assert job.filename == "passwd.svg"
+        stored = fablab_env.store.path(job.file_sha256)
+    assert stored.is_relative_to(fablab_env.settings.files_dir) and stored.read_bytes() == SVG
+    page = client.get(r.location).get_data(as_text=True)
+    assert "<script>alert(1)</script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+
+
+@pytest.mark.parametrize("fields,name,needle", [
+    ({"process": "fdm"}, "a.svg", "cannot be made with process"),
+    ({}, "a.exe", "only STL, DXF and SVG"),
+    ({"material": "Titane"}, "a.svg", "offers material"),
+])
+def test_upload_refusals_are_explained_on_the_page(client, accounts, login, fields, name, needle) -> None:  # noqa: ANN001
+    login(accounts["member"])
+    r = _post_upload(client, name=name, **fields)
+    assert r.status_code == 400 and needle in r.get_data(as_text=True)
+
+
+def test_upload_without_file_or_over_the_limit(client, accounts, login, monkeypatch) -> None:  # noqa: ANN001
+    login(accounts["member"])
+    r = client.post("/upload", data={"csrf_token": page_token(client), "process": "laser"},
+                    content_type="multipart/form-data")
+    assert r.status_code == 400 and "Choisissez un fichier" in r.get_data(as_text=True)
+    monkeypatch.setenv("FABLAB_MAX_UPLOAD_MB", "0.01")
+    r = _post_upload(client, data=b"<svg>" + b" " * 20000 + b"</svg>")
+    assert r.status_code == 413 and "limit" in r.get_data(as_text=True)
+
+
+def test_upload_without_csrf_token_is_refused(client, accounts, login, fablab_env) -> None:  # noqa: ANN001
+    login(accounts["member"])
+    r = client.post("/upload", data={"process": "laser", "file": (io.BytesIO(SVG), "a.svg")},
+                    content_type="multipart/form-data")
+    assert r.status_code == 400 and "CSRF" in r.get_data(as_text=True)
+    with fablab_env.session() as s:
+        assert s.query(Job).count() == 0
+
+
+def test_my_jobs_lists_only_mine_with_badges_and_progress(client, accounts, login, fablab_env) -> None:  # noqa: ANN001
+    mine = make_job(fablab_env, "member", "running")
+    theirs = make_job(fablab_env, "trainee", "pending_review", name="secret-of-trainee.svg")
+    login(accounts["member"])
+    html = client.get("/jobs").get_data(as_text=True)
+    assert f'id="job-{mine}"' in html and f'id="job-{theirs}"' not in html
+    assert "secret-of-trainee" not in html
+    assert 'class="badge state-running"' in html and "en cours" in html and 'class="progress"' in html
+    assert job_state(fablab_env, mine) == "running"
+
+
+def test_pages_need_login(client) -> None:  # noqa: ANN001
+    for path in ("/jobs", "/upload", "/queue", "/machines", "/trainer", "/jobs/1"):
+        r = client.get(path)
+        assert r.status_code == 302 and "/login" in r.location
+
+
+def test_login_next_is_kept_on_site(client, accounts) -> None:  # noqa: ANN001
+    from web_helpers import csrf_of
+
+    token = csrf_of(client.get("/login").get_data(as_text=True))
+    r = client.post("/login?next=//evil.example/x", data={"username": "member", "password": "member-pw",
+                                                           "csrf_token": token})
+    assert r.status_code == 302 and "evil" not in r.location
+    r = client.post("/login", data={"username": "member", "password": "wrong", "csrf_token": token})
+    assert r.status_code == 200 and "incorrect" in r.get_data(as_text=True)

@@ -1,0 +1,98 @@
+"""Helpers for the page tests: CSRF tokens from pages, and a job put in a given state the way the
+workers would (through services and the state machine)."""
+
+from __future__ import annotations
+
+import io
+import re
+from typing import Any
+
+from jobqueue import services
+from jobqueue.context import Context
+from jobqueue.models import Job
+from jobqueue.states import JobState, transition
+from jobqueue.users import get_user
+
+SVG = b"""<svg xmlns="http://www.w3.org/2000/svg" width="80mm" height="60mm" viewBox="0 0 80 60">
+<rect x="10" y="10" width="50" height="40" fill="none" stroke="#ff0000"/></svg>"""
+
+ANALYSIS: dict[str, Any] = {
+    "valid": True,
+    "issues": [
+        {"code": "open_contour", "severity": "warning",
+         "message": {"fr": "Un contour n'est pas fermé (écart 0,3 mm).", "en": "A contour is not closed (0.3 mm gap)."},
+         "hint": {"fr": "Joignez les extrémités dans votre logiciel de dessin.",
+                  "en": "Join the end points in your drawing software."},
+         "location": {"x": 12.5, "y": 40.0, "element": "path3"}},
+        {"code": "text_not_outlined", "severity": "info",
+         "message": {"fr": "Texte non vectorisé.", "en": "Text not converted to outlines."},
+         "hint": {"fr": "Objet > Objet en chemin.", "en": "Object > Object to path."}, "location": None},
+    ],
+    "metrics": {"cut_length_mm": 180.0, "bbox_mm": [50.0, 40.0, 0.0], "enclosed_area_mm2": 2000.0},
+    "quotes": [{
+        "machine": "laser-1", "material": "Contreplaqué peuplier 3 mm", "seconds": 95.0, "currency": "EUR",
+        "terms": [
+            {"label": {"fr": "Matériau", "en": "Material"}, "amount": 0.024,
+             "explanation": {"fr": "0,002 m² à 12 €/m²", "en": "0.002 m² at €12/m²"}},
+            {"label": {"fr": "Temps machine", "en": "Machine time"}, "amount": 0.53,
+             "explanation": {"fr": "1 min 35 s à 20 €/h", "en": "1 min 35 s at €20/h"}},
+        ],
+        "totals": {"member": 1.55, "public": 2.33, "business": 3.88, "training": 0.78},
+    }],
+}
+
+
+def csrf_of(html: str) -> str:
+    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html) or re.search(
+        r'name="csrf-token" content="([^"]+)"', html)
+    assert match, "no CSRF token in the page"
+    return match.group(1)
+
+
+def page_token(client, path: str = "/upload") -> str:  # noqa: ANN001
+    return csrf_of(client.get(path).get_data(as_text=True))
+
+
+def make_job(ctx: Context, username: str, state: str = "pending_review", analysis: dict | None = None,
+             session_label: str | None = None, name: str = "plaque.svg", data: bytes = SVG,
+             process: str = "laser") -> int:
+    """A job brought to `state` as the workers would: upload, then the audited transitions."""
+    path = {
+        "submitted": [], "analysing": ["analysing"], "invalid": ["analysing", "invalid"],
+        "pending_review": ["analysing", "pending_review"], "rejected": ["analysing", "pending_review", "rejected"],
+        "preparing": ["analysing", "pending_review", "preparing"],
+        "ready": ["analysing", "pending_review", "preparing", "ready"],
+        "running": ["analysing", "pending_review", "preparing", "ready", "running"],
+        "paused": ["analysing", "pending_review", "preparing", "ready", "running", "paused"],
+        "completed": ["analysing", "pending_review", "preparing", "ready", "running", "completed"],
+        "failed": ["analysing", "pending_review", "preparing", "ready", "running", "failed"],
+    }[state]
+    with ctx.session() as s:
+        user = get_user(s, username)
+        job = services.submit_job(s, ctx.redis(), ctx.store, ctx.spec(), user, io.BytesIO(data), name, process,
+                                  session_label=session_label)
+        for step in path:
+            if step in ("invalid", "pending_review"):
+                job.analysis = analysis if analysis is not None else (
+                    ANALYSIS if step == "pending_review" else {**ANALYSIS, "valid": False})
+            if step == "preparing":
+                job.machine_id = "laser-1" if process == "laser" else ctx.spec().machines_of_kind(process)[0].id
+            if step == "ready":
+                program = "G21\nG90\nM4 S0\n" + "G1 X10 Y10 F900\n" * 97
+                job.program_sha256 = ctx.store.put_bytes(program.encode())
+                job.program_lines = 100
+                job.program_info = {"format": "gcode", "issues": [], "metrics": {"cut_length_mm": 180.0},
+                                    "preview_sha256": ctx.store.put_bytes(
+                                        b'<svg xmlns="http://www.w3.org/2000/svg"><rect width="5" height="5"/></svg>'),
+                                    "estimated_seconds": 120.0}
+                job.estimated_seconds = 120.0
+            if step in ("failed", "rejected", "invalid"):
+                job.reason = f"test {step}"
+            transition(s, job, JobState(step), actor="system:test", reason=f"test {step}")
+        s.commit()
+        return job.id
+
+
+def job_state(ctx: Context, job_id: int) -> str:
+    with ctx.session() as s:
+        return s.get(Job, job_id).state

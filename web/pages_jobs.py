@@ -1,0 +1,191 @@
+"""Pages of one user's work: upload, "my jobs", the job page, its controls and previews."""
+
+from __future__ import annotations
+
+from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from wtforms import IntegerField, SelectField, StringField
+from wtforms.validators import AnyOf, Length, NumberRange, Optional
+
+from jobqueue import previews, services
+from jobqueue.filestore import FileTooLarge
+from jobqueue.models import Job
+from jobqueue.states import FINISHED, IllegalTransition, JobState
+from web.app import context
+from web.i18n import t
+from web.pages import pages
+from web.pages_format import metrics_rows, quote_view
+from web.views import job_dict
+
+CONTROL_COMMANDS = ("pause", "resume", "cancel", "retry")
+PREVIEW_HEADERS = {
+    # Served as an image from user-derived data: no script, no plugin, no navigation.
+    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; img-src data:; sandbox",
+    "X-Content-Type-Options": "nosniff",
+    "Content-Disposition": "inline",
+    "Cache-Control": "private, max-age=300",
+}
+
+
+class UploadForm(FlaskForm):
+    file = FileField("file", validators=[FileRequired()])
+    kind = SelectField("process", choices=[], name="process")
+    material = SelectField("material", choices=[], validate_choice=False)
+    session_label = StringField("session", validators=[Optional(), Length(max=64)])
+
+
+class ControlForm(FlaskForm):
+    command = StringField("command", validators=[AnyOf(CONTROL_COMMANDS)])
+    from_line = IntegerField("from_line", validators=[Optional(), NumberRange(min=0)])
+
+
+def materials_by_process() -> dict[str, list[str]]:
+    """Each process's materials over its machines, in machines.yaml order, without repeats."""
+    out: dict[str, list[str]] = {}
+    for machine in context().spec().machines:
+        names = out.setdefault(machine.kind, [])
+        names.extend(m.name for m in machine.materials if m.name not in names)
+    return out
+
+
+def viewable_job(s: Session, job_id: int) -> Job:
+    job = s.get(Job, job_id)
+    if job is None or not services.can_view(current_user, job):
+        abort(404)  # another member's job does not exist, as far as this user knows
+    return job
+
+
+@pages.route("/upload", methods=["GET", "POST"])
+@login_required
+def upload():  # noqa: ANN201
+    by_process = materials_by_process()
+    form = UploadForm()
+    form.kind.choices = [(k, t(f"process.{k}")) for k in sorted(by_process)]
+    form.material.choices = {"": [("", "—")]} | {t(f"process.{k}"): [(m, m) for m in v] for k, v in by_process.items()}
+    status = 200
+    if form.validate_on_submit():
+        ctx = context()
+        upload_file = form.file.data
+        try:
+            with ctx.session() as s:
+                job = services.submit_job(
+                    s, ctx.redis(), ctx.store, ctx.spec(), current_user, upload_file.stream,
+                    upload_file.filename or "upload", form.kind.data, form.material.data or None,
+                    (form.session_label.data or "").strip() or None,
+                )
+                job_id = job.id
+        except FileTooLarge as exc:
+            flash(str(exc), "error")
+            status = 413
+        except services.RequestError as exc:
+            flash(str(exc), "error")
+            status = 400
+        else:
+            flash(t("upload.sent"), "ok")
+            return redirect(url_for("pages.job", job_id=job_id))
+    elif request.method == "POST":
+        status = 400
+    return render_template("upload.html", form=form, by_process=by_process), status
+
+
+@pages.get("/jobs")
+@login_required
+def my_jobs():  # noqa: ANN201
+    ctx = context()
+    show_all = current_user.is_fabmanager and request.args.get("all") == "1"
+    q = select(Job).order_by(Job.id.desc()).limit(300)
+    if not show_all:
+        q = q.where(Job.owner_id == current_user.id)
+    with ctx.session() as s:
+        jobs = [job_dict(j, ctx.redis()) | {"session_label": j.session_label} for j in s.scalars(q)]
+    return render_template("my_jobs.html", jobs=jobs, show_all=show_all)
+
+
+@pages.get("/jobs/<int:job_id>")
+@login_required
+def job(job_id: int):  # noqa: ANN201
+    ctx = context()
+    with ctx.session() as s:
+        row = viewable_job(s, job_id)
+        j = job_dict(row, ctx.redis())
+        info = row.program_info or {}
+        tier = row.owner.tier if row.owner else None
+        session_label = row.session_label
+        has_analysis = row.analysis is not None
+        layers = previews.program_layers(ctx, row)
+        owner_id = row.owner_id
+    issues = sorted(j["issues"], key=lambda i: {"error": 0, "warning": 1}.get(i.get("severity"), 2))
+    state = JobState(j["state"])
+    controls = []
+    if current_user.is_fabmanager:
+        controls = {
+            JobState.RUNNING: ["pause", "cancel"], JobState.PAUSED: ["resume", "cancel"],
+            JobState.FAILED: ["retry"], JobState.CANCELLED: ["retry"] if j["program"] else [],
+        }.get(state, [] if state in FINISHED else ["cancel"])
+    elif owner_id == current_user.id and state in (JobState.SUBMITTED, JobState.PENDING_REVIEW):
+        controls = ["cancel"]
+    return render_template(
+        "job.html", j=j, issues=issues, metrics=metrics_rows(j["metrics"]),
+        quotes=[quote_view(q, tier) for q in j["quotes"] if isinstance(q, dict)],
+        program_metrics=metrics_rows(info.get("metrics")), program_preview=bool(info.get("preview_sha256")),
+        layers=layers,
+        analysis_preview=has_analysis, controls=controls, session_label=session_label,
+        live=state not in FINISHED, form=ControlForm(),
+    )
+
+
+@pages.post("/jobs/<int:job_id>/control")
+@login_required
+def job_control(job_id: int):  # noqa: ANN201
+    """Pause, resume, cancel, retry from the checkpoint: services decide who may."""
+    form = ControlForm()
+    if not form.validate_on_submit():
+        abort(400)
+    ctx = context()
+    back = url_for("pages.job", job_id=job_id)
+    with ctx.session() as s:
+        row = viewable_job(s, job_id)
+        try:
+            if form.command.data == "retry":
+                services.resume_failed(s, ctx.redis(), current_user, row, form.from_line.data)
+            else:
+                services.control(s, ctx.redis(), current_user, row, form.command.data)
+        except services.PermissionDenied:
+            abort(403)
+        except (services.RequestError, IllegalTransition) as exc:
+            flash(str(exc), "error")
+            return redirect(back)
+    flash(t("job.sent"), "ok")
+    return redirect(request.form.get("back") if request.form.get("back", "").startswith("/machines") else back)
+
+
+def _preview(job_id: int, which: str) -> Response:
+    ctx = context()
+    layer = request.args.get("layer", type=int)
+    with ctx.session() as s:
+        row = viewable_job(s, job_id)
+        if which == "analysis":
+            result = previews.analysis_preview(ctx, row)
+        else:
+            result = previews.program_preview(ctx, row, layer if layer is not None and layer >= 0 else None)
+    if result is None:
+        abort(404)
+    data, mimetype = result
+    return Response(data, mimetype=mimetype, headers=PREVIEW_HEADERS)
+
+
+@pages.get("/jobs/<int:job_id>/preview/analysis")
+@login_required
+def analysis_preview(job_id: int):  # noqa: ANN201
+    return _preview(job_id, "analysis")
+
+
+@pages.get("/jobs/<int:job_id>/preview/program")
+@login_required
+def program_preview(job_id: int):  # noqa: ANN201
+    return _preview(job_id, "program")
+

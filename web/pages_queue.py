@@ -1,0 +1,167 @@
+"""The fabmanager's queue: review (approve onto a machine, or reject with a reason), approve a
+training session as a batch, and see what is ready or running on each machine."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from wtforms import SelectField, StringField
+from wtforms.validators import DataRequired, Length
+
+from jobqueue import services
+from jobqueue.models import Job
+from jobqueue.states import ACTIVE_ON_MACHINE, IllegalTransition, JobState
+from slicing.machine_spec import FablabSpec
+from web.app import context
+from web.i18n import t
+from web.pages import pages, require_fabmanager, safe_next
+from web.pages_format import cheapest_total
+from web.views import job_dict
+
+
+class ApproveForm(FlaskForm):
+    machine = SelectField("machine", validators=[DataRequired()], validate_choice=False)
+    material = SelectField("material", validate_choice=False)
+
+
+class RejectForm(FlaskForm):
+    reason = StringField("reason", validators=[Length(max=2000)])
+
+
+class BatchForm(FlaskForm):
+    label = StringField("label", validators=[DataRequired(), Length(max=64)])
+    machine = SelectField("machine", validators=[DataRequired()], validate_choice=False)
+    material = SelectField("material", validate_choice=False)
+
+
+def compatible(spec: FablabSpec, process: str) -> list[dict[str, Any]]:
+    """The machines that can make this process, each with its materials (for the selects)."""
+    return [{"id": m.id, "name": m.name, "materials": [x.name for x in m.materials]}
+            for m in spec.machines_of_kind(process)]
+
+
+def review_row(job: Job, spec: FablabSpec) -> dict[str, Any]:
+    analysis = job.analysis or {}
+    issues = analysis.get("issues") or []
+    total, currency = cheapest_total(analysis.get("quotes"), job.owner.tier if job.owner else None)
+    machines = compatible(spec, job.process)
+    return {
+        "id": job.id, "filename": job.filename, "owner": job.owner.username if job.owner else "",
+        "process": job.process, "material": job.material, "session_label": job.session_label,
+        "valid": analysis.get("valid"), "reason": job.reason,
+        "errors": sum(1 for i in issues if i.get("severity") == "error"),
+        "warnings": sum(1 for i in issues if i.get("severity") == "warning"),
+        "total": total, "currency": currency, "machines": machines,
+        "materials": list(dict.fromkeys(name for m in machines for name in m["materials"])),
+    }
+
+
+def machine_lanes(s: Session, spec: FablabSpec) -> list[dict[str, Any]]:
+    """Per machine: its running job then its ready jobs, with expected finish when known."""
+    conn = context().redis()
+    jobs = list(s.scalars(select(Job).where(Job.state.in_([x.value for x in ACTIVE_ON_MACHINE])).order_by(Job.id)))
+    finish: dict[int, Any] = {}
+    try:
+        from jobqueue.planning import plan
+
+        finish = {p.job_id: p.expected_finish for p in plan(s, conn)}
+    except Exception:  # planning is a nicety on this page
+        finish = {}
+    lanes: dict[str, list[dict]] = defaultdict(list)
+    for j in sorted(jobs, key=lambda j: (j.state == JobState.READY, j.id)):
+        lanes[j.machine_id or ""].append(job_dict(j, conn) | {"finish": finish.get(j.id)})
+    return [{"id": m.id, "name": m.name, "jobs": lanes.get(m.id, [])} for m in spec.machines]
+
+
+@pages.get("/queue")
+@login_required
+def queue():  # noqa: ANN201
+    require_fabmanager()
+    ctx = context()
+    spec = ctx.spec()
+    with ctx.session() as s:
+        pending = list(s.scalars(select(Job).where(Job.state == JobState.PENDING_REVIEW.value).order_by(Job.id)))
+        rows = [review_row(j, spec) for j in pending]
+        lanes = machine_lanes(s, spec)
+    sessions = sorted({r["session_label"] for r in rows if r["session_label"]})
+    all_materials = sorted({x.name for m in spec.machines for x in m.materials})
+    return render_template("queue.html", rows=rows, lanes=lanes, sessions=sessions, machines=spec.machines,
+                           all_materials=all_materials)
+
+
+def _back() -> str:
+    return safe_next(request.form.get("next"), url_for("pages.queue"))
+
+
+def _review(job_id: int, form: FlaskForm, act, done: str):  # noqa: ANN001, ANN202 - act(session, job)
+    """Approve or reject one job through services; a refusal is flashed, never half applied."""
+    require_fabmanager()
+    if not form.validate_on_submit():
+        abort(400)
+    with context().session() as s:
+        job = s.get(Job, job_id)
+        if job is None:
+            abort(404)
+        try:
+            act(s, job)
+        except (services.RequestError, IllegalTransition) as exc:
+            flash(str(exc), "error")
+        else:
+            flash(done, "ok")
+    return redirect(_back())
+
+
+@pages.post("/queue/<int:job_id>/approve")
+@login_required
+def approve(job_id: int):  # noqa: ANN201
+    form = ApproveForm()
+    ctx = context()
+    return _review(job_id, form, lambda s, job: services.approve(
+        s, ctx.redis(), ctx.spec(), current_user, job, form.machine.data, form.material.data or None),
+        t("queue.approved", id=job_id, machine=form.machine.data))
+
+
+@pages.post("/queue/<int:job_id>/reject")
+@login_required
+def reject(job_id: int):  # noqa: ANN201
+    form = RejectForm()
+    return _review(job_id, form, lambda s, job: services.reject(s, current_user, job, form.reason.data or ""),
+                   t("queue.rejected", id=job_id))
+
+
+@pages.post("/queue/batch")
+@login_required
+def approve_batch():  # noqa: ANN201
+    """Approve every job of a session waiting for review onto one machine, one by one through
+    `services.approve`; a job it refuses (wrong process, material) is listed with the reason."""
+    require_fabmanager()
+    form = BatchForm()
+    if not form.validate_on_submit():
+        abort(400)
+    ctx = context()
+    label = form.label.data.strip()
+    done, skipped = 0, []
+    with ctx.session() as s:
+        jobs = list(s.scalars(select(Job).where(Job.session_label == label,
+                                                Job.state == JobState.PENDING_REVIEW.value).order_by(Job.id)))
+        for job in jobs:
+            try:
+                services.approve(s, ctx.redis(), ctx.spec(), current_user, job, form.machine.data,
+                                 form.material.data or None)
+                done += 1
+            except (services.RequestError, IllegalTransition) as exc:
+                s.rollback()
+                skipped.append(f"#{job.id} ({exc})")
+    if not jobs:
+        flash(t("queue.batch_none", label=label), "error")
+    else:
+        flash(t("queue.batch_done", n=done, label=label, machine=form.machine.data), "ok")
+    if skipped:
+        flash(t("queue.batch_skipped", items="; ".join(skipped)), "error")
+    return redirect(_back())
