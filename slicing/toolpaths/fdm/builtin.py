@@ -1,0 +1,142 @@
+"""The built-in FDM slicer: mesh -> layers -> paths -> Marlin G-code.
+
+For printers without PrusaSlicer installed (or `slicer: builtin`). It prints what a
+fablab needs for ordinary parts: perimeters, solid floors and roofs, rectilinear infill,
+a skirt, retraction and a slower first layer, with the material's temperatures.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import trimesh
+
+from slicing.machine_spec import Machine, Material
+from slicing.toolpaths.fdm.layer_paths import LayerPaths, plan_layers
+from slicing.toolpaths.fdm.layers import slice_mesh
+from slicing.toolpaths.fdm.marlin import MarlinWriter
+from slicing.toolpaths.fdm.settings import FdmSettings, fdm_settings
+from slicing.toolpaths.issues import make_issue
+from slicing.toolpaths.numbers import fmt
+from slicing.toolpaths.ordering import order_paths
+from slicing.toolpaths.program import PreparedProgram
+
+
+def place_on_bed(mesh: trimesh.Trimesh, machine: Machine, options: dict[str, Any]) -> trimesh.Trimesh:
+    """The mesh standing on z = 0, centred on the bed (unless `placement: keep`)."""
+    placed = mesh.copy()
+    lo, hi = placed.bounds
+    shift = np.array([0.0, 0.0, -lo[2]])
+    if str(options.get("placement", "centre")) != "keep":
+        centre = np.array([machine.work_area.x / 2, machine.work_area.y / 2])
+        shift[:2] = centre - (lo[:2] + hi[:2]) / 2
+    placed.apply_translation(shift)
+    return placed
+
+
+def mesh_issues(mesh: trimesh.Trimesh) -> list[dict]:
+    if len(mesh.faces) == 0 or not np.isfinite(mesh.vertices).all():
+        return [make_issue("empty_mesh", "error", "The model has no printable surface.", "Le modèle n'a aucune surface imprimable.",
+                           "Export the model again.", "Exportez à nouveau le modèle.")]
+    if not mesh.is_watertight:
+        return [make_issue("not_watertight", "warning",
+                           "The model is not closed: some layers may print wrongly.",
+                           "Le modèle n'est pas fermé : certaines couches peuvent être mal imprimées.",
+                           "Repair the mesh (e.g. in PrusaSlicer or Meshmixer).",
+                           "Réparez le maillage (par ex. dans PrusaSlicer ou Meshmixer).")]
+    return []
+
+
+def builtin_program(mesh: trimesh.Trimesh, machine: Machine, material: Material, options: dict[str, Any]) -> PreparedProgram:
+    issues = mesh_issues(mesh)
+    if any(i["severity"] == "error" for i in issues):
+        return PreparedProgram(lines=[], format="gcode", issues=issues)
+    s = fdm_settings(machine, material, options)
+    placed = place_on_bed(mesh, machine, options)
+    layers = slice_mesh(placed, s.first_layer_height, s.layer_height)
+    plans = plan_layers(layers, s)
+    if not any(not lp.layer.region.is_empty for lp in plans):
+        issues.append(make_issue("nothing_to_print", "error", "No layer of the model has any area to print.",
+                                 "Aucune couche du modèle n'a de surface à imprimer.",
+                                 "Check the model's units and that it is a closed solid.",
+                                 "Vérifiez les unités du modèle et qu'il s'agit d'un solide fermé."))
+        return PreparedProgram(lines=[], format="gcode", issues=issues)
+    w = write_program(plans, s, machine, material)
+    grams = w.filament_mm * s.filament_area / 1000.0 * s.density_g_cm3
+    metrics = {
+        "process": "fdm",
+        "slicer": "builtin",
+        "layers": len(plans),
+        "layer_height_mm": s.layer_height,
+        "filament_mm": round(w.filament_mm, 1),
+        "filament_g": round(grams, 2),
+        "extruded_volume_mm3": round(w.filament_mm * s.filament_area, 1),
+        "extruded_by_type_mm": {k: round(v, 1) for k, v in w.extruded_by_type.items()},
+        "simple_time_s": round(w.seconds, 1),
+        "model_height_mm": round(float(placed.bounds[1][2]), 3),
+        "bounds_mm": [round(float(v), 3) for v in (*placed.bounds[0][:2], *placed.bounds[1][:2])],
+    }
+    return PreparedProgram(lines=w.lines, format="gcode", issues=issues, metrics=metrics)
+
+
+def _layer_seconds(lp: LayerPaths, s: FdmSettings) -> float:
+    """Rough print time of one layer, only to spread M73 progress across layers."""
+    def length(paths):
+        return sum(float(np.hypot(*np.diff(p, axis=0).T).sum()) for p in paths)
+
+    per = length([p for group in lp.perimeters for p in group]) / s.speed_perimeter
+    per += length(lp.solid) / s.speed_solid + length(lp.sparse) / s.speed_infill + length(lp.skirt) / s.speed_first_layer
+    return per * 60.0 + 1.0
+
+
+def write_program(plans: list[LayerPaths], s: FdmSettings, machine: Machine, material: Material) -> MarlinWriter:
+    w = MarlinWriter(s)
+    times = [_layer_seconds(lp, s) for lp in plans]
+    total = sum(times)
+    w.raw(";FLAVOR:Marlin")
+    w.raw(f";fablab built-in slicer - machine {machine.id}")
+    w.raw(f";layer height {fmt(s.layer_height)} mm, infill {round(s.infill * 100)} %, {s.perimeters} perimeters")
+    w.raw(f"M73 P0 R{round(total / 60)}")
+    if s.bed_temp:
+        w.raw(f"M140 S{fmt(s.bed_temp, 0)}")
+    w.raw(f"M104 S{fmt(s.first_layer_nozzle_temp, 0)}")
+    if s.bed_temp:
+        w.raw(f"M190 S{fmt(s.bed_temp, 0)}")
+    w.raw(f"M109 S{fmt(s.first_layer_nozzle_temp, 0)}")
+    for line in ("G21", "G90", "M83", "M107", "G28", "G92 E0"):
+        w.raw(line)
+    w.move_z(s.first_layer_height)
+    done = 0.0
+    for i, lp in enumerate(plans):
+        w.raw(f";LAYER:{i}")
+        w.raw(f"M73 P{round(100 * done / total)} R{round((total - done) / 60)}")
+        if i == 1:
+            w.raw(f"M104 S{fmt(s.nozzle_temp, 0)}")
+            w.raw("M106 S255")
+        w.retract()
+        w.move_z(lp.layer.z)
+        h = lp.layer.height
+        first = i == 0
+        if lp.skirt:
+            w.type("SKIRT")
+            for loop in lp.skirt:
+                w.extrude_path(loop, s.speed_first_layer, h)
+        for depth, loops in enumerate(lp.perimeters):
+            w.type("WALL-OUTER" if depth == len(lp.perimeters) - 1 else "WALL-INNER")
+            for p in order_paths([x[:-1] for x in loops], [True] * len(loops), start=(w.x, w.y), two_opt=False):
+                w.extrude_path(p.points, s.speed_first_layer if first else s.speed_perimeter, h)
+        for kind, segs, feed in (("SKIN", lp.solid, s.speed_solid), ("FILL", lp.sparse, s.speed_infill)):
+            if not segs:
+                continue
+            w.type(kind)
+            for p in order_paths(segs, [False] * len(segs), start=(w.x, w.y), two_opt=False):
+                w.extrude_path(p.points, s.speed_first_layer if first else feed, h)
+        done += times[i]
+    w.raw("M73 P100 R0")
+    w.retract()
+    top = plans[-1].layer.z if plans else 0.0
+    w.move_z(min(top + 10.0, machine.work_area.z))
+    for line in ("M107", "M104 S0", "M140 S0", "M84"):
+        w.raw(line)
+    return w

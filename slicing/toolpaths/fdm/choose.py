@@ -1,0 +1,41 @@
+"""Which slicer prepares an FDM job: `process["slicer"]` auto | builtin | prusaslicer.
+
+auto uses PrusaSlicer when its command line is installed and falls back to the built-in
+slicer otherwise (with an info issue saying so); prusaslicer insists and reports an error
+when it is missing.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import trimesh
+
+from slicing.machine_spec import Machine, Material
+from slicing.toolpaths.fdm.builtin import builtin_program
+from slicing.toolpaths.fdm.prusaslicer import prusaslicer_path, prusaslicer_program
+from slicing.toolpaths.issues import make_issue
+from slicing.toolpaths.program import PreparedProgram
+
+
+def fdm_program(mesh: trimesh.Trimesh, machine: Machine, material: Material, options: dict[str, Any]) -> PreparedProgram:
+    choice = str(options.get("slicer", "auto"))
+    exe = prusaslicer_path()
+    if choice == "builtin" or (choice == "auto" and exe is None):
+        program = builtin_program(mesh, machine, material, options)
+        if choice == "auto":
+            program.issues.append(make_issue(
+                "builtin_slicer_used", "info",
+                "PrusaSlicer is not installed: the built-in slicer prepared this print.",
+                "PrusaSlicer n'est pas installé : le trancheur intégré a préparé cette impression.",
+            ))
+        return program
+    if exe is None:
+        return PreparedProgram(lines=[], format="gcode", issues=[make_issue(
+            "slicer_missing", "error",
+            "This machine asks for PrusaSlicer, which is not installed on this server.",
+            "Cette machine demande PrusaSlicer, qui n'est pas installé sur ce serveur.",
+            "Install prusa-slicer or set slicer: auto in machines.yaml.",
+            "Installez prusa-slicer ou mettez slicer: auto dans machines.yaml.",
+        )])
+    return prusaslicer_program(mesh, machine, material, options, exe)

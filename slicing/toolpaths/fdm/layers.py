@@ -1,0 +1,65 @@
+"""Cutting a mesh into layer outlines: trimesh plane sections joined into shapely regions.
+
+Each layer is cut at its mid-height. Section segments are joined into loops
+(shapely.linemerge after snapping to a micron) and combined even-odd, so holes and
+islands come out right whatever the triangles' winding.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import shapely
+import trimesh
+from shapely.geometry import MultiLineString, Polygon
+from shapely.ops import linemerge
+
+from slicing.toolpaths.offsets import polygons_of
+
+
+@dataclass
+class Layer:
+    index: int
+    z: float  # top of the layer (nozzle height)
+    height: float
+    region: object  # shapely (Multi)Polygon, possibly empty
+
+
+def layer_heights(top: float, first: float, height: float) -> list[tuple[float, float]]:
+    """(z_top, thickness) for every layer up to the model's top."""
+    out = [(first, first)]
+    z = first
+    while z + height / 2 < top:
+        z = round(z + height, 6)
+        out.append((z, height))
+    return out
+
+
+def section_region(mesh: trimesh.Trimesh, z: float):
+    lines = trimesh.intersections.mesh_plane(mesh, [0, 0, 1], [0, 0, z])
+    if len(lines) == 0:
+        return Polygon()
+    segs = np.round(np.asarray(lines)[:, :, :2], 6)
+    merged = linemerge(MultiLineString([s for s in segs if not np.array_equal(s[0], s[1])]))
+    loops = list(getattr(merged, "geoms", [merged]))
+    region = Polygon()
+    for loop in loops:
+        coords = np.asarray(loop.coords)
+        if len(coords) < 4:
+            continue
+        poly = Polygon(coords)
+        if not poly.is_valid:
+            poly = shapely.make_valid(poly)
+        for p in polygons_of(poly):
+            region = region.symmetric_difference(p)
+    return region
+
+
+def slice_mesh(mesh: trimesh.Trimesh, first: float, height: float) -> list[Layer]:
+    """Layers of `mesh` (already standing on z = 0)."""
+    top = float(mesh.bounds[1][2])
+    return [
+        Layer(i, z, h, section_region(mesh, z - h / 2).simplify(0.005))
+        for i, (z, h) in enumerate(layer_heights(top, first, height))
+    ]

@@ -1,0 +1,160 @@
+"""PrusaSlicer's command line as the FDM slicer when it is installed (Debian: prusa-slicer).
+
+The profile is generated from machines.yaml (bed, height, nozzle, layer height, material
+temperatures, speeds, motion limits), the model is written as STL, and PrusaSlicer's own
+printing-time and filament comments are read back as the program's figures.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import trimesh
+
+from slicing.machine_spec import Machine, Material
+from slicing.toolpaths.fdm.settings import fdm_settings
+from slicing.toolpaths.issues import make_issue
+from slicing.toolpaths.program import PreparedProgram
+
+EXECUTABLE = "prusa-slicer"
+DEFAULT_TIMEOUT_S = 600.0
+
+
+def prusaslicer_path() -> str | None:
+    return shutil.which(EXECUTABLE)
+
+
+def profile_ini(machine: Machine, material: Material, options: dict[str, Any]) -> str:
+    """A PrusaSlicer .ini for this machine, material and job."""
+    s = fdm_settings(machine, material, options)
+    m = machine.motion
+    x, y, z = machine.work_area.x, machine.work_area.y, machine.work_area.z
+    values: dict[str, Any] = {
+        "printer_technology": "FFF",
+        "gcode_flavor": "marlin2",
+        "bed_shape": f"0x0,{x:g}x0,{x:g}x{y:g},0x{y:g}",
+        "max_print_height": f"{z:g}",
+        "nozzle_diameter": f"{s.nozzle:g}",
+        "filament_diameter": f"{s.filament_diameter:g}",
+        "filament_density": f"{s.density_g_cm3:g}",
+        "layer_height": f"{s.layer_height:g}",
+        "first_layer_height": f"{s.first_layer_height:g}",
+        "perimeters": s.perimeters,
+        "top_solid_layers": s.top_layers,
+        "bottom_solid_layers": s.bottom_layers,
+        "fill_density": f"{s.infill * 100:g}%",
+        "fill_pattern": "rectilinear",
+        "temperature": f"{s.nozzle_temp:g}",
+        "first_layer_temperature": f"{s.first_layer_nozzle_temp:g}",
+        "bed_temperature": f"{s.bed_temp:g}",
+        "first_layer_bed_temperature": f"{s.bed_temp:g}",
+        "perimeter_speed": f"{s.speed_perimeter / 60:g}",
+        "external_perimeter_speed": f"{s.speed_perimeter / 60:g}",
+        "infill_speed": f"{s.speed_infill / 60:g}",
+        "solid_infill_speed": f"{s.speed_solid / 60:g}",
+        "top_solid_infill_speed": f"{s.speed_solid / 60:g}",
+        "first_layer_speed": f"{s.speed_first_layer / 60:g}",
+        "travel_speed": f"{s.speed_travel / 60:g}",
+        "travel_speed_z": f"{m.max_rate_mm_min.z / 60:g}",
+        "retract_length": f"{s.retract_length:g}",
+        "retract_speed": f"{s.retract_speed / 60:g}",
+        "retract_before_travel": f"{s.retract_min_travel:g}",
+        "skirts": s.skirt_loops,
+        "skirt_distance": f"{s.skirt_distance:g}",
+        "use_relative_e_distances": 1,
+        "remaining_times": 1,
+        "machine_limits_usage": "time_estimate_only",
+        "machine_max_feedrate_x": f"{m.max_rate_mm_min.x / 60:g}",
+        "machine_max_feedrate_y": f"{m.max_rate_mm_min.y / 60:g}",
+        "machine_max_feedrate_z": f"{m.max_rate_mm_min.z / 60:g}",
+        "machine_max_feedrate_e": f"{m.max_rate_mm_min.e / 60:g}",
+        "machine_max_acceleration_x": f"{m.acceleration_mm_s2.x:g}",
+        "machine_max_acceleration_y": f"{m.acceleration_mm_s2.y:g}",
+        "machine_max_acceleration_z": f"{m.acceleration_mm_s2.z:g}",
+        "machine_max_acceleration_e": f"{m.acceleration_mm_s2.e:g}",
+        "machine_max_acceleration_extruding": f"{m.print_acceleration_mm_s2 or m.acceleration_mm_s2.x:g}",
+        "machine_max_acceleration_travel": f"{m.travel_acceleration_mm_s2 or m.acceleration_mm_s2.x:g}",
+        "machine_max_acceleration_retracting": f"{m.retract_acceleration_mm_s2 or m.acceleration_mm_s2.e:g}",
+        "start_gcode": "G21\\nG90\\nM83\\nG28\\nG92 E0",
+        "end_gcode": "M107\\nM104 S0\\nM140 S0\\nM84",
+        "before_layer_gcode": ";LAYER:[layer_num]\\nG92 E0",
+        "gcode_label_objects": 0,
+        "gcode_comments": 0,
+    }
+    if m.jerk_mm_s is not None:
+        values.update({
+            "machine_max_jerk_x": f"{m.jerk_mm_s.x:g}",
+            "machine_max_jerk_y": f"{m.jerk_mm_s.y:g}",
+            "machine_max_jerk_z": f"{m.jerk_mm_s.z:g}",
+            "machine_max_jerk_e": f"{m.jerk_mm_s.e:g}",
+        })
+    return "".join(f"{k} = {v}\n" for k, v in values.items())
+
+
+def _duration_s(text: str) -> float | None:
+    """'1d 2h 3m 4s' -> seconds."""
+    parts = re.findall(r"(\d+)\s*([dhms])", text)
+    if not parts:
+        return None
+    unit = {"d": 86400, "h": 3600, "m": 60, "s": 1}
+    return float(sum(int(n) * unit[u] for n, u in parts))
+
+
+def read_figures(lines: list[str]) -> dict[str, Any]:
+    """PrusaSlicer's own figures from its G-code comments."""
+    figures: dict[str, Any] = {}
+    for line in lines[-400:] if len(lines) > 400 else lines:
+        if not line.startswith(";"):
+            continue
+        key, _, value = line[1:].partition("=")
+        key, value = key.strip(), value.strip()
+        if key == "estimated printing time (normal mode)":
+            figures["slicer_time_s"] = _duration_s(value)
+        elif key == "filament used [mm]":
+            figures["filament_mm"] = float(value.split(",")[0])
+        elif key == "filament used [g]":
+            figures["filament_g"] = float(value.split(",")[0])
+        elif key == "filament used [cm3]":
+            figures["extruded_volume_mm3"] = round(float(value.split(",")[0]) * 1000.0, 1)
+    figures["layers"] = sum(1 for line in lines if line.startswith(";LAYER:"))
+    return figures
+
+
+def prusaslicer_program(
+    mesh: trimesh.Trimesh, machine: Machine, material: Material, options: dict[str, Any], exe: str | None = None
+) -> PreparedProgram:
+    exe = exe or prusaslicer_path()
+    if exe is None:
+        raise FileNotFoundError(EXECUTABLE)
+    timeout = float(options.get("slicer_timeout_s", DEFAULT_TIMEOUT_S))
+    with tempfile.TemporaryDirectory(prefix="fablab-prusa-") as tmp:
+        work = Path(tmp)
+        (work / "profile.ini").write_text(profile_ini(machine, material, options), encoding="ascii")
+        mesh.export(work / "model.stl")
+        centre = f"{machine.work_area.x / 2:g},{machine.work_area.y / 2:g}"
+        cmd = [exe, "--export-gcode", "--load", str(work / "profile.ini"), "--center", centre,
+               "-o", str(work / "out.gcode"), str(work / "model.stl")]
+        try:
+            done = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, cwd=work, check=False)
+        except subprocess.TimeoutExpired:
+            return _slicer_failed(f"PrusaSlicer did not finish within {timeout:g} s", f"PrusaSlicer n'a pas fini en {timeout:g} s")
+        out = work / "out.gcode"
+        if done.returncode != 0 or not out.is_file():
+            tail = (done.stderr or done.stdout).strip().splitlines()[-1:] or [f"exit {done.returncode}"]
+            return _slicer_failed(f"PrusaSlicer failed: {tail[0][:200]}", f"PrusaSlicer a échoué : {tail[0][:200]}")
+        lines = out.read_text(encoding="ascii", errors="replace").splitlines()
+    metrics = {"process": "fdm", "slicer": "prusaslicer", **read_figures(lines)}
+    return PreparedProgram(lines=lines, format="gcode", issues=[], metrics=metrics)
+
+
+def _slicer_failed(en: str, fr: str) -> PreparedProgram:
+    return PreparedProgram(lines=[], format="gcode", issues=[make_issue(
+        "slicer_failed", "error", en, fr,
+        "Check that the model is a closed solid that fits the bed.",
+        "Vérifiez que le modèle est un solide fermé qui tient sur le plateau.",
+    )])

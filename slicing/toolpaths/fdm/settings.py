@@ -1,0 +1,86 @@
+"""FDM settings: the machine's process defaults, the material, and the job's options."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+from slicing.machine_spec import Machine, Material
+
+
+@dataclass
+class FdmSettings:
+    nozzle: float
+    layer_height: float
+    first_layer_height: float
+    width: float  # extrusion width
+    perimeters: int
+    top_layers: int
+    bottom_layers: int
+    infill: float  # 0..1
+    filament_diameter: float
+    nozzle_temp: float
+    first_layer_nozzle_temp: float
+    bed_temp: float
+    speed_perimeter: float  # mm/min, every speed below too
+    speed_infill: float
+    speed_solid: float
+    speed_first_layer: float
+    speed_travel: float
+    retract_length: float
+    retract_speed: float
+    retract_min_travel: float
+    skirt_distance: float
+    skirt_loops: int
+    density_g_cm3: float
+
+    @property
+    def filament_area(self) -> float:
+        return math.pi * (self.filament_diameter / 2) ** 2
+
+    def e_per_mm(self, height: float) -> float:
+        """Filament length pushed per mm of bead (rectangular bead section: width x height)."""
+        return self.width * height / self.filament_area
+
+
+def fdm_settings(machine: Machine, material: Material, options: dict[str, Any]) -> FdmSettings:
+    def num(key: str, default: float) -> float:
+        value = options.get(key, default)
+        return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else default
+
+    rates = machine.motion.max_rate_mm_min
+    xy_max = min(rates.x, rates.y)
+
+    def speed(key: str, default_mm_s: float) -> float:
+        return min(num(key, default_mm_s) * 60.0, xy_max)
+
+    nozzle = num("nozzle_mm", 0.4)
+    layer = num("layer_height_mm", 0.2)
+    infill = num("infill_pct", 20.0)
+    nozzle_temp = material.nozzle_temp_c or 210.0
+    return FdmSettings(
+        nozzle=nozzle,
+        layer_height=layer,
+        first_layer_height=num("first_layer_height_mm", layer),
+        width=num("extrusion_width_mm", round(nozzle * 1.125, 3)),
+        perimeters=max(1, int(num("perimeters", 2))),
+        top_layers=max(0, int(num("top_layers", 4))),
+        bottom_layers=max(0, int(num("bottom_layers", 3))),
+        infill=min(max(infill, 0.0), 100.0) / 100.0,
+        filament_diameter=num("filament_mm", 1.75),
+        nozzle_temp=nozzle_temp,
+        first_layer_nozzle_temp=material.first_layer_nozzle_temp_c or nozzle_temp,
+        bed_temp=material.bed_temp_c or 0.0,
+        speed_perimeter=speed("perimeter_speed_mm_s", 40.0),
+        speed_infill=speed("infill_speed_mm_s", 60.0),
+        speed_solid=speed("solid_infill_speed_mm_s", 40.0),
+        speed_first_layer=speed("first_layer_speed_mm_s", 20.0),
+        speed_travel=speed("travel_speed_mm_s", 150.0),
+        retract_length=num("retract_mm", 0.8),
+        retract_speed=min(num("retract_speed_mm_s", 35.0) * 60.0, rates.e),
+        retract_min_travel=num("retract_min_travel_mm", 1.0),
+        skirt_distance=num("skirt_distance_mm", 3.0),
+        skirt_loops=int(num("skirt_loops", 1)),
+        density_g_cm3=material.density_g_cm3 or 1.24,
+    )

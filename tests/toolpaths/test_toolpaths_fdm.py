@@ -1,0 +1,128 @@
+"""FDM programs: the built-in slicer's plastic matches its geometry; PrusaSlicer's output
+goes through the same checks; the program carries layers, progress and temperatures."""
+
+from __future__ import annotations
+
+import shutil
+
+import numpy as np
+import pytest
+import trimesh
+from shapely.geometry import Polygon, box
+
+from slicing.prepare import prepare_program
+from slicing.toolpaths.fdm import choose
+from slicing.toolpaths.program_parse import gcode_moves
+
+FILAMENT_AREA = np.pi * (1.75 / 2) ** 2
+needs_prusaslicer = pytest.mark.skipif(shutil.which("prusa-slicer") is None,
+                                       reason="prusa-slicer is not installed (apt-get install prusa-slicer)")
+
+
+def extruded_by_type(lines: list[str]) -> dict[str, float]:
+    """Filament volume (mm3) per ;TYPE: section, read from the program's E values."""
+    type_at, current = [], ""
+    for line in lines:
+        if line.startswith(";TYPE:"):
+            current = line[6:]
+        type_at.append(current)
+    out: dict[str, float] = {}
+    for m in gcode_moves(lines):
+        if m.extrude > 0 and m.start[:2] != m.end[:2]:
+            out[type_at[m.line]] = out.get(type_at[m.line], 0.0) + m.extrude * FILAMENT_AREA
+    return out
+
+
+def regular(r: float, n: int) -> Polygon:
+    t = np.linspace(0, 2 * np.pi, n, endpoint=False)
+    return Polygon(np.column_stack([r * np.cos(t), r * np.sin(t)]))
+
+
+def expected_volume(region: Polygon, layers: int, h=0.2, w=0.45, perimeters=2, infill=0.2, bottom=3, top=4) -> float:
+    """Plastic a prismatic part of cross-section `region` needs: perimeter rings, solid
+    floors and roofs, sparse infill (computed here, not by the slicer's code)."""
+    area = region.area
+    core = region.buffer(-perimeters * w, join_style="mitre").area
+    solid_layers = bottom + top
+    return h * (layers * (area - core) + solid_layers * core + (layers - solid_layers) * core * infill)
+
+
+@pytest.mark.parametrize(
+    "mesh,region",
+    [
+        (trimesh.creation.box((20, 20, 20)), box(0, 0, 20, 20)),
+        (trimesh.creation.annulus(r_min=6, r_max=15, height=10, sections=96), regular(15, 96).difference(regular(6, 96))),
+    ],
+    ids=["cube", "tube"],
+)
+def test_builtin_extrusion_matches_perimeter_and_infill_volume(spec, mesh, region):
+    program = prepare_program(mesh, spec.machine("ender-3"))
+    assert program.ok, program.issues
+    layers = program.metrics["layers"]
+    assert layers == round(mesh.extents[2] / 0.2)
+    by_type = extruded_by_type(program.lines)
+    printed = sum(v for k, v in by_type.items() if k != "SKIRT")
+    assert printed == pytest.approx(expected_volume(region, layers), rel=0.05)
+
+
+def test_builtin_program_contract(spec):
+    program = prepare_program(trimesh.creation.box((20, 20, 4)), spec.machine("prusa-mk3"), options={"slicer": "builtin"})
+    lines = program.lines
+    assert program.ok, program.issues
+    assert [line for line in lines if line.startswith(";LAYER:")] == [f";LAYER:{i}" for i in range(20)]
+    progress = [int(line.split()[1][1:]) for line in lines if line.startswith("M73 P")]
+    assert progress[0] == 0 and progress[-1] == 100 and progress == sorted(progress)
+    assert lines.index("M104 S215") < lines.index("M109 S215") < lines.index(";LAYER:0") < lines.index("M104 S210")
+    assert "M190 S60" in lines and "M83" in lines
+    assert any(line.startswith("G1 E-0.8") for line in lines)  # retraction before long travel
+    first_layer_feeds = {m.feed for m in gcode_moves(lines) if m.layer == 0 and m.extrude > 0 and m.start[:2] != m.end[:2]}
+    assert first_layer_feeds == {1200.0}
+    z_by_layer = {m.layer: m.end[2] for m in gcode_moves(lines) if m.extrude > 0}
+    assert z_by_layer[0] == pytest.approx(0.2) and z_by_layer[19] == pytest.approx(4.0)
+    assert program.preview_svg and "<svg" in program.preview_svg
+
+
+def test_model_larger_than_the_bed_is_refused(spec):
+    program = prepare_program(trimesh.creation.box((300, 20, 2)), spec.machine("ender-3"))
+    assert not program.ok and any(i["code"] == "outside_work_area" for i in program.issues)
+
+
+def test_broken_meshes_become_issues(spec):
+    empty = trimesh.Trimesh()
+    assert not prepare_program(empty, spec.machine("ender-3")).ok
+    nan = trimesh.creation.box((10, 10, 10))
+    nan.vertices[0] = [np.nan, 0, 0]
+    program = prepare_program(nan, spec.machine("ender-3"))
+    assert not program.ok and program.issues
+
+
+def test_auto_falls_back_to_builtin_without_prusaslicer(spec, monkeypatch):
+    monkeypatch.setattr(choose, "prusaslicer_path", lambda: None)
+    mesh = trimesh.creation.box((10, 10, 2))
+    auto = prepare_program(mesh, spec.machine("prusa-mk3"), options={"slicer": "auto"})
+    assert auto.ok and auto.metrics["slicer"] == "builtin"
+    assert any(i["code"] == "builtin_slicer_used" for i in auto.issues)
+    forced = prepare_program(mesh, spec.machine("prusa-mk3"), options={"slicer": "prusaslicer"})
+    assert not forced.ok and forced.issues[0]["code"] == "slicer_missing"
+
+
+@needs_prusaslicer
+def test_prusaslicer_output_passes_the_same_checks(spec):
+    mesh = trimesh.creation.box((20, 20, 20))
+    program = prepare_program(mesh, spec.machine("prusa-mk3"), options={"slicer": "prusaslicer"})
+    assert program.ok, program.issues
+    m = program.metrics
+    assert m["slicer"] == "prusaslicer" and m["layers"] == 100
+    assert m["slicer_time_s"] > 60 and 2.0 < m["filament_g"] < 8.0
+    builtin = prepare_program(mesh, spec.machine("prusa-mk3"), options={"slicer": "builtin"})
+    assert builtin.metrics["filament_mm"] == pytest.approx(m["filament_mm"], rel=0.15)
+    # the program really is what the checks say: every extrusion inside the bed
+    xs = [mv.end[0] for mv in gcode_moves(program.lines) if mv.extrude > 0]
+    assert 0 < min(xs) and max(xs) < 250
+
+
+@needs_prusaslicer
+def test_prusaslicer_failure_is_an_issue(spec):
+    flat = trimesh.Trimesh(vertices=[[0, 0, 0], [10, 0, 0], [0, 10, 0]], faces=[[0, 1, 2]])
+    program = prepare_program(flat, spec.machine("prusa-mk3"), options={"slicer": "prusaslicer"})
+    assert not program.ok
