@@ -9,8 +9,8 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, PasswordField, SelectField, StringField
-from wtforms.validators import DataRequired
+from wtforms import HiddenField, PasswordField, StringField
+from wtforms.validators import AnyOf, DataRequired
 
 from jobqueue.models import User
 from jobqueue.users import authenticate
@@ -49,7 +49,7 @@ class LoginForm(FlaskForm):
 
 
 class LanguageForm(FlaskForm):
-    lang = SelectField("lang", choices=[(code, code.upper()) for code in LANGUAGES])
+    lang = StringField("lang", validators=[AnyOf(LANGUAGES)])
     next = HiddenField()
 
 
@@ -59,10 +59,11 @@ def login():  # noqa: ANN201
     if form.validate_on_submit():
         with context().session() as s:
             user = authenticate(s, form.username.data, form.password.data)
+            if user and session.get("lang") in LANGUAGES:
+                user.language = session["lang"]  # chosen before logging in: remember it
         if user:
             login_user(user)
-            if session.get("lang") not in LANGUAGES:
-                session["lang"] = user.language if user.language in LANGUAGES else "fr"
+            session["lang"] = user.language if user.language in LANGUAGES else "fr"
             return redirect(safe_next(request.args.get("next"), url_for("pages.index")))
         flash(t("login.bad"), "error")
     return render_template("login.html", form=form)

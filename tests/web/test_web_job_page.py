@@ -1,0 +1,140 @@
+"""The job page: analysis issues first with their hints, quotes with one line per term, the
+program section, history, controls only for who may use them, and previews served safely."""
+
+from __future__ import annotations
+
+from web_helpers import job_state, make_job, page_token
+
+from jobqueue import live
+from jobqueue.models import Job
+
+
+def test_job_page_explains_the_analysis_for_a_beginner(client, accounts, login, fablab_env) -> None:  # noqa: ANN001
+    job_id = make_job(fablab_env, "member", "pending_review")
+    login(accounts["member"])
+    html = client.get(f"/jobs/{job_id}").get_data(as_text=True)
+    assert "Fichier utilisable" in html and "en attente de validation" in html
+    # issues, warnings before infos, each with its hint and location
+    assert html.index("Un contour n&#39;est pas fermé") < html.index("Texte non vectorisé")
+    assert "Joignez les extrémités" in html and "Que faire" in html and "element: path3" in html
+    # metrics with their units, quotes with one explanation line per term and the owner's tier total
+    assert "180 mm" in html.replace("\u202f", "") and "50 × 40 × 0 mm" in html
+    assert "0,002 m² à 12 €/m²" in html and "1 min 35 s à 20 €/h" in html
+    assert "1,55\u00a0€" in html and "(member)" in html
+    # history: who, from, to, why
+    assert "system:test" in html and "déposé" in html and "upload" in html
+    assert f'action="/jobs/{job_id}/control"' in html  # the owner may cancel before approval
+    assert 'data-command="pause"' not in html
+
+
+def test_job_page_in_english_with_program_section(client, accounts, login, fablab_env) -> None:  # noqa: ANN001
+    job_id = make_job(fablab_env, "member", "ready")
+    login(accounts["member"])
+    client.post("/lang", data={"lang": "en", "csrf_token": page_token(client), "next": f"/jobs/{job_id}"})
+    html = client.get(f"/jobs/{job_id}").get_data(as_text=True)
+    assert '<html lang="en">' in html
+    assert "A contour is not closed" in html and "Join the end points" in html
+    assert "Machine program" in html and "gcode" in html and "2 min 00 s" in html
+    assert f'src="/jobs/{job_id}/preview/program"' in html
+    assert "0.002 m² at €12/m²" in html and "€1.55" in html
+
+
+def test_invalid_job_shows_reason_and_verdict(client, accounts, login, fablab_env) -> None:  # noqa: ANN001
+    job_id = make_job(fablab_env, "member", "invalid")
+    login(accounts["member"])
+    html = client.get(f"/jobs/{job_id}").get_data(as_text=True)
+    assert "Fichier inutilisable" in html and "test invalid" in html and 'data-live="0"' in html
+    assert "/control" not in html  # nothing to do on a final state
+
+
+def test_members_do_not_see_others_jobs_or_previews(client, accounts, login, fablab_env) -> None:  # noqa: ANN001
+    job_id = make_job(fablab_env, "member", "ready")
+    login(accounts["trainee"])
+    for path in (f"/jobs/{job_id}", f"/jobs/{job_id}/preview/program", f"/jobs/{job_id}/preview/analysis"):
+        assert client.get(path).status_code == 404, path
+    r = client.post(f"/jobs/{job_id}/control", data={"command": "cancel", "csrf_token": page_token(client)})
+    assert r.status_code == 404 and job_state(fablab_env, job_id) == "ready"
+    assert client.get("/jobs/99999").status_code == 404
+
+
+def test_member_cannot_approve_reject_or_control(client, accounts, login, fablab_env) -> None:  # noqa: ANN001
+    job_id = make_job(fablab_env, "member", "pending_review")
+    running = make_job(fablab_env, "member", "running")
+    login(accounts["member"])
+    token = page_token(client)
+    assert client.get("/queue").status_code == 403 and client.get("/trainer").status_code == 403
+    r = client.post(f"/queue/{job_id}/approve", data={"machine": "laser-1", "csrf_token": token})
+    assert r.status_code == 403
+    r = client.post(f"/queue/{job_id}/reject", data={"reason": "no", "csrf_token": token})
+    assert r.status_code == 403
+    r = client.post("/queue/batch", data={"label": "x", "machine": "laser-1", "csrf_token": token})
+    assert r.status_code == 403
+    r = client.post(f"/jobs/{running}/control", data={"command": "pause", "csrf_token": token})
+    assert r.status_code == 403
+    assert (job_state(fablab_env, job_id), job_state(fablab_env, running)) == ("pending_review", "running")
+    html = client.get(f"/jobs/{running}").get_data(as_text=True)
+    assert "/control" not in html and "Valider" not in html
+    assert "Valider" not in client.get("/jobs").get_data(as_text=True)
+
+
+def test_owner_cancels_own_job_before_approval(client, accounts, login, fablab_env) -> None:  # noqa: ANN001
+    job_id = make_job(fablab_env, "member", "pending_review")
+    login(accounts["member"])
+    r = client.post(f"/jobs/{job_id}/control", data={"command": "cancel", "csrf_token": page_token(client)})
+    assert r.status_code == 302 and job_state(fablab_env, job_id) == "cancelled"
+
+
+def test_fabmanager_controls_reach_the_machine_loop(client, accounts, login, fablab_env) -> None:  # noqa: ANN001
+    running = make_job(fablab_env, "member", "running")
+    failed = make_job(fablab_env, "member", "failed")
+    login(accounts["fabmanager"])
+    html = client.get(f"/jobs/{running}").get_data(as_text=True)
+    assert 'data-command="pause"' in html and 'data-command="cancel"' in html
+    token = page_token(client)
+    assert client.post(f"/jobs/{running}/control", data={"command": "pause", "csrf_token": token}).status_code == 302
+    assert live.next_control(fablab_env.redis(), running, timeout=1) == "pause"
+    # resume of a running job is refused with the reason, nothing sent
+    r = client.post(f"/jobs/{running}/control", data={"command": "resume", "csrf_token": token},
+                    follow_redirects=True)
+    assert "cannot resume" in r.get_data(as_text=True)
+    assert live.next_control(fablab_env.redis(), running, timeout=0.1) is None
+    # retry from a checkpoint: back to ready, from the given line
+    assert 'data-command="retry"' in client.get(f"/jobs/{failed}").get_data(as_text=True)
+    r = client.post(f"/jobs/{failed}/control", data={"command": "retry", "from_line": "40", "csrf_token": token})
+    assert r.status_code == 302 and job_state(fablab_env, failed) == "ready"
+    with fablab_env.session() as s:
+        assert s.get(Job, failed).lines_acked == 40
+    r = client.post(f"/jobs/{running}/control", data={"command": "explode", "csrf_token": token})
+    assert r.status_code == 400
+
+
+def test_control_without_csrf_is_refused(client, accounts, login, fablab_env) -> None:  # noqa: ANN001
+    running = make_job(fablab_env, "member", "running")
+    login(accounts["fabmanager"])
+    r = client.post(f"/jobs/{running}/control", data={"command": "cancel"})
+    assert r.status_code == 400 and "CSRF" in r.get_data(as_text=True)
+    assert live.next_control(fablab_env.redis(), running, timeout=0.1) is None
+
+
+def test_program_preview_is_served_as_a_locked_down_image(client, accounts, login, fablab_env) -> None:  # noqa: ANN001
+    job_id = make_job(fablab_env, "member", "ready")
+    hostile = b'<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"><script>alert(2)</script></svg>'
+    with fablab_env.session() as s:
+        job = s.get(Job, job_id)
+        job.program_info = {**job.program_info, "preview_sha256": fablab_env.store.put_bytes(hostile)}
+    login(accounts["member"])
+    r = client.get(f"/jobs/{job_id}/preview/program")
+    assert r.status_code == 200 and r.mimetype == "image/svg+xml"
+    assert r.headers["X-Content-Type-Options"] == "nosniff"
+    csp = r.headers["Content-Security-Policy"]
+    assert "default-src 'none'" in csp and "sandbox" in csp and "script-src" not in csp
+    html = client.get(f"/jobs/{job_id}").get_data(as_text=True)
+    assert f'<img id="program-preview" src="/jobs/{job_id}/preview/program"' in html
+    assert "alert(2)" not in html  # never inlined into the page
+
+
+def test_analysis_preview_absent_is_a_clean_404(client, accounts, login, fablab_env) -> None:  # noqa: ANN001
+    job_id = make_job(fablab_env, "member", "submitted")
+    login(accounts["member"])
+    assert client.get(f"/jobs/{job_id}/preview/analysis").status_code == 404
+    assert client.get(f"/jobs/{job_id}/preview/program").status_code == 404

@@ -1,0 +1,125 @@
+"""The fabmanager's queue: review rows, approve onto a compatible machine, reject with a reason,
+approve a training session as a batch; and the machines and trainer pages."""
+
+from __future__ import annotations
+
+from web_helpers import job_state, make_job, page_token
+
+from jobqueue import live, queues
+from jobqueue.models import Job
+
+
+def test_queue_lists_pending_jobs_with_validity_issues_and_quote(client, accounts, login, fablab_env) -> None:  # noqa: ANN001
+    job_id = make_job(fablab_env, "member", "pending_review", session_label="Atelier 1")
+    stl = make_job(fablab_env, "member", "pending_review", name="cube.stl", data=b"solid x\nendsolid x\n",
+                   process="fdm")
+    login(accounts["fabmanager"])
+    html = client.get("/queue").get_data(as_text=True)
+    assert f'id="review-{job_id}"' in html and f'id="review-{stl}"' in html
+    review = html[html.index(f'id="review-{job_id}"'):html.index(f'id="review-{stl}"')]
+    assert '<option value="laser-1">' in review and "prusa-mk3" not in review  # compatible machines only
+    assert '<option value="Contreplaqué peuplier 3 mm" selected>' in review
+    assert "1,55\u00a0€" in review and 'class="sev sev-warning">1<' in review
+    stl_review = html[html.index(f'id="review-{stl}"'):]
+    assert '<option value="prusa-mk3">' in stl_review and '<option value="ender-3">' in stl_review
+    assert 'id="batch"' in html and "<option>Atelier 1</option>" in html
+
+
+def test_approve_from_the_queue_queues_prepare(client, accounts, login, fablab_env) -> None:  # noqa: ANN001
+    job_id = make_job(fablab_env, "member", "pending_review")
+    login(accounts["fabmanager"])
+    r = client.post(f"/queue/{job_id}/approve", data={"machine": "laser-1", "material": "MDF 6 mm",
+                                                     "csrf_token": page_token(client, "/queue")},
+                    follow_redirects=True)
+    assert r.status_code == 200 and f"Travail {job_id} validé pour laser-1" in r.get_data(as_text=True)
+    with fablab_env.session() as s:
+        job = s.get(Job, job_id)
+        assert (job.state, job.machine_id, job.material) == ("preparing", "laser-1", "MDF 6 mm")
+        assert job.events[-1].actor == "fabmanager"
+    funcs = [j.func_name for j in queues.analysis_queue(fablab_env.redis()).jobs]
+    assert funcs[-1] == "jobqueue.tasks.prepare_job"
+
+
+def test_approve_refusals_are_shown_and_change_nothing(client, accounts, login, fablab_env) -> None:  # noqa: ANN001
+    job_id = make_job(fablab_env, "member", "pending_review")
+    login(accounts["fabmanager"])
+    token = page_token(client, "/queue")
+    for machine, needle in (("prusa-mk3", "is a fdm machine"), ("nope", "no machine &#39;nope&#39;")):
+        r = client.post(f"/queue/{job_id}/approve", data={"machine": machine, "csrf_token": token},
+                        follow_redirects=True)
+        assert needle in r.get_data(as_text=True)
+    r = client.post(f"/queue/{job_id}/approve", data={"machine": "laser-1", "material": "PLA", "csrf_token": token},
+                    follow_redirects=True)
+    assert "has no material &#39;PLA&#39;" in r.get_data(as_text=True)
+    assert job_state(fablab_env, job_id) == "pending_review"
+    done = make_job(fablab_env, "member", "completed")
+    r = client.post(f"/queue/{done}/approve", data={"machine": "laser-1", "csrf_token": token}, follow_redirects=True)
+    assert "cannot go from &#39;completed&#39;" in r.get_data(as_text=True)
+    assert client.post("/queue/9999/approve", data={"machine": "laser-1", "csrf_token": token}).status_code == 404
+
+
+def test_reject_needs_a_reason(client, accounts, login, fablab_env) -> None:  # noqa: ANN001
+    job_id = make_job(fablab_env, "member", "pending_review")
+    login(accounts["fabmanager"])
+    token = page_token(client, "/queue")
+    r = client.post(f"/queue/{job_id}/reject", data={"reason": "   ", "csrf_token": token}, follow_redirects=True)
+    assert "a reason is required" in r.get_data(as_text=True) and job_state(fablab_env, job_id) == "pending_review"
+    r = client.post(f"/queue/{job_id}/reject", data={"reason": "Trop grand pour la machine", "csrf_token": token})
+    assert r.status_code == 302 and job_state(fablab_env, job_id) == "rejected"
+    login(accounts["member"])
+    html = client.get(f"/jobs/{job_id}").get_data(as_text=True)
+    assert "Trop grand pour la machine" in html and "refusé" in html
+
+
+def test_batch_approves_a_session_onto_one_machine(client, accounts, login, fablab_env) -> None:  # noqa: ANN001
+    session_jobs = [make_job(fablab_env, "trainee", "pending_review", session_label="Atelier mardi") for _ in range(3)]
+    stl = make_job(fablab_env, "trainee", "pending_review", session_label="Atelier mardi", name="c.stl",
+                   data=b"solid x\nendsolid x\n", process="fdm")
+    other = make_job(fablab_env, "member", "pending_review", session_label="Autre")
+    login(accounts["fabmanager"])
+    html = client.get("/trainer/Atelier mardi").get_data(as_text=True)
+    assert all(f'id="job-{j}"' in html for j in session_jobs) and f'id="job-{other}"' not in html
+    assert "<b>4 ×</b> Un contour" in html  # an issue common to the session, counted once per job
+    r = client.post("/queue/batch", data={"label": "Atelier mardi", "machine": "laser-1",
+                                          "next": "/trainer/Atelier mardi",
+                                          "csrf_token": page_token(client, "/queue")}, follow_redirects=True)
+    text = r.get_data(as_text=True)
+    assert "3 travaux de la session « Atelier mardi » validés pour laser-1" in text
+    assert f"#{stl} (machine &#39;laser-1&#39; is a laser machine, the job needs fdm)" in text
+    assert [job_state(fablab_env, j) for j in session_jobs] == ["preparing"] * 3
+    assert (job_state(fablab_env, stl), job_state(fablab_env, other)) == ("pending_review", "pending_review")
+    r = client.post("/queue/batch", data={"label": "Vide", "machine": "laser-1",
+                                          "csrf_token": page_token(client, "/queue")}, follow_redirects=True)
+    assert "Aucun travail à valider" in r.get_data(as_text=True)
+
+
+def test_trainer_lists_sessions(client, accounts, login, fablab_env) -> None:  # noqa: ANN001
+    make_job(fablab_env, "trainee", "invalid", session_label="Atelier <b>1</b>")
+    login(accounts["fabmanager"])
+    html = client.get("/trainer").get_data(as_text=True)
+    assert "Atelier &lt;b&gt;1&lt;/b&gt;" in html and "1 travaux" in html
+    html = client.get("/trainer/Atelier <b>1</b>").get_data(as_text=True)
+    assert "0 valides, 1 à corriger" in html
+    assert client.get("/trainer/none-such").status_code == 404
+
+
+def test_machines_page_shows_state_current_job_and_controls(client, accounts, login, fablab_env) -> None:  # noqa: ANN001
+    running = make_job(fablab_env, "member", "running")
+    conn = fablab_env.redis()
+    live.set_machine_status(conn, "laser-1", "running", running)
+    live.publish_progress(conn, running, {"lines_acked": 25, "lines_total": 100, "percent": 25.0,
+                                          "state": "running", "eta_seconds": 90})
+    login(accounts["fabmanager"])
+    html = client.get("/machines").get_data(as_text=True)
+    laser = html[html.index('id="machine-laser-1"'):]
+    laser = laser[:laser.index("</section>")]
+    assert f"#{running} plaque.svg" in laser and "width: 25.0%" in laser and "1 min 30 s" in laser
+    assert 'class="btn-pause"' in laser and 'value="/machines"' in laser
+    assert 'id="machine-prusa-mk3"' in html and "hors ligne" in html
+    r = client.post(f"/jobs/{running}/control", data={"command": "pause", "back": "/machines",
+                                                      "csrf_token": page_token(client, "/machines")})
+    assert r.status_code == 302 and r.location == "/machines"
+    login(accounts["trainee"])
+    html = client.get("/machines").get_data(as_text=True)
+    laser = html[html.index('id="machine-laser-1"'):]
+    assert f"#{running}" in laser and "plaque.svg" not in laser and "btn-pause" not in html

@@ -1,0 +1,75 @@
+"""Cross-site requests cannot drive the JSON API with the session cookie; the language switch;
+the OpenAPI description covers every API route."""
+
+from __future__ import annotations
+
+import io
+
+from web_helpers import SVG, csrf_of, job_state, make_job, page_token
+
+
+def test_session_cookie_alone_cannot_write_through_the_api(client, accounts, login, fablab_env) -> None:  # noqa: ANN001
+    job_id = make_job(fablab_env, "member", "pending_review")
+    login(accounts["fabmanager"])
+    # what a cross-site form could send: the cookie rides along, no custom header is possible
+    r = client.post(f"/api/v1/jobs/{job_id}/reject", data={"reason": "csrf"})
+    assert r.status_code == 403 and "X-CSRFToken" in r.json["error"]
+    r = client.post(f"/api/v1/jobs/{job_id}/approve", json={"machine": "laser-1"},
+                    headers={"X-CSRFToken": "forged"})
+    assert r.status_code == 403
+    r = client.post("/api/v1/jobs", data={"process": "laser", "file": (io.BytesIO(SVG), "a.svg")})
+    assert r.status_code == 403
+    assert job_state(fablab_env, job_id) == "pending_review"
+    # reading with the cookie is fine, and the page's token makes writes work
+    assert client.get(f"/api/v1/jobs/{job_id}").status_code == 200
+    r = client.post(f"/api/v1/jobs/{job_id}/approve", json={"machine": "laser-1"},
+                    headers={"X-CSRFToken": page_token(client, "/queue")})
+    assert r.status_code == 200 and r.json["state"] == "preparing"
+
+
+def test_bearer_token_needs_no_csrf_header(client, accounts, fablab_env) -> None:  # noqa: ANN001
+    job_id = make_job(fablab_env, "member", "pending_review")
+    r = client.post(f"/api/v1/jobs/{job_id}/reject", headers=accounts["fabmanager"].headers, json={"reason": "x"})
+    assert r.status_code == 200 and r.json["state"] == "rejected"
+
+
+def test_language_switch_is_kept_in_session_and_account(app, accounts, login, client, fablab_env) -> None:  # noqa: ANN001
+    html = client.get("/login").get_data(as_text=True)
+    assert '<html lang="fr">' in html and "Connexion" in html
+    r = client.post("/lang", data={"lang": "en", "next": "/login", "csrf_token": csrf_of(html)})
+    assert r.status_code == 302 and r.location == "/login"
+    html = client.get("/login").get_data(as_text=True)
+    assert '<html lang="en">' in html and "Log in" in html
+    login(accounts["member"])
+    assert "My jobs" in client.get("/jobs").get_data(as_text=True)
+    # saved on the account: a new browser session starts in English
+    fresh = app.test_client()
+    token = csrf_of(fresh.get("/login").get_data(as_text=True))
+    fresh.post("/login", data={"username": "member", "password": "member-pw", "csrf_token": token})
+    assert '<html lang="en">' in fresh.get("/jobs").get_data(as_text=True)
+    # refused: unknown language, no token, off-site next
+    assert client.post("/lang", data={"lang": "de", "csrf_token": token}).status_code == 400
+    assert client.post("/lang", data={"lang": "fr"}).status_code == 400
+    r = client.post("/lang", data={"lang": "fr", "next": "//evil.example", "csrf_token": page_token(client)})
+    assert r.status_code == 302 and "evil" not in r.location
+
+
+def test_openapi_describes_every_api_route(app, client) -> None:  # noqa: ANN001
+    doc = client.get("/api/v1/openapi.json").json
+    assert doc["openapi"].startswith("3.") and doc["components"]["securitySchemes"]["bearer"]["scheme"] == "bearer"
+    described = {(path, method) for path, ops in doc["paths"].items() for method in ops}
+    routes = set()
+    for rule in app.url_map.iter_rules():
+        if not rule.rule.startswith("/api/v1/"):
+            continue
+        path = rule.rule.removeprefix("/api/v1").replace("<int:job_id>", "{job_id}")
+        if "<any(" in path:
+            commands = path.split("<any(")[1].split(")")[0].replace(" ", "").split(",")
+            paths = [path.split("<any(")[0] + c for c in commands]
+        else:
+            paths = [path]
+        for p in paths:
+            routes |= {(p, m.lower()) for m in rule.methods - {"HEAD", "OPTIONS"}}
+    assert routes == described
+    refs = str(doc).count("#/components/schemas/")
+    assert refs and all(name in doc["components"]["schemas"] for name in ("Job", "Issue", "Machine", "Error"))
