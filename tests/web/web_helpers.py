@@ -96,3 +96,11 @@ def make_job(ctx: Context, username: str, state: str = "pending_review", analysi
 def job_state(ctx: Context, job_id: int) -> str:
     with ctx.session() as s:
         return s.get(Job, job_id).state
+
+
+def browser_login(page, account) -> None:  # noqa: ANN001
+    page.goto("/login")
+    page.fill("input[name=username]", account.username)
+    page.fill("input[name=password]", account.password)
+    page.click("main form button[type=submit]")
+    page.wait_for_url(lambda url: "/login" not in url)
