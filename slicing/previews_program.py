@@ -37,14 +37,24 @@ def _runs(moves: list[Move]) -> list[list[Move]]:
     return runs
 
 
-def _frame(width: float, height: float, title: str) -> tuple[str, str]:
-    pad = max(width, height) * 0.02 + 2
+def _view(moves: list[Move], width: float, height: float) -> tuple[float, float, float, float]:
+    """The part of the work area the program uses (SVG coordinates, y down), padded."""
+    pts = [m.end[:2] for m in moves if m.kind == "feed"] or [(0.0, 0.0), (width, height)]
+    xs = [p[0] for p in pts]
+    ys = [height - p[1] for p in pts]
+    x0, x1, y0, y1 = min(xs), max(xs), min(ys), max(ys)
+    pad = max(x1 - x0, y1 - y0, 1.0) * 0.05 + 1.0
+    return x0 - pad, y0 - pad, x1 - x0 + 2 * pad, y1 - y0 + 2 * pad
+
+
+def _frame(width: float, height: float, title: str, view: tuple[float, float, float, float]) -> tuple[str, str]:
+    vx, vy, vw, vh = view
     head = (
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="{-pad:.2f} {-pad:.2f} {width + 2 * pad:.2f} '
-        f'{height + 2 * pad:.2f}" width="800" height="{800 * (height + 2 * pad) / (width + 2 * pad):.0f}">'
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="{vx:.2f} {vy:.2f} {vw:.2f} {vh:.2f}" '
+        f'width="800" height="{800 * vh / vw:.0f}">'
         f"<title>{escape(title)}</title>"
         f'<rect x="0" y="0" width="{width:.2f}" height="{height:.2f}" fill="#fafafa" stroke="#999" '
-        f'stroke-width="{max(width, height) / 800:.3f}"/>'
+        f'stroke-width="{max(vw, vh) / 800:.3f}"/>'
     )
     return head, "</svg>"
 
@@ -55,8 +65,9 @@ def program_preview_svg(lines: list[str], fmt: str, machine: Machine) -> str:
         return fdm_layer_svg(lines, None, machine)
     moves = list(program_moves(lines, fmt))
     w, h = machine.work_area.x, machine.work_area.y
-    head, tail = _frame(w, h, f"{machine.name}: {len(lines)} lines")
-    stroke = max(w, h) / 800
+    view = _view(moves, w, h)
+    head, tail = _frame(w, h, f"{machine.name}: {len(lines)} lines", view)
+    stroke = max(view[2], view[3]) / 800
     parts = [head, f'<g transform="matrix(1 0 0 -1 0 {h:.2f})" fill="none" stroke-linecap="round">']
     travel = [m for m in moves if m.kind == "rapid" and (m.start[0] != m.end[0] or m.start[1] != m.end[1])]
     travel_d = " ".join(f"M{m.start[0]:.2f} {m.start[1]:.2f}L{m.end[0]:.2f} {m.end[1]:.2f}" for m in travel[:MAX_SEGMENTS])
@@ -73,7 +84,7 @@ def program_preview_svg(lines: list[str], fmt: str, machine: Machine) -> str:
             f'stroke-width="{2 * stroke:.3f}"/>'
         )
     parts.append("</g>")
-    font = max(w, h) / 90
+    font = max(view[2], view[3]) / 60
     for k, run in enumerate(runs[:MAX_LABELS]):
         x, y = run[0].start[0], h - run[0].start[1]
         parts.append(
@@ -97,8 +108,9 @@ def fdm_layer_svg(lines: list[str], layer: int | None, machine: Machine) -> str:
     chosen = [m for m in moves if m.layer == layer and (m.start[0] != m.end[0] or m.start[1] != m.end[1])]
     w, h = machine.work_area.x, machine.work_area.y
     z = max((m.end[2] for m in chosen), default=0.0)
-    head, tail = _frame(w, h, f"{machine.name}: layer {layer} of {len(layers)} (Z {z:.2f} mm)")
-    stroke = max(w, h) / 800
+    view = _view(chosen, w, h)
+    head, tail = _frame(w, h, f"{machine.name}: layer {layer} of {len(layers)} (Z {z:.2f} mm)", view)
+    stroke = max(view[2], view[3]) / 800
     ext = " ".join(f"M{m.start[0]:.2f} {m.start[1]:.2f}L{m.end[0]:.2f} {m.end[1]:.2f}" for m in chosen if m.extrude > 0)
     trav = " ".join(
         f"M{m.start[0]:.2f} {m.start[1]:.2f}L{m.end[0]:.2f} {m.end[1]:.2f}" for m in chosen if m.extrude <= 0
@@ -108,9 +120,9 @@ def fdm_layer_svg(lines: list[str], layer: int | None, machine: Machine) -> str:
         + f'<g transform="matrix(1 0 0 -1 0 {h:.2f})" fill="none" stroke-linecap="round">'
         + (f'<path class="travel" d="{trav}" stroke="#9a9a9a" stroke-width="{stroke:.3f}" '
            f'stroke-dasharray="{4 * stroke:.3f} {3 * stroke:.3f}"/>' if trav else "")
-        + (f'<path class="extrude" d="{ext}" stroke="#d35400" stroke-width="{max(0.4, 2 * stroke):.3f}"/>' if ext else "")
+        + (f'<path class="extrude" d="{ext}" stroke="#d35400" stroke-width="0.4" stroke-opacity="0.8"/>' if ext else "")
         + "</g>"
-        + f'<text x="{w * 0.01:.2f}" y="{h * 0.05:.2f}" font-size="{max(w, h) / 50:.2f}" fill="#333">'
+        + f'<text x="{view[0] + view[2] * 0.02:.2f}" y="{view[1] + view[3] * 0.06:.2f}" font-size="{max(view[2], view[3]) / 40:.2f}" fill="#333">'
         + f"layer {layer} / {len(layers)} - Z {z:.2f} mm</text>"
         + tail
     )

@@ -1,8 +1,11 @@
-"""A drawing's paths cleaned for toolpaths: duplicate points dropped, near-closed paths closed.
+"""A drawing's paths cleaned for toolpaths: duplicate points dropped, loose segments
+chained, near-closed paths closed.
 
-Readers keep what the file said; toolpaths need less ambiguity: a polyline whose ends meet
-within the drawing's tolerance is a closed contour (DXF often draws them that way), and
-a path that collapses to a point has nothing to cut.
+Readers keep what the file said; toolpaths need less ambiguity. DXF outlines often come as
+separate LINE/ARC entities that merely touch: they are chained (same layer and colour,
+ends within the drawing's tolerance) so that the outline is one contour with an inside,
+which kerf and tool compensation need. A polyline whose ends meet is closed, and a path
+that collapses to a point has nothing to cut.
 """
 
 from __future__ import annotations
@@ -10,6 +13,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.spatial import cKDTree
+from shapely.geometry import LineString, MultiLineString
+from shapely.ops import linemerge
 
 from slicing.geometry import Drawing, Path2D
 
@@ -36,14 +42,63 @@ def clean_points(points: np.ndarray, eps: float = 1e-6) -> np.ndarray:
     return pts[keep]
 
 
+def _chain(indexed: list[tuple[int, np.ndarray]], tol: float) -> list[tuple[int, np.ndarray]]:
+    """Join open polylines whose ends meet (within tol) at points where exactly two meet."""
+    if len(indexed) < 2:
+        return indexed
+    ends = np.vstack([[pts[0], pts[-1]] for _, pts in indexed])
+    pairs = cKDTree(ends).query_pairs(tol, output_type="ndarray")
+    root = np.arange(len(ends))
+
+    def find(a: int) -> int:
+        while root[a] != a:
+            root[a] = root[root[a]]
+            a = root[a]
+        return a
+
+    for a, b in pairs:
+        ra, rb = find(int(a)), find(int(b))
+        if ra != rb:
+            root[max(ra, rb)] = min(ra, rb)
+    snapped = ends[[find(k) for k in range(len(ends))]]
+    lines = []
+    owner: dict[tuple[float, float], int] = {}
+    for k, (idx, pts) in enumerate(indexed):
+        pts = pts.copy()
+        pts[0], pts[-1] = snapped[2 * k], snapped[2 * k + 1]
+        lines.append(LineString(pts))
+        owner.setdefault(tuple(pts[0]), idx)
+        owner.setdefault(tuple(pts[-1]), idx)
+    merged = linemerge(MultiLineString(lines))
+    out = []
+    for line in getattr(merged, "geoms", [merged]):
+        coords = np.asarray(line.coords)
+        out.append((owner.get(tuple(coords[0]), indexed[0][0]), coords))
+    return out
+
+
 def contours_from(drawing: Drawing) -> list[Contour]:
     close_tol = max(2 * drawing.tolerance_mm, 0.01)
-    out: list[Contour] = []
+    cleaned: list[tuple[int, np.ndarray]] = []
+    loose: dict[tuple[str | None, str | None], list[tuple[int, np.ndarray]]] = {}
     for i, path in enumerate(drawing.paths):
         pts = clean_points(path.points)
         if len(pts) < 2:
             continue
-        closed = bool(path.closed)
+        if path.closed:
+            cleaned.append((i, pts))
+        else:
+            loose.setdefault((path.layer, path.stroke), []).append((i, pts))
+    for group in loose.values():
+        cleaned.extend(_chain(group, close_tol))
+    cleaned.sort(key=lambda item: item[0])
+    out: list[Contour] = []
+    for i, pts in cleaned:
+        path = drawing.paths[i]
+        pts = clean_points(pts)
+        if len(pts) < 2:
+            continue
+        closed = bool(path.closed) or (len(pts) >= 4 and np.array_equal(pts[0], pts[-1]))
         if len(pts) >= 3 and np.hypot(*(pts[0] - pts[-1])) <= close_tol:
             pts = pts[:-1]
             closed = True

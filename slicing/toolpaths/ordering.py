@@ -122,26 +122,35 @@ def _two_opt(placed, closed, after, start, time_budget_s) -> list[Placed]:
     deadline = time.monotonic() + time_budget_s
     order = list(placed)
     n = len(order)
+    entries = np.array([p.entry for p in order], dtype=float)
+    exits = np.array([p.exit for p in order], dtype=float)
+    is_closed = np.array([closed[p.index] for p in order])
     improved = True
     while improved and time.monotonic() < deadline:
         improved = False
         for i in range(n - 1):
-            entries = np.array([p.entry for p in order])
-            exits = np.array([p.exit for p in order])
             prev = start if i == 0 else exits[i - 1]
             js = np.arange(i + 1, n)
-            # Reversing i..j: the old link prev->entry[i] and exit[j]->entry[j+1] are replaced
-            # by prev->exit'[j] and entry'[i]->entry[j+1]; a reversed path swaps its ends.
+            # Reversing i..j replaces the links prev->entry[i] and exit[j]->entry[j+1] by
+            # prev->exit[j] and entry[i]->entry[j+1] (a reversed open path swaps its ends;
+            # a closed one enters and leaves at the same point).
             nxt = np.vstack([entries[i + 2 :], [np.nan, np.nan]])  # entry[j+1], nan after the last
             old = np.hypot(*(entries[i] - prev)) + np.nan_to_num(np.hypot(*(nxt - exits[js]).T))
             new = np.hypot(*(exits[js] - prev).T) + np.nan_to_num(np.hypot(*(nxt - entries[i]).T))
             gain = old - new
-            for j in js[np.argsort(-gain)]:
+            for j in js[np.argsort(-gain)][:20]:
                 if gain[j - i - 1] <= 1e-9:
                     break
                 if _keeps_precedence(order, i, int(j), after):
+                    j = int(j)
                     segment = [_reversed(p, closed[p.index]) for p in reversed(order[i : j + 1])]
                     order[i : j + 1] = segment
+                    seg_entries = entries[i : j + 1][::-1].copy()
+                    seg_exits = exits[i : j + 1][::-1].copy()
+                    seg_closed = is_closed[i : j + 1][::-1].copy()
+                    entries[i : j + 1] = np.where(seg_closed[:, None], seg_entries, seg_exits)
+                    exits[i : j + 1] = np.where(seg_closed[:, None], seg_exits, seg_entries)
+                    is_closed[i : j + 1] = seg_closed
                     improved = True
                     break
             if time.monotonic() > deadline:
