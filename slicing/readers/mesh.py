@@ -2,7 +2,7 @@
 
 `trimesh.Trimesh(process=True)` merges vertices too, but through several passes and caches
 that cost seconds on a million triangles. Here a 64-bit hash of each vertex's exact bits is
-sorted once; a vectorised comparison proves no two different vertices shared a hash (if
+sorted once (coordinates rounded to 1e-8 first, as trimesh does); a vectorised comparison proves no two different vertices shared a hash (if
 they did, the exact but slower `np.unique(axis=0)` takes over).
 """
 
@@ -16,15 +16,17 @@ import trimesh
 from slicing.readers.errors import DEFAULT_LIMITS, Limits, UnreadableFile, check_file_size, empty_file
 from slicing.readers.stl import StlData, load_stl
 
+MERGE_DIGITS = 8
 OTHER_MESH_SUFFIXES = {".obj", ".3mf", ".ply", ".off", ".glb"}
 _P = (np.uint64(0x9E3779B97F4A7C15), np.uint64(0xC2B2AE3D27D4EB4F), np.uint64(0x165667B19E3779F9))
 
 
 def merge_vertices(triangles: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(vertices (m, 3) float64, faces (n, 3) int64) from (n, 3, 3) triangles."""
-    flat = np.ascontiguousarray(triangles.reshape(-1, 3))
-    flat = flat + flat.dtype.type(0)  # -0.0 + 0.0 is +0.0: one zero, one bit pattern
-    bits = flat.view(np.uint32 if flat.dtype == np.float32 else np.uint64).astype(np.uint64, copy=False)
+    # Rounded to 1e-8 like trimesh's merge: exporters write 0 as -2.7e-16 next to 0.0.
+    flat = np.round(triangles.reshape(-1, 3).astype(np.float64), MERGE_DIGITS)
+    flat += 0.0  # -0.0 + 0.0 is +0.0: one zero, one bit pattern
+    bits = flat.view(np.uint64)
     with np.errstate(over="ignore"):
         h = bits[:, 0] * _P[0] ^ bits[:, 1] * _P[1] ^ bits[:, 2] * _P[2]
         h ^= h >> np.uint64(31)
@@ -39,7 +41,7 @@ def merge_vertices(triangles: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     unique = flat[order[first]]
     if not np.array_equal(unique[inverse], flat):  # a hash collision: exact path
         unique, inverse = np.unique(flat, axis=0, return_inverse=True)
-    return unique.astype(np.float64), inverse.reshape(-1, 3)
+    return unique, inverse.reshape(-1, 3)
 
 
 def mesh_from_stl(data: StlData) -> trimesh.Trimesh:

@@ -1,0 +1,105 @@
+"""`analyze_file`: an uploaded file -> {valid, issues, metrics, quotes}, never an exception.
+
+What a user sees seconds after uploading: is the file usable, what is wrong and where,
+will it fit, how long, how much. Readers turn the file into geometry (or one clear
+refusal), `mesh_*`/`drawing_*` modules find the issues and figures, `slicing.quote` prices
+each compatible machine and material. `quick_figures` is the instant part (volume, area,
+bounding box) for the upload page.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from slicing.analysis.drawing_flow import analyze_drawing
+from slicing.analysis.mesh_flow import analyze_mesh
+from slicing.analysis.targets import Targets, choose_targets
+from slicing.machine_spec import FablabSpec
+from slicing.readers import UnreadableFile, file_kind, load_drawing, read_triangles
+from slicing.toolpaths.issues import make_issue
+
+__all__ = ["analyze_file", "quick_figures", "SEVERITY_ORDER"]
+
+log = logging.getLogger(__name__)
+SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
+
+
+def _result(kind: str, fmt: str, targets: Targets | None, issues: list[dict], metrics: dict, quotes: list[dict],
+            started: float) -> dict[str, Any]:
+    issues = sorted(issues, key=lambda i: SEVERITY_ORDER.get(i.get("severity"), 3))
+    return {
+        "valid": not any(i.get("severity") == "error" for i in issues),
+        "kind": kind,
+        "format": fmt,
+        "process": targets.kind if targets else None,
+        "machines": [m.id for m in targets.machines] if targets else [],
+        "issues": issues,
+        "metrics": metrics,
+        "quotes": quotes,
+        "analysis_seconds": round(time.monotonic() - started, 3),
+        "version": 1,
+    }
+
+
+def analyze_file(path: Path, *, spec: FablabSpec, process: str | None = None, machine_id: str | None = None,
+                 material: str | None = None, filename: str | None = None) -> dict[str, Any]:
+    """The full analysis of one upload. `process` is the kind the user chose (fdm/laser/cnc/vinyl)."""
+    started = time.monotonic()
+    path = Path(path)
+    kind = file_kind(path, filename)
+    fmt = Path(filename or path.name).suffix.lower().lstrip(".") or kind
+    geometry = "mesh" if kind == "mesh" else "drawing" if kind in ("svg", "dxf") else "unknown"
+    targets, issues = choose_targets(spec, geometry, process, machine_id, material)
+    if geometry == "unknown":
+        issues.append(make_issue(
+            "format_unknown", "error",
+            f"'{filename or path.name}' is not a file the fablab can use: send an STL (3D printing) or an SVG/DXF "
+            "(laser, CNC, vinyl).",
+            f"« {filename or path.name} » n'est pas un fichier utilisable au fablab : envoyez un STL (impression "
+            "3D) ou un SVG/DXF (laser, CNC, vinyle).",
+            "Export from your software as STL (3D) or SVG/DXF (2D).",
+            "Exportez depuis votre logiciel en STL (3D) ou en SVG/DXF (2D).",
+        ))
+        return _result(geometry, fmt, targets, issues, {}, [], started)
+    if targets is None:  # the file does not suit the chosen process: nothing more to say
+        return _result(geometry, fmt, targets, issues, {}, [], started)
+    try:
+        if geometry == "mesh":
+            more, metrics, quotes = analyze_mesh(read_triangles(path), targets, spec)
+        else:
+            drawing, notes = load_drawing(path, filename)
+            more, metrics, quotes = analyze_drawing(drawing, targets, spec)
+            more = notes + more
+    except UnreadableFile as exc:
+        return _result(geometry, fmt, targets, [*issues, exc.as_issue()], {}, [], started)
+    return _result(geometry, fmt, targets, issues + more, metrics, quotes, started)
+
+
+def quick_figures(path: Path, filename: str | None = None) -> dict[str, Any]:
+    """The instant figures at upload: no topology, no checks (a 1 M-triangle STL in ~0.1 s)."""
+    path = Path(path)
+    try:
+        kind = file_kind(path, filename)
+        if kind == "mesh":
+            tri = read_triangles(path).triangles.astype(np.float64)
+            v0, v1, v2 = tri[:, 0], tri[:, 1], tri[:, 2]
+            cross = np.cross(v1 - v0, v2 - v0)
+            flat = tri.reshape(-1, 3)
+            return {"triangles": len(tri), "volume_mm3": round(abs(float(np.einsum("ij,ij->", v0, np.cross(v1, v2))))
+                                                               / 6.0, 3),
+                    "area_mm2": round(float(np.linalg.norm(cross, axis=1).sum()) / 2, 3),
+                    "bbox_mm": [round(float(v), 3) for v in flat.max(axis=0) - flat.min(axis=0)]}
+        if kind in ("svg", "dxf"):
+            drawing, _ = load_drawing(path, filename)
+            b = drawing.bounds()
+            return {"paths": len(drawing.paths),
+                    "cut_length_mm": round(sum(p.length_mm() for p in drawing.paths), 2),
+                    "bbox_mm": [round(b[2] - b[0], 2), round(b[3] - b[1], 2)] if b else [0.0, 0.0]}
+    except UnreadableFile as exc:
+        return {"error": exc.as_issue()}
+    return {}

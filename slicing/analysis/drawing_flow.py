@@ -1,0 +1,95 @@
+"""The 2D analysis: issues, metrics and quotes for one drawing."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slicing.analysis import drawing_issues as di
+from slicing.analysis.chains import open_chains
+from slicing.analysis.drawing_metrics import drawing_metrics
+from slicing.analysis.orientation import fits_flat
+from slicing.analysis.targets import Targets
+from slicing.geometry import Drawing
+from slicing.machine_spec import FablabSpec
+from slicing.quote import quotes_for
+from slicing.toolpaths.issues import make_issue
+
+
+def units_issue(drawing: Drawing, bbox: list[float]) -> dict[str, Any] | None:
+    """Unitless DXF and old-Inkscape SVG: ask which unit, with the size each choice gives."""
+    w, h = bbox
+    if drawing.units == "unitless":
+        choices = [{"unit": u, "factor": f, "bbox_mm": [round(w * f, 2), round(h * f, 2)]}
+                   for u, f in (("mm", 1.0), ("cm", 10.0), ("in", 25.4))]
+        fr_what, en_what = "Ce DXF ne dit pas son unité ($INSUNITS = 0)", "This DXF does not state its unit ($INSUNITS = 0)"
+    elif drawing.units == "px90?":
+        f = 96.0 / 90.0
+        choices = [{"unit": "px96", "factor": 1.0, "bbox_mm": [round(w, 2), round(h, 2)]},
+                   {"unit": "px90", "factor": round(f, 6), "bbox_mm": [round(w * f, 2), round(h * f, 2)]}]
+        fr_what = "Ce SVG vient d'une ancienne version d'Inkscape (90 px par pouce au lieu de 96)"
+        en_what = "This SVG comes from an old Inkscape (90 px per inch instead of 96)"
+    else:
+        return None
+    sizes_fr = " ; ".join(f"{c['unit']} : {c['bbox_mm'][0]} × {c['bbox_mm'][1]} mm" for c in choices)
+    sizes_en = "; ".join(f"{c['unit']}: {c['bbox_mm'][0]} × {c['bbox_mm'][1]} mm" for c in choices)
+    return make_issue(
+        "units_unconfirmed", "warning",
+        f"{en_what}: it was read as {choices[0]['unit']}. Confirm the size — {sizes_en}.",
+        f"{fr_what} : il a été lu en {choices[0]['unit']}. Confirmez la taille — {sizes_fr}.",
+        "Check the size above matches your design; otherwise export again with the unit set to millimetres.",
+        "Vérifiez que la taille ci-dessus correspond à votre dessin ; sinon exportez à nouveau en réglant "
+        "l'unité sur millimètres.",
+        {"choices": choices},
+    )
+
+
+def analyze_drawing(drawing: Drawing, targets: Targets, spec: FablabSpec) -> tuple[list[dict], dict[str, Any], list[dict]]:
+    from slicing.analysis.drawing_process import process_issues
+
+    machine = targets.main_machine()
+    if not drawing.paths:
+        nothing = make_issue(
+            "drawing_empty", "error",
+            "The drawing has no paths to cut or engrave"
+            + (" (only text or images: convert them to paths)." if drawing.texts or drawing.images else "."),
+            "Le dessin ne contient aucun tracé à découper ou graver"
+            + (" (seulement du texte ou des images : convertissez-les en chemins)."
+               if drawing.texts or drawing.images else "."),
+            "Check the export: in Inkscape use Path > Object to Path on everything before saving.",
+            "Vérifiez l'export : dans Inkscape, appliquez Chemin > Objet en chemin à tout avant d'enregistrer.",
+        )
+        return [nothing, *di.text_image_issues(drawing)], drawing_metrics(drawing, machine), []
+    chains = open_chains(drawing, tol=max(drawing.tolerance_mm / 5, 0.001))
+    cache: dict[str, dict] = {}
+
+    def metrics_of(m) -> dict:
+        if m.id not in cache:
+            mm = drawing_metrics(drawing, m)
+            closed = sum(1 for p in drawing.paths if p.closed and len(p.points) >= 2)
+            mm["pierce_count"] = closed + chains.count
+            cache[m.id] = mm
+        return cache[m.id]
+
+    metrics = metrics_of(machine) if machine else drawing_metrics(drawing, None)
+    issues: list[dict] = []
+    units = units_issue(drawing, metrics["bbox_mm"])
+    if units is not None:
+        issues.append(units)
+    segs, owner = di._segments(drawing)
+    for found in (di.open_contour_issue(chains), di.zero_length_issue(drawing, segs, owner),
+                  di.overlap_issue(drawing, segs, owner), di.self_intersection_issue(drawing)):
+        if found is not None:
+            issues.append(found)
+    issues += di.text_image_issues(drawing)
+    fits = {m.id: fits_flat(*metrics["bbox_mm"], (m.work_area.x, m.work_area.y)) is not None
+            for m in targets.machines}
+    fit = di.fit_issues(metrics["bbox_mm"], targets.machines)
+    if not targets.chosen and any(fits.values()):
+        for issue in fit:
+            if issue["severity"] == "error":
+                issue["severity"] = "warning"
+    issues += fit
+    if machine is not None:
+        issues += process_issues(drawing, machine)
+    quotes = quotes_for(metrics_of, targets.machines, spec, targets.material, fits)
+    return issues, metrics, quotes

@@ -1,0 +1,92 @@
+"""2D figures: cut length per operation, enclosed and engraved areas, pierces, bounding box.
+
+Operations follow the machine's `process` maps (SVG stroke colour -> operation, DXF layer ->
+operation), anything unmapped is cut — the same rule the laser toolpaths use.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import shapely
+
+from slicing.geometry import Drawing, Path2D
+from slicing.machine_spec import Machine
+
+
+def operation_of(path: Path2D, machine: Machine | None) -> str:
+    if machine is None:
+        return "cut"
+    layers = machine.process.get("layers") or {}
+    colours = machine.process.get("colours") or {}
+    if isinstance(layers, dict) and path.layer:
+        for name, op in layers.items():
+            if name.lower() == path.layer.lower():
+                return str(op)
+    if isinstance(colours, dict) and path.stroke:
+        op = colours.get(path.stroke.lower())
+        if op:
+            return str(op)
+    return "cut"
+
+
+def polygons(drawing: Drawing) -> tuple[list[int], np.ndarray]:
+    """(indices of closed paths with area, their shapely Polygons)."""
+    idx = [i for i, p in enumerate(drawing.paths) if p.closed and len(p.points) >= 3]
+    if not idx:
+        return [], np.array([], dtype=object)
+    coords = np.vstack([drawing.paths[i].points for i in idx])
+    ring_of = np.repeat(np.arange(len(idx)), [len(drawing.paths[i].points) for i in idx])
+    polys = shapely.polygons(shapely.linearrings(coords, indices=ring_of))
+    keep = shapely.area(polys) > 1e-9
+    idx = [i for i, k in zip(idx, keep, strict=True) if k]
+    polys = polys[keep]
+    return idx, polys
+
+
+def nesting_depth(polys: np.ndarray) -> np.ndarray:
+    """How many other closed contours surround each one (even: material, odd: hole)."""
+    if len(polys) == 0:
+        return np.zeros(0, dtype=int)
+    probes = shapely.point_on_surface(shapely.make_valid(polys))
+    tree = shapely.STRtree(polys)
+    pairs = tree.query(probes, predicate="within")
+    own = pairs[0] == pairs[1]
+    return np.bincount(pairs[0][~own], minlength=len(polys))
+
+
+def drawing_metrics(drawing: Drawing, machine: Machine | None) -> dict[str, Any]:
+    paths = drawing.paths
+    lengths: dict[str, float] = {}
+    for p in paths:
+        op = operation_of(p, machine)
+        lengths[op] = lengths.get(op, 0.0) + p.length_mm()
+    idx, polys = polygons(drawing)
+    depth = nesting_depth(polys)
+    areas = shapely.area(polys) if len(polys) else np.zeros(0)
+    sign = np.where(depth % 2 == 0, 1.0, -1.0)
+    enclosed = float(max((areas * sign).sum(), 0.0)) if len(areas) else 0.0
+    engrave_area = 0.0
+    for k, i in enumerate(idx):
+        p = paths[i]
+        if p.fill and operation_of(p, machine) == "engrave":
+            engrave_area += float(areas[k] * sign[k])
+    bounds = drawing.bounds()
+    w, h = (bounds[2] - bounds[0], bounds[3] - bounds[1]) if bounds else (0.0, 0.0)
+    cut_ops = {op: v for op, v in lengths.items() if op != "engrave"}
+    return {
+        "paths": len(paths),
+        "closed_paths": sum(1 for p in paths if p.closed),
+        "cut_length_mm": round(sum(cut_ops.values()), 2),
+        "length_by_operation_mm": {op: round(v, 2) for op, v in sorted(lengths.items())},
+        "enclosed_area_mm2": round(enclosed, 2),
+        "engrave_area_mm2": round(max(engrave_area, 0.0), 2),
+        "pierce_count": sum(1 for p in paths if len(p.points) >= 2),
+        "bbox_mm": [round(w, 2), round(h, 2)],
+        "bbox_min_mm": [round(bounds[0], 2), round(bounds[1], 2)] if bounds else [0.0, 0.0],
+        "sheet_area_used_mm2": round(w * h, 2),
+        "texts": len(drawing.texts),
+        "images": len(drawing.images),
+        "units_declared": drawing.units,
+    }

@@ -1,0 +1,68 @@
+"""The 3D analysis: facts, issues, metrics and quotes for one mesh."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slicing.analysis import mesh_issues as mi
+from slicing.analysis.mesh_facts import mesh_facts
+from slicing.analysis.orientation import fitting_orientations
+from slicing.analysis.targets import Targets
+from slicing.machine_spec import FablabSpec
+from slicing.quote import quotes_for
+from slicing.readers import StlData
+
+DEFAULT_NOZZLE_MM = 0.4
+
+
+def analyze_mesh(data: StlData, targets: Targets, spec: FablabSpec) -> tuple[list[dict], dict[str, Any], list[dict]]:
+    f = mesh_facts(data.triangles)
+    issues: list[dict] = []
+    flat = mi.flat_issue(f)
+    if flat is not None:
+        issues.append(flat)
+    issues += mi.topology_issues(f)
+    scale = mi.scale_issue(f)
+    if scale is not None:
+        issues.append(scale)
+    fits = {m.id: bool(fitting_orientations(f.extents, (m.work_area.x, m.work_area.y, m.work_area.z)))
+            for m in targets.machines}
+    fit = mi.fit_issues(f, targets.machines)
+    if not targets.chosen and any(fits.values()):
+        # Several printers: too big for one is not an error while another can take it.
+        for issue in fit:
+            if issue["severity"] == "error":
+                issue["severity"] = "warning"
+    issues += fit
+    machine = targets.main_machine()
+    nozzle = float(machine.process.get("nozzle_mm", DEFAULT_NOZZLE_MM)) if machine else DEFAULT_NOZZLE_MM
+    if flat is None:
+        issues += mi.nozzle_issues(f, nozzle)
+        overhang = mi.overhang_issue(f)
+        if overhang is not None:
+            issues.append(overhang)
+    density = None
+    if machine is not None:
+        try:
+            density = machine.material(targets.material).density_g_cm3
+        except KeyError:
+            density = machine.materials[0].density_g_cm3
+    volume = f.volume_mm3
+    metrics: dict[str, Any] = {
+        "triangles": int(len(f.faces)),
+        "vertices": int(len(f.vertices)),
+        "bodies": int(f.bodies),
+        "volume_mm3": round(volume, 3),
+        "area_mm2": round(f.area_mm2, 3),
+        "bbox_mm": [round(float(v), 3) for v in f.extents],
+        "bbox_min_mm": [round(float(v), 3) for v in f.bbox_min],
+        "mass_g": round(volume / 1000.0 * density, 2) if density else None,
+        "overhang_area_mm2": round(f.overhang_area_mm2, 2),
+        "open_edges": int(len(f.open_edges)),
+        "watertight": bool(f.watertight),
+        "ascii": bool(data.ascii),
+    }
+    if f.union_volume_mm3 is not None:
+        metrics["volume_sum_mm3"] = round(float(abs(f.body_volumes).sum()), 3)
+    quotes = [] if flat is not None else quotes_for(lambda m: metrics, targets.machines, spec, targets.material, fits)
+    return issues, metrics, quotes

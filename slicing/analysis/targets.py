@@ -1,0 +1,77 @@
+"""Which machines and materials an analysis is for: the user's process, machine or material."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from slicing.machine_spec import FablabSpec, Machine
+from slicing.toolpaths.issues import make_issue
+
+KIND_WORDS = {"fdm": ("impression 3D", "3D printing"), "laser": ("découpe laser", "laser cutting"),
+              "cnc": ("fraisage CNC", "CNC milling"), "vinyl": ("découpe vinyle", "vinyl cutting")}
+MESH_KINDS = ("fdm",)
+DRAWING_KINDS = ("laser", "cnc", "vinyl")
+
+
+@dataclass
+class Targets:
+    kind: str  # the process the figures are for
+    machines: list[Machine]  # compatible machines (one when a machine was chosen)
+    material: str | None
+    chosen: bool  # the user named a machine: fit problems are errors for it
+
+    def main_machine(self) -> Machine | None:
+        return self.machines[0] if self.machines else None
+
+
+def choose_targets(spec: FablabSpec, geometry: str, process: str | None, machine_id: str | None,
+                   material: str | None) -> tuple[Targets | None, list[dict]]:
+    issues: list[dict] = []
+    allowed = MESH_KINDS if geometry == "mesh" else DRAWING_KINDS
+    machines: list[Machine] = []
+    if machine_id:
+        try:
+            machines = [spec.machine(machine_id)]
+            process = machines[0].kind
+        except KeyError:
+            known = ", ".join(m.id for m in spec.machines)
+            issues.append(make_issue(
+                "machine_unknown", "warning",
+                f"There is no machine '{machine_id}' in this fablab (known: {known}); all compatible machines "
+                "are considered.",
+                f"Il n'y a pas de machine « {machine_id} » dans ce fablab (connues : {known}) ; toutes les "
+                "machines compatibles sont prises en compte.",
+            ))
+    if process and process not in allowed and geometry in ("mesh", "drawing"):
+        fr, en = KIND_WORDS.get(process, (process, process))
+        need_fr = "un STL (modèle 3D)" if process == "fdm" else "un SVG ou un DXF (dessin 2D)"
+        need_en = "an STL (3D model)" if process == "fdm" else "an SVG or a DXF (2D drawing)"
+        issues.append(make_issue(
+            "wrong_process", "error",
+            f"This file is a {'3D model' if geometry == 'mesh' else '2D drawing'}; {en} needs {need_en}.",
+            f"Ce fichier est un {'modèle 3D' if geometry == 'mesh' else 'dessin 2D'} ; la {fr} demande {need_fr}.",
+            "Choose the process that matches the file, or export the right kind of file.",
+            "Choisissez le procédé qui correspond au fichier, ou exportez le bon type de fichier.",
+        ))
+        return None, issues
+    if not machines:
+        kinds = [process] if process else list(allowed)
+        machines = [m for m in spec.machines if m.kind in kinds]
+    if not machines:
+        return Targets(process or allowed[0], [], material, False), issues
+    kind = process or machines[0].kind
+    if material is not None:
+        with_it = [m for m in machines if any(x.name == material for x in m.materials)]
+        if with_it:
+            machines = with_it
+        else:
+            names = sorted({x.name for m in machines for x in m.materials})
+            issues.append(make_issue(
+                "material_unknown", "warning",
+                f"No compatible machine offers the material '{material}' (available: {', '.join(names)}); "
+                "the quotes show every material.",
+                f"Aucune machine compatible ne propose le matériau « {material} » (disponibles : "
+                f"{', '.join(names)}) ; les devis montrent tous les matériaux.",
+            ))
+            material = None
+    return Targets(kind, machines, material, bool(machine_id) and len(machines) == 1), issues
