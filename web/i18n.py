@@ -96,6 +96,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "job.metrics": ("Mesures", "Measurements"),
     "job.quotes": ("Devis", "Quotes"),
     "job.quote_total": ("Total", "Total"),
+    "job.quote_subtotal": ("Sous-total", "Subtotal"),
+    "job.quote_nofit": ("Ne rentre pas :", "Does not fit:"),
     "job.quote_time": ("Durée estimée", "Estimated time"),
     "job.preview": ("Aperçu", "Preview"),
     "job.preview_none": ("Pas d'aperçu disponible.", "No preview available."),

@@ -128,8 +128,15 @@ def _first(d: dict, *keys: str) -> Any:
     return None
 
 
+def _tier_entry(quote: dict[str, Any], tier: str | None) -> dict[str, Any] | None:
+    """The pricing tier's line of a quote (`tiers`: [{tier, label, total, explanation}])."""
+    tiers = [x for x in quote.get("tiers") or [] if isinstance(x, dict)]
+    return next((x for x in tiers if x.get("tier") == tier), None) or (tiers[0] if tiers else None)
+
+
 def quote_view(quote: dict[str, Any], tier: str | None) -> dict[str, Any]:
-    """One quote as rows a beginner can follow: each term, its amount and why; then the total."""
+    """One quote as rows a beginner can follow: each term, its amount and why; then the total
+    for the user's pricing tier, with the line that says how the tier changes the subtotal."""
     rows = []
     for term in _first(quote, "terms", "lines", "breakdown", "items") or []:
         if isinstance(term, dict):
@@ -140,38 +147,43 @@ def quote_view(quote: dict[str, Any], tier: str | None) -> dict[str, Any]:
             })
         else:
             rows.append({"label": "", "amount": None, "explanation": pick(term)})
-    totals = _first(quote, "totals", "total_by_tier", "tiers")
+    entry = _tier_entry(quote, tier)
+    totals = quote.get("totals")
     total = _first(quote, "total", "total_eur")
-    if isinstance(total, dict) and totals is None:
-        totals, total = total, None
-    if isinstance(totals, dict):
-        total = totals.get(tier) if tier in totals else next(iter(totals.values()), None)
-    elif isinstance(totals, list):
-        chosen = next((x for x in totals if isinstance(x, dict) and _first(x, "tier", "name") == tier), None)
-        chosen = chosen or next((x for x in totals if isinstance(x, dict)), None)
-        total = _first(chosen, "total", "amount", "total_eur") if chosen else total
+    if isinstance(totals, dict) and totals:
+        total = totals.get(tier) if tier in totals else next(iter(totals.values()))
+    elif entry is not None:
+        total = entry.get("total", total)
     return {
         "machine": _first(quote, "machine_name", "machine", "machine_id"),
+        "machine_id": quote.get("machine"),
         "material": _first(quote, "material"),
         "seconds": _first(quote, "seconds", "time_s", "time_seconds", "estimated_seconds", "duration_s"),
         "rows": rows,
+        "subtotal": quote.get("subtotal"),
         "total": total,
-        "tier": tier,
+        "tier": (entry or {}).get("label") or tier,
+        "tier_explanation": pick(entry.get("explanation")) if entry else "",
+        "fits": quote.get("fits", True) is not False,
         "currency": quote.get("currency", "EUR"),
         "note": pick(_first(quote, "note", "explanation")) if not rows else "",
     }
 
 
-def cheapest_total(quotes: list[dict[str, Any]] | None, tier: str | None) -> tuple[float | None, str]:
-    """The lowest total over the job's quotes, for the queue's one-line summary."""
-    best: tuple[float | None, str] = (None, "EUR")
-    for q in quotes or []:
-        if not isinstance(q, dict):
-            continue
-        v = quote_view(q, tier)
-        if isinstance(v["total"], int | float) and (best[0] is None or v["total"] < best[0]):
-            best = (float(v["total"]), v["currency"])
-    return best
+def quotes_view(quotes: list[Any] | None, tier: str | None, material: str | None) -> list[dict[str, Any]]:
+    """The job's quotes, the chosen material first and machines it fits before the others."""
+    views = [quote_view(q, tier) for q in quotes or [] if isinstance(q, dict)]
+    return sorted(views, key=lambda v: (not v["fits"], v["material"] != material))
+
+
+def cheapest_total(quotes: list[Any] | None, tier: str | None, material: str | None = None) -> tuple[float | None, str]:
+    """The lowest total for the job's material on a machine it fits, for the queue's summary."""
+    views = [v for v in quotes_view(quotes, tier, material) if isinstance(v["total"], int | float)]
+    best = [v for v in views if v["fits"] and v["material"] == material] or views
+    if not best:
+        return None, "EUR"
+    cheapest = min(best, key=lambda v: v["total"])
+    return float(cheapest["total"]), cheapest["currency"]
 
 
 FILTERS = {"number": number, "duration": duration, "money": money, "location": location}

@@ -18,7 +18,7 @@ from jobqueue.states import FINISHED, IllegalTransition, JobState
 from web.app import context
 from web.i18n import t
 from web.pages import pages
-from web.pages_format import metrics_rows, quote_view
+from web.pages_format import metrics_rows, quotes_view
 from web.views import job_dict
 
 CONTROL_COMMANDS = ("pause", "resume", "cancel", "retry")
@@ -130,7 +130,7 @@ def job(job_id: int):  # noqa: ANN201
         controls = ["cancel"]
     return render_template(
         "job.html", j=j, issues=issues, metrics=metrics_rows(j["metrics"]),
-        quotes=[quote_view(q, tier) for q in j["quotes"] if isinstance(q, dict)],
+        quotes=quotes_view(j["quotes"], tier, j["material"]),
         program_metrics=metrics_rows(info.get("metrics")), program_preview=bool(info.get("preview_sha256")),
         layers=layers,
         analysis_preview=has_analysis, controls=controls, session_label=session_label,

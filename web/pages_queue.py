@@ -49,7 +49,7 @@ def compatible(spec: FablabSpec, process: str) -> list[dict[str, Any]]:
 def review_row(job: Job, spec: FablabSpec) -> dict[str, Any]:
     analysis = job.analysis or {}
     issues = analysis.get("issues") or []
-    total, currency = cheapest_total(analysis.get("quotes"), job.owner.tier if job.owner else None)
+    total, currency = cheapest_total(analysis.get("quotes"), job.owner.tier if job.owner else None, job.material)
     machines = compatible(spec, job.process)
     return {
         "id": job.id, "filename": job.filename, "owner": job.owner.username if job.owner else "",

@@ -30,14 +30,26 @@ ANALYSIS: dict[str, Any] = {
     ],
     "metrics": {"cut_length_mm": 180.0, "bbox_mm": [50.0, 40.0, 0.0], "enclosed_area_mm2": 2000.0},
     "quotes": [{
-        "machine": "laser-1", "material": "Contreplaqué peuplier 3 mm", "seconds": 95.0, "currency": "EUR",
+        "machine": "laser-1", "machine_name": "Découpeuse laser CO2 60 W", "material": "Contreplaqué peuplier 3 mm",
+        "kind": "laser", "seconds": 95.0, "fits": True, "currency": "EUR",
         "terms": [
-            {"label": {"fr": "Matériau", "en": "Material"}, "amount": 0.024,
+            {"term": "material", "label": {"fr": "Matière", "en": "Material"}, "amount": 0.02,
              "explanation": {"fr": "0,002 m² à 12 €/m²", "en": "0.002 m² at €12/m²"}},
-            {"label": {"fr": "Temps machine", "en": "Machine time"}, "amount": 0.53,
+            {"term": "machine_time", "label": {"fr": "Temps machine", "en": "Machine time"}, "amount": 0.53,
              "explanation": {"fr": "1 min 35 s à 20 €/h", "en": "1 min 35 s at €20/h"}},
+            {"term": "setup", "label": {"fr": "Mise en route", "en": "Setup fee"}, "amount": 1.0,
+             "explanation": {"fr": "forfait de préparation", "en": "flat fee"}},
         ],
+        "subtotal": 1.55,
         "totals": {"member": 1.55, "public": 2.33, "business": 3.88, "training": 0.78},
+        "tiers": [{"tier": "member", "label": "Adhérent", "multiplier": 1.0, "total": 1.55,
+                   "explanation": {"fr": "sous-total × 1,00 (tarif Adhérent)", "en": "subtotal × 1.00 (Adhérent rate)"}},
+                  {"tier": "training", "label": "Formation", "multiplier": 0.5, "total": 0.78,
+                   "explanation": {"fr": "sous-total × 0,50 (tarif Formation)", "en": "subtotal × 0.50 (Formation rate)"}}],
+    }, {
+        "machine": "laser-1", "machine_name": "Découpeuse laser CO2 60 W", "material": "MDF 6 mm", "kind": "laser",
+        "seconds": 190.0, "fits": False, "currency": "EUR", "terms": [], "subtotal": 9.0,
+        "totals": {"member": 9.0, "training": 4.5}, "tiers": [],
     }],
 }
 
