@@ -17,7 +17,7 @@ import trimesh
 from slicing.geometry import Drawing
 from slicing.machine_spec import Machine, Material
 from slicing.program_checks import check_program
-from slicing.toolpaths.issues import make_issue
+from slicing.toolpaths.issues import cap_repeats, make_issue
 from slicing.toolpaths.program import PreparedProgram
 
 __all__ = ["PreparedProgram", "prepare_program", "merged_options"]
@@ -68,6 +68,15 @@ def prepare_program(
         )
     try:
         geometry = _load(source, machine)
+    except ImportError as exc:  # a deployment problem, not the user's file
+        return _failed(
+            "reader_missing",
+            f"The file readers are not available on this server: {exc}",
+            f"Les lecteurs de fichiers ne sont pas disponibles sur ce serveur : {exc}",
+            "Tell the fabmanager.",
+            "Prévenez le fabmanager.",
+            fmt=fmt,
+        )
     except Exception as exc:  # UnreadableFile and anything a broken file provokes
         return _failed(
             "unreadable_file",
@@ -89,10 +98,12 @@ def prepare_program(
             "Signalez ce travail au fabmanager.",
             fmt=fmt,
         )
+    program.issues = cap_repeats(program.issues)
     program.metrics.setdefault("machine", machine.id)
     program.metrics.setdefault("material", mat.name)
     if program.lines:
         program.issues.extend(check_program(program.lines, machine, program.format, opts))
+        program.metrics["lines"] = len(program.lines)
         try:
             from slicing.previews_program import program_preview_svg
 

@@ -17,6 +17,7 @@ from slicing.toolpaths.program_parse import gcode_moves, hpgl_moves, parse_gcode
 
 TOLERANCE_MM = 1e-3
 MAX_REPORTED_LINES = 5
+GRBL_WORDS = set("GMXYZFSPNTLRIJKABCDHOQ")  # GRBL 1.1 rejects any other letter (error:20)
 LINE_LIMITS = {"grbl": 79, "marlin": 95, "octoprint": 95}  # significant characters per line
 
 
@@ -47,7 +48,10 @@ def _check(lines: list[str], machine: Machine, fmt: str, options: dict[str, Any]
         return [_err("empty_program", "The program is empty.", "Le programme est vide.", "Check the design.", "Vérifiez le dessin.")]
     issues += _check_text(lines, machine, fmt)
     errors: list[tuple[int, str]] = []
+    if fmt == "gcode" and machine.driver == "grbl":
+        errors += _foreign_words(lines)
     moves = list(hpgl_moves(lines, errors) if fmt == "hpgl" else gcode_moves(lines, errors))
+    errors.sort()
     for n, why in errors[:MAX_REPORTED_LINES]:
         issues.append(
             _err(
@@ -67,6 +71,22 @@ def _check(lines: list[str], machine: Machine, fmt: str, options: dict[str, Any]
     if fmt == "gcode":
         issues += _check_power_and_heat(lines, machine, options)
     return issues
+
+
+def _foreign_words(lines: list[str]) -> list[tuple[int, str]]:
+    found = []
+    for n, raw in enumerate(lines):
+        code = strip_gcode(raw)
+        if not code or code.startswith("$"):
+            continue
+        try:
+            letters = {letter for letter, _ in parse_gcode_words(code)}
+        except ValueError:
+            continue  # reported by the move reader
+        foreign = letters - GRBL_WORDS
+        if foreign:
+            found.append((n, f"GRBL has no '{''.join(sorted(foreign))}' word"))
+    return found
 
 
 def _check_text(lines: list[str], machine: Machine, fmt: str) -> list[dict[str, Any]]:

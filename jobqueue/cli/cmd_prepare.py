@@ -105,8 +105,8 @@ def run(args: argparse.Namespace) -> int:
         if not program.issues:
             print("checks: all passed")
         for issue in program.issues:
-            where = issue.get("location") or {}
-            at = f" [{', '.join(f'{k}={v}' for k, v in where.items() if v is not None)}]" if where else ""
+            where = {k: v for k, v in (issue.get("location") or {}).items() if v not in (None, "")}
+            at = f" [{', '.join(f'{k}={v}' for k, v in where.items())}]" if where else ""
             print(f"  {issue['severity']:7s} {issue['code']}: {issue['message'][lang]}{at}")
             if issue["hint"].get(lang):
                 print(f"          -> {issue['hint'][lang]}")

@@ -205,7 +205,7 @@ def plan_cnc(drawing: Drawing, s: CncSettings, options: dict[str, Any]) -> tuple
                 f"Deux pièces sont plus proches que la fraise de {s.tool_diameter:g} mm vers ({point.x:.1f}, {point.y:.1f}).",
                 "Space the parts by at least the tool diameter.",
                 "Espacez les pièces d'au moins le diamètre de la fraise.",
-                contours[part_owner[a]].location(),
+                {**contours[part_owner[a]].location(), "x": round(point.x, 2), "y": round(point.y, 2)},
             )
         )
     # Everything inside a contour is machined before it (holes and pockets before the part's outline).

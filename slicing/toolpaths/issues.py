@@ -32,3 +32,34 @@ def make_issue(
 
 def has_errors(issues: list[dict[str, Any]]) -> bool:
     return any(i.get("severity") == "error" for i in issues)
+
+
+def cap_repeats(issues: list[dict[str, Any]], per_code: int = 8) -> list[dict[str, Any]]:
+    """At most `per_code` issues of each code, then one that counts the rest.
+
+    A box with a hundred too-small holes needs the first few located and the number of the
+    others, not a page of identical lines.
+    """
+    seen: dict[str, int] = {}
+    kept: list[dict[str, Any]] = []
+    for issue in issues:
+        code = issue.get("code", "")
+        seen[code] = seen.get(code, 0) + 1
+        if seen[code] <= per_code:
+            kept.append(issue)
+    for code, count in seen.items():
+        if count > per_code:
+            first = next(i for i in issues if i.get("code") == code)
+            extra = count - per_code
+            kept.append(
+                make_issue(
+                    code,
+                    first["severity"],
+                    f"... and {extra} more like the above.",
+                    f"... et {extra} autre(s) du même type.",
+                    first["hint"]["en"],
+                    first["hint"]["fr"],
+                    {"count": extra},
+                )
+            )
+    return kept

@@ -1,0 +1,73 @@
+"""The checks before queueing: hostile or wrong programs give issues, never exceptions."""
+
+from __future__ import annotations
+
+import pytest
+
+from slicing.program_checks import check_program
+
+
+def codes(issues):
+    return {i["code"] for i in issues}
+
+
+GOOD_LASER = ["G21", "G90", "M4 S0", "G0 X10 Y10", "G1 X20 F900 S850", "G1 Y20", "M5", "G0 X0 Y0"]
+
+
+def test_a_clean_program_passes(spec):
+    assert check_program(GOOD_LASER, spec.machine("laser-1"), "gcode") == []
+
+
+@pytest.mark.parametrize(
+    "bad_line,code",
+    [
+        ("G1 X10 Ynan F900", "unparsable_line"),
+        ("G1 X10 Y1e999 F900", "unparsable_line"),
+        ("G1 X10 Y10 F900 S850 hello", "unparsable_line"),
+        ("G1 X700 Y10 F900", "outside_work_area"),
+        ("G1 X-5 Y10 F900", "outside_work_area"),
+        ("G1 X10 Y10 F90000", "feed_above_limit"),
+        ("G1 X10 Y10 F0", "feed_not_positive"),
+        ("G1 X10 Y10 F900 S5000", "power_out_of_range"),
+        ("; réglage contreplaqué", "non_ascii"),
+        ("G1 X10.000000000000000000000 Y10.000000000000000000000000 F900 S100.00000000000000000000000", "line_too_long"),
+    ],
+)
+def test_bad_lines_become_issues(spec, bad_line, code):
+    lines = GOOD_LASER[:5] + [bad_line] + GOOD_LASER[5:]
+    issues = check_program(lines, spec.machine("laser-1"), "gcode")
+    assert code in codes(issues), issues
+    issue = next(i for i in issues if i["code"] == code)
+    assert issue["message"]["fr"] and issue["message"]["en"] and issue["severity"] in ("error", "warning")
+    if code != "outside_work_area":
+        assert issue["location"]["line"] == 6
+
+
+def test_cut_without_feed_on_grbl(spec):
+    issues = check_program(["G21", "G90", "G1 X10 Y10"], spec.machine("laser-1"), "gcode")
+    assert "feed_undefined" in codes(issues)
+
+
+def test_temperatures_and_z_limits_on_fdm(spec):
+    machine = spec.machine("ender-3")
+    hot = ["M104 S400", "G28", "G1 X10 Y10 Z0.2 F1200 E1"]
+    assert "power_out_of_range" in codes(check_program(hot, machine, "gcode"))
+    tall = ["G28", "G1 X10 Y10 Z300 F300"]
+    assert "outside_work_area" in codes(check_program(tall, machine, "gcode"))
+
+
+def test_hpgl_checks(spec):
+    machine = spec.machine("vinyl-1")
+    good = ["IN;", "SP1;", "VS20;", "PU400,400;", "PD800,400;", "PU0,0;", "SP0;"]
+    assert check_program(good, machine, "hpgl") == []
+    assert "outside_work_area" in codes(check_program(good[:4] + ["PD40000,400;"], machine, "hpgl"))
+    assert "unparsable_line" in codes(check_program(good[:4] + ["PD400,abc;"], machine, "hpgl"))
+    assert "unparsable_line" in codes(check_program(good[:4] + ["PD400;"], machine, "hpgl"))
+
+
+def test_empty_and_garbage_programs(spec):
+    machine = spec.machine("cnc-1")
+    assert "empty_program" in codes(check_program([], machine, "gcode"))
+    garbage = ["\x00\x01\x02", "ÿÿÿ", "G1 X" + "9" * 500]
+    issues = check_program(garbage, machine, "gcode")
+    assert issues and all(i["severity"] in ("error", "warning") for i in issues)
