@@ -88,9 +88,15 @@ def metric_value(value: Any, unit: str) -> str:
     return f"{number(value)} {unit}".strip()
 
 
-def metrics_rows(metrics: dict[str, Any] | None) -> list[tuple[str, str]]:
+def issues_list(issues: Any) -> list[dict[str, Any]]:
+    """Issues as the page shows them: dicts only, errors first, then warnings, then the rest."""
+    kept = [i for i in issues if isinstance(i, dict)] if isinstance(issues, list) else []
+    return sorted(kept, key=lambda i: {"error": 0, "warning": 1}.get(i.get("severity"), 2))
+
+
+def metrics_rows(metrics: Any) -> list[tuple[str, str]]:
     rows = []
-    for name, value in (metrics or {}).items():
+    for name, value in (metrics if isinstance(metrics, dict) else {}).items():
         if value is None:
             continue
         label, unit = metric_label(name)
@@ -172,7 +178,7 @@ def quote_view(quote: dict[str, Any], tier: str | None) -> dict[str, Any]:
 
 def quotes_view(quotes: list[Any] | None, tier: str | None, material: str | None) -> list[dict[str, Any]]:
     """The job's quotes, the chosen material first and machines it fits before the others."""
-    views = [quote_view(q, tier) for q in quotes or [] if isinstance(q, dict)]
+    views = [quote_view(q, tier) for q in quotes if isinstance(q, dict)] if isinstance(quotes, list) else []
     return sorted(views, key=lambda v: (not v["fits"], v["material"] != material))
 
 

@@ -18,7 +18,7 @@ from jobqueue.states import FINISHED, IllegalTransition, JobState
 from web.app import context
 from web.i18n import t
 from web.pages import pages
-from web.pages_format import metrics_rows, quotes_view
+from web.pages_format import issues_list, metrics_rows, quotes_view
 from web.views import job_dict
 
 CONTROL_COMMANDS = ("pause", "resume", "cancel", "retry")
@@ -118,7 +118,8 @@ def job(job_id: int):  # noqa: ANN201
         has_analysis = row.analysis is not None
         layers = previews.program_layers(ctx, row)
         owner_id = row.owner_id
-    issues = sorted(j["issues"], key=lambda i: {"error": 0, "warning": 1}.get(i.get("severity"), 2))
+    issues = issues_list(j["issues"])
+    program_issues = issues_list((j["program"] or {}).get("issues"))
     state = JobState(j["state"])
     controls = []
     if current_user.is_fabmanager:
@@ -129,7 +130,7 @@ def job(job_id: int):  # noqa: ANN201
     elif owner_id == current_user.id and state in (JobState.SUBMITTED, JobState.PENDING_REVIEW):
         controls = ["cancel"]
     return render_template(
-        "job.html", j=j, issues=issues, metrics=metrics_rows(j["metrics"]),
+        "job.html", j=j, issues=issues, program_issues=program_issues, metrics=metrics_rows(j["metrics"]),
         quotes=quotes_view(j["quotes"], tier, j["material"]),
         program_metrics=metrics_rows(info.get("metrics")), program_preview=bool(info.get("preview_sha256")),
         layers=layers,

@@ -21,7 +21,7 @@ from slicing.machine_spec import FablabSpec
 from web.app import context
 from web.i18n import t
 from web.pages import pages, require_fabmanager, safe_next
-from web.pages_format import cheapest_total
+from web.pages_format import cheapest_total, issues_list
 from web.views import job_dict
 
 
@@ -48,7 +48,7 @@ def compatible(spec: FablabSpec, process: str) -> list[dict[str, Any]]:
 
 def review_row(job: Job, spec: FablabSpec) -> dict[str, Any]:
     analysis = job.analysis or {}
-    issues = analysis.get("issues") or []
+    issues = issues_list(analysis.get("issues"))
     total, currency = cheapest_total(analysis.get("quotes"), job.owner.tier if job.owner else None, job.material)
     machines = compatible(spec, job.process)
     return {

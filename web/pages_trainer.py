@@ -13,6 +13,7 @@ from jobqueue.models import Job
 from jobqueue.states import JobState
 from web.app import context
 from web.pages import pages, require_fabmanager
+from web.pages_format import issues_list
 from web.views import job_dict
 
 
@@ -50,10 +51,11 @@ def trainer_session(label: str):  # noqa: ANN201
     counts: Counter[str] = Counter()
     examples: dict[str, dict] = {}
     for j in jobs:
-        for issue in j["issues"]:
+        for issue in issues_list(j["issues"]):
             if issue.get("severity") in ("error", "warning"):
-                counts[issue.get("code")] += 1
-                examples.setdefault(issue.get("code"), issue)
+                code = str(issue.get("code"))
+                counts[code] += 1
+                examples.setdefault(code, issue)
     codes = [(code, n, examples[code]) for code, n in counts.most_common()]
     machines = [m for m in ctx.spec().machines if any(j["process"] == m.kind for j in jobs)]
     return render_template("trainer_session.html", label=label, jobs=jobs, summary=summary,

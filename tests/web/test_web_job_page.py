@@ -139,3 +139,17 @@ def test_analysis_preview_absent_is_a_clean_404(client, accounts, login, fablab_
     login(accounts["member"])
     assert client.get(f"/jobs/{job_id}/preview/analysis").status_code == 404
     assert client.get(f"/jobs/{job_id}/preview/program").status_code == 404
+
+
+def test_odd_analysis_results_still_render(client, accounts, login, fablab_env) -> None:  # noqa: ANN001
+    odd = {"valid": False, "metrics": [1, 2], "quotes": {"x": 1}, "trace": "Traceback (most recent call last)",
+           "issues": [None, "plain text", {"code": ["x"], "severity": "weird", "message": ["?"], "hint": "a str hint",
+                                           "location": {"faces": list(range(100)), "nan": float("nan")}}]}
+    job_id = make_job(fablab_env, "trainee", "invalid", analysis=odd, session_label="S")
+    login(accounts["fabmanager"])
+    for path in (f"/jobs/{job_id}", "/trainer/S", "/jobs?all=1", "/queue"):
+        r = client.get(path)
+        assert r.status_code == 200, path
+        assert "Traceback" not in r.get_data(as_text=True)
+    html = client.get(f"/jobs/{job_id}").get_data(as_text=True)
+    assert "a str hint" in html and "faces: 0, 1, 2, 3, 4, 5, … (100)" in html
