@@ -36,11 +36,11 @@ def analyze_mesh(data: StlData, targets: Targets, spec: FablabSpec) -> tuple[lis
     issues += fit
     machine = targets.main_machine()
     nozzle = float(machine.process.get("nozzle_mm", DEFAULT_NOZZLE_MM)) if machine else DEFAULT_NOZZLE_MM
-    if flat is None:
+    if flat is None and (scale is None or scale["severity"] == "info"):
         issues += mi.nozzle_issues(f, nozzle)
-        overhang = mi.overhang_issue(f)
-        if overhang is not None:
-            issues.append(overhang)
+    overhang = mi.overhang_issue(f) if flat is None else None
+    if overhang is not None:
+        issues.append(overhang)
     density = None
     if machine is not None:
         try:

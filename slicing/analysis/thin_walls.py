@@ -42,7 +42,7 @@ def _ray_hits(origins: np.ndarray, dirs: np.ndarray, tri: np.ndarray) -> np.ndar
 
 
 def thin_walls(triangles: np.ndarray, normals: np.ndarray, face_areas: np.ndarray, nozzle_mm: float,
-               max_samples: int = 20_000, seed: int = 0) -> ThinWalls | None:
+               faces_idx: np.ndarray | None = None, max_samples: int = 20_000, seed: int = 0) -> ThinWalls | None:
     """Where the part is thinner than `nozzle_mm`, or None when it is not (anywhere sampled)."""
     area = float(face_areas.sum())
     if area <= 0 or nozzle_mm <= 0:
@@ -62,7 +62,12 @@ def thin_walls(triangles: np.ndarray, normals: np.ndarray, face_areas: np.ndarra
     pairs = np.vstack([pairs, pairs[:, ::-1]])  # each point looks at the other's face, both ways
     a, b = pairs[:, 0], pairs[:, 1]
     n_a, n_b = normals[faces[a]], normals[faces[b]]
-    opposing = (np.einsum("ij,ij->i", n_a, n_b) < -0.5) & (faces[a] != faces[b])
+    # Walls face each other within 30° of parallel; faces that share a vertex make a wedge
+    # (the tip of any sharp corner is thin), not a wall.
+    opposing = (np.einsum("ij,ij->i", n_a, n_b) < -0.85) & (faces[a] != faces[b])
+    if faces_idx is not None:
+        fa, fb = faces_idx[faces[a]], faces_idx[faces[b]]
+        opposing &= ~(fa[:, :, None] == fb[:, None, :]).any(axis=(1, 2))
     a, b = a[opposing], b[opposing]
     if len(a) == 0:
         return None

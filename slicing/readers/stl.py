@@ -142,8 +142,10 @@ def load_stl(path: Path, limits: Limits = DEFAULT_LIMITS) -> StlData:
     if len(data) < HEADER_BYTES:
         if data.lstrip()[:5].lower() == b"solid":
             return _ascii(data, limits)
-        raise _not_stl(f"il ne fait que {len(data)} octets (un STL binaire en a au moins 84).",
-                       f"it is only {len(data)} bytes (a binary STL has at least 84).", "stl_truncated")
+        raise _not_stl(f"il ne fait que {len(data)} octets et ne commence pas par « solid » (un STL binaire en "
+                       "a au moins 84).",
+                       f"it is only {len(data)} bytes and does not start with 'solid' (a binary STL has at "
+                       "least 84).", "stl_not_stl")
     declared = int(np.frombuffer(data[80:84], "<u4")[0])
     looks_ascii = data.lstrip()[:5].lower() == b"solid" and b"\0" not in data[:1024]
     # Some CAD exporters write "solid" at the start of a binary file: the size decides.

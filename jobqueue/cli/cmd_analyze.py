@@ -1,0 +1,106 @@
+"""`fablab analyze FILE [--machine ID] [--material NAME] [--json]`: the upload analysis, offline.
+
+Prints a readable report (issues with where and what to do, figures, quotes) or the JSON the
+`analysis` task stores on the job. Exit 0 when the file was analysed (valid or not), 2 on a
+usage error (missing file, unreadable machines.yaml).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from slicing.machine_spec import FablabSpec
+
+SEVERITY_MARK = {"error": "ERREUR/ERROR", "warning": "ATTENTION/WARNING", "info": "INFO"}
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("analyze", help="check, measure and quote an STL, SVG or DXF file")
+    p.add_argument("file", type=Path, help="STL, SVG or DXF file")
+    p.add_argument("--machine", default=None, help="machine id from machines.yaml (default: every compatible one)")
+    p.add_argument("--material", default=None, help="material name (default: every material)")
+    p.add_argument("--process", choices=["fdm", "laser", "cnc", "vinyl"], default=None,
+                   help="process to analyse for (default: from the machine, or every compatible one)")
+    p.add_argument("--machines", type=Path, default=None,
+                   help="inventory file (default: $FABLAB_MACHINES or ./machines.yaml)")
+    p.add_argument("--lang", choices=["fr", "en"], default="fr", help="language of the report")
+    p.add_argument("--json", action="store_true", help="print the analysis as JSON")
+    p.set_defaults(func=run)
+
+
+def load_spec(path: Path | None) -> FablabSpec:
+    chosen = path or Path(os.environ.get("FABLAB_MACHINES") or "machines.yaml")
+    return FablabSpec.model_validate(yaml.safe_load(chosen.read_text(encoding="utf-8")))
+
+
+def _fmt(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:,.2f}".replace(",", " ")
+    if isinstance(value, list):
+        return " × ".join(_fmt(v) for v in value)
+    if isinstance(value, dict):
+        return ", ".join(f"{k} {_fmt(v)}" for k, v in value.items())
+    return str(value)
+
+
+def report(result: dict, lang: str) -> str:
+    lines = []
+    verdict = {"fr": ("utilisable", "inutilisable en l'état"), "en": ("usable", "not usable as it is")}[lang]
+    lines.append(f"{'Fichier' if lang == 'fr' else 'File'}: {verdict[0] if result['valid'] else verdict[1]}")
+    for issue in result["issues"]:
+        lines.append(f"  [{SEVERITY_MARK.get(issue['severity'], issue['severity'])}] {issue['code']}: "
+                     f"{issue['message'][lang]}")
+        hint = (issue.get("hint") or {}).get(lang)
+        if hint:
+            lines.append(f"      -> {hint}")
+        loc = issue.get("location")
+        if loc:
+            lines.append(f"      @ {json.dumps(loc, ensure_ascii=False)[:300]}")
+    if result["metrics"]:
+        lines.append("Mesures :" if lang == "fr" else "Measurements:")
+        for k, v in result["metrics"].items():
+            if v is not None:
+                lines.append(f"  {k} = {_fmt(v)}")
+    if result["quotes"]:
+        lines.append("Devis :" if lang == "fr" else "Quotes:")
+        for q in result["quotes"]:
+            fit = "" if q.get("fits", True) else (" (ne rentre pas)" if lang == "fr" else " (does not fit)")
+            lines.append(f"  {q['machine']} / {q['material']}: {q['seconds'] / 60:.0f} min{fit}")
+            for t in q["terms"]:
+                lines.append(f"      {t['label'][lang]}: {t['amount']:.2f} {q['currency']} ({t['explanation'][lang]})")
+            totals = ", ".join(f"{tier} {amount:.2f}" for tier, amount in q["totals"].items())
+            lines.append(f"      Total: {totals} {q['currency']}")
+    return "\n".join(lines)
+
+
+def run(args: argparse.Namespace) -> int:
+    from slicing.analysis import analyze_file
+
+    if not args.file.is_file():
+        print(f"fablab analyze: no such file: {args.file}", file=sys.stderr)
+        return 2
+    try:
+        spec = load_spec(args.machines)
+    except (OSError, yaml.YAMLError, ValidationError) as exc:
+        print(f"fablab analyze: cannot load machines.yaml: {exc}", file=sys.stderr)
+        return 2
+    if args.machine is not None and args.machine not in {m.id for m in spec.machines}:
+        known = ", ".join(m.id for m in spec.machines)
+        print(f"fablab analyze: no machine '{args.machine}' (known: {known})", file=sys.stderr)
+        return 2
+    result = analyze_file(args.file, spec=spec, process=args.process, machine_id=args.machine,
+                          material=args.material, filename=args.file.name)
+    if args.json:
+        json.dump(result, sys.stdout, ensure_ascii=False, indent=1)
+        sys.stdout.write("\n")
+    else:
+        print(report(result, args.lang))
+    return 0
