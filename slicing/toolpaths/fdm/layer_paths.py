@@ -77,6 +77,13 @@ def plan_layers(layers: list[Layer], s: FdmSettings) -> list[LayerPaths]:
             covered = shapely.intersection_all([layers[j].region for j in range(i - s.bottom_layers, i + s.top_layers + 1)])
         solid = core.difference(covered) if not covered.is_empty else core
         sparse = core.intersection(covered) if not covered.is_empty else Polygon()
+        # Like PrusaSlicer's solid_infill_below_area: a small sparse island is filled solid
+        # (sparse lines there would barely touch the walls).
+        small = [p for p in polygons_of(sparse) if p.area < s.solid_below_area]
+        if small:
+            small_union = shapely.union_all(small)
+            solid = solid.union(small_union)
+            sparse = sparse.difference(small_union)
         solid = solid.buffer(-1e-4).buffer(1e-4)  # drop slivers from near-coincident outlines
         angle = 45.0 if i % 2 == 0 else -45.0
         lp.solid = hatch(solid, w, angle)

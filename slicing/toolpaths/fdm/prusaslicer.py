@@ -49,6 +49,7 @@ def profile_ini(machine: Machine, material: Material, options: dict[str, Any]) -
         "bottom_solid_layers": s.bottom_layers,
         "fill_density": f"{s.infill * 100:g}%",
         "fill_pattern": "rectilinear",
+        "solid_infill_below_area": f"{s.solid_below_area:g}",
         "temperature": f"{s.nozzle_temp:g}",
         "first_layer_temperature": f"{s.first_layer_nozzle_temp:g}",
         "bed_temperature": f"{s.bed_temp:g}",

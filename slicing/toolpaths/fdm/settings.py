@@ -34,6 +34,7 @@ class FdmSettings:
     skirt_distance: float
     skirt_loops: int
     density_g_cm3: float
+    solid_below_area: float  # mm2: sparse islands smaller than this are filled solid
 
     @property
     def filament_area(self) -> float:
@@ -83,4 +84,5 @@ def fdm_settings(machine: Machine, material: Material, options: dict[str, Any]) 
         skirt_distance=num("skirt_distance_mm", 3.0),
         skirt_loops=int(num("skirt_loops", 1)),
         density_g_cm3=material.density_g_cm3 or 1.24,
+        solid_below_area=num("solid_infill_below_area_mm2", 70.0),
     )
