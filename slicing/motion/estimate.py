@@ -1,0 +1,74 @@
+"""`ProgramEstimate`: the modelled duration of a program, line by line."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+
+@dataclass
+class ProgramEstimate:
+    seconds: float  # modelled total: motion, dwells, heating waits
+    naive_seconds: float  # Σ length / programmed feed, what a percentage-based guess would use
+    lines: int
+    cumulative_seconds: np.ndarray  # [lines]: modelled time at which each line is finished
+    flavour: str = "grbl"
+    motion_seconds: float = 0.0  # moves only
+    dwell_seconds: float = 0.0  # G4
+    heat_seconds: float = 0.0  # M109/M190 waits
+    blocks: int = 0  # planner blocks (arcs split)
+    unread_lines: list[int] = field(default_factory=list)  # lines the model could not read
+
+    def remaining_seconds(self, line_index: int) -> float:
+        """Modelled time left once line `line_index` (0-based) is finished; all of it before line 0."""
+        if line_index < 0 or self.lines == 0:
+            return self.seconds
+        if line_index >= self.lines:
+            return 0.0
+        return float(max(0.0, self.seconds - self.cumulative_seconds[line_index]))
+
+    def to_dict(self) -> dict:
+        return {"seconds": round(self.seconds, 3), "naive_seconds": round(self.naive_seconds, 3), "lines": self.lines}
+
+
+def assemble(
+    n_lines: int,
+    block_line: np.ndarray,
+    block_seconds: np.ndarray,
+    extra_seconds: np.ndarray | None,
+    naive_seconds: float,
+    flavour: str,
+    dwell_seconds: float = 0.0,
+    heat_seconds: float = 0.0,
+    unread: np.ndarray | None = None,
+) -> ProgramEstimate:
+    per_line = np.bincount(block_line, weights=block_seconds, minlength=n_lines) if n_lines else np.zeros(0)
+    if extra_seconds is not None:
+        per_line = per_line + extra_seconds
+    cumulative = np.cumsum(per_line)
+    total = float(cumulative[-1]) if n_lines else 0.0
+    return ProgramEstimate(
+        seconds=total,
+        naive_seconds=float(naive_seconds),
+        lines=n_lines,
+        cumulative_seconds=cumulative,
+        flavour=flavour,
+        motion_seconds=float(block_seconds.sum()),
+        dwell_seconds=float(dwell_seconds),
+        heat_seconds=float(heat_seconds),
+        blocks=len(block_seconds),
+        unread_lines=[] if unread is None else [int(i) for i in unread[:100]],
+    )
+
+
+def stops_before(block_line: np.ndarray, stop_lines: np.ndarray) -> np.ndarray:
+    """True for the first block at or after each line that empties the planner (and block 0)."""
+    if len(block_line) == 0:
+        return np.zeros(0, dtype=bool)
+    stops = np.sort(np.asarray(stop_lines, dtype=np.int64))
+    passed = np.searchsorted(stops, block_line, side="right")
+    out = np.empty(len(block_line), dtype=bool)
+    out[0] = True
+    out[1:] = passed[1:] > passed[:-1]
+    return out

@@ -1,0 +1,155 @@
+"""G-code lines -> (line, letter, value) words, parsed all at once with numpy.
+
+The time model has to read a million-line print in a few seconds, which a per-line Python
+parser (a regex and a dict per line, 3-5 µs) cannot do. Here the whole program becomes one
+byte array: comments, checksums and free-text commands are blanked by masks, letters and
+number runs are found by character class, and every number of the file is converted in a
+single `np.fromstring` call. Lines that do not have the strict `letter number` shape are
+reported in `bad_lines` (and ignored by the model) rather than guessed at.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+# Removed before anything else; each keeps its line break so line numbers hold.
+_COMMENTS = re.compile(rb"[;*][^\n]*")  # comments, and Marlin checksums (*nn) after the words
+_PARENS = re.compile(rb"\([^)\n]*\)?")  # (comments) of CAM programs
+# Commands whose argument is free text (messages, file names): the whole line is dropped.
+_FREE_TEXT_KEYS = (b"M117", b"M118", b"M23", b"M28", b"M32", b"M928")
+_FREE_TEXT = re.compile(rb"(?m)^[ \t]*(?:N\d+[ \t]*)?M(?:117|118|23|28|32|928)(?![0-9.])[^\n]*")
+_SPECIAL = re.compile(rb"[$%][^\n]*")  # GRBL `$` commands and `%` program markers
+_SETTING = re.compile(rb"^\$(\d+)\s*=\s*([-+]?(?:\d+\.?\d*|\.\d+))")
+
+_SPACE, _NEWLINE = 32, 10
+
+
+@dataclass
+class Words:
+    """Every `letter number` word of a program, in program order."""
+
+    n_lines: int
+    line: np.ndarray  # int64, 0-based line of each word
+    letter: np.ndarray  # uint8, upper-case ASCII letter
+    value: np.ndarray  # float64
+    bad_lines: np.ndarray  # int64, lines that could not be read (ignored)
+    settings: list[tuple[int, int, float]]  # GRBL `$N=value` lines: (line, N, value)
+    _columns: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
+
+    def column(self, letter: str) -> np.ndarray:
+        """One value per line for `letter` (the last one when a line repeats it), else NaN.
+        Cached and shared: callers must not write into it."""
+        if letter not in self._columns:
+            out = np.full(self.n_lines, np.nan)
+            pick = self.letter == ord(letter)
+            out[self.line[pick]] = self.value[pick]
+            out.flags.writeable = False
+            self._columns[letter] = out
+        return self._columns[letter]
+
+
+def _clean_bytes(lines: Sequence[str]) -> tuple[bytes, list[tuple[int, int, float]]]:
+    """The program upper-cased as one byte string, without comments; and its `$N=v` settings."""
+    text = "\n".join(lines)
+    if text.count("\n") != max(len(lines) - 1, 0):  # a line holding its own line break
+        text = "\n".join(line.replace("\r", " ").replace("\n", " ") for line in lines)
+    data = text.encode("ascii", "replace").upper()
+    if b";" in data or b"*" in data:
+        data = _COMMENTS.sub(b"", data)
+    if b"(" in data:
+        data = _PARENS.sub(b"", data)
+    if any(key in data for key in _FREE_TEXT_KEYS):
+        data = _FREE_TEXT.sub(b"", data)
+    settings: list[tuple[int, int, float]] = []
+    if b"$" in data or b"%" in data:
+        pieces, pos = [], 0
+        for m in _SPECIAL.finditer(data):
+            line_start = data.rfind(b"\n", 0, m.start()) + 1
+            if data[line_start : m.start()].strip():
+                continue  # not at the start of its line: left for the checks to refuse
+            line = data.count(b"\n", 0, m.start())
+            setting = _SETTING.match(m.group())
+            if setting:
+                settings.append((line, int(setting.group(1)), float(setting.group(2))))
+            pieces.append(data[pos : m.start()])
+            pos = m.end()
+        data = b"".join(pieces) + data[pos:]
+    return data, settings
+
+
+def _float_tokens(blob: bytes, expected: int) -> np.ndarray | None:
+    """All numbers of a space-separated blob, or None when one of them is malformed."""
+    if not expected:
+        return np.zeros(0)
+    try:
+        values = np.fromstring(blob, sep=" ")
+    except ValueError:  # numpy 2 refuses a malformed number instead of stopping there
+        return None
+    return values if len(values) == expected else None
+
+
+def tokenize(lines: Sequence[str]) -> Words:
+    n = len(lines)
+    data, settings = _clean_bytes(lines)
+    a = np.frombuffer(data, dtype=np.uint8).copy()
+    newline = a == _NEWLINE
+    breaks = np.flatnonzero(newline)
+    starts = np.concatenate(([0], breaks + 1))
+    line_of = np.repeat(np.arange(n, dtype=np.int32), np.diff(np.concatenate((starts, [len(a) + 1]))))[: len(a)]
+
+    is_letter = (a >= 65) & (a <= 90)
+    is_num = ((a >= 48) & (a <= 57)) | (a == 46) | (a == 45) | (a == 43)
+    is_other = ~(is_letter | is_num | (a == _SPACE) | newline | (a == 9) | (a == 13))
+    bad = np.zeros(n, dtype=bool)
+    bad[line_of[is_other]] = True
+
+    tok_start = is_num.copy()
+    tok_start[1:] &= ~is_num[:-1]
+    kind = is_letter.view(np.int8) + 2 * tok_start.view(np.int8)
+    ev = np.flatnonzero(kind)
+    ev_kind = kind[ev]
+    ev_line = line_of[ev]
+    if len(ev):
+        same_next = ev_line[1:] == ev_line[:-1]
+        repeat = same_next & (ev_kind[1:] == ev_kind[:-1])  # two letters or two numbers in a row
+        bad[ev_line[1:][repeat]] = True
+        first_of_line = np.concatenate(([True], ~same_next))
+        last_of_line = np.concatenate((~same_next, [True]))
+        bad[ev_line[first_of_line & (ev_kind != 1)]] = True  # a line opening with a number
+        bad[ev_line[last_of_line & (ev_kind != 2)]] = True  # a letter without its number
+
+    keep = ~bad[ev_line]
+    ev, ev_line = ev[keep], ev_line[keep]
+    letters = a[ev[0::2]]
+    words_line = ev_line[0::2].astype(np.int64)
+    a[~is_num] = _SPACE
+    if bad.any():
+        a[bad[line_of]] = _SPACE
+    values = _float_tokens(a.tobytes(), len(letters))
+    if values is None:
+        values, keep_words, more_bad = _slow_values(a, ev[1::2], words_line)
+        letters, words_line = letters[keep_words], words_line[keep_words]
+        bad[more_bad] = True
+    return Words(
+        n_lines=n, line=words_line, letter=letters, value=values, bad_lines=np.flatnonzero(bad), settings=settings
+    )
+
+
+def _slow_values(a: np.ndarray, tokens: np.ndarray, lines: np.ndarray):
+    """Token by token, for the rare program with a malformed number ('1.2.3', '-')."""
+    text = a.tobytes()
+    values = np.empty(len(tokens))
+    ok = np.ones(len(tokens), dtype=bool)
+    for k, start in enumerate(tokens):
+        end = text.find(b" ", start)
+        try:
+            values[k] = float(text[start : end if end >= 0 else len(text)])
+        except ValueError:
+            ok[k] = False
+    bad_lines = np.unique(lines[~ok])
+    good = ~np.isin(lines, bad_lines)
+    return values[good], good, bad_lines

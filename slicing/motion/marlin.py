@@ -1,0 +1,229 @@
+"""Marlin's planner (classic jerk, as Marlin 1.1 and Prusa's firmware; or junction deviation,
+Marlin 2), with the settings a program changes for itself and its heating waits.
+
+Per block (planner.cpp `_buffer_steps`): the length is the XYZ distance, or |E| for an
+extruder-only move; the feed is F (at least M205 S/T), scaled down so no axis, E included,
+passes its M203 rate; the acceleration is M204 P (printing), T (travel: no E) or R
+(extruder only), lowered until no axis passes its M201 limit. Junctions:
+
+- classic jerk: the "safe" speed is the speed at which every axis may start or stop at
+  once within its jerk; between two blocks the velocity change per axis (coasting or
+  reversal) must stay within that axis's jerk, which scales the smaller nominal speed;
+  if both blocks' safe speeds exceed the result the safe speed is used (Marlin 1.1.9);
+- junction deviation (M205 J, or `junction_deviation_mm` when the machine has no jerk): the
+  GRBL formula, starting from the block's own acceleration.
+
+The planner empties on G4, M400, G28, M109/M190 (the heating waits, modelled from the
+machine's heat-up rates and the temperatures set so far) and M0/M1/M600 (operator waits,
+counted as zero).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from slicing.machine_spec import Machine
+from slicing.motion.arcs import ArcSplitter
+from slicing.motion.estimate import ProgramEstimate, assemble, stops_before
+from slicing.motion.gcode_program import Program, ffill, interpret
+from slicing.motion.gcode_words import Words
+from slicing.motion.grbl import junction_speed2
+from slicing.motion.heating import heating_waits
+from slicing.motion.planner import MARLIN_LOOKAHEAD, plan_times
+
+MINIMUM_PLANNER_SPEED = 0.05  # mm/s, Configuration_adv.h
+DEFAULT_FEEDRATE = 25.0  # mm/s before any F (Marlin's feedrate_mm_s at boot: 1500 mm/min)
+HOMING_FEEDRATE = np.array([50.0, 50.0, 4.0])  # mm/s, HOMING_FEEDRATE_MM_M
+HOMING_BUMP_MM = np.array([5.0, 5.0, 2.0])
+HOMING_BUMP_DIVISOR = np.array([2.0, 2.0, 4.0])
+
+
+@dataclass
+class _Settings:
+    """Per-block limits after the program's own M201/M203/M204/M205 lines."""
+
+    max_accel: np.ndarray  # [B, 4] mm/s²
+    max_rate: np.ndarray  # [B, 4] mm/s
+    accel_print: np.ndarray
+    accel_travel: np.ndarray
+    accel_retract: np.ndarray
+    jerk: np.ndarray | None  # [B, 4] mm/s, None in junction-deviation mode
+    junction_deviation: np.ndarray
+    min_feed: np.ndarray
+    min_travel_feed: np.ndarray
+
+
+def _setting(program: Program, code: int, letter: str, default: float, lines: np.ndarray) -> np.ndarray:
+    """The value of `M<code> <letter>` in force at each of `lines`, else `default`."""
+    return _setting_from(program, code, program.column(letter), default, lines)
+
+
+def _setting_from(program: Program, code: int, column: np.ndarray, default: float, lines: np.ndarray) -> np.ndarray:
+    values = np.full(program.words.n_lines, np.nan)
+    at = program.lines_with("M", code)
+    if len(at):
+        values[at] = column[at]
+    return ffill(values, default)[lines]
+
+
+def _settings(program: Program, machine: Machine, lines: np.ndarray) -> _Settings:
+    m = machine.motion
+    acc = m.acceleration_mm_s2
+    rate = m.max_rate_mm_min
+    axes = "XYZE"
+    max_accel = np.stack([_setting(program, 201, a, getattr(acc, a.lower()), lines) for a in axes], axis=1)
+    max_rate = np.stack([_setting(program, 203, a, getattr(rate, a.lower()) / 60.0, lines) for a in axes], axis=1)
+    print_default = m.print_acceleration_mm_s2 or min(acc.x, acc.y)
+    travel_default = m.travel_acceleration_mm_s2 or print_default
+    retract_default = m.retract_acceleration_mm_s2 or print_default
+    # M204 S (legacy firmware) sets printing and travel; then T means retract (as PrusaSlicer reads it).
+    legacy = _setting(program, 204, "S", np.nan, lines)
+    accel_print = np.where(np.isnan(legacy), _setting(program, 204, "P", print_default, lines), legacy)
+    accel_travel = np.where(np.isnan(legacy), _setting(program, 204, "T", travel_default, lines), legacy)
+    accel_retract = _setting(program, 204, "R", retract_default, lines)
+    m205 = program.lines_with("M", 205)
+    junction_deviation_set = bool(len(m205)) and bool(np.any(~np.isnan(program.column("J")[m205])))
+    jerk = None
+    if m.jerk_mm_s is not None and not junction_deviation_set:
+        j = m.jerk_mm_s
+        x_word = program.column("X")
+        # M205 X sets the X and Y jerk (Y only if given too), as Marlin 1.x and PrusaSlicer read it.
+        y_word = np.where(np.isnan(program.column("Y")), x_word, program.column("Y"))
+        jerk = np.stack([
+            _setting_from(program, 205, x_word, j.x, lines),
+            _setting_from(program, 205, y_word, j.y, lines),
+            _setting(program, 205, "Z", j.z, lines),
+            _setting(program, 205, "E", j.e, lines),
+        ], axis=1)
+    deviation = _setting(program, 205, "J", m.junction_deviation_mm or 0.013, lines)
+    return _Settings(
+        max_accel=max_accel,
+        max_rate=max_rate,
+        accel_print=accel_print,
+        accel_travel=accel_travel,
+        accel_retract=accel_retract,
+        jerk=jerk,
+        junction_deviation=deviation,
+        min_feed=_setting(program, 205, "S", 0.0, lines),
+        min_travel_feed=_setting(program, 205, "T", 0.0, lines),
+    )
+
+
+def _safe_speed(nominal: np.ndarray, axis_speed: np.ndarray, jerk: np.ndarray) -> np.ndarray:
+    """Marlin 1.1.9: the speed each axis may jump to from rest within its jerk."""
+    safe = nominal.copy()
+    limited = np.zeros(len(nominal), dtype=bool)
+    speed = np.abs(axis_speed)
+    for k in range(4):
+        over = speed[:, k] > jerk[:, k]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            scaled = np.where(speed[:, k] > 0, jerk[:, k] * nominal / speed[:, k], np.inf)
+        safe = np.where(over & limited, np.minimum(safe, scaled), np.where(over & ~limited, jerk[:, k], safe))
+        limited |= over
+    return safe
+
+
+def _jerk_junction(nominal: np.ndarray, axis_speed: np.ndarray, jerk: np.ndarray, safe: np.ndarray) -> np.ndarray:
+    """Marlin 1.1.9 classic-jerk junction speed into each block (index 0: its safe speed)."""
+    out = safe.copy()
+    if len(nominal) < 2:
+        return out
+    prev_nom, cur_nom = nominal[:-1], nominal[1:]
+    vmax = np.minimum(prev_nom, cur_nom)
+    smaller = vmax / np.maximum(prev_nom, 1e-12)
+    factor = np.ones(len(vmax))
+    limited = np.zeros(len(vmax), dtype=bool)
+    for k in range(4):
+        v_exit = axis_speed[:-1, k] * smaller * factor
+        v_entry = axis_speed[1:, k] * factor
+        jerk_k = np.where(
+            v_exit > v_entry,
+            np.where((v_entry > 0) | (v_exit < 0), v_exit - v_entry, np.maximum(v_exit, -v_entry)),
+            np.where((v_entry < 0) | (v_exit > 0), v_entry - v_exit, np.maximum(-v_exit, v_entry)),
+        )
+        over = jerk_k > jerk[1:, k]
+        factor = np.where(over, factor * jerk[1:, k] / np.where(over, jerk_k, 1.0), factor)
+        limited |= over
+    vmax = np.where(limited, vmax * factor, vmax)
+    threshold = vmax * 0.99
+    vmax = np.where((safe[:-1] > threshold) & (safe[1:] > threshold), safe[1:], vmax)
+    vmax = np.where(prev_nom > 1e-4, vmax, safe[1:])
+    out[1:] = vmax
+    return out
+
+
+def _homing_seconds(program: Program, machine: Machine) -> np.ndarray:
+    """G28: each named axis (all when none is named) travels home, backs off and bumps again."""
+    n = program.words.n_lines
+    out = np.zeros(n)
+    lines = program.lines_with("G", 28)
+    if not len(lines):
+        return out
+    named = np.stack([~np.isnan(program.column(a)[lines]) for a in "XYZ"], axis=1)
+    named[~named.any(axis=1)] = True
+    pos = program.position
+    before = np.where(lines[:, None] > 0, pos[np.maximum(lines - 1, 0), :3], 0.0)
+    first_move = np.flatnonzero(program.moving)
+    unknown = lines < (first_move[0] if len(first_move) else n)
+    # Where the head rests before the first homing is unknown: take the middle of the bed.
+    area = machine.work_area
+    before[unknown] = [area.x / 2, area.y / 2, 5.0]
+    bump = HOMING_BUMP_MM / HOMING_FEEDRATE + HOMING_BUMP_MM / (HOMING_FEEDRATE / HOMING_BUMP_DIVISOR)
+    seconds = np.abs(before) / HOMING_FEEDRATE + bump
+    out[lines] = (seconds * named).sum(axis=1)
+    return out
+
+
+def estimate_marlin(words: Words, machine: Machine) -> ProgramEstimate:
+    program = interpret(words, "marlin", ArcSplitter("marlin"))
+    b = program.blocks
+    homing = program.homing[b.line]
+    keep = ~homing  # G28 moves are timed as homing cycles, not planned
+    line, delta, length = b.line[keep], b.delta[keep], b.path_mm[keep]
+    s = _settings(program, machine, line)
+    xyz = np.sqrt((delta[:, :3] ** 2).sum(axis=1))
+    e_only = xyz == 0
+    has_e = delta[:, 3] != 0
+    feed = np.where(np.isnan(b.feed[keep]), DEFAULT_FEEDRATE * 60.0, b.feed[keep]) / 60.0
+    feed = np.maximum(feed, np.where(has_e, s.min_feed, s.min_travel_feed))
+    direction = delta / length[:, None]  # per mm of path: E/L for printing moves, ±1 for E-only
+    axis_speed = feed[:, None] * direction
+    with np.errstate(divide="ignore"):
+        scale = np.minimum(1.0, (s.max_rate / np.abs(axis_speed)).min(axis=1))
+    nominal = feed * scale
+    axis_speed *= scale[:, None]
+    accel = np.where(~has_e, s.accel_travel, np.where(e_only, s.accel_retract, s.accel_print))
+    with np.errstate(divide="ignore"):
+        accel = np.minimum(accel, (s.max_accel / np.abs(direction)).min(axis=1))
+
+    stop_lines = np.concatenate([program.lines_with(c, v) for c, v in
+                                 (("G", 4), ("G", 28), ("G", 29), ("M", 400), ("M", 109), ("M", 190),
+                                  ("M", 0), ("M", 1), ("M", 600))])
+    stop = stops_before(line, stop_lines)
+    if s.jerk is not None:
+        safe = _safe_speed(nominal, axis_speed, s.jerk)
+        junction = _jerk_junction(nominal, axis_speed, s.jerk, safe) ** 2
+        start2 = safe**2
+    else:
+        unit = np.where(e_only[:, None], np.array([0, 0, 0, 1.0]), np.concatenate((delta[:, :3] / np.maximum(xyz, 1e-12)[:, None], np.zeros((len(xyz), 1))), axis=1))
+        junction = junction_speed2(unit, s.max_accel[0], float(s.junction_deviation[0]) if len(xyz) else 0.0, accel)
+        prev_nominal = np.concatenate(([0.0], nominal[:-1]))
+        junction = np.minimum(junction, np.minimum(nominal, prev_nominal) ** 2)
+        start2 = MINIMUM_PLANNER_SPEED**2
+    seconds, _, _ = plan_times(length, accel, nominal, junction, MARLIN_LOOKAHEAD, stop, start2)
+
+    n = words.n_lines
+    dwell = np.zeros(n)
+    g4 = program.lines_with("G", 4)
+    if len(g4):
+        p, sec = program.column("P")[g4], program.column("S")[g4]
+        dwell[g4] = np.where(~np.isnan(p), p / 1000.0, np.where(~np.isnan(sec), sec, 0.0))
+    extra = dwell + _homing_seconds(program, machine)
+    motion_by_line = np.bincount(line, weights=seconds, minlength=n)
+    heat = heating_waits(program, machine, motion_by_line + extra)
+    naive_feed = np.where(np.isnan(b.feed[keep]), DEFAULT_FEEDRATE * 60.0, b.feed[keep]) / 60.0
+    naive = float((length / naive_feed).sum())
+    return assemble(n, line, seconds, extra + heat, naive, "marlin", dwell_seconds=float(dwell.sum()),
+                    heat_seconds=float(heat.sum()), unread=words.bad_lines)
