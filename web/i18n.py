@@ -94,6 +94,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "job.hint": ("Que faire", "What to do"),
     "job.where": ("Où", "Where"),
     "job.metrics": ("Mesures", "Measurements"),
+    "job.more_metrics": ("Détails techniques", "Technical details"),
     "job.quotes": ("Devis", "Quotes"),
     "job.quote_total": ("Total", "Total"),
     "job.quote_subtotal": ("Sous-total", "Subtotal"),

@@ -13,17 +13,28 @@ from web.i18n import current_language, pick
 
 UNITS = {"mm": "mm", "mm2": "mm²", "mm3": "mm³", "cm3": "cm³", "m": "m", "m2": "m²", "g": "g", "kg": "kg",
          "s": "s", "min": "min", "h": "h", "pct": "%", "eur": "€", "deg": "°", "count": "", "n": ""}
-WORDS: dict[str, tuple[str, str]] = {
-    "volume": ("Volume", "Volume"), "area": ("Surface", "Area"), "bbox": ("Encombrement", "Bounding box"),
-    "mass": ("Masse", "Mass"), "bodies": ("Pièces séparées", "Separate bodies"),
-    "overhang": ("Surplomb", "Overhang"), "cut": ("Découpe", "Cut"), "length": ("longueur", "length"),
-    "engrave": ("Gravure", "Engrave"), "enclosed": ("Surface fermée", "Enclosed"),
-    "pierce": ("Perçages", "Pierces"), "pierces": ("Perçages", "Pierces"), "sheet": ("Plaque", "Sheet"),
-    "used": ("utilisée", "used"), "triangles": ("Triangles", "Triangles"), "paths": ("Tracés", "Paths"),
-    "filament": ("Filament", "Filament"), "layers": ("Couches", "Layers"), "time": ("Durée", "Time"),
-    "estimated": ("estimée", "estimated"), "travel": ("Déplacements", "Travel"), "seconds": ("Durée", "Time"),
-    "count": ("nombre", "count"), "faces": ("Faces", "Faces"), "vertices": ("Sommets", "Vertices"),
+# Metric names without their unit suffix -> (French, English); the first ones are shown first.
+LABELS: dict[str, tuple[str, str]] = {
+    "bbox": ("Encombrement", "Size"), "volume": ("Volume", "Volume"), "mass": ("Masse", "Mass"),
+    "area": ("Surface", "Surface area"), "bodies": ("Pièces séparées", "Separate bodies"),
+    "cut_length": ("Longueur de découpe", "Cut length"),
+    "length_by_operation": ("Longueur par opération", "Length per operation"),
+    "enclosed_area": ("Surface des formes fermées", "Enclosed area"),
+    "engrave_area": ("Surface gravée", "Engraved area"), "pierce_count": ("Perçages", "Pierces"),
+    "sheet_area_used": ("Plaque utilisée", "Sheet used"), "overhang_area": ("Surface en surplomb", "Overhang area"),
+    "filament": ("Filament", "Filament"), "layers": ("Couches", "Layers"),
+    "extruded_volume": ("Volume extrudé", "Extruded volume"), "travel": ("Déplacements à vide", "Travel"),
+    "travel_file_order": ("Déplacements dans l'ordre du fichier", "Travel in file order"),
+    "paths": ("Tracés", "Paths"), "closed_paths": ("Tracés fermés", "Closed paths"),
+    "open_edges": ("Arêtes ouvertes", "Open edges"), "watertight": ("Étanche (fermé)", "Watertight"),
+    "triangles": ("Triangles", "Triangles"), "vertices": ("Sommets", "Vertices"),
+    "volume_sum": ("Somme des volumes des pièces", "Sum of body volumes"), "texts": ("Textes", "Texts"),
+    "images": ("Images", "Images"), "bbox_min": ("Coin minimal", "Minimum corner"),
+    "units_declared": ("Unités déclarées", "Declared units"), "ascii": ("STL texte (ASCII)", "ASCII STL"),
+    "line_count": ("Lignes", "Lines"),
 }
+PRIMARY = ("bbox", "volume", "mass", "area", "bodies", "cut_length", "length_by_operation", "enclosed_area",
+           "engrave_area", "pierce_count", "sheet_area_used", "overhang_area", "filament", "layers", "travel")
 
 
 def number(value: Any, digits: int = 1) -> str:
@@ -65,19 +76,24 @@ def money(value: Any, currency: str = "EUR") -> str:
     return f"{sign}{text}" if sign == "€" else f"{text} {sign}"
 
 
+def _split(name: str) -> tuple[str, str]:
+    """`cut_length_mm` -> ("cut_length", "mm"); no known unit -> (name, "")."""
+    base, _, unit = str(name).rpartition("_")
+    return (base, UNITS[unit]) if base and unit in UNITS else (str(name), "")
+
+
 def metric_label(name: str) -> tuple[str, str]:
     """(label, unit) from a unit-suffixed metric name such as `cut_length_mm`."""
-    parts = [p for p in str(name).split("_") if p]
-    unit = ""
-    if len(parts) > 1 and parts[-1] in UNITS:
-        unit = UNITS[parts.pop()]
-    idx = 0 if current_language() == "fr" else 1
-    words = [WORDS[p][idx] if p in WORDS else p for p in parts] or [str(name)]
-    label = " ".join(words)
+    base, unit = _split(name)
+    pair = LABELS.get(base)
+    label = pair[0 if current_language() == "fr" else 1] if pair else base.replace("_", " ")
     return label[:1].upper() + label[1:], unit
 
 
 def metric_value(value: Any, unit: str) -> str:
+    if isinstance(value, bool):
+        fr = current_language() == "fr"
+        return ("oui" if fr else "yes") if value else ("non" if fr else "no")
     if isinstance(value, list | tuple):
         inner = " × ".join(number(v) for v in value)
         return f"{inner} {unit}".strip()
@@ -94,10 +110,16 @@ def issues_list(issues: Any) -> list[dict[str, Any]]:
     return sorted(kept, key=lambda i: {"error": 0, "warning": 1}.get(i.get("severity"), 2))
 
 
-def metrics_rows(metrics: Any) -> list[tuple[str, str]]:
+def metrics_rows(metrics: Any, primary: bool | None = None) -> list[tuple[str, str]]:
+    """Rows of (label, value with unit): the beginner's figures first (`primary=True` only
+    those, `False` only the technical rest, `None` all)."""
+    items = [(k, v) for k, v in (metrics if isinstance(metrics, dict) else {}).items() if v is not None]
+    rank = {base: i for i, base in enumerate(PRIMARY)}
+    items.sort(key=lambda kv: rank.get(_split(kv[0])[0], len(PRIMARY)))
     rows = []
-    for name, value in (metrics if isinstance(metrics, dict) else {}).items():
-        if value is None:
+    for name, value in items:
+        is_primary = _split(name)[0] in rank
+        if primary is not None and primary != is_primary:
             continue
         label, unit = metric_label(name)
         rows.append((label, metric_value(value, unit)))

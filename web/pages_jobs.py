@@ -130,7 +130,8 @@ def job(job_id: int):  # noqa: ANN201
     elif owner_id == current_user.id and state in (JobState.SUBMITTED, JobState.PENDING_REVIEW):
         controls = ["cancel"]
     return render_template(
-        "job.html", j=j, issues=issues, program_issues=program_issues, metrics=metrics_rows(j["metrics"]),
+        "job.html", j=j, issues=issues, program_issues=program_issues, metrics=metrics_rows(j["metrics"], primary=True),
+        more_metrics=metrics_rows(j["metrics"], primary=False),
         quotes=quotes_view(j["quotes"], tier, j["material"]),
         program_metrics=metrics_rows(info.get("metrics")), program_preview=bool(info.get("preview_sha256")),
         layers=layers,

@@ -87,7 +87,8 @@
   var img = document.querySelector("#analysis img");
   if (img) {
     img.addEventListener("error", function () {
-      img.replaceWith(document.createTextNode(img.dataset.none || ""));
+      var figure = document.getElementById("analysis-preview");
+      if (figure) { figure.replaceWith(document.createTextNode(img.dataset.none || "")); }
     });
   }
   var layer = document.getElementById("layer"), preview = document.getElementById("program-preview");
