@@ -78,6 +78,9 @@ def prepare_program(
             fmt=fmt,
         )
     except Exception as exc:  # UnreadableFile and anything a broken file provokes
+        as_issue = getattr(exc, "as_issue", None)
+        if callable(as_issue):  # the readers' own explanation, in both languages
+            return PreparedProgram(lines=[], format=fmt, issues=[as_issue()])
         return _failed(
             "unreadable_file",
             f"The file could not be read: {exc}",

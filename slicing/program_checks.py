@@ -46,6 +46,17 @@ def _check(lines: list[str], machine: Machine, fmt: str, options: dict[str, Any]
     issues: list[dict[str, Any]] = []
     if not lines:
         return [_err("empty_program", "The program is empty.", "Le programme est vide.", "Check the design.", "Vérifiez le dessin.")]
+    wants = "hpgl" if machine.driver == "hpgl" else "gcode"
+    if fmt != wants:
+        return [
+            _err(
+                "format_mismatch",
+                f"The program is {fmt.upper()} but machine '{machine.id}' ({machine.driver}) takes {wants.upper()}.",
+                f"Le programme est en {fmt.upper()} mais la machine « {machine.id} » ({machine.driver}) attend du {wants.upper()}.",
+                "Set the machine's `output` to match its driver in machines.yaml.",
+                "Réglez `output` de la machine selon son pilote dans machines.yaml.",
+            )
+        ]
     issues += _check_text(lines, machine, fmt)
     errors: list[tuple[int, str]] = []
     if fmt == "gcode" and machine.driver == "grbl":

@@ -59,9 +59,13 @@ def test_weeding_border_is_cut_last_around_everything(spec):
 
 def test_gcode_output_for_grbl_cutters(spec):
     d = Drawing(paths=[Path2D(square(0, 0, 30), True)])
-    program = prepare_program(d, spec.machine("vinyl-1"), options={"output": "gcode"})
+    grbl_cutter = spec.machine("vinyl-1").model_copy(update={"driver": "grbl"})
+    program = prepare_program(d, grbl_cutter, options={"output": "gcode"})
     assert program.format == "gcode" and program.ok, program.issues
     assert any(line.startswith("G1 Z0") for line in program.lines)
+    # the same program for the HPGL-driven cutter is refused, not streamed as garbage
+    wrong = prepare_program(d, spec.machine("vinyl-1"), options={"output": "gcode"})
+    assert not wrong.ok and wrong.issues[-1]["code"] == "format_mismatch"
 
 
 def test_counters_are_cut_before_their_letter(spec):
