@@ -17,6 +17,7 @@ class ProgramEstimate:
     motion_seconds: float = 0.0  # moves only
     dwell_seconds: float = 0.0  # G4
     heat_seconds: float = 0.0  # M109/M190 waits
+    other_seconds: float = 0.0  # homing cycles (G28), pen lifts
     blocks: int = 0  # planner blocks (arcs split)
     unread_lines: list[int] = field(default_factory=list)  # lines the model could not read
 
@@ -43,6 +44,7 @@ def assemble(
     heat_seconds: float = 0.0,
     unread: np.ndarray | None = None,
 ) -> ProgramEstimate:
+    """The estimate from block times (on their lines) and per-line extra seconds."""
     per_line = np.bincount(block_line, weights=block_seconds, minlength=n_lines) if n_lines else np.zeros(0)
     if extra_seconds is not None:
         per_line = per_line + extra_seconds
@@ -57,6 +59,7 @@ def assemble(
         motion_seconds=float(block_seconds.sum()),
         dwell_seconds=float(dwell_seconds),
         heat_seconds=float(heat_seconds),
+        other_seconds=max(0.0, total - float(block_seconds.sum()) - dwell_seconds - heat_seconds),
         blocks=len(block_seconds),
         unread_lines=[] if unread is None else [int(i) for i in unread[:100]],
     )

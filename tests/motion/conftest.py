@@ -1,0 +1,39 @@
+"""Machines for the time-model tests: the demo inventory, and variants built from it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from slicing.machine_spec import FablabSpec, Machine
+
+REPO = Path(__file__).resolve().parents[2]
+CORPUS = REPO.parent / "shared" / "corpus"
+
+
+@pytest.fixture(scope="session")
+def motion_spec() -> FablabSpec:
+    return FablabSpec.model_validate(yaml.safe_load((REPO / "machines.yaml").read_text(encoding="utf-8")))
+
+
+@pytest.fixture(scope="session")
+def laser(motion_spec: FablabSpec) -> Machine:
+    return motion_spec.machine("laser-1")  # x, y: 24000 mm/min, 2000 mm/s², junction deviation 0.01
+
+
+@pytest.fixture(scope="session")
+def mk3(motion_spec: FablabSpec) -> Machine:
+    return motion_spec.machine("prusa-mk3")
+
+
+def with_motion(machine: Machine, **changes) -> Machine:
+    """A copy of `machine` whose motion block has `changes` (nested dicts merged)."""
+    data = machine.model_dump()
+    for key, value in changes.items():
+        if isinstance(value, dict):
+            data["motion"][key] = {**(data["motion"].get(key) or {}), **value}
+        else:
+            data["motion"][key] = value
+    return Machine.model_validate(data)
