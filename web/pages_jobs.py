@@ -19,6 +19,7 @@ from web.app import context
 from web.i18n import t
 from web.pages import pages
 from web.pages_format import issues_list, metrics_rows, quotes_view
+from web.pages_queue import review_row
 from web.views import job_dict
 
 CONTROL_COMMANDS = ("pause", "resume", "cancel", "retry")
@@ -117,6 +118,7 @@ def job(job_id: int):  # noqa: ANN201
         session_label = row.session_label
         has_analysis = row.analysis is not None
         layers = previews.program_layers(ctx, row)
+        review = review_row(row, ctx.spec()) if current_user.is_fabmanager else None
         owner_id = row.owner_id
     issues = issues_list(j["issues"])
     program_issues = issues_list((j["program"] or {}).get("issues"))
@@ -134,7 +136,7 @@ def job(job_id: int):  # noqa: ANN201
         more_metrics=metrics_rows(j["metrics"], primary=False),
         quotes=quotes_view(j["quotes"], tier, j["material"]),
         program_metrics=metrics_rows(info.get("metrics")), program_preview=bool(info.get("preview_sha256")),
-        layers=layers,
+        layers=layers, review=review,
         analysis_preview=has_analysis, controls=controls, session_label=session_label,
         live=state not in FINISHED, form=ControlForm(),
     )

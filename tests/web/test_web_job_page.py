@@ -153,3 +153,14 @@ def test_odd_analysis_results_still_render(client, accounts, login, fablab_env) 
         assert "Traceback" not in r.get_data(as_text=True)
     html = client.get(f"/jobs/{job_id}").get_data(as_text=True)
     assert "a str hint" in html and "faces: 0, 1, 2, 3, 4, 5, … (100)" in html
+
+
+def test_fabmanager_reviews_from_the_job_page(client, accounts, login, fablab_env) -> None:  # noqa: ANN001
+    job_id = make_job(fablab_env, "member", "pending_review")
+    login(accounts["fabmanager"])
+    html = client.get(f"/jobs/{job_id}").get_data(as_text=True)
+    assert f'action="/queue/{job_id}/approve"' in html and f'action="/queue/{job_id}/reject"' in html
+    r = client.post(f"/queue/{job_id}/reject", data={"reason": "Fichier à refaire", "next": f"/jobs/{job_id}",
+                                                     "csrf_token": page_token(client)})
+    assert r.status_code == 302 and r.location == f"/jobs/{job_id}"
+    assert job_state(fablab_env, job_id) == "rejected"

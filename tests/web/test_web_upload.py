@@ -108,3 +108,11 @@ def test_login_next_is_kept_on_site(client, accounts) -> None:  # noqa: ANN001
     assert r.status_code == 302 and "evil" not in r.location
     r = client.post("/login", data={"username": "member", "password": "wrong", "csrf_token": token})
     assert r.status_code == 200 and "incorrect" in r.get_data(as_text=True)
+
+
+def test_session_label_too_long_is_refused_with_a_message(client, accounts, login, fablab_env) -> None:  # noqa: ANN001
+    login(accounts["member"])
+    r = _post_upload(client, session_label="x" * 65)
+    assert r.status_code == 400 and "64" in r.get_data(as_text=True)
+    with fablab_env.session() as s:
+        assert s.query(Job).count() == 0
