@@ -16,8 +16,6 @@ from typing import Any
 
 import numpy as np
 
-from slicing.analysis.drawing_flow import analyze_drawing
-from slicing.analysis.mesh_flow import analyze_mesh
 from slicing.analysis.targets import Targets, choose_targets
 from slicing.machine_spec import FablabSpec
 from slicing.readers import UnreadableFile, file_kind, load_drawing, read_triangles
@@ -70,8 +68,12 @@ def analyze_file(path: Path, *, spec: FablabSpec, process: str | None = None, ma
         return _result(geometry, fmt, targets, issues, {}, [], started)
     try:
         if geometry == "mesh":
+            from slicing.analysis.mesh_flow import analyze_mesh  # each flow imports only what it needs
+
             more, metrics, quotes = analyze_mesh(read_triangles(path), targets, spec)
         else:
+            from slicing.analysis.drawing_flow import analyze_drawing
+
             drawing, notes = load_drawing(path, filename)
             more, metrics, quotes = analyze_drawing(drawing, targets, spec)
             more = notes + more

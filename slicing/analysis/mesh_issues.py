@@ -203,10 +203,9 @@ def nozzle_issues(f: MeshFacts, nozzle_mm: float) -> list[dict[str, Any]]:
         ))
     small = []
     for b in range(f.bodies):
-        tri = f.triangles[f.face_body == b].reshape(-1, 3)
-        ext = tri.max(axis=0) - tri.min(axis=0)
+        ext = f.body_hi[b] - f.body_lo[b]
         if 0 < ext.max() < 2 * nozzle_mm or 0 < ext.min() < nozzle_mm / 2:
-            small.append((b, tri.mean(axis=0), ext))
+            small.append((b, (f.body_hi[b] + f.body_lo[b]) / 2, ext))
     if small:
         issues.append(make_issue(
             "mesh_details_too_small", "warning",

@@ -13,8 +13,7 @@ here, so no caller ever sees a raw traceback.
 from __future__ import annotations
 
 from pathlib import Path
-
-import trimesh
+from typing import TYPE_CHECKING
 
 from slicing.geometry import Drawing
 from slicing.readers.errors import DEFAULT_LIMITS, Limits, UnreadableFile
@@ -26,6 +25,9 @@ from slicing.readers.mesh import (
     mesh_from_stl,
 )
 from slicing.readers.stl import StlData
+
+if TYPE_CHECKING:
+    import trimesh
 
 __all__ = ["UnreadableFile", "Limits", "DEFAULT_LIMITS", "StlData", "read_mesh", "read_drawing", "load_drawing",
            "load_triangles", "merge_vertices", "file_kind", "MESH_SUFFIXES", "DRAWING_SUFFIXES"]

@@ -2,7 +2,7 @@
 
 `trimesh.Trimesh(process=True)` merges vertices too, but through several passes and caches
 that cost seconds on a million triangles. Here a 64-bit hash of each vertex's exact bits is
-sorted once (coordinates rounded to 1e-8 first, as trimesh does); a vectorised comparison proves no two different vertices shared a hash (if
+sorted once; a vectorised comparison proves no two different vertices shared a hash (if
 they did, the exact but slower `np.unique(axis=0)` takes over).
 """
 
@@ -10,27 +10,52 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from typing import TYPE_CHECKING
+
 import numpy as np
-import trimesh
 
 from slicing.readers.errors import DEFAULT_LIMITS, Limits, UnreadableFile, check_file_size, empty_file
 from slicing.readers.stl import StlData, load_stl
+
+if TYPE_CHECKING:
+    import trimesh
 
 MERGE_DIGITS = 8
 OTHER_MESH_SUFFIXES = {".obj", ".3mf", ".ply", ".off", ".glb"}
 _P = (np.uint64(0x9E3779B97F4A7C15), np.uint64(0xC2B2AE3D27D4EB4F), np.uint64(0x165667B19E3779F9))
 
 
-def merge_vertices(triangles: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(vertices (m, 3) float64, faces (n, 3) int64) from (n, 3, 3) triangles."""
-    # Rounded to 1e-8 like trimesh's merge: exporters write 0 as -2.7e-16 next to 0.0.
-    flat = np.round(triangles.reshape(-1, 3).astype(np.float64), MERGE_DIGITS)
-    flat += 0.0  # -0.0 + 0.0 is +0.0: one zero, one bit pattern
-    bits = flat.view(np.uint64)
+def _rows_as_words(triangles: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(flat (k, 3) coordinates, (k, w) uint64 words holding each row's exact bits)."""
+    if triangles.dtype == np.float32:
+        # Pad each xyz to 16 bytes so a row is two uint64 words: no per-coordinate widening.
+        padded = np.zeros((triangles.shape[0] * 3, 4), dtype=np.float32)
+        padded[:, :3] = triangles.reshape(-1, 3)
+        np.round(padded, MERGE_DIGITS, out=padded)  # exporters write 0 as -2.7e-16 beside 0.0
+        padded += np.float32(0)  # -0.0 + 0.0 is +0.0: one zero, one bit pattern
+        return padded[:, :3], padded.view(np.uint64)
+    flat = np.round(triangles.reshape(-1, 3).astype(np.float64), MERGE_DIGITS) + 0.0
+    return flat, flat.view(np.uint64)
+
+
+def _hash(words: np.ndarray) -> np.ndarray:
     with np.errstate(over="ignore"):
-        h = bits[:, 0] * _P[0] ^ bits[:, 1] * _P[1] ^ bits[:, 2] * _P[2]
-        h ^= h >> np.uint64(31)
-    order = np.argsort(h, kind="quicksort")
+        h = words[:, 0] * _P[0]
+        for k in range(1, words.shape[1]):
+            h ^= words[:, k] * _P[k]
+        h ^= h >> np.uint64(29)
+    return h
+
+
+def merge_vertices(triangles: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(vertices (m, 3) float64, faces (n, 3) int64) from (n, 3, 3) triangles.
+
+    Coordinates are rounded to 1e-8 first, as trimesh's merge does: exporters write the
+    same 0 as -2.7e-16 in one triangle and 0.0 in the next.
+    """
+    flat, words = _rows_as_words(triangles)
+    h = _hash(words)
+    order = np.argsort(h)
     hs = h[order]
     first = np.empty(len(hs), dtype=bool)
     first[:1] = True
@@ -38,19 +63,24 @@ def merge_vertices(triangles: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     ids_sorted = np.cumsum(first) - 1
     inverse = np.empty(len(hs), dtype=np.int64)
     inverse[order] = ids_sorted
-    unique = flat[order[first]]
-    if not np.array_equal(unique[inverse], flat):  # a hash collision: exact path
+    unique_words = words[order[first]]
+    if not np.array_equal(unique_words[inverse], words):  # a hash collision: exact path
         unique, inverse = np.unique(flat, axis=0, return_inverse=True)
-    return unique, inverse.reshape(-1, 3)
+        return unique.astype(np.float64), inverse.reshape(-1, 3)
+    return flat[order[first]].astype(np.float64), inverse.reshape(-1, 3)
 
 
 def mesh_from_stl(data: StlData) -> trimesh.Trimesh:
+    import trimesh  # imported when needed: it costs half a second, the analysis does not use it
+
     vertices, faces = merge_vertices(data.triangles)
     return trimesh.Trimesh(vertices=vertices, faces=faces, process=False, validate=False)
 
 
 def load_other_mesh(path: Path, limits: Limits = DEFAULT_LIMITS) -> trimesh.Trimesh:
     """OBJ/3MF/PLY/OFF through trimesh (smaller files in practice), under the same limits."""
+    import trimesh
+
     size = path.stat().st_size
     check_file_size(size, limits)
     if size == 0:

@@ -50,9 +50,8 @@ def _check_triangles(tri: np.ndarray, limits: Limits) -> np.ndarray:
             "Réduisez le nombre de triangles (décimation) dans votre logiciel avant l'export.",
             "Reduce the triangle count (decimate) in your software before exporting.",
         )
-    finite = np.isfinite(tri).all(axis=(1, 2))
-    if not finite.all():
-        bad = np.flatnonzero(~finite)
+    if not np.isfinite(tri).all():
+        bad = np.flatnonzero(~np.isfinite(tri).all(axis=(1, 2)))
         raise UnreadableFile(
             "stl_non_finite",
             f"{len(bad)} triangle(s) ont des coordonnées invalides (NaN ou infini), par exemple le "
@@ -63,7 +62,7 @@ def _check_triangles(tri: np.ndarray, limits: Limits) -> np.ndarray:
             "The file is corrupt: export it again; if it persists, repair the model "
             "(Meshmixer, Blender's 3D Print Toolbox).",
         )
-    if float(np.abs(tri).max()) > limits.max_size_mm:
+    if max(float(tri.max()), -float(tri.min())) > limits.max_size_mm:
         raise UnreadableFile(
             "size_over_limit",
             f"Des coordonnées dépassent {limits.max_size_mm:,.0f} mm : ce n'est pas un objet fabricable.".replace(",", " "),
@@ -90,7 +89,9 @@ def _binary(data: memoryview, limits: Limits) -> StlData:
               f"(+{extra} bytes): the triangle count lies.")
         raise _not_stl(fr, en, "stl_count_mismatch")
     records = np.frombuffer(data, dtype=RECORD, count=declared, offset=HEADER_BYTES)
-    return StlData(_check_triangles(records["v"], limits), ascii=False)
+    # One contiguous copy (36 MB per million triangles): every later pass is then a plain
+    # sweep instead of a 50-byte-stride walk through the records.
+    return StlData(_check_triangles(np.ascontiguousarray(records["v"]), limits), ascii=False)
 
 
 ASCII_MAX_BYTES = 60 * 1024 * 1024  # text parsing is ~20x the work of binary records
