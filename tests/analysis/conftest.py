@@ -1,0 +1,25 @@
+"""Fixtures for the analysis tests: the demo inventory and generated files, good and bad."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from slicing.machine_spec import FablabSpec
+
+REPO = Path(__file__).resolve().parents[2]
+CORPUS = REPO.parent / "shared" / "corpus"
+
+
+@pytest.fixture(scope="session")
+def spec() -> FablabSpec:
+    return FablabSpec.model_validate(yaml.safe_load((REPO / "machines.yaml").read_text(encoding="utf-8")))
+
+
+@pytest.fixture(scope="session")
+def corpus() -> Path:
+    if not CORPUS.is_dir():
+        pytest.skip("../shared/corpus is absent (only the project's own checkout has it)")
+    return CORPUS
