@@ -145,7 +145,8 @@ def interpret(words: Words, flavour: str, splitter: ArcSplitter) -> Program:
         steps = np.diff(np.vstack((start, points)), axis=0)
         delta[first[k] : first[k] + len(points)] = steps
     line = np.repeat(motion_lines, counts)
-    feed = ffill(words.column("F") * units, np.nan)[line]
+    f_word = words.column("F") * units
+    feed = ffill(np.where(f_word > 0, f_word, np.nan), np.nan)[line]  # F0 or less: ignored (Marlin) / refused (GRBL)
     xyz = np.sqrt((delta[:, :3] ** 2).sum(axis=1))
     path = np.where(xyz > 0, xyz, np.abs(delta[:, 3]))
     if inverse_time.any():  # G93: F is moves per minute; the line's whole path in 1/F minutes

@@ -219,7 +219,7 @@ def estimate_marlin(words: Words, machine: Machine) -> ProgramEstimate:
     g4 = program.lines_with("G", 4)
     if len(g4):
         p, sec = program.column("P")[g4], program.column("S")[g4]
-        dwell[g4] = np.where(~np.isnan(p), p / 1000.0, np.where(~np.isnan(sec), sec, 0.0))
+        dwell[g4] = np.maximum(0.0, np.where(~np.isnan(p), p / 1000.0, np.where(~np.isnan(sec), sec, 0.0)))
     extra = dwell + _homing_seconds(program, machine)
     motion_by_line = np.bincount(line, weights=seconds, minlength=n)
     heat = heating_waits(program, machine, motion_by_line + extra)

@@ -62,7 +62,7 @@ def block_times(length: np.ndarray, entry2: np.ndarray, exit2: np.ndarray, nomin
     d_dec = (vn2 - exit2) / two_a
     cruise = length - d_acc - d_dec
     trapezoid = cruise >= 0
-    peak2 = np.maximum.reduce([(two_a * length + entry2 + exit2) * 0.5, entry2, exit2])
+    peak2 = np.maximum(np.maximum((two_a * length + entry2 + exit2) * 0.5, entry2), exit2)
     peak = np.where(trapezoid, nominal, np.sqrt(np.minimum(peak2, vn2)))
     t = (peak - v0) / accel + (peak - v1) / accel
     t += np.where(trapezoid, np.maximum(cruise, 0.0) / np.maximum(nominal, 1e-9), 0.0)
@@ -84,14 +84,17 @@ def plan_times(
     speeds). `stop_before` marks blocks after which the planner emptied (program start, dwell,
     spindle change, heating wait): the block before ends at rest and this one starts from
     `start_speed2` (0 for GRBL; Marlin's jerk lets it start at its "safe" speed)."""
+    if len(length) == 0:
+        return np.zeros(0), np.zeros(0), np.zeros(0)
     reach = 2.0 * accel * length
-    cap = np.minimum(junction_cap, window_cap(reach, lookahead))
+    window = window_cap(reach, lookahead)
+    cap = np.minimum(junction_cap, window)
     forward = reach
     stops = np.zeros(0, dtype=np.int64)
     if stop_before is not None and len(cap):
         stops = np.flatnonzero(stop_before)
         start = np.broadcast_to(np.asarray(start_speed2, dtype=float), cap.shape)
-        cap[stops] = np.minimum(cap[stops], start[stops])
+        cap[stops] = np.minimum(window[stops], start[stops])  # no junction: the machine was at rest
         before = stops[stops > 0] - 1
         cap[before] = np.minimum(cap[before], reach[before])  # must stop within the last block
         forward = reach.copy()
