@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -98,21 +97,3 @@ def spawn(tmp_path: Path) -> Iterator[Callable[..., subprocess.Popen]]:
         except subprocess.TimeoutExpired:
             p.kill()
             p.wait(5)
-
-
-def wait_until(predicate: Callable[[], object], timeout: float, interval: float = 0.1, what: str = "condition"):  # noqa: ANN201
-    """Poll `predicate` until it returns something truthy; fail the test after `timeout` s."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(interval)
-    pytest.fail(f"timed out after {timeout:.0f} s waiting for {what}")
-
-
-def log_tail(tmp_path: Path) -> str:
-    out = []
-    for f in sorted((tmp_path / "logs").glob("*.log")):
-        out.append(f"--- {f.name}\n{f.read_text(errors='replace')[-3000:]}")
-    return "\n".join(out)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import io
 
 import pytest
-from conftest import log_tail, wait_until
+from stack_helpers import log_tail, wait_until
 
 from jobqueue.models import Job
 
