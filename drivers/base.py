@@ -113,3 +113,8 @@ class Driver(abc.ABC):
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+class FirmwareResetError(DriverError):
+    """The firmware rebooted mid-job (banner or `start` while streaming): the program's buffered
+    lines are lost and the position can no longer be trusted; home before resuming."""

@@ -1,0 +1,110 @@
+"""A planner of timed moves: blocks take (distance / feed) / speed_factor seconds of real time.
+
+Enough physics for a sender: a bounded number of blocks, motion that takes time so the
+planner fills when the host sends faster than the machine moves, feed hold that freezes the
+block in progress, and a position that is interpolated while a block runs.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from dataclasses import dataclass
+
+AXES = ("X", "Y", "Z", "E")
+
+
+@dataclass
+class Block:
+    start: dict[str, float]
+    target: dict[str, float]
+    duration: float  # real seconds, already divided by the speed factor
+    remaining: float
+
+
+class Planner:
+    def __init__(self, capacity: int, speed_factor: float, axes: tuple[str, ...] = AXES):
+        if speed_factor <= 0:
+            raise ValueError("speed_factor must be positive")
+        self.capacity = capacity
+        self.speed_factor = speed_factor
+        self.axes = axes
+        self.position = {a: 0.0 for a in axes}  # end of the last completed block
+        self.blocks: deque[Block] = deque()
+        self.held = False
+        self._last = 0.0
+        self.blocks_done = 0
+        self.busy_until = 0.0  # dwell (G4) end time
+
+    @property
+    def free(self) -> int:
+        return self.capacity - len(self.blocks)
+
+    @property
+    def moving(self) -> bool:
+        return bool(self.blocks) and not self.held
+
+    @property
+    def idle(self) -> bool:
+        return not self.blocks
+
+    def planned_end(self) -> dict[str, float]:
+        return dict(self.blocks[-1].target) if self.blocks else dict(self.position)
+
+    def add(self, target: dict[str, float], feed_mm_min: float, now: float) -> None:
+        """Queue a straight move to `target`; the caller checks `free` first."""
+        start = self.planned_end()
+        full = {a: target.get(a, start[a]) for a in self.axes}
+        xyz = math.sqrt(sum((full[a] - start[a]) ** 2 for a in self.axes if a != "E"))
+        dist = xyz if xyz > 0 else abs(full.get("E", 0.0) - start.get("E", 0.0))
+        feed = max(feed_mm_min, 1e-6)
+        duration = (dist / (feed / 60.0)) / self.speed_factor
+        if not self.blocks:
+            self._last = now
+        self.blocks.append(Block(start, full, duration, duration))
+
+    def update(self, now: float) -> int:
+        """Run the clock to `now`; returns how many blocks completed."""
+        done = 0
+        dt = max(0.0, now - self._last)
+        self._last = now
+        if self.held:
+            return 0
+        while self.blocks and dt >= 0:
+            head = self.blocks[0]
+            if head.remaining > dt:
+                head.remaining -= dt
+                break
+            dt -= head.remaining
+            self.position = dict(head.target)
+            self.blocks.popleft()
+            done += 1
+        self.blocks_done += done
+        return done
+
+    def next_event(self, now: float) -> float | None:
+        """Seconds until the running block ends, None when nothing moves."""
+        if self.held or not self.blocks:
+            return None
+        return max(0.0, self.blocks[0].remaining - (now - self._last))
+
+    def live_position(self) -> dict[str, float]:
+        if not self.blocks:
+            return dict(self.position)
+        head = self.blocks[0]
+        f = 1.0 - (head.remaining / head.duration if head.duration > 0 else 0.0)
+        return {a: head.start[a] + (head.target[a] - head.start[a]) * f for a in self.axes}
+
+    def hold(self, now: float) -> None:
+        self.update(now)
+        self.held = True
+
+    def release(self, now: float) -> None:
+        self._last = now
+        self.held = False
+
+    def clear(self) -> None:
+        """Drop every queued move (reset, quick stop): the machine stops where it is."""
+        self.position = self.live_position()
+        self.blocks.clear()
+        self.held = False
