@@ -17,6 +17,7 @@ from jobqueue.models import Job
 from jobqueue.states import FINISHED, IllegalTransition, JobState
 from web.app import context
 from web.i18n import t
+from web.i18n_errors import say
 from web.pages import pages
 from web.pages_format import issues_list, metrics_rows, quotes_view
 from web.pages_queue import review_row
@@ -80,10 +81,10 @@ def upload():  # noqa: ANN201
                 )
                 job_id = job.id
         except FileTooLarge as exc:
-            flash(str(exc), "error")
+            flash(say(str(exc)), "error")
             status = 413
         except services.RequestError as exc:
-            flash(str(exc), "error")
+            flash(say(str(exc)), "error")
             status = 400
         else:
             flash(t("upload.sent"), "ok")
@@ -161,7 +162,7 @@ def job_control(job_id: int):  # noqa: ANN201
         except services.PermissionDenied:
             abort(403)
         except (services.RequestError, IllegalTransition) as exc:
-            flash(str(exc), "error")
+            flash(say(str(exc)), "error")
             return redirect(back)
     flash(t("job.sent"), "ok")
     return redirect(request.form.get("back") if request.form.get("back", "").startswith("/machines") else back)

@@ -20,6 +20,7 @@ from jobqueue.states import ACTIVE_ON_MACHINE, IllegalTransition, JobState
 from slicing.machine_spec import FablabSpec
 from web.app import context
 from web.i18n import t
+from web.i18n_errors import say
 from web.pages import pages, require_fabmanager, safe_next
 from web.pages_format import cheapest_total, issues_list
 from web.views import job_dict
@@ -111,7 +112,7 @@ def _review(job_id: int, form: FlaskForm, act, done: str):  # noqa: ANN001, ANN2
         try:
             act(s, job)
         except (services.RequestError, IllegalTransition) as exc:
-            flash(str(exc), "error")
+            flash(say(str(exc)), "error")
         else:
             flash(done, "ok")
     return redirect(_back())
@@ -157,7 +158,7 @@ def approve_batch():  # noqa: ANN201
                 done += 1
             except (services.RequestError, IllegalTransition) as exc:
                 s.rollback()
-                skipped.append(f"#{job.id} ({exc})")
+                skipped.append(f"#{job.id} ({say(str(exc))})")
     if not jobs:
         flash(t("queue.batch_none", label=label), "error")
     else:

@@ -97,7 +97,7 @@ def test_fabmanager_controls_reach_the_machine_loop(client, accounts, login, fab
     # resume of a running job is refused with the reason, nothing sent
     r = client.post(f"/jobs/{running}/control", data={"command": "resume", "csrf_token": token},
                     follow_redirects=True)
-    assert "cannot resume" in r.get_data(as_text=True)
+    assert "commande « resume » impossible" in r.get_data(as_text=True)
     assert live.next_control(fablab_env.redis(), running, timeout=0.1) is None
     # retry from a checkpoint: back to ready, from the given line
     assert 'data-command="retry"' in client.get(f"/jobs/{failed}").get_data(as_text=True)

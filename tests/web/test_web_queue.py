@@ -44,17 +44,17 @@ def test_approve_refusals_are_shown_and_change_nothing(client, accounts, login, 
     job_id = make_job(fablab_env, "member", "pending_review")
     login(accounts["fabmanager"])
     token = page_token(client, "/queue")
-    for machine, needle in (("prusa-mk3", "is a fdm machine"), ("nope", "no machine &#39;nope&#39;")):
+    for machine, needle in (("prusa-mk3", "fait du fdm ; ce travail demande du laser"), ("nope", "Pas de machine « nope »")):
         r = client.post(f"/queue/{job_id}/approve", data={"machine": machine, "csrf_token": token},
                         follow_redirects=True)
         assert needle in r.get_data(as_text=True)
     r = client.post(f"/queue/{job_id}/approve", data={"machine": "laser-1", "material": "PLA", "csrf_token": token},
                     follow_redirects=True)
-    assert "has no material &#39;PLA&#39;" in r.get_data(as_text=True)
+    assert "n&#39;a pas le matériau « PLA »" in r.get_data(as_text=True)
     assert job_state(fablab_env, job_id) == "pending_review"
     done = make_job(fablab_env, "member", "completed")
     r = client.post(f"/queue/{done}/approve", data={"machine": "laser-1", "csrf_token": token}, follow_redirects=True)
-    assert "cannot go from &#39;completed&#39;" in r.get_data(as_text=True)
+    assert "impossible de passer de « terminé »" in r.get_data(as_text=True)
     assert client.post("/queue/9999/approve", data={"machine": "laser-1", "csrf_token": token}).status_code == 404
 
 
@@ -63,7 +63,7 @@ def test_reject_needs_a_reason(client, accounts, login, fablab_env) -> None:  # 
     login(accounts["fabmanager"])
     token = page_token(client, "/queue")
     r = client.post(f"/queue/{job_id}/reject", data={"reason": "   ", "csrf_token": token}, follow_redirects=True)
-    assert "a reason is required" in r.get_data(as_text=True) and job_state(fablab_env, job_id) == "pending_review"
+    assert "Un motif est nécessaire" in r.get_data(as_text=True) and job_state(fablab_env, job_id) == "pending_review"
     r = client.post(f"/queue/{job_id}/reject", data={"reason": "Trop grand pour la machine", "csrf_token": token})
     assert r.status_code == 302 and job_state(fablab_env, job_id) == "rejected"
     login(accounts["member"])
@@ -85,7 +85,7 @@ def test_batch_approves_a_session_onto_one_machine(client, accounts, login, fabl
                                           "csrf_token": page_token(client, "/queue")}, follow_redirects=True)
     text = r.get_data(as_text=True)
     assert "3 travaux de la session « Atelier mardi » validés pour laser-1" in text
-    assert f"#{stl} (machine &#39;laser-1&#39; is a laser machine, the job needs fdm)" in text
+    assert f"#{stl} (La machine « laser-1 » fait du laser ; ce travail demande du fdm)" in text
     assert [job_state(fablab_env, j) for j in session_jobs] == ["preparing"] * 3
     assert (job_state(fablab_env, stl), job_state(fablab_env, other)) == ("pending_review", "pending_review")
     r = client.post("/queue/batch", data={"label": "Vide", "machine": "laser-1",

@@ -53,9 +53,9 @@ def test_hostile_file_name_is_only_a_label(client, accounts, login, fablab_env) 
 
 
 @pytest.mark.parametrize("fields,name,needle", [
-    ({"process": "fdm"}, "a.svg", "cannot be made with process"),
-    ({}, "a.exe", "only STL, DXF and SVG"),
-    ({"material": "Titane"}, "a.svg", "offers material"),
+    ({"process": "fdm"}, "a.svg", "ne peut pas être fabriqué avec le procédé « fdm »"),
+    ({}, "a.exe", "seuls les fichiers STL, DXF et SVG"),
+    ({"material": "Titane"}, "a.svg", "ne propose le matériau « Titane »"),
 ])
 def test_upload_refusals_are_explained_on_the_page(client, accounts, login, fields, name, needle) -> None:  # noqa: ANN001
     login(accounts["member"])
@@ -70,7 +70,7 @@ def test_upload_without_file_or_over_the_limit(client, accounts, login, monkeypa
     assert r.status_code == 400 and "Choisissez un fichier" in r.get_data(as_text=True)
     monkeypatch.setenv("FABLAB_MAX_UPLOAD_MB", "0.01")
     r = _post_upload(client, data=b"<svg>" + b" " * 20000 + b"</svg>")
-    assert r.status_code == 413 and "limit" in r.get_data(as_text=True)
+    assert r.status_code == 413 and "Fichier plus gros que la limite de 0 Mo" in r.get_data(as_text=True)
 
 
 def test_upload_without_csrf_token_is_refused(client, accounts, login, fablab_env) -> None:  # noqa: ANN001
@@ -116,3 +116,10 @@ def test_session_label_too_long_is_refused_with_a_message(client, accounts, logi
     assert r.status_code == 400 and "64" in r.get_data(as_text=True)
     with fablab_env.session() as s:
         assert s.query(Job).count() == 0
+
+
+def test_refusals_stay_in_english_for_english_pages(client, accounts, login) -> None:  # noqa: ANN001
+    login(accounts["member"])
+    client.post("/lang", data={"lang": "en", "csrf_token": page_token(client)})
+    r = _post_upload(client, name="a.exe")
+    assert r.status_code == 400 and "&#39;a.exe&#39;: only STL, DXF and SVG files are accepted" in r.get_data(as_text=True)
