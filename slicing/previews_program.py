@@ -12,7 +12,7 @@ from xml.sax.saxutils import escape
 from slicing.machine_spec import Machine
 from slicing.toolpaths.program_parse import Move, program_moves
 
-MAX_LABELS = 300
+MAX_LABELS = 120
 MAX_SEGMENTS = 60000
 
 
@@ -85,7 +85,10 @@ def program_preview_svg(lines: list[str], fmt: str, machine: Machine) -> str:
         )
     parts.append("</g>")
     font = max(view[2], view[3]) / 60
-    for k, run in enumerate(runs[:MAX_LABELS]):
+    every = max(1, -(-len(runs) // MAX_LABELS))  # past MAX_LABELS runs, number every n-th one
+    for k, run in enumerate(runs):
+        if k % every and k != len(runs) - 1:
+            continue
         x, y = run[0].start[0], h - run[0].start[1]
         parts.append(
             f'<circle cx="{x:.2f}" cy="{y:.2f}" r="{1.5 * stroke:.3f}" fill="#000"/>'

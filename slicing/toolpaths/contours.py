@@ -32,6 +32,16 @@ class Contour:
         return {"source": self.path.source, "layer": self.path.layer, "x": round(x, 3), "y": round(y, 3)}
 
 
+MAX_COORDINATE_MM = 100_000.0  # 100 m: beyond this a coordinate is a unit or file error
+
+
+def absurd(points: np.ndarray) -> bool:
+    """True when a path reaches further than any machine could (NaN/inf are dropped instead)."""
+    pts = np.asarray(points, dtype=float).reshape(-1, 2)
+    finite = pts[np.isfinite(pts).all(axis=1)]
+    return bool(len(finite)) and float(np.abs(finite).max()) > MAX_COORDINATE_MM
+
+
 def clean_points(points: np.ndarray, eps: float = 1e-6) -> np.ndarray:
     pts = np.asarray(points, dtype=float).reshape(-1, 2)
     pts = pts[np.isfinite(pts).all(axis=1)]
@@ -83,7 +93,7 @@ def contours_from(drawing: Drawing) -> list[Contour]:
     loose: dict[tuple[str | None, str | None], list[tuple[int, np.ndarray]]] = {}
     for i, path in enumerate(drawing.paths):
         pts = clean_points(path.points)
-        if len(pts) < 2:
+        if len(pts) < 2 or absurd(pts):
             continue
         if path.closed:
             cleaned.append((i, pts))

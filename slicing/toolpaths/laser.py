@@ -17,6 +17,7 @@ from slicing.machine_spec import Machine, Material
 from slicing.toolpaths.containment import nest, path_geometry
 from slicing.toolpaths.contours import contours_from
 from slicing.toolpaths.gcode import GcodeWriter
+from slicing.toolpaths.hatching import hatch
 from slicing.toolpaths.issues import make_issue
 from slicing.toolpaths.kerf import compensate
 from slicing.toolpaths.operations import assign_operations
@@ -52,9 +53,10 @@ def laser_toolpaths(
     nesting = nest(geoms)
     kerf = float(options.get("kerf_mm", 0.0) or 0.0)
     toolpaths: list[Toolpath] = []
-    owner_of: dict[int, list[int]] = {}  # contour position -> toolpath positions
+    owner_of: dict[int, list[int]] = {}  # contour position -> toolpath positions (cut contours)
+    toolpaths += fill_engraving(contours, ops, missing, options)
     for k, (contour, op) in enumerate(zip(contours, ops, strict=True)):
-        if op in missing:
+        if op in missing or (op == "engrave" and contour.path.stroke is None and _fills(contour, options)):
             continue
         depth = nesting.depth[cut_idx.index(k)] if op == "cut" else 0
         rings = compensate(contour, depth, kerf / 2) if op == "cut" else [contour.points]
@@ -82,6 +84,32 @@ def laser_toolpaths(
     return toolpaths, issues
 
 
+def _fills(contour, options: dict[str, Any]) -> bool:
+    return bool(options.get("engrave_fill", True)) and contour.closed and bool(contour.path.fill)
+
+
+def fill_engraving(contours, ops: list[str], missing: list[str], options: dict[str, Any]) -> list[Toolpath]:
+    """Hatch lines over filled shapes that are engraved (a logo, lettering): even-odd per fill
+    colour, so the counters of letters stay blank."""
+    if "engrave" in missing:
+        return []
+    interval = float(options.get("engrave_interval_mm", 0.1))
+    regions: dict[str, tuple[Any, Any]] = {}
+    for contour, op in zip(contours, ops, strict=True):
+        if op != "engrave" or not _fills(contour, options):
+            continue
+        poly = path_geometry(contour.points, True)
+        if poly is None:
+            continue
+        region, first = regions.get(contour.path.fill, (None, contour))
+        regions[contour.path.fill] = (poly if region is None else region.symmetric_difference(poly), first)
+    out = []
+    for region, first in regions.values():
+        for line in hatch(region, interval, 0.0):
+            out.append(Toolpath(line, False, "engrave", first, group="fill"))
+    return out
+
+
 def laser_program(drawing: Drawing, machine: Machine, material: Material, options: dict[str, Any]) -> PreparedProgram:
     toolpaths, issues = laser_toolpaths(drawing, material, options)
     shift = placement_shift([t.points for t in toolpaths], options)
@@ -89,7 +117,7 @@ def laser_program(drawing: Drawing, machine: Machine, material: Material, option
         t.points = t.points + shift
     s_max = float(options.get("s_max", 1000))
     two_opt = bool(options.get("two_opt", True))
-    ordered = order_groups(toolpaths, ["engrave", "cut"], two_opt)
+    ordered = order_groups(toolpaths, ["fill", "engrave", "cut"], two_opt)
     w = GcodeWriter()
     w.comment(f"fablab laser program - machine {machine.id} - material {material.name}")
     w.comment("needs GRBL laser mode $32=1")
@@ -137,15 +165,16 @@ def order_groups(toolpaths: list[Toolpath], groups: list[str], two_opt: bool = T
     """Order each operation group in turn (engrave before cut), continuing from the last point."""
     result: list[tuple[int, np.ndarray]] = []
     pos = (0.0, 0.0)
-    names = groups + sorted({t.operation for t in toolpaths} - set(groups))
+    names = groups + sorted({t.group or t.operation for t in toolpaths} - set(groups))
     for name in names:
-        members = [i for i, t in enumerate(toolpaths) if t.operation == name]
+        members = [i for i, t in enumerate(toolpaths) if (t.group or t.operation) == name]
         if not members:
             continue
         local = {g: k for k, g in enumerate(members)}
         after = [{local[a] for a in toolpaths[g].after if a in local} for g in members]
-        placed = order_paths(
-            [toolpaths[g].points for g in members], [toolpaths[g].closed for g in members], after, pos, two_opt
+        placed = order_paths(  # hatch lines come nearly sorted: 2-opt would cost much, gain little
+            [toolpaths[g].points for g in members], [toolpaths[g].closed for g in members], after, pos,
+            two_opt and name != "fill",
         )
         for p in placed:
             result.append((members[p.index], p.points))

@@ -34,13 +34,13 @@ def _far_points(remnant: Polygon, boundary, r: float) -> list[NarrowFeature]:
     for part in polygons_of(remnant):
         if part.area < 1e-4:
             continue
-        pts = np.asarray(shapely.segmentize(part.exterior, max(r / 4, 0.2)).coords)
+        step = max(r / 4, 0.2, part.exterior.length / 5000)  # bounded work on huge outlines
+        pts = np.asarray(shapely.segmentize(part.exterior, step).coords)
         dist = shapely.distance(shapely.points(pts), boundary)
         k = int(np.argmax(dist))
         reach = float(dist[k])
         if reach > threshold:
-            centre = shapely.maximum_inscribed_circle(part, tolerance=0.05) if hasattr(shapely, "maximum_inscribed_circle") else None
-            width = 2 * float(centre.length) if centre is not None else float("nan")
+            width = _width(part)
             found.append(NarrowFeature(float(pts[k, 0]), float(pts[k, 1]), reach if np.isfinite(reach) else -1.0, width))
     return found
 
@@ -65,9 +65,12 @@ def narrow_outside(part: Polygon, r: float) -> list[NarrowFeature]:
 
 
 def _width(region: Polygon) -> float:
-    if hasattr(shapely, "maximum_inscribed_circle"):
-        return 2 * float(shapely.maximum_inscribed_circle(region, tolerance=0.01).length)
-    return 2 * region.area / max(region.length, 1e-9)
+    """About how wide a region is: its largest inscribed circle's diameter."""
+    try:
+        tolerance = max(0.01, region.length / 10000)
+        return 2 * float(shapely.maximum_inscribed_circle(region, tolerance=tolerance).length)
+    except (AttributeError, shapely.errors.GEOSException):  # shapely < 2.1, or degenerate input
+        return 2 * region.area / max(region.length, 1e-9)
 
 
 def too_close(parts: list[Polygon], diameter: float) -> list[tuple[int, int, Point]]:

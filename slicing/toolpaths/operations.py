@@ -1,7 +1,7 @@
 """Which operation each path gets: SVG stroke colour or DXF layer, mapped in machines.yaml.
 
 `process["colours"]` maps '#rrggbb' to an operation name, `process["layers"]` maps a layer
-name (case-insensitive) to one. The layer wins over the colour when both match, because a
+name (case-insensitive) to one; a shape without stroke goes by its fill colour. The layer wins over the colour when both match, because a
 DXF layer is an explicit choice while a colour may be incidental. Unmapped paths get the
 default operation (cut), and one info issue per unmapped colour/layer says so.
 """
@@ -37,7 +37,7 @@ def assign_operations(
     unmapped: dict[str, str] = {}
     for path in paths:
         layer = (path.layer or "").lower()
-        colour = _normalise_colour(path.stroke)
+        colour = _normalise_colour(path.stroke or path.fill)  # a fill-only shape goes by its fill
         if layer and layer in layers:
             ops.append(layers[layer])
         elif colour and colour in colours:

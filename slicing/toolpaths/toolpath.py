@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from slicing.geometry import Drawing
-from slicing.toolpaths.contours import Contour
+from slicing.toolpaths.contours import MAX_COORDINATE_MM, Contour, absurd
 from slicing.toolpaths.issues import make_issue
 
 
@@ -20,11 +20,25 @@ class Toolpath:
     contour: Contour  # the drawn path it comes from
     after: set[int] = field(default_factory=set)  # toolpaths that must be cut before this one
     depth: int = 0  # containment depth of its contour
+    group: str | None = None  # ordering group when not the operation ("fill": engraved hatch lines)
 
 
 def drawing_issues(drawing: Drawing, contours: list[Contour]) -> list[dict[str, Any]]:
     """Empty designs and content a 2D machine cannot follow (text, images)."""
     issues: list[dict[str, Any]] = []
+    far = [p for p in drawing.paths if absurd(p.points)]
+    if far:
+        issues.append(
+            make_issue(
+                "coordinates_absurd",
+                "error",
+                f"{len(far)} path(s) lie more than {MAX_COORDINATE_MM / 1000:g} m from the origin: they are left out.",
+                f"{len(far)} tracé(s) sont à plus de {MAX_COORDINATE_MM / 1000:g} m de l'origine : ils sont écartés.",
+                "Check the file's units and scale.",
+                "Vérifiez les unités et l'échelle du fichier.",
+                {"source": far[0].source},
+            )
+        )
     if not contours:
         issues.append(
             make_issue(

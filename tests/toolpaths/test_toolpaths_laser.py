@@ -128,3 +128,25 @@ def test_unknown_material_is_an_issue(spec):
     program = prepare_program(Drawing(paths=[Path2D(square(0, 0, 10), True)]), spec.machine("laser-1"), "Balsa")
     assert not program.ok and program.issues[0]["code"] == "material_unknown"
     assert program.issues[0]["message"]["fr"]
+
+
+def test_filled_engraving_hatches_the_shape_but_not_its_counter(spec):
+    machine = spec.machine("laser-1")
+    d = Drawing(
+        paths=[
+            Path2D(square(0, 0, 60), True, stroke="#ff0000"),
+            Path2D(square(10, 10, 30), True, fill="#0000ff"),
+            Path2D(square(20, 20, 10), True, fill="#0000ff"),  # the counter of an "O"
+        ]
+    )
+    program = prepare_program(d, machine, options={"placement": "keep", "kerf_mm": 0, "engrave_interval_mm": 0.2})
+    assert program.ok, program.issues
+    engraved = [m for m in gcode_moves(program.lines) if m.kind == "feed" and m.power == 250]
+    area = sum(np.hypot(*(np.array(m.end[:2]) - m.start[:2])) for m in engraved) * 0.2
+    assert area == pytest.approx(30 * 30 - 10 * 10, rel=0.01)
+    counter = box(20.05, 20.05, 29.95, 29.95)
+    from shapely.geometry import LineString
+
+    assert not any(counter.intersects(LineString([m.start[:2], m.end[:2]])) for m in engraved)
+    last_engrave = max(m.line for m in engraved)
+    assert all(m.line > last_engrave for m in gcode_moves(program.lines) if m.kind == "feed" and m.power == 850)
