@@ -376,19 +376,3 @@ class OctoPrintDriver(Driver):
         for client in clients:
             client.close()
 
-
-def open_octoprint(port: str | None, baud: int | None = None, **options: Any) -> OctoPrintDriver:
-    """`open_driver("octoprint", port, baud, **options)`: `port` is the server URL.
-
-    machines.yaml gives `connection.url` and `connection.api_key_env` (the NAME of the
-    environment variable holding the key); `baud` is OctoPrint's business (its own serial
-    settings), so it is ignored unless `printer_baud=` is given.
-    """
-    url = options.pop("url", None) or port
-    api_key_env = options.pop("api_key_env", None)
-    options.pop("flow_control", None)  # a serial-driver option that may be passed to every driver
-    if not url:
-        raise DriverError("the octoprint driver needs the server URL (machines.yaml connection.url)")
-    if not api_key_env:
-        raise DriverError("the octoprint driver needs connection.api_key_env (the variable holding the API key)")
-    return OctoPrintDriver(url, api_key_env, **options)

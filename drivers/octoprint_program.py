@@ -9,12 +9,10 @@ Pure functions only: no HTTP here.
 from __future__ import annotations
 
 import bisect
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-_COMMENT = re.compile(r"\([^)]*\)|;.*$")
-_WORD = re.compile(r"([A-Z])\s*([-+]?\d*\.?\d+)")
+from drivers.modal import resume_preamble
 
 
 @dataclass(frozen=True)
@@ -32,69 +30,6 @@ class UploadProgram:
         if not filepos or filepos <= 0:
             return self.start_line
         return self.start_line + bisect.bisect_right(self.line_ends, filepos)
-
-
-def _words(line: str) -> list[tuple[str, float]]:
-    code = _COMMENT.sub("", line).upper()
-    return [(letter, float(value)) for letter, value in _WORD.findall(code)]
-
-
-def _fmt(value: float) -> str:
-    return f"{value:g}"
-
-
-def resume_preamble(lines: Sequence[str], start_line: int) -> list[str]:
-    """Modal state in force before `lines[start_line]`: units, positioning, temperatures.
-
-    Kept deliberately small (what OctoPrint itself cannot know when it is handed a file that
-    starts mid-program): G20/G21, G90/G91, M82/M83, the last hotend and bed targets (set,
-    then waited for), the extruder position (G92 E) and the last feed rate.
-    """
-    units = positioning = extrusion = None
-    tool_temps: dict[int, float] = {}
-    bed: float | None = None
-    extruder_e: float | None = None
-    feed: float | None = None
-    for line in lines[:start_line]:
-        words = _words(line)
-        if not words:
-            continue
-        letter, number = words[0]
-        params = dict(words[1:])
-        code = f"{letter}{int(number)}" if number == int(number) else f"{letter}{number}"
-        if code in ("G20", "G21"):
-            units = code
-        elif code in ("G90", "G91"):
-            positioning = code
-            extrusion = None  # G90/G91 set E too; a later M82/M83 overrides it
-        elif code in ("M82", "M83"):
-            extrusion = code
-        elif code in ("M104", "M109") and "S" in params:
-            tool_temps[int(params.get("T", 0))] = params["S"]
-        elif code in ("M140", "M190") and "S" in params:
-            bed = params["S"]
-        elif code in ("G0", "G1", "G2", "G3"):
-            e_absolute = extrusion == "M82" or (extrusion is None and positioning != "G91")
-            if "E" in params and e_absolute:
-                extruder_e = params["E"]
-            if "F" in params:
-                feed = params["F"]
-        elif code == "G92" and "E" in params:
-            extruder_e = params["E"]
-
-    preamble = [f"; fablab: resumed at program line {start_line + 1}, modal state restored"]
-    preamble += [code for code in (units, positioning, extrusion) if code]
-    if bed is not None:
-        preamble.append(f"M140 S{_fmt(bed)}")
-    preamble += [f"M104 T{tool} S{_fmt(temp)}" for tool, temp in sorted(tool_temps.items())]
-    if bed is not None:
-        preamble.append(f"M190 S{_fmt(bed)}")
-    preamble += [f"M109 T{tool} S{_fmt(temp)}" for tool, temp in sorted(tool_temps.items())]
-    if extruder_e is not None:
-        preamble.append(f"G92 E{_fmt(extruder_e)}")
-    if feed is not None:
-        preamble.append(f"G1 F{_fmt(feed)}")
-    return preamble
 
 
 def build_upload(lines: Sequence[str], start_line: int = 0) -> UploadProgram:
@@ -123,7 +58,11 @@ def build_upload(lines: Sequence[str], start_line: int = 0) -> UploadProgram:
         except UnicodeEncodeError:
             raise ValueError(f"line {index + 1} is not valid text (lone surrogate)") from None
 
-    preamble = resume_preamble(lines, start_line) if start_line else []
+    preamble = []
+    if start_line:
+        # OctoPrint gets a file that starts mid-program: restore the modal state first
+        # (units, modes, temperatures, fan, extruder position, a safe Z move), Marlin flavour.
+        preamble = [f"; fablab: resumed at program line {start_line + 1}", *resume_preamble(lines, start_line, "marlin")]
     chunks = [(text + "\n").encode() for text in preamble]
     offset = sum(len(chunk) for chunk in chunks)
     ends: list[int] = []

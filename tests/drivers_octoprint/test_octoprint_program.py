@@ -6,7 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from drivers.octoprint_program import build_upload, resume_preamble
+from drivers.modal import resume_preamble
+from drivers.octoprint_program import build_upload
 
 
 def test_line_ends_map_bytes_back_to_lines() -> None:
@@ -28,29 +29,17 @@ def test_every_line_end_counts_exactly_one_line(lines: list[str]) -> None:
         assert upload.lines_done(end - 1) == index
 
 
-def test_resume_counts_from_the_start_line_after_the_preamble() -> None:
+def test_resume_counts_from_the_start_line_after_the_shared_preamble() -> None:
     lines = ["G21", "G91", "M83", "M140 S60", "M104 S210", "G1 X1 E1 F1500", "G1 X2 E1", "G1 X3 E1"]
     upload = build_upload(lines, start_line=6)
-    preamble = upload.content.decode().splitlines()[: upload.preamble_lines]
-    assert preamble[1:] == ["G21", "G91", "M83", "M140 S60", "M104 T0 S210", "M190 S60", "M109 T0 S210", "G1 F1500"]
+    text = upload.content.decode().splitlines()
+    assert text[0].startswith("; fablab: resumed at program line 7")
+    assert text[1 : upload.preamble_lines] == resume_preamble(lines, 6, "marlin")
+    assert "M109 S210" in text and "M190 S60" in text
+    assert text[upload.preamble_lines :] == lines[6:]
     assert upload.lines_done(0) == 6
     assert upload.lines_done(upload.line_ends[0]) == 7
     assert upload.lines_done(len(upload.content)) == len(lines)
-
-
-def test_preamble_tracks_last_state_and_absolute_extruder() -> None:
-    lines = [
-        "G20", "G21 (metric)", "G90", "M82", "M104 T1 S200", "M109 S215 ; wait", "M190 S55",
-        "G1 X5 E3.5 F1200", "G92 E0", "G1 X6 E0.4", "; comment only", "",
-    ]
-    assert resume_preamble(lines, len(lines))[1:] == [
-        "G21", "G90", "M82", "M140 S55", "M104 T0 S215", "M104 T1 S200", "M190 S55",
-        "M109 T0 S215", "M109 T1 S200", "G92 E0.4", "G1 F1200",
-    ]
-
-
-def test_g91_after_m83_makes_extruder_relative_again() -> None:
-    assert resume_preamble(["M82", "G91", "G1 E5"], 3)[1:] == ["G91"]
 
 
 @pytest.mark.parametrize(
