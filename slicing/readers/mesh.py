@@ -9,7 +9,6 @@ they did, the exact but slower `np.unique(axis=0)` takes over).
 from __future__ import annotations
 
 from pathlib import Path
-
 from typing import TYPE_CHECKING
 
 import numpy as np

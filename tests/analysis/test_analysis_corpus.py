@@ -109,6 +109,7 @@ def test_drawings_read_and_flag(corpus, spec):
     assert len(text_dxf.texts) >= 62
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("folder", ["stl", "dxf", "svg"])
 def test_every_corpus_file_is_analysed(corpus, spec, folder):
     for path in sorted((corpus / folder).rglob("*")):
