@@ -53,10 +53,11 @@ def run(args: argparse.Namespace) -> int:
     except OSError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    lines = text.splitlines()
     flavour = args.flavour
     if flavour is None:
-        flavour = "hpgl" if args.program.suffix.lower() in (".plt", ".hpgl", ".hpg") else flavour_for(machine)
-    est = estimate_program(text.splitlines(), machine, flavour=flavour, grbl_settings=grbl)
+        flavour = "hpgl" if args.program.suffix.lower() in (".plt", ".hpgl", ".hpg") else flavour_for(machine, lines)
+    est = estimate_program(lines, machine, flavour=flavour, grbl_settings=grbl)
     if args.json:
         print(json.dumps({"seconds": est.seconds, "naive_seconds": est.naive_seconds, "lines": est.lines}))
         return 0

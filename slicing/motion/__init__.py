@@ -3,11 +3,14 @@
 `estimate_program(lines, machine)` returns a `ProgramEstimate` with the total, the naive
 length/feed sum and, per line, the modelled time at which that line is finished (the job
 worker's ETA: `remaining_seconds(last_acknowledged_line)`). The flavour follows the machine's
-driver (grbl, marlin, octoprint -> marlin, hpgl) unless given. Pure computation, no I/O.
+driver (grbl, marlin, octoprint -> marlin, hpgl) unless given, or from the program itself
+when it is plainly in the other language (G-code for a GRBL cutter on an HPGL machine).
+Pure computation, no I/O.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from slicing.machine_spec import Machine
@@ -20,8 +23,22 @@ FLAVOURS = ("grbl", "marlin", "hpgl")
 _DRIVER_FLAVOUR = {"grbl": "grbl", "marlin": "marlin", "octoprint": "marlin", "hpgl": "hpgl"}
 
 
-def flavour_for(machine: Machine) -> str:
-    return _DRIVER_FLAVOUR.get(machine.driver, "grbl")
+_HPGL_LINE = re.compile(r"\s*(IN|SP|PU|PD|PA|PR|VS)[\d;,\s-]", re.I)
+_GCODE_LINE = re.compile(r"\s*(N\d+\s*)?[GM]\d", re.I)
+
+
+def flavour_for(machine: Machine, lines: Sequence[str] = ()) -> str:
+    """The machine driver's language, unless the program is plainly in the other one (a vinyl
+    cutter driven by HPGL can be given G-code for a GRBL cutter, and the other way round)."""
+    flavour = _DRIVER_FLAVOUR.get(machine.driver, "grbl")
+    head = [line for line in lines[:200] if line.strip()]
+    hpgl = sum(1 for line in head if _HPGL_LINE.match(line))
+    gcode = sum(1 for line in head if _GCODE_LINE.match(line))
+    if flavour == "hpgl" and gcode > hpgl:
+        return "grbl"
+    if flavour != "hpgl" and hpgl > gcode:
+        return "hpgl"
+    return flavour
 
 
 def estimate_program(
@@ -32,11 +49,11 @@ def estimate_program(
     grbl_settings: dict[int, float] | None = None,
 ) -> ProgramEstimate:
     """The modelled run time of `lines` on `machine` (see `ProgramEstimate`)."""
-    flavour = flavour or flavour_for(machine)
-    if flavour not in FLAVOURS:
-        raise ValueError(f"unknown flavour '{flavour}' (expected one of {', '.join(FLAVOURS)})")
     if isinstance(lines, str):
         raise TypeError("lines must be a sequence of lines, not one string (use text.splitlines())")
+    flavour = flavour or flavour_for(machine, lines)
+    if flavour not in FLAVOURS:
+        raise ValueError(f"unknown flavour '{flavour}' (expected one of {', '.join(FLAVOURS)})")
     if flavour == "hpgl":
         from slicing.motion.hpgl import estimate_hpgl
 

@@ -66,8 +66,12 @@ def interpret(words: Words, flavour: str, splitter: ArcSplitter) -> Program:
     m_line, m_val = _code_lines(words, "M")
     codes: dict[tuple[str, float], np.ndarray] = {}
     for letter, lines, vals in (("G", g_line, g_val), ("M", m_line, m_val)):
+        if letter == "G":  # G0-G3 fill most lines and are read below, vectorised
+            rare = ~np.isin(vals, (0.0, 1.0, 2.0, 3.0))
+            lines, vals = lines[rare], vals[rare]
         for v in np.unique(vals):
-            codes[(letter, float(v))] = np.unique(lines[vals == v])
+            at = lines[vals == v]  # in program order; a line may repeat a code
+            codes[(letter, float(v))] = at[np.concatenate(([True], at[1:] != at[:-1]))]
 
     def on(letter: str, *numbers: float) -> np.ndarray:
         mask = np.zeros(n, dtype=bool)

@@ -20,7 +20,7 @@ import numpy as np
 _COMMENTS = re.compile(rb"[;*][^\n]*")  # comments, and Marlin checksums (*nn) after the words
 _PARENS = re.compile(rb"\([^)\n]*\)?")  # (comments) of CAM programs
 # Commands whose argument is free text (messages, file names): the whole line is dropped.
-_FREE_TEXT_KEYS = (b"M117", b"M118", b"M23", b"M28", b"M32", b"M928")
+_FREE_TEXT_KEY = re.compile(rb"M(?:117|118|23|28|32|928)")
 _FREE_TEXT = re.compile(rb"(?m)^[ \t]*(?:N\d+[ \t]*)?M(?:117|118|23|28|32|928)(?![0-9.])[^\n]*")
 _SPECIAL = re.compile(rb"[$%][^\n]*")  # GRBL `$` commands and `%` program markers
 _SETTING = re.compile(rb"^\$(\d+)\s*=\s*([-+]?(?:\d+\.?\d*|\.\d+))")
@@ -62,7 +62,7 @@ def _clean_bytes(lines: Sequence[str]) -> tuple[bytes, list[tuple[int, int, floa
         data = _COMMENTS.sub(b"", data)
     if b"(" in data:
         data = _PARENS.sub(b"", data)
-    if any(key in data for key in _FREE_TEXT_KEYS):
+    if _FREE_TEXT_KEY.search(data):
         data = _FREE_TEXT.sub(b"", data)
     settings: list[tuple[int, int, float]] = []
     if b"$" in data or b"%" in data:
@@ -92,7 +92,27 @@ def _float_tokens(blob: bytes, expected: int) -> np.ndarray | None:
     return values if len(values) == expected else None
 
 
+CHUNK_LINES = 1 << 17  # bounds memory (a few bytes per character) and stays cache-friendly
+
+
 def tokenize(lines: Sequence[str]) -> Words:
+    """All words of `lines`, read in chunks of CHUNK_LINES."""
+    n = len(lines)
+    if n <= CHUNK_LINES:
+        return _tokenize_chunk(lines)
+    parts = [_tokenize_chunk(lines[i : i + CHUNK_LINES]) for i in range(0, n, CHUNK_LINES)]
+    offsets = range(0, n, CHUNK_LINES)
+    return Words(
+        n_lines=n,
+        line=np.concatenate([w.line + o for w, o in zip(parts, offsets, strict=True)]),
+        letter=np.concatenate([w.letter for w in parts]),
+        value=np.concatenate([w.value for w in parts]),
+        bad_lines=np.concatenate([w.bad_lines + o for w, o in zip(parts, offsets, strict=True)]),
+        settings=[(line + o, key, value) for w, o in zip(parts, offsets, strict=True) for line, key, value in w.settings],
+    )
+
+
+def _tokenize_chunk(lines: Sequence[str]) -> Words:
     n = len(lines)
     data, settings = _clean_bytes(lines)
     a = np.frombuffer(data, dtype=np.uint8).copy()

@@ -27,7 +27,7 @@ import numpy as np
 from slicing.machine_spec import Machine
 from slicing.motion.arcs import ArcSplitter
 from slicing.motion.estimate import ProgramEstimate, assemble, stops_before
-from slicing.motion.gcode_program import Program, ffill, interpret
+from slicing.motion.gcode_program import Program, interpret
 from slicing.motion.gcode_words import Words
 from slicing.motion.grbl import junction_speed2
 from slicing.motion.heating import heating_waits
@@ -61,11 +61,14 @@ def _setting(program: Program, code: int, letter: str, default: float, lines: np
 
 
 def _setting_from(program: Program, code: int, column: np.ndarray, default: float, lines: np.ndarray) -> np.ndarray:
-    values = np.full(program.words.n_lines, np.nan)
     at = program.lines_with("M", code)
-    if len(at):
-        values[at] = column[at]
-    return ffill(values, default)[lines]
+    values = column[at]
+    given = ~np.isnan(values)
+    at, values = at[given], values[given]
+    if not len(at):
+        return np.full(len(lines), default)
+    last = np.searchsorted(at, lines, side="right") - 1  # the latest setting line at or before
+    return np.where(last >= 0, values[np.maximum(last, 0)], default)
 
 
 def _settings(program: Program, machine: Machine, lines: np.ndarray) -> _Settings:

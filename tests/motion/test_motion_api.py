@@ -117,3 +117,11 @@ def test_cli_bad_arguments(tmp_path, capsys):
     assert main(["estimate", str(program), "--machine", "nope", "--machines", machines]) == 2
     assert main(["estimate", str(program), "--machine", "vinyl-1", "--json", "--machines", machines]) == 0
     assert json.loads(capsys.readouterr().out)["seconds"] > 0
+
+
+def test_language_follows_the_program(motion_spec, laser):
+    cutter = motion_spec.machine("vinyl-1")  # HPGL driver
+    gcode = estimate_program(["G21", "G90", "G1 X100 F6000"], cutter)
+    assert gcode.flavour == "grbl" and gcode.seconds > 0
+    hpgl = estimate_program(["IN;", "SP1;", "PD4000,0;"], laser)
+    assert hpgl.flavour == "hpgl" and hpgl.seconds > 0
