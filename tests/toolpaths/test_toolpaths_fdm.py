@@ -88,6 +88,9 @@ def test_model_larger_than_the_bed_is_refused(spec):
 
 
 def test_broken_meshes_become_issues(spec):
+    tiny = trimesh.creation.box((0.04, 0.01, 0.05))  # a part drawn in metres
+    program = prepare_program(tiny, spec.machine("ender-3"))
+    assert not program.ok and any(i["code"] == "nothing_to_print" for i in program.issues)
     empty = trimesh.Trimesh()
     assert not prepare_program(empty, spec.machine("ender-3")).ok
     nan = trimesh.creation.box((10, 10, 10))

@@ -63,6 +63,11 @@ def builtin_program(mesh: trimesh.Trimesh, machine: Machine, material: Material,
                                  "Vérifiez les unités du modèle et qu'il s'agit d'un solide fermé."))
         return PreparedProgram(lines=[], format="gcode", issues=issues)
     w = write_program(plans, s, machine, material)
+    if sum(v for k, v in w.extruded_by_type.items() if k != "SKIRT") <= 0:
+        issues.append(make_issue("nothing_to_print", "error", "The model is too thin to print: no layer has any plastic.",
+                                 "Le modèle est trop fin pour être imprimé : aucune couche ne reçoit de plastique.",
+                                 "Check the model's units and that it is a closed solid.",
+                                 "Vérifiez les unités du modèle et qu'il s'agit d'un solide fermé."))
     grams = w.filament_mm * s.filament_area / 1000.0 * s.density_g_cm3
     metrics = {
         "process": "fdm",

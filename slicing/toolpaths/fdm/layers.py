@@ -2,7 +2,8 @@
 
 Each layer is cut at its mid-height. Section segments are joined into loops
 (shapely.linemerge after snapping to a micron) and combined even-odd, so holes and
-islands come out right whatever the triangles' winding.
+islands come out right whatever the triangles' winding. Chains left open by a hole in the
+mesh are closed across gaps up to CLOSING_GAP_MM; longer open chains are dropped.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from shapely.geometry import MultiLineString, Polygon
 from shapely.ops import linemerge
 
 from slicing.toolpaths.offsets import polygons_of
+
+CLOSING_GAP_MM = 1.0
 
 
 @dataclass
@@ -47,6 +50,10 @@ def section_region(mesh: trimesh.Trimesh, z: float):
     for loop in loops:
         coords = np.asarray(loop.coords)
         if len(coords) < 4:
+            continue
+        # An open chain is a hole in the mesh: close it when the gap is small, else it is an
+        # internal or dangling surface that bounds nothing.
+        if not loop.is_closed and float(np.hypot(*(coords[0] - coords[-1]))) > CLOSING_GAP_MM:
             continue
         poly = Polygon(coords)
         if not poly.is_valid:
