@@ -28,6 +28,17 @@ def mk3(motion_spec: FablabSpec) -> Machine:
     return motion_spec.machine("prusa-mk3")
 
 
+@pytest.fixture(scope="session")
+def machine_variant():
+    """`machine_variant(machine, acceleration_mm_s2={"y": 500})`: a copy with other limits."""
+    return with_motion
+
+
+@pytest.fixture(scope="session")
+def repo_root() -> Path:
+    return REPO
+
+
 def with_motion(machine: Machine, **changes) -> Machine:
     """A copy of `machine` whose motion block has `changes` (nested dicts merged)."""
     data = machine.model_dump()

@@ -10,7 +10,6 @@ import pytest
 
 from jobqueue.cli.main import main
 from slicing.motion import estimate_program, parse_grbl_settings
-from tests.motion.conftest import REPO
 
 
 def test_remaining_seconds_follows_lines(laser):
@@ -92,12 +91,12 @@ def test_parse_grbl_settings_report():
     assert parse_grbl_settings(text) == {0: 10.0, 11: 0.01, 110: 24000.0, 32: 1.0}
 
 
-def test_cli_json_and_settings(tmp_path, capsys):
+def test_cli_json_and_settings(tmp_path, capsys, repo_root):
     program = tmp_path / "part.nc"
     program.write_text("G1 X100 F6000\n", encoding="ascii")
     settings = tmp_path / "grbl.txt"
     settings.write_text("$110=6000\n$120=100\nok\n", encoding="ascii")
-    machines = str(REPO / "machines.yaml")
+    machines = str(repo_root / "machines.yaml")
     assert main(["estimate", str(program), "--machine", "laser-1", "--json", "--machines", machines]) == 0
     out = json.loads(capsys.readouterr().out)
     assert out["lines"] == 1 and out["naive_seconds"] == pytest.approx(1.0)
@@ -109,8 +108,8 @@ def test_cli_json_and_settings(tmp_path, capsys):
     assert "estimate:" in capsys.readouterr().out
 
 
-def test_cli_bad_arguments(tmp_path, capsys):
-    machines = str(REPO / "machines.yaml")
+def test_cli_bad_arguments(tmp_path, capsys, repo_root):
+    machines = str(repo_root / "machines.yaml")
     assert main(["estimate", str(tmp_path / "missing.nc"), "--machine", "laser-1", "--machines", machines]) == 2
     program = tmp_path / "p.plt"
     program.write_text("IN;PD400,0;", encoding="ascii")

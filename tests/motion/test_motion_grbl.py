@@ -7,7 +7,6 @@ import math
 import pytest
 
 from slicing.motion import estimate_program
-from tests.motion.conftest import with_motion
 
 A = 2000.0  # mm/s², $120 = $121
 DELTA = 0.01  # mm, $11
@@ -72,10 +71,10 @@ def test_full_circle_g2_split_by_arc_tolerance(laser):
     assert est.naive_seconds == pytest.approx(chords / v, rel=1e-9)
 
 
-def test_diagonal_limited_by_slowest_axis(laser):
+def test_diagonal_limited_by_slowest_axis(laser, machine_variant):
     # Y is 4x weaker: 6000 mm/min, 500 mm/s².  Along (1, 1)/√2 each axis carries 1/√2 of the
     # motion, so the block gets a = min(2000, 500)·√2 and v = min(24000, 6000)·√2 / 60.
-    slow_y = with_motion(laser, max_rate_mm_min={"y": 6000}, acceleration_mm_s2={"y": 500})
+    slow_y = machine_variant(laser, max_rate_mm_min={"y": 6000}, acceleration_mm_s2={"y": 500})
     a = 500 * math.sqrt(2)
     v = 6000 * math.sqrt(2) / 60
     length = 100 * math.sqrt(2)

@@ -8,7 +8,6 @@ import pytest
 
 from slicing.motion import estimate_program
 from slicing.motion.heating import AMBIENT_C, RESIDENCY_S
-from tests.motion.conftest import with_motion
 
 
 def _block(length: float, v: float, a: float, v0: float, v1: float) -> float:
@@ -65,11 +64,11 @@ def test_heating_waits_from_heat_up_rates(mk3):
     assert est.seconds == pytest.approx(10 + est.heat_seconds, rel=1e-9)
 
 
-def test_junction_deviation_machine(mk3):
+def test_junction_deviation_machine(mk3, machine_variant):
     # Without jerk the Marlin 2 junction deviation applies: a right angle, both blocks at
     # 100 mm/s; travel acceleration 1250 capped to 1000 by each axis.  The junction vector
     # allows 1000·√2, so the block's own 1000 is the junction acceleration.
-    jd = with_motion(mk3, jerk_mm_s=None, junction_deviation_mm=0.02)
+    jd = machine_variant(mk3, jerk_mm_s=None, junction_deviation_mm=0.02)
     sin_half = math.sqrt(0.5)
     vj = math.sqrt(1000 * 0.02 * sin_half / (1 - sin_half))
     est = estimate_program(["G1 X100 F6000", "G1 Y100"], jd)
