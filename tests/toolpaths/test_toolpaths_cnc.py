@@ -129,3 +129,27 @@ def test_missing_cutting_data_is_an_issue(spec):
     program = prepare_program(Drawing(paths=[Path2D(square(0, 0, 40), True)]), spec.machine("cnc-1"),
                               options={"tool_diameter_mm": 0})
     assert not program.ok and program.issues[0]["code"] == "cnc_settings_missing"
+
+
+@pytest.mark.parametrize("profile,expected", [("inside", -3.0), ("on", 0.0), ("outside", 3.0)])
+def test_profile_side_follows_the_setting(spec, profile, expected):
+    opening = Polygon(circle(100, 100, 40))
+    d = Drawing(paths=[Path2D(circle(100, 100, 40), True)])
+    program = prepare_program(d, spec.machine("cnc-1"), options={"placement": "keep", "profile": profile, "tabs": False})
+    assert program.ok, program.issues
+    for m in xy_cuts(program.lines):
+        p = Point(m.end[:2])
+        signed = opening.exterior.distance(p) * (1 if not opening.contains(p) else -1)
+        assert signed == pytest.approx(expected, abs=0.05)
+
+
+def test_layer_names_choose_cnc_operations(spec):
+    d = Drawing(paths=[
+        Path2D(square(0, 0, 100), True, layer="OUTSIDE"),
+        Path2D(square(20, 20, 30), True, layer="Pocket"),
+        Path2D(np.array([[60.0, 60.0], [90.0, 60.0]]), False, layer="ENGRAVE"),
+    ])
+    program = prepare_program(d, spec.machine("cnc-1"), material="MDF 10 mm", options={"tabs": False})
+    assert program.ok, program.issues
+    depths = sorted({round(-m.end[2], 2) for m in gcode_moves(program.lines) if m.end[2] < 0})
+    assert 0.5 in depths and 5.0 in depths and 10.2 in depths  # engrave, pocket (half), through

@@ -129,3 +129,17 @@ def test_prusaslicer_failure_is_an_issue(spec):
     flat = trimesh.Trimesh(vertices=[[0, 0, 0], [10, 0, 0], [0, 10, 0]], faces=[[0, 1, 2]])
     program = prepare_program(flat, spec.machine("prusa-mk3"), options={"slicer": "prusaslicer"})
     assert not program.ok
+
+
+def test_prusaslicer_profile_comes_from_the_machine(spec):
+    from slicing.toolpaths.fdm.prusaslicer import profile_ini, read_figures
+
+    machine = spec.machine("prusa-mk3")
+    ini = dict(line.split(" = ", 1) for line in profile_ini(machine, machine.material("PETG"), {"infill_pct": 35}).splitlines())
+    assert ini["bed_shape"] == "0x0,250x0,250x210,0x210" and ini["max_print_height"] == "210"
+    assert ini["temperature"] == "240" and ini["first_layer_temperature"] == "235" and ini["bed_temperature"] == "85"
+    assert ini["fill_density"] == "35%" and ini["nozzle_diameter"] == "0.4" and ini["filament_diameter"] == "1.75"
+    assert ini["machine_max_feedrate_x"] == "200" and ini["machine_max_jerk_x"] == "8"
+    figures = read_figures(["G1 X1", "; filament used [mm] = 1353.28", "; filament used [g] = 4.04",
+                            "; estimated printing time (normal mode) = 1h 2m 3s", ";LAYER:0", ";LAYER:1"])
+    assert figures == {"filament_mm": 1353.28, "filament_g": 4.04, "slicer_time_s": 3723.0, "layers": 2}
