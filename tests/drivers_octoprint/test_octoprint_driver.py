@@ -56,7 +56,8 @@ def test_print_completes_with_progress_events(driver: OctoPrintDriver, octoprint
 
 def test_temperatures_reported_from_printer(driver: OctoPrintDriver) -> None:
     events, reached, on_progress = watch(lambda e: bool(e.temperatures and "tool0" in e.temperatures))
-    lines = program(40, feed=600)  # ~4 s of motion: long enough for a temperature report
+    lines = program(60, feed=600)  # a few seconds of motion...
+    lines.insert(1, "M155 S1")  # ...with a temperature report every second (Marlin auto-report)
     driver.stream(lines, on_progress=on_progress)
     temps = [e.temperatures for e in events if e.temperatures]
     assert temps, "no temperatures in any progress event"
