@@ -30,7 +30,7 @@ class PacedPty:
             raise ValueError("baud must be positive")
         self.baud = baud
         self.byte_rate = baud / BITS_PER_BYTE
-        # Up to ~3 ms of wire time may be moved in one go: the loop wakes about every millisecond.
+        # At most ~3 ms of wire time is caught up after the simulator thread was held up.
         self.burst = max(4.0, self.byte_rate * 0.003)
         self.master, self._slave = os.openpty()
         tty.setraw(self._slave)
@@ -43,9 +43,9 @@ class PacedPty:
             tmp.unlink(missing_ok=True)
             tmp.symlink_to(self.port)
             os.replace(tmp, self.link_path)  # atomic: a waiting launcher never sees a half-made link
-        self._in_budget = 0.0
-        self._out_budget = 0.0
-        self._last = time.monotonic()
+        self._now = time.monotonic()
+        self._in_clock = self._out_clock = self._now
+        self._in_idle = self._out_idle = True
         self._flags_checked = 0.0
         self.host_ixon = False
         self.host_rtscts = False
@@ -55,12 +55,12 @@ class PacedPty:
         self.bytes_out = 0
 
     # -- pacing -------------------------------------------------------------------------------
+    # Each direction has a clock: the time its last byte finished crossing the wire. Bytes are
+    # moved only once the clock says they could have arrived, and a wire that went idle starts
+    # again from the moment new data is seen, so an idle period never buys a free burst.
     def advance(self, now: float) -> None:
-        """Let wire time pass: both directions gain the bytes that could have crossed since."""
-        dt = max(0.0, now - self._last)
-        self._last = now
-        self._in_budget = min(self._in_budget + dt * self.byte_rate, self.burst)
-        self._out_budget = min(self._out_budget + dt * self.byte_rate, self.burst)
+        """Let wire time pass up to `now`."""
+        self._now = now
         if now - self._flags_checked > 0.05:
             self._flags_checked = now
             self._read_host_flags()
@@ -77,38 +77,48 @@ class PacedPty:
             return False
         return not (self.host_rtscts and not cts)
 
+    def _budget(self, clock: float) -> tuple[float, int]:
+        clock = max(clock, self._now - self.burst / self.byte_rate)  # a stalled thread catches up a little
+        return clock, int((self._now - clock) * self.byte_rate)
+
     def read(self, cts: bool = True) -> bytes:
         """The bytes that reached the firmware's UART since the last call (may be empty)."""
         if self.closed or not self.host_may_send(cts):
-            # An idle or stopped wire does not bank time for a later burst.
-            self._in_budget = min(self._in_budget, 1.0)
+            self._in_idle = True
             return b""
-        n = int(self._in_budget)
+        if self._in_idle:  # data may be waiting: its first byte starts crossing now
+            self._in_idle = False
+            self._in_clock = self._now
+            return b""
+        self._in_clock, n = self._budget(self._in_clock)
         if n <= 0:
             return b""
         try:
             data = os.read(self.master, n)
-        except BlockingIOError:
+        except OSError:  # nothing waiting (EAGAIN), or EIO once the slave side is gone
             data = b""
-        except OSError:  # EIO: the last slave fd went away (cannot happen while we hold ours)
-            data = b""
-        if not data:
-            self._in_budget = min(self._in_budget, 1.0)
-        self._in_budget -= len(data)
+        self._in_clock += len(data) / self.byte_rate
+        if len(data) < n:
+            self._in_idle = True  # the host ran dry: the wire idles from here
         self.bytes_in += len(data)
         return data
 
     def write(self, pending: bytearray) -> None:
         """Move what the wire allows from `pending` to the host; removes what was sent."""
         if self.closed or not pending:
-            self._out_budget = min(self._out_budget, 1.0)
+            self._out_idle = True
             return
-        n = min(int(self._out_budget), len(pending))
+        if self._out_idle:
+            self._out_idle = False
+            self._out_clock = self._now
+            return
+        self._out_clock, n = self._budget(self._out_clock)
+        n = min(n, len(pending))
         if n <= 0:
             return
         try:
             sent = os.write(self.master, bytes(pending[:n]))
-        except (BlockingIOError, OSError):
+        except OSError:  # EAGAIN: the host does not read and the kernel buffer is full
             sent = 0
         for b in pending[:sent]:
             if b == XOFF:
@@ -116,7 +126,7 @@ class PacedPty:
             elif b == XON:
                 self.xoff_on_wire = False
         del pending[:sent]
-        self._out_budget -= sent
+        self._out_clock += sent / self.byte_rate
         self.bytes_out += sent
 
     def seconds_per_byte(self) -> float:

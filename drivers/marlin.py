@@ -1,0 +1,464 @@
+"""Marlin driver: numbered, checksummed lines; `ok` tracking; `Resend:` with a storm guard;
+several lines in flight when the firmware reports free slots (`ADVANCED_OK`), one at a time
+otherwise; `busy:` keepalive; temperatures by `M155` auto-report; recovery from a lost `ok`
+by timeout; `M112` for emergencies; cancel = quick stop, then heaters, fan and motors off.
+
+Every line carries a number, so each answer is matched exactly: `ok N<n>` acknowledges all
+lines up to n, a plain `ok` the oldest in flight, `Resend: r` says the firmware holds every
+line before r. On a lost `ok`, the oldest unanswered line is sent again with its number:
+either the firmware takes it, or it answers `Resend: last+1`, which tells what it had.
+
+Threads as in drivers.grbl: a reader updates state under `_cond`; `stream()` writes only
+under `_cond` after checking the cancel flag; pause/resume/cancel come from other threads.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import deque
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from drivers import marlin_protocol as mp
+from drivers.base import (
+    AlarmError,
+    Cancelled,
+    DisconnectedError,
+    Driver,
+    DriverError,
+    DriverTimeout,
+    FirmwareError,
+    FirmwareResetError,
+    Progress,
+    ProgressCallback,
+    StreamResult,
+)
+from drivers.modal import ModalState, apply_line, resume_preamble
+from drivers.serial_link import SerialLink
+
+log = logging.getLogger(__name__)
+CANCEL_LINES = ("M104 S0", "M140 S0", "M107", "M84")
+
+
+@dataclass
+class _Line:
+    text: str
+    index: int | None  # program line, None for the driver's own
+    waiter: _Waiter | None = None
+
+
+@dataclass
+class _Waiter:
+    done: threading.Event = field(default_factory=threading.Event)
+    messages: list = field(default_factory=list)
+    ok: mp.Ok | None = None
+
+
+class MarlinDriver(Driver):
+    def __init__(
+        self,
+        port: str,
+        baud: int = 115200,
+        *,
+        flow_control: str | None = "none",
+        mode: str = "auto",
+        response_timeout: float = 10.0,
+        max_timeouts: int = 5,
+        resend_limit: int = 10,
+        temperature_interval: int = 2,
+        progress_interval: float = 0.1,
+        command_timeout: float = 10.0,
+        **_ignored: object,
+    ):
+        if mode not in ("auto", "ping_pong"):
+            raise ValueError("mode must be 'auto' (ADVANCED_OK when reported) or 'ping_pong'")
+        self.port, self.baud, self.flow_control = port, baud, flow_control
+        self.mode = mode
+        self.response_timeout = response_timeout
+        self.max_timeouts = max_timeouts
+        self.resend_limit = resend_limit
+        self.temperature_interval = temperature_interval
+        self.progress_interval = progress_interval
+        self.command_timeout = command_timeout
+        self.advanced_ok = False
+        self.capabilities: dict[str, bool] = {}
+        self.firmware_name: str | None = None
+        self._window = 1
+        self._link: SerialLink | None = None
+        self._cond = threading.Condition()
+        self._stream_lock = threading.Lock()
+        self._history: dict[int, _Line] = {}
+        self._next_n = 0
+        self._to_send: deque[int] = deque()
+        self._inflight: deque[int] = deque()
+        self._swallow_ok = 0
+        self._last_rewind: int | None = None
+        self._stale = 0
+        self._same_resends = 0
+        self.resends = 0
+        self.timeouts = 0
+        self._acked = 0
+        self._total = 0
+        self._bytes_sent = 0
+        self._last_activity = time.monotonic()
+        self._temperatures: dict[str, float] | None = None
+        self._fatal: str | None = None
+        self._fw_error: tuple[str, int | None] | None = None
+        self._reset_seen = False
+        self._disconnected: BaseException | None = None
+        self._failure: DriverError | None = None
+        self._paused = False
+        self._cancel = False
+        self._cancel_done = threading.Event()
+        self._streaming = False
+        self._waiters: list[_Waiter] = []
+        self._modal = ModalState()
+        self._modal_at = 0
+
+    # -- connect --------------------------------------------------------------------------------
+    def connect(self, timeout: float = 10.0) -> None:
+        self._link = SerialLink(self.port, self.baud, on_line=self._on_line, on_disconnect=self._on_disconnect,
+                                flow_control=self.flow_control, name="marlin")
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            self._cond.wait_for(lambda: self._reset_seen, timeout=min(0.3, timeout))
+            self._reset_seen = False
+        self._link.write(b"\n")  # ends any half line the firmware holds from before
+        waiter = None
+        for _attempt in range(3):
+            with self._cond:
+                self._history.clear()
+                self._inflight.clear()
+                self._to_send.clear()
+                self._next_n = 0
+            try:
+                waiter = self.command("M110 N0", timeout=max(0.2, min(2.0, deadline - time.monotonic())))
+                break
+            except DriverTimeout:
+                if time.monotonic() > deadline:
+                    raise
+        if waiter is None:
+            raise DriverTimeout(f"Marlin on {self.port} did not answer M110")
+        ok = waiter.ok
+        if self.mode == "auto" and ok is not None and ok.buffer_free is not None:
+            self.advanced_ok = True
+            self._window = max(1, ok.buffer_free + 1)  # B is reported while M110 still holds its slot
+        info = self.command("M115", timeout=max(0.2, deadline - time.monotonic()))
+        for msg in info.messages:
+            if isinstance(msg, mp.Capability):
+                self.capabilities[msg.name] = msg.enabled
+            elif isinstance(msg, mp.Info) and msg.text.startswith("FIRMWARE_NAME:"):
+                self.firmware_name = msg.text.split(":", 1)[1].split(" SOURCE_CODE_URL", 1)[0].strip()
+        if self.capabilities.get("AUTOREPORT_TEMP") and self.temperature_interval:
+            self.command(f"M155 S{int(self.temperature_interval)}")
+
+    # -- reader ---------------------------------------------------------------------------------
+    def _on_disconnect(self, exc: BaseException) -> None:
+        with self._cond:
+            self._disconnected = exc
+            self._cond.notify_all()
+
+    def _on_line(self, text: str) -> None:
+        ev = mp.parse_line(text)
+        with self._cond:
+            if isinstance(ev, mp.Ok):
+                self._last_activity = time.monotonic()
+                if ev.temperatures:
+                    self._temperatures = ev.temperatures
+                if self._swallow_ok > 0:
+                    self._swallow_ok -= 1  # the `ok` that follows every `Resend:`
+                elif ev.line is not None:
+                    self._ack_upto(ev.line, ev)
+                elif self._inflight:
+                    self._ack_upto(self._inflight[0], ev)
+                if ev.buffer_free is not None and self.advanced_ok:
+                    self._window = max(self._window, ev.buffer_free + 1)
+            elif isinstance(ev, mp.Resend):
+                self._last_activity = time.monotonic()
+                self._swallow_ok += 1
+                self._on_resend(ev.line)
+            elif isinstance(ev, mp.LineError):
+                self._last_activity = time.monotonic()
+                log.info("marlin: %s", ev.text)
+            elif isinstance(ev, mp.Busy):
+                self._last_activity = time.monotonic()
+            elif isinstance(ev, mp.Temperatures):
+                self._temperatures = ev.values
+                if self._inflight and any(mp.is_long_running(self._history[n].text) for n in self._inflight):
+                    self._last_activity = time.monotonic()  # heating: temperatures are the keepalive
+            elif isinstance(ev, mp.Start):
+                self._reset_seen = True
+                for line in self._history.values():
+                    if line.waiter:
+                        line.waiter.done.set()
+            elif isinstance(ev, mp.Fatal):
+                self._fatal = ev.text
+            elif isinstance(ev, mp.FirmwareMessage):
+                oldest = self._history[self._inflight[0]].index if self._inflight else None
+                self._fw_error = (ev.text, oldest)
+            else:
+                for w in self._waiters:
+                    w.messages.append(ev)
+            if isinstance(ev, mp.Capability):
+                for w in self._waiters:
+                    w.messages.append(ev)
+            self._cond.notify_all()
+
+    def _ack_upto(self, n: int, ok: mp.Ok) -> None:
+        while self._inflight and self._inflight[0] <= n:
+            done = self._inflight.popleft()
+            line = self._history.get(done)
+            if line is None:
+                continue
+            if line.index is not None:
+                self._acked = max(self._acked, line.index + 1)
+            if line.waiter:
+                line.waiter.ok = ok if done == n else mp.Ok()
+                line.waiter.done.set()
+            self._timeouts_in_row = 0
+        self._prune()
+
+    _timeouts_in_row = 0
+
+    def _prune(self) -> None:
+        oldest = self._inflight[0] if self._inflight else (self._to_send[0] if self._to_send else self._next_n)
+        for n in [n for n in self._history if n < oldest - 64]:
+            del self._history[n]
+
+    def _on_resend(self, r: int) -> None:
+        """`Resend: r`: the firmware has every line before r and discarded the rest."""
+        if self._inflight:
+            self._ack_upto(r - 1, mp.Ok())
+        if r >= self._next_n:
+            return  # asks for a line not sent yet (after a reset): nothing to resend
+        if r == self._last_rewind and self._stale > 0:
+            self._stale -= 1  # echo of a line that was already on the wire when we rewound
+            return
+        if r not in self._history:
+            self._failure = DriverError(f"Marlin asked to resend line {r}, which is no longer kept")
+            return
+        self._same_resends = self._same_resends + 1 if r == self._last_rewind else 1
+        if self._same_resends > self.resend_limit:
+            self._failure = DriverError(f"resend storm: Marlin asked for line {r} {self._same_resends} times in a "
+                                        "row (bad cable or interference?)")
+            return
+        self.resends += 1
+        self._stale = max(0, len([n for n in self._inflight if n > r]))
+        self._inflight.clear()
+        self._to_send = deque(range(r, self._next_n))
+        self._last_rewind = r
+
+    # -- sending --------------------------------------------------------------------------------
+    def _check(self) -> None:
+        if self._disconnected is not None:
+            raise DisconnectedError(f"Marlin on {self.port} disconnected: {self._disconnected}")
+        if self._fatal is not None:
+            raise AlarmError(None, f"Marlin: {self._fatal}")
+        if self._reset_seen:
+            raise FirmwareResetError("Marlin restarted during the job (`start`): queued lines are lost; home the "
+                                     "printer and check it before resuming")
+        if self._failure is not None:
+            raise self._failure
+        if self._fw_error is not None:
+            text, index = self._fw_error
+            raise FirmwareError(None, text, index)
+        if self._inflight and time.monotonic() - self._last_activity > self.response_timeout:
+            self._recover_lost_ok()
+
+    def _recover_lost_ok(self) -> None:
+        """No answer in time: send the oldest unanswered line again, with its number."""
+        self.timeouts += 1
+        self._timeouts_in_row += 1
+        if self._timeouts_in_row > self.max_timeouts:
+            raise DriverTimeout(f"Marlin on {self.port} has not answered for "
+                                f"{self.response_timeout * self._timeouts_in_row:.0f} s")
+        log.warning("marlin: no answer for %.1f s, sending line %d again", self.response_timeout, self._inflight[0])
+        first = self._inflight[0]
+        self._stale = len(self._inflight) - 1
+        self._last_rewind = first
+        self._inflight.clear()
+        self._to_send = deque(range(first, self._next_n))
+        self._last_activity = time.monotonic()
+
+    def _add(self, text: str, index: int | None, waiter: _Waiter | None = None) -> None:
+        n = self._next_n
+        self._next_n += 1
+        self._history[n] = _Line(text, index, waiter)
+        self._to_send.append(n)
+
+    def _pump(self, force: bool = False) -> None:
+        """Write queued lines while the window allows (under `_cond`)."""
+        assert self._link is not None
+        window = self._window if self.advanced_ok else 1
+        while self._to_send and (force or (len(self._inflight) < window and not self._paused)):
+            n = self._to_send.popleft()
+            line = self._history[n]
+            if self._cancel and line.index is not None:
+                continue  # after cancel() no program line goes out, not even a resend
+            data = (mp.numbered(n, line.text) + "\n").encode("latin-1", errors="replace")
+            if not self._inflight:
+                self._last_activity = time.monotonic()
+            self._inflight.append(n)
+            self._link.write(data)
+            self._bytes_sent += len(data)
+            if force:
+                return
+
+    def command(self, text: str, timeout: float | None = None) -> _Waiter:
+        """Send one line outside a program and wait (bounded) for its `ok`."""
+        if self._link is None:
+            raise DisconnectedError("not connected")
+        waiter = _Waiter()
+        deadline = time.monotonic() + (timeout or self.command_timeout)
+        with self._cond:
+            self._waiters.append(waiter)
+            try:
+                self._add(text, None, waiter)
+                while not waiter.done.is_set():
+                    self._check()
+                    self._pump()
+                    if time.monotonic() > deadline:
+                        raise DriverTimeout(f"Marlin did not acknowledge {text!r} in time")
+                    self._cond.wait(0.05)
+            finally:
+                self._waiters.remove(waiter)
+        return waiter
+
+    # -- streaming ------------------------------------------------------------------------------
+    def stream(self, lines: Sequence[str], start_line: int = 0, on_progress: ProgressCallback | None = None) -> StreamResult:
+        if self._link is None:
+            raise DisconnectedError("not connected: call connect() first")
+        if not self._stream_lock.acquire(blocking=False):
+            raise DriverError("a stream is already running on this driver")
+        try:
+            return self._stream(lines, start_line, on_progress)
+        finally:
+            with self._cond:
+                self._streaming = False
+            self._stream_lock.release()
+
+    def _stream(self, lines: Sequence[str], start_line: int, on_progress: ProgressCallback | None) -> StreamResult:
+        t0 = time.monotonic()
+        items = [(mp.clean_line(p), None) for p in resume_preamble(lines, start_line, "marlin")] if start_line else []
+        items += [(mp.clean_line(lines[i]), i) for i in range(start_line, len(lines))]
+        items = [(t, i) for t, i in items if t]
+        with self._cond:
+            self._check()
+            self._streaming, self._cancel, self._paused = True, False, False
+            self._cancel_done.clear()
+            self._acked, self._total, self._bytes_sent = start_line, len(lines), 0
+            self._modal, self._modal_at = ModalState(), 0
+        feed = iter(items)
+        pending = True
+        last_emit = 0.0
+        try:
+            while True:
+                with self._cond:
+                    if self._cancel:
+                        raise _CancelRequested
+                    self._check()
+                    while pending and len(self._to_send) < 2:
+                        nxt = next(feed, None)
+                        if nxt is None:
+                            pending = False
+                        else:
+                            self._add(*nxt)
+                    self._pump()
+                    if not pending and not self._to_send and not self._inflight:
+                        break
+                    self._cond.wait(0.05)
+                if on_progress and time.monotonic() - last_emit >= self.progress_interval:
+                    last_emit = time.monotonic()
+                    on_progress(self._progress(lines))
+        except _CancelRequested:
+            self._cancel_done.wait(self.command_timeout * (len(CANCEL_LINES) + 2))
+            raise self._failed(Cancelled(f"cancelled after line {self._acked}; heaters, fan and motors off"),
+                               lines, on_progress) from None
+        except DriverError as exc:
+            raise self._failed(exc, lines, on_progress) from None
+        with self._cond:
+            self._acked = len(lines)
+        progress = self._progress(lines)
+        if on_progress:
+            on_progress(progress)
+        return StreamResult(progress.lines_acked, self._bytes_sent, time.monotonic() - t0,
+                            {"resends": self.resends, "timeouts": self.timeouts, "advanced_ok": self.advanced_ok})
+
+    def _failed(self, exc: DriverError, lines: Sequence[str], on_progress: ProgressCallback | None) -> DriverError:
+        exc.lines_acked = self._acked  # type: ignore[attr-defined]
+        if on_progress:
+            on_progress(self._progress(lines))
+        return exc
+
+    def _progress(self, lines: Sequence[str] | None = None) -> Progress:
+        with self._cond:
+            acked, temps = self._acked, dict(self._temperatures) if self._temperatures else None
+            state = "paused" if self._paused else ("printing" if self._streaming else "idle")
+        if lines is not None and acked > self._modal_at:
+            for line in lines[self._modal_at:acked]:
+                apply_line(self._modal, line)
+            self._modal_at = acked
+        pos = dict(self._modal.position) if self._modal.position else None
+        if pos is not None:
+            pos["E"] = self._modal.e
+        return Progress(acked, self._total, self._bytes_sent, state, pos, temps)
+
+    # -- control from other threads -------------------------------------------------------------
+    def pause(self) -> None:
+        """Stop sending; what Marlin already holds (a few commands, the planner) still runs."""
+        with self._cond:
+            self._paused = True
+            self._cond.notify_all()
+
+    def resume(self) -> None:
+        with self._cond:
+            self._paused = False
+            self._cond.notify_all()
+
+    def cancel(self) -> None:
+        """Stop the stream, quick-stop the planner, then heaters, fan and motors off."""
+        with self._cond:
+            self._cancel = True
+            self._to_send.clear()
+            self._cond.notify_all()
+        try:
+            self._safe_stop()
+        finally:
+            self._cancel_done.set()
+
+    def _safe_stop(self) -> None:
+        if self._link is None or self._disconnected is not None or self._fatal is not None:
+            return
+        try:
+            with self._cond:
+                if self.capabilities.get("EMERGENCY_PARSER"):
+                    self._add("M410", None)  # acted on as it arrives, ahead of the queue
+                    self._pump(force=True)
+                deadline = time.monotonic() + self.command_timeout
+                while self._inflight and time.monotonic() < deadline:
+                    self._check()
+                    self._cond.wait(0.05)
+            if self.capabilities.get("EMERGENCY_PARSER"):
+                self.command("M410")  # moves planned by the commands that were queued before it
+            for line in CANCEL_LINES:
+                self.command(line)
+        except DriverError as exc:
+            log.warning("marlin: cancel sequence incomplete: %s", exc)
+
+    def emergency_stop(self) -> None:
+        """M112: immediate kill (heaters and motors off at once); the printer then needs a reset."""
+        if self._link is not None:
+            self._link.write(b"M112\n")
+
+    def status(self) -> Progress | None:
+        return self._progress()
+
+    def close(self) -> None:
+        if self._link is not None:
+            self._link.close()
+
+
+class _CancelRequested(Exception):
+    """Internal: the stream loop saw cancel(); it waits for the safe stop, then raises Cancelled."""
