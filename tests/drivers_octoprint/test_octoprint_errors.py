@@ -94,6 +94,9 @@ def test_server_down_is_disconnected(monkeypatch, caplog) -> None:
         driver.stream(["G28"])
     with pytest.raises(DisconnectedError):
         driver.status()
+    with pytest.raises(DisconnectedError):
+        driver.pause()
+    driver.cancel()  # never raises: the safety action is retried by a running stream
     driver.close()
 
 
