@@ -34,8 +34,31 @@ def with_overcut(ring: np.ndarray, overcut: float) -> np.ndarray:
     return np.vstack([closed, np.asarray(extra[1:])])
 
 
-def blade_compensate(points: np.ndarray, offset: float, min_angle_deg: float = 15.0, arc_step_deg: float = 10.0) -> np.ndarray:
-    """The knife-axis polyline for a blade tip that must follow `points` (open polyline)."""
+def _swivel(corner: np.ndarray, d_from: np.ndarray, d_to: np.ndarray, offset: float, min_angle_deg: float,
+            arc_step_deg: float) -> list[np.ndarray]:
+    """Axis points turning the blade around `corner` from one direction to the next (end included)."""
+    a0 = math.atan2(d_from[1], d_from[0])
+    a1 = math.atan2(d_to[1], d_to[0])
+    turn = (a1 - a0 + math.pi) % (2 * math.pi) - math.pi
+    if abs(math.degrees(turn)) < min_angle_deg:
+        return [corner + offset * d_to]
+    steps = max(1, int(abs(math.degrees(turn)) // arc_step_deg))
+    return [corner + offset * np.array([math.cos(a0 + turn * k / steps), math.sin(a0 + turn * k / steps)])
+            for k in range(1, steps + 1)]
+
+
+def blade_compensate(
+    points: np.ndarray,
+    offset: float,
+    min_angle_deg: float = 15.0,
+    arc_step_deg: float = 10.0,
+    start_direction: np.ndarray | None = None,
+) -> np.ndarray:
+    """The knife-axis polyline for a blade tip that must follow `points` (open polyline).
+
+    `start_direction` is where the blade points when it comes down (the direction of the
+    previous cut): the blade is first swivelled on the spot to the path's first direction.
+    """
     pts = np.asarray(points, dtype=float)
     if offset <= 0 or len(pts) < 2:
         return pts
@@ -47,19 +70,25 @@ def blade_compensate(points: np.ndarray, offset: float, min_angle_deg: float = 1
     if len(seg) == 0:
         return pts
     dirs = seg / lengths[:, None]
-    out = [pts[0] + offset * dirs[0]]
+    if start_direction is not None:
+        start = np.asarray(start_direction, dtype=float)
+        out = [pts[0] + offset * start] + _swivel(pts[0], start, dirs[0], offset, min_angle_deg, arc_step_deg)
+    else:
+        out = [pts[0] + offset * dirs[0]]
     for i in range(len(dirs)):
         corner = pts[i + 1]
         out.append(corner + offset * dirs[i])
         if i + 1 < len(dirs):
-            a0 = math.atan2(dirs[i][1], dirs[i][0])
-            a1 = math.atan2(dirs[i + 1][1], dirs[i + 1][0])
-            turn = (a1 - a0 + math.pi) % (2 * math.pi) - math.pi
-            if abs(math.degrees(turn)) >= min_angle_deg:
-                steps = max(1, int(abs(math.degrees(turn)) // arc_step_deg))
-                for k in range(1, steps + 1):
-                    a = a0 + turn * k / steps
-                    out.append(corner + offset * np.array([math.cos(a), math.sin(a)]))
-            else:
-                out.append(corner + offset * dirs[i + 1])
+            out.extend(_swivel(corner, dirs[i], dirs[i + 1], offset, min_angle_deg, arc_step_deg))
     return np.asarray(out)
+
+
+def end_direction(points: np.ndarray) -> np.ndarray | None:
+    """The unit direction of a polyline's last non-zero segment (where the blade points after it)."""
+    seg = np.diff(np.asarray(points, dtype=float), axis=0)
+    lengths = np.hypot(seg[:, 0], seg[:, 1])
+    nonzero = np.nonzero(lengths > 1e-9)[0]
+    if len(nonzero) == 0:
+        return None
+    k = nonzero[-1]
+    return seg[k] / lengths[k]

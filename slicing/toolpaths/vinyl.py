@@ -12,7 +12,7 @@ from slicing.geometry import Drawing
 from slicing.machine_spec import Machine, Material
 from slicing.toolpaths.containment import nest, path_geometry
 from slicing.toolpaths.contours import contours_from
-from slicing.toolpaths.dragknife import blade_compensate, with_overcut
+from slicing.toolpaths.dragknife import blade_compensate, end_direction, with_overcut
 from slicing.toolpaths.gcode import GcodeWriter
 from slicing.toolpaths.hpgl import HpglWriter
 from slicing.toolpaths.issues import make_issue
@@ -85,9 +85,11 @@ def vinyl_program(drawing: Drawing, machine: Machine, material: Material, option
         closed.append(True)
     placed = order_paths(paths, closed, after, (0.0, 0.0), bool(options.get("two_opt", True)))
     knife_paths = []
+    blade_points = np.array([1.0, 0.0])  # assumed after the cutter's own start-up move
     for p in placed:
         tip = with_overcut(p.points[:-1], overcut) if closed[p.index] else p.points
-        knife_paths.append(blade_compensate(tip, blade))
+        knife_paths.append(blade_compensate(tip, blade, start_direction=blade_points))
+        blade_points = end_direction(tip) if end_direction(tip) is not None else blade_points
     shift = placement_shift(knife_paths, options)
     knife_paths = [k + shift for k in knife_paths]
     output = str(options.get("output", "hpgl"))

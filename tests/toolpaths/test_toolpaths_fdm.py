@@ -84,7 +84,13 @@ def test_builtin_program_contract(spec):
 
 def test_model_larger_than_the_bed_is_refused(spec):
     program = prepare_program(trimesh.creation.box((300, 20, 2)), spec.machine("ender-3"))
-    assert not program.ok and any(i["code"] == "outside_work_area" for i in program.issues)
+    assert not program.ok and program.issues[0]["code"] == "too_big_for_bed"
+    assert "300.0 x 20.0" in program.issues[0]["message"]["en"]
+
+
+def test_slicing_time_is_bounded(spec):
+    program = prepare_program(trimesh.creation.icosphere(4, 20), spec.machine("ender-3"), options={"slice_timeout_s": 0.01})
+    assert not program.ok and program.issues[-1]["code"] == "slicing_too_long"
 
 
 def test_broken_meshes_become_issues(spec):

@@ -29,6 +29,15 @@ def test_blade_axis_leads_the_tip_and_swivels_at_corners():
     assert tip[-1] == pytest.approx([1.0, 0.0])
 
 
+def test_blade_is_swivelled_on_the_spot_before_a_new_direction():
+    tip = np.array([[10.0, 10.0], [10.0, 30.0]])  # going +y, blade left pointing -x
+    axis = blade_compensate(tip, 0.5, start_direction=np.array([-1.0, 0.0]))
+    assert axis[0] == pytest.approx([9.5, 10.0])  # the blade comes down trailing its old direction
+    swivel = axis[: np.argmax(np.isclose(axis[:, 1], 30.0))]
+    assert all(np.hypot(*(p - tip[0])) == pytest.approx(0.5) for p in swivel)  # turning round the tip
+    assert axis[-1] == pytest.approx([10.0, 30.5])
+
+
 def test_hpgl_program_contract_and_units(spec):
     d = Drawing(paths=[Path2D(square(0, 0, 50), True), Path2D(square(20, 20, 10), True)])
     program = prepare_program(d, spec.machine("vinyl-1"), options={"weeding_border": False, "blade_offset_mm": 0})

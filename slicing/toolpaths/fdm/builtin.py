@@ -7,6 +7,7 @@ a skirt, retraction and a slower first layer, with the material's temperatures.
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import numpy as np
@@ -14,13 +15,15 @@ import trimesh
 
 from slicing.machine_spec import Machine, Material
 from slicing.toolpaths.fdm.layer_paths import LayerPaths, plan_layers
-from slicing.toolpaths.fdm.layers import slice_mesh
+from slicing.toolpaths.fdm.layers import SlicingTooLong, slice_mesh
 from slicing.toolpaths.fdm.marlin import MarlinWriter
 from slicing.toolpaths.fdm.settings import FdmSettings, fdm_settings
 from slicing.toolpaths.issues import make_issue
 from slicing.toolpaths.numbers import fmt
 from slicing.toolpaths.ordering import order_paths
 from slicing.toolpaths.program import PreparedProgram
+
+DEFAULT_TIMEOUT_S = 600.0
 
 
 def place_on_bed(mesh: trimesh.Trimesh, machine: Machine, options: dict[str, Any]) -> trimesh.Trimesh:
@@ -53,9 +56,33 @@ def builtin_program(mesh: trimesh.Trimesh, machine: Machine, material: Material,
     if any(i["severity"] == "error" for i in issues):
         return PreparedProgram(lines=[], format="gcode", issues=issues)
     s = fdm_settings(machine, material, options)
+    size = mesh.extents
+    area = machine.work_area
+    if size[0] > area.x or size[1] > area.y or (area.z and size[2] > area.z):
+        issues.append(make_issue(
+            "too_big_for_bed", "error",
+            f"The model ({size[0]:.1f} x {size[1]:.1f} x {size[2]:.1f} mm) does not fit the printer "
+            f"({area.x:g} x {area.y:g} x {area.z:g} mm).",
+            f"Le modèle ({size[0]:.1f} x {size[1]:.1f} x {size[2]:.1f} mm) ne tient pas dans l'imprimante "
+            f"({area.x:g} x {area.y:g} x {area.z:g} mm).",
+            "Scale it down, turn it, or split it into parts.",
+            "Réduisez-le, tournez-le ou découpez-le en plusieurs pièces.",
+        ))
+        return PreparedProgram(lines=[], format="gcode", issues=issues)
     placed = place_on_bed(mesh, machine, options)
-    layers = slice_mesh(placed, s.first_layer_height, s.layer_height)
-    plans = plan_layers(layers, s)
+    deadline = time.monotonic() + float(options.get("slice_timeout_s", DEFAULT_TIMEOUT_S))
+    try:
+        layers = slice_mesh(placed, s.first_layer_height, s.layer_height, deadline)
+        plans = plan_layers(layers, s, deadline)
+    except SlicingTooLong:
+        issues.append(make_issue(
+            "slicing_too_long", "error",
+            "The model is too complex for the built-in slicer's time limit.",
+            "Le modèle est trop complexe pour la limite de temps du trancheur intégré.",
+            "Simplify the mesh (fewer triangles) or ask for PrusaSlicer to be installed.",
+            "Simplifiez le maillage (moins de triangles) ou demandez l'installation de PrusaSlicer.",
+        ))
+        return PreparedProgram(lines=[], format="gcode", issues=issues)
     if not any(not lp.layer.region.is_empty for lp in plans):
         issues.append(make_issue("nothing_to_print", "error", "No layer of the model has any area to print.",
                                  "Aucune couche du modèle n'a de surface à imprimer.",

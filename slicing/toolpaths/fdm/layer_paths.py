@@ -14,7 +14,7 @@ import numpy as np
 import shapely
 from shapely.geometry import Polygon
 
-from slicing.toolpaths.fdm.layers import Layer
+from slicing.toolpaths.fdm.layers import Layer, check_deadline
 from slicing.toolpaths.fdm.settings import FdmSettings
 from slicing.toolpaths.hatching import hatch
 from slicing.toolpaths.offsets import polygons_of
@@ -40,13 +40,14 @@ def _loops(geom) -> list[np.ndarray]:
     return loops
 
 
-def plan_layers(layers: list[Layer], s: FdmSettings) -> list[LayerPaths]:
+def plan_layers(layers: list[Layer], s: FdmSettings, deadline: float | None = None) -> list[LayerPaths]:
     w = s.width
     inner_offset = s.perimeters * w
     cores = [layer.region.buffer(-inner_offset, join_style="mitre") for layer in layers]
     out: list[LayerPaths] = []
     n = len(layers)
     for i, layer in enumerate(layers):
+        check_deadline(deadline)
         lp = LayerPaths(layer)
         for k in range(s.perimeters):
             ring = layer.region.buffer(-(w / 2 + k * w), join_style="mitre")

@@ -8,6 +8,7 @@ mesh are closed across gaps up to CLOSING_GAP_MM; longer open chains are dropped
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -63,10 +64,20 @@ def section_region(mesh: trimesh.Trimesh, z: float):
     return region
 
 
-def slice_mesh(mesh: trimesh.Trimesh, first: float, height: float) -> list[Layer]:
+class SlicingTooLong(RuntimeError):
+    """The built-in slicer ran past its time limit (a huge or pathological mesh)."""
+
+
+def check_deadline(deadline: float | None) -> None:
+    if deadline is not None and time.monotonic() > deadline:
+        raise SlicingTooLong
+
+
+def slice_mesh(mesh: trimesh.Trimesh, first: float, height: float, deadline: float | None = None) -> list[Layer]:
     """Layers of `mesh` (already standing on z = 0)."""
     top = float(mesh.bounds[1][2])
-    return [
-        Layer(i, z, h, section_region(mesh, z - h / 2).simplify(0.005))
-        for i, (z, h) in enumerate(layer_heights(top, first, height))
-    ]
+    layers = []
+    for i, (z, h) in enumerate(layer_heights(top, first, height)):
+        check_deadline(deadline)
+        layers.append(Layer(i, z, h, section_region(mesh, z - h / 2).simplify(0.005)))
+    return layers
