@@ -34,8 +34,7 @@ def open_chains(drawing: Drawing, tol: float = 0.01) -> Chains:
     ends = np.array([[drawing.paths[i].points[0], drawing.paths[i].points[-1]] for i in opened]).reshape(-1, 2)
     n = len(ends)
     close = cKDTree(ends).query_pairs(tol, output_type="ndarray")
-    own = np.column_stack([np.arange(0, n, 2), np.arange(1, n, 2)])
-    links = np.vstack([close, own]) if len(close) else own
+    links = close if len(close) else np.zeros((0, 2), dtype=np.int64)
     graph = coo_matrix((np.ones(len(links)), (links[:, 0], links[:, 1])), shape=(n, n))
     _, node = connected_components(graph, directed=False)  # endpoint -> node (endpoints merged)
     degree = np.bincount(node, minlength=node.max() + 1)
