@@ -64,7 +64,7 @@ def run(args: argparse.Namespace) -> int:
     print(f"{args.program.name} on {machine.id} ({flavour}, {est.lines} lines, {est.blocks} planner blocks)")
     print(f"  estimate: {_format(est.seconds)} ({est.seconds:.1f} s)")
     print(f"    motion {est.motion_seconds:.1f} s, dwell {est.dwell_seconds:.1f} s, heating {est.heat_seconds:.1f} s, "
-          f"homing/pen {est.other_seconds:.1f} s")
+          f"homing/pen {est.other_seconds:.1f} s, waiting for the serial link {est.link_wait_seconds:.1f} s")
     print(f"  naive length/feed: {_format(est.naive_seconds)} ({est.naive_seconds:.1f} s)")
     if est.unread_lines:
         print(f"  {len(est.unread_lines)} line(s) not understood and ignored, first: {est.unread_lines[0] + 1}")

@@ -18,6 +18,7 @@ class ProgramEstimate:
     dwell_seconds: float = 0.0  # G4
     heat_seconds: float = 0.0  # M109/M190 waits
     other_seconds: float = 0.0  # homing cycles (G28), pen lifts
+    link_wait_seconds: float = 0.0  # GRBL waiting for lines the serial link has not delivered yet
     blocks: int = 0  # planner blocks (arcs split)
     unread_lines: list[int] = field(default_factory=list)  # lines the model could not read
 
@@ -43,12 +44,27 @@ def assemble(
     dwell_seconds: float = 0.0,
     heat_seconds: float = 0.0,
     unread: np.ndarray | None = None,
+    link_bytes: np.ndarray | None = None,
+    link_bytes_per_s: float | None = None,
 ) -> ProgramEstimate:
-    """The estimate from block times (on their lines) and per-line extra seconds."""
+    """The estimate from block times (on their lines) and per-line extra seconds.
+
+    With `link_bytes` and `link_bytes_per_s`, a line cannot run before the sender has got it
+    through the serial link: finish[i] = max(finish[i-1], received[i]) + own[i], a max-plus
+    recurrence solved like the planner's passes (`T + running max of (received - T_before)`).
+    It is a floor: a starved planner also brakes, which this does not add."""
     per_line = np.bincount(block_line, weights=block_seconds, minlength=n_lines) if n_lines else np.zeros(0)
     if extra_seconds is not None:
         per_line = per_line + extra_seconds
     cumulative = np.cumsum(per_line)
+    link_wait = 0.0
+    if n_lines and link_bytes is not None and link_bytes_per_s:
+        # The clock starts when the first line has arrived; each later one follows over the link.
+        received = (np.cumsum(link_bytes) - link_bytes[0]) / link_bytes_per_s
+        before = cumulative - per_line
+        finished = cumulative + np.maximum(np.maximum.accumulate(received - before), 0.0)
+        link_wait = float(finished[-1] - cumulative[-1])
+        cumulative = finished
     total = float(cumulative[-1]) if n_lines else 0.0
     return ProgramEstimate(
         seconds=total,
@@ -59,7 +75,8 @@ def assemble(
         motion_seconds=float(block_seconds.sum()),
         dwell_seconds=float(dwell_seconds),
         heat_seconds=float(heat_seconds),
-        other_seconds=max(0.0, total - float(block_seconds.sum()) - dwell_seconds - heat_seconds),
+        other_seconds=max(0.0, total - float(block_seconds.sum()) - dwell_seconds - heat_seconds - link_wait),
+        link_wait_seconds=link_wait,
         blocks=len(block_seconds),
         unread_lines=[] if unread is None else [int(i) for i in unread[:100]],
     )

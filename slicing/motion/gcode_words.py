@@ -38,6 +38,7 @@ class Words:
     value: np.ndarray  # float64
     bad_lines: np.ndarray  # int64, lines that could not be read (ignored)
     settings: list[tuple[int, int, float]]  # GRBL `$N=value` lines: (line, N, value)
+    line_bytes: np.ndarray | None = None  # int64 per line: bytes a sender transmits (no comments, + newline)
     _columns: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
 
     def column(self, letter: str) -> np.ndarray:
@@ -108,6 +109,7 @@ def tokenize(lines: Sequence[str]) -> Words:
         letter=np.concatenate([w.letter for w in parts]),
         value=np.concatenate([w.value for w in parts]),
         bad_lines=np.concatenate([w.bad_lines + o for w, o in zip(parts, offsets, strict=True)]),
+        line_bytes=np.concatenate([w.line_bytes for w in parts]),
         settings=[(line + o, key, value) for w, o in zip(parts, offsets, strict=True) for line, key, value in w.settings],
     )
 
@@ -120,6 +122,11 @@ def _tokenize_chunk(lines: Sequence[str]) -> Words:
     breaks = np.flatnonzero(newline)
     starts = np.concatenate(([0], breaks + 1))
     line_of = np.repeat(np.arange(n, dtype=np.int32), np.diff(np.concatenate((starts, [len(a) + 1]))))[: len(a)]
+
+    length = np.diff(np.concatenate((starts, [len(a) + 1]))) - 1  # without the newline
+    sent = np.where(length > 0, length + 1, 0).astype(np.int64)
+    if len(sent) < n:  # trailing empty lines
+        sent = np.concatenate((sent, np.zeros(n - len(sent), dtype=np.int64)))
 
     is_letter = (a >= 65) & (a <= 90)
     is_num = ((a >= 48) & (a <= 57)) | (a == 46) | (a == 45) | (a == 43)
@@ -155,7 +162,8 @@ def _tokenize_chunk(lines: Sequence[str]) -> Words:
         letters, words_line = letters[keep_words], words_line[keep_words]
         bad[more_bad] = True
     return Words(
-        n_lines=n, line=words_line, letter=letters, value=values, bad_lines=np.flatnonzero(bad), settings=settings
+        n_lines=n, line=words_line, letter=letters, value=values, bad_lines=np.flatnonzero(bad), settings=settings,
+        line_bytes=sent,
     )
 
 

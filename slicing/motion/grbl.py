@@ -12,6 +12,9 @@ with `a_junction` the acceleration limit along `u - u_prev`; 0 for a reversal, u
 for a straight continuation; the entry speed is also capped by both nominal speeds. The
 planner empties (the next block starts from rest) on a dwell G4, a spindle or coolant state
 change, a spindle speed change outside laser mode (`$32`), M0/M2/M30.
+
+A line also cannot run before the serial link (machine.connection.baud, 8N1) has delivered
+it: dense engraving programs at 115200 baud are link-bound, and the estimate says so.
 """
 
 from __future__ import annotations
@@ -144,4 +147,6 @@ def estimate_grbl(words: Words, machine: Machine, overrides: dict[int, float] | 
     stop = stops_before(b.line, stop_lines)
     seconds, _, _ = plan_times(length, accel, nominal, cap, GRBL_LOOKAHEAD, stop)
     naive = float((length / (np.where(b.rapid, rapid_rate, feed) / 60.0)).sum())
-    return assemble(words.n_lines, b.line, seconds, dwell, naive, "grbl", dwell_seconds=float(dwell.sum()), unread=words.bad_lines)
+    link = machine.connection.baud / 10.0 if machine.connection.baud else None  # 8N1: 10 bits a byte
+    return assemble(words.n_lines, b.line, seconds, dwell, naive, "grbl", dwell_seconds=float(dwell.sum()),
+                    unread=words.bad_lines, link_bytes=words.line_bytes, link_bytes_per_s=link)

@@ -118,3 +118,22 @@ def test_relative_moves_inches_and_radius_arc(laser):
     assert inches.seconds == pytest.approx(metric.seconds, rel=1e-3)
     half = estimate_program(["G2 X20 Y0 R10 F600"], laser)  # half circle, r = 10
     assert half.naive_seconds == pytest.approx(math.pi * 10 / 10, rel=1e-3)
+
+
+def test_dense_program_is_bound_by_the_serial_link(motion_spec):
+    # 115200 baud, 8N1: 11520 bytes/s.  2000 segments of 0.05 mm at 100 mm/s are ~2 s of motion
+    # (the 14-block look-ahead over 0.7 mm holds the speed near 53 mm/s), but each line is like
+    # "G1 X12.350 Y0.000 S500" (+ newline): GRBL cannot run a line before it has arrived, so the
+    # program ends no sooner than the last line arrives (the clock starting when the first one
+    # has), plus that line's own short move.
+    machine = motion_spec.machine("laser-1")
+    lines = ["M4 S500", "G1 F6000"] + [f"G1 X{0.05 * (i + 1):.3f} Y0.000 S500" for i in range(2000)]
+    arrived_last = sum(len(line) + 1 for line in lines[1:]) / 11520
+    est = estimate_program(lines, machine)
+    assert arrived_last > 3.5
+    assert arrived_last <= est.seconds <= arrived_last + 0.01
+    fast = machine.model_copy(update={"connection": machine.connection.model_copy(update={"baud": 10**12})})
+    planner_only = estimate_program(lines, fast)
+    assert planner_only.link_wait_seconds == pytest.approx(0.0, abs=1e-6)
+    assert planner_only.seconds < arrived_last
+    assert est.link_wait_seconds == pytest.approx(est.seconds - planner_only.seconds)
