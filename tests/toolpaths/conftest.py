@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
 import pytest
 import yaml
 
@@ -24,13 +23,3 @@ def corpus() -> Path:
     if not CORPUS.is_dir():
         pytest.skip("../shared/corpus is absent (only the project's own checkout has it)")
     return CORPUS
-
-
-def square(x: float, y: float, size: float, clockwise: bool = False) -> np.ndarray:
-    pts = np.array([[x, y], [x + size, y], [x + size, y + size], [x, y + size]], dtype=float)
-    return pts[::-1].copy() if clockwise else pts
-
-
-def circle(cx: float, cy: float, r: float, n: int = 64) -> np.ndarray:
-    t = np.linspace(0, 2 * np.pi, n, endpoint=False)
-    return np.column_stack([cx + r * np.cos(t), cy + r * np.sin(t)])

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import circle, square
 from shapely.geometry import LineString, Point, Polygon, box
 from shapely.ops import unary_union
+from toolpaths_shapes import circle, square
 
 from slicing.geometry import Drawing, Path2D
 from slicing.prepare import prepare_program

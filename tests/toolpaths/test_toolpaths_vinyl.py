@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import square
 from shapely.geometry import Point, Polygon
+from toolpaths_shapes import square
 
 from slicing.geometry import Drawing, Path2D
 from slicing.prepare import prepare_program
