@@ -1,6 +1,6 @@
 """An HPGL vinyl cutter: a 1 KiB input buffer drained as the knife moves, no acknowledgements,
 flow control by XON/XOFF or RTS/CTS (whichever the host enabled on the port), `ESC.B` buffer
-query, `OA` position. Plotter units: 40 per mm. `VS` in cm/s.
+query, `ESC.O` status, `ESC.K` abort, `OA` position. Plotter units: 40 per mm. `VS` in cm/s.
 
 With neither flow control, a host that writes faster than the cutter cuts overflows the
 buffer and commands are lost, as on the cheap cutters this models.
@@ -31,6 +31,10 @@ class HpglFirmware(Firmware):
         self.xoff_free, self.xon_free = xoff_free, xon_free
         self.xoff_sent = False
         self._esc = bytearray()
+        self.commands_done = 0
+        self.cut_mm = 0.0
+        self.travel_mm = 0.0
+        self.aborts = 0
         self._init_state()
 
     def _init_state(self) -> None:
@@ -41,9 +45,6 @@ class HpglFirmware(Firmware):
         self.force: float | None = None
         self.tool = 0
         self.busy_until = 0.0
-        self.commands_done = 0
-        self.cut_mm = 0.0
-        self.travel_mm = 0.0
         self.initialised = False
 
     @property
@@ -61,6 +62,12 @@ class HpglFirmware(Firmware):
                     self.send(str(self.free))
                 elif seq == b"\x1b.O":
                     self.send("0" if now >= self.busy_until else "8")
+                elif seq == b"\x1b.K":  # abort graphics: the buffer is discarded, the knife lifts
+                    self.rx.clear()
+                    self.busy_until = now
+                    self._moving = False
+                    self.pen_down = False
+                    self.aborts += 1
             return True
         return False
 
