@@ -45,17 +45,20 @@ def latest_progress(conn: redis.Redis, job_id: int) -> dict[str, Any] | None:
     return json.loads(raw) if raw else None
 
 
-def send_control(conn: redis.Redis, job_id: int, command: str) -> None:
+def send_control(conn: redis.Redis, job_id: int, command: str, actor: str = "") -> None:
     if command not in CONTROL_COMMANDS:
         raise ValueError(f"unknown control command {command!r}")
-    conn.rpush(_control_key(job_id), command)
+    conn.rpush(_control_key(job_id), json.dumps({"command": command, "actor": actor}))
     conn.expire(_control_key(job_id), 24 * 3600)
 
 
-def next_control(conn: redis.Redis, job_id: int, timeout: float) -> str | None:
-    """Wait up to `timeout` seconds for a control command for this job."""
+def next_control(conn: redis.Redis, job_id: int, timeout: float) -> tuple[str, str] | None:
+    """Wait up to `timeout` seconds for a control command: (command, who sent it)."""
     item = conn.blpop([_control_key(job_id)], timeout=timeout)
-    return item[1].decode() if item else None
+    if not item:
+        return None
+    data = json.loads(item[1])
+    return data["command"], data.get("actor", "")
 
 
 def clear_control(conn: redis.Redis, job_id: int) -> None:

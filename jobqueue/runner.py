@@ -107,9 +107,9 @@ def run_on_machine(ctx: Context, job_id: int) -> str:
     last_checkpoint = last_publish = 0.0
     try:
         while stream.is_alive():
-            command = live.next_control(conn, job_id, timeout=0.2)
-            if command:
-                state = _apply_control(ctx, driver, job_id, command, state)
+            control = live.next_control(conn, job_id, timeout=0.2)
+            if control:
+                state = _apply_control(ctx, driver, job_id, control[0], state, control[1])
             now = time.monotonic()
             if now - last_publish >= PUBLISH_EVERY_S:
                 live.publish_progress(conn, job_id, _progress_payload(stream.progress, estimate, len(lines), state.value, factor))
@@ -133,16 +133,23 @@ def run_on_machine(ctx: Context, job_id: int) -> str:
     return _finish(ctx, conn, job_id, machine.id, outcome, acked, len(lines), estimate, stream.progress)
 
 
-def _apply_control(ctx: Context, driver, job_id: int, command: str, state: JobState) -> JobState:  # noqa: ANN001
+def _apply_control(ctx: Context, driver, job_id: int, command: str, state: JobState,  # noqa: ANN001
+                   actor: str | None = None) -> JobState:
     target = {"pause": JobState.PAUSED, "resume": JobState.RUNNING}.get(command)
     if command == "cancel":
         driver.cancel()  # the stream thread then ends with Cancelled, and _finish records it
         return state
     if target is None or target == state:
         return state
-    (driver.pause if command == "pause" else driver.resume)()
+    from drivers.base import DriverError
+
+    try:
+        (driver.pause if command == "pause" else driver.resume)()
+    except DriverError as exc:  # the machine did not take it: the job keeps its state, the log says why
+        log.warning("job %s: %s refused by the driver: %s", job_id, command, exc)
+        return state
     with ctx.session() as s:
-        transition(s, s.get(Job, job_id), target, actor="fabmanager", reason=command)
+        transition(s, s.get(Job, job_id), target, actor=actor or "fabmanager", reason=command)
     return target
 
 
@@ -159,6 +166,9 @@ def _finish(ctx, conn, job_id, machine_id, outcome, acked, total, estimate, prog
             job.lines_acked = acked
         job.reason = reason
         job.finished_at = utcnow()
+        if state == JobState.COMPLETED and job.state == JobState.PAUSED:
+            # The last line was acknowledged just as a pause arrived: record the finish truthfully.
+            transition(s, job, JobState.RUNNING, actor=f"system:{machine_id}", reason="program finished while pausing")
         transition(s, job, state, actor=f"system:{machine_id}", reason=reason)
         final_acked = job.lines_acked
     payload = _progress_payload(progress, None, total, state.value)

@@ -137,7 +137,7 @@ def control(session: Session, conn: redis.Redis, user: User, job: Job, command: 
         wanted = {"pause": JobState.RUNNING, "resume": JobState.PAUSED}.get(command)
         if wanted and state != wanted:
             raise RequestError(f"job {job.id} is {state.value}: cannot {command}")
-        live.send_control(conn, job.id, command)
+        live.send_control(conn, job.id, command, user.username)
         return job
     if command != "cancel":
         raise RequestError(f"job {job.id} is {state.value}: only a running job can be paused or resumed")

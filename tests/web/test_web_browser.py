@@ -72,13 +72,13 @@ def test_progress_bar_moves_live_and_pause_reaches_the_machine(browser_page, acc
         # what the machine worker publishes while it streams (see jobqueue.runner)
         live.publish_progress(conn, job_id, {"lines_acked": acked, "lines_total": 100, "percent": float(acked),
                                              "state": "running", "eta_seconds": 100 - acked})
-        page.wait_for_function(f"document.querySelector('#progress-box .bar').getAttribute('aria-valuenow') == '{acked}'")
+        page.wait_for_selector(f"#progress-box .bar[aria-valuenow='{acked}']", state="attached")
         seen.append((page.inner_text("#lines-acked"), page.inner_text("#eta")))
     assert seen == [("20", "1 min 20 s"), ("55", "45 s"), ("80", "20 s")]
     assert "80" in page.inner_text("#progress-box .pct")
     page.click("button[data-command=pause]")
     page.wait_for_selector(".flash.ok")
-    assert live.next_control(conn, job_id, timeout=2) == "pause"
+    assert live.next_control(conn, job_id, timeout=2) == ("pause", "fabmanager")
     # the run ends: the stream says so and the page reloads to show the final state
     with fablab_env.session() as s:
         job = s.get(Job, job_id)

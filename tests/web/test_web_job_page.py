@@ -93,7 +93,7 @@ def test_fabmanager_controls_reach_the_machine_loop(client, accounts, login, fab
     assert 'data-command="pause"' in html and 'data-command="cancel"' in html
     token = page_token(client)
     assert client.post(f"/jobs/{running}/control", data={"command": "pause", "csrf_token": token}).status_code == 302
-    assert live.next_control(fablab_env.redis(), running, timeout=1) == "pause"
+    assert live.next_control(fablab_env.redis(), running, timeout=1) == ("pause", "fabmanager")
     # resume of a running job is refused with the reason, nothing sent
     r = client.post(f"/jobs/{running}/control", data={"command": "resume", "csrf_token": token},
                     follow_redirects=True)
