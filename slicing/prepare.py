@@ -18,6 +18,7 @@ from slicing.geometry import Drawing
 from slicing.machine_spec import Machine, Material
 from slicing.program_checks import check_program
 from slicing.toolpaths.issues import cap_repeats, make_issue
+from slicing.toolpaths.options import coerce_all, invalid_options
 from slicing.toolpaths.program import PreparedProgram
 
 __all__ = ["PreparedProgram", "prepare_program", "merged_options"]
@@ -28,8 +29,8 @@ MESH_SUFFIXES = {".stl", ".obj", ".3mf", ".ply", ".off", ".glb"}
 
 
 def merged_options(machine: Machine, options: dict[str, Any] | None) -> dict[str, Any]:
-    """The machine's process defaults with the job's options on top."""
-    return {**machine.process, **(options or {})}
+    """The machine's process defaults with the job's options on top (text values typed)."""
+    return {**machine.process, **coerce_all(options)}
 
 
 def _failed(code: str, en: str, fr: str, hint_en: str = "", hint_fr: str = "", fmt: str = "gcode") -> PreparedProgram:
@@ -89,6 +90,9 @@ def prepare_program(
             "Exportez à nouveau le fichier depuis votre logiciel de conception.",
             fmt=fmt,
         )
+    invalid = invalid_options(machine.kind, opts)
+    if invalid:
+        return PreparedProgram(lines=[], format=fmt, issues=invalid)
     try:
         program = _build(geometry, machine, mat, opts)
     except Exception as exc:  # a bug here must become a job issue, not a traceback for the user

@@ -16,6 +16,7 @@ from typing import Any
 import yaml
 
 from slicing.machine_spec import FablabSpec
+from slicing.toolpaths.options import coerce
 
 DEFAULT_MACHINES = Path(__file__).resolve().parents[2] / "machines.yaml"
 
@@ -36,33 +37,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
-def parse_value(text: str) -> Any:
-    """`true`/`false`, numbers, JSON objects, else the string itself."""
-    low = text.strip().lower()
-    if low in ("true", "yes", "on"):
-        return True
-    if low in ("false", "no", "off"):
-        return False
-    for cast in (int, float):
-        try:
-            return cast(text)
-        except ValueError:
-            pass
-    if text.strip().startswith("{"):
-        try:
-            return json.loads(text)
-        except json.JSONDecodeError:
-            pass
-    return text
-
-
 def parse_settings(items: list[str]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for item in items:
         key, sep, value = item.partition("=")
         if not sep or not key.strip():
             raise ValueError(f"--set expects KEY=VALUE, got '{item}'")
-        out[key.strip()] = parse_value(value)
+        out[key.strip()] = coerce(value)
     return out
 
 
@@ -116,10 +97,10 @@ def run(args: argparse.Namespace) -> int:
     if program.ok or args.force:
         if program.lines:
             args.output.write_text(program.text(), encoding="ascii", errors="replace")
-            print(f"wrote {args.output}")
+            print(f"wrote {args.output}", file=sys.stderr if args.json else sys.stdout)
         if args.preview and program.preview_svg:
             args.preview.write_text(program.preview_svg, encoding="utf-8")
-            print(f"wrote {args.preview}")
+            print(f"wrote {args.preview}", file=sys.stderr if args.json else sys.stdout)
     else:
-        print("not written: the program has errors (use --force to write it anyway)")
+        print("not written: the program has errors (use --force to write it anyway)", file=sys.stderr)
     return 0 if program.ok else 1

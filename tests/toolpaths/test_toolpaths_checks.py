@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from slicing.program_checks import check_program
@@ -71,3 +72,37 @@ def test_empty_and_garbage_programs(spec):
     garbage = ["\x00\x01\x02", "ÿÿÿ", "G1 X" + "9" * 500]
     issues = check_program(garbage, machine, "gcode")
     assert issues and all(i["severity"] in ("error", "warning") for i in issues)
+
+
+@pytest.mark.parametrize(
+    "machine_id,options",
+    [
+        ("ender-3", {"layer_height_mm": 0}),
+        ("ender-3", {"layer_height_mm": "-0.2"}),
+        ("ender-3", {"infill_pct": "lots"}),
+        ("cnc-1", {"stepdown_mm": 0}),
+        ("cnc-1", {"tool_diameter_mm": float("nan")}),
+        ("laser-1", {"kerf_mm": -0.2}),
+        ("vinyl-1", {"blade_offset_mm": "-1"}),
+    ],
+)
+def test_nonsense_options_are_refused_with_an_issue(spec, machine_id, options):
+    import trimesh
+
+    from slicing.geometry import Drawing, Path2D
+    from slicing.prepare import prepare_program
+
+    source = trimesh.creation.box((10, 10, 5)) if machine_id == "ender-3" else Drawing(
+        paths=[Path2D(np.array([[0, 0], [10, 0], [10, 10], [0, 10]], float), True)])
+    program = prepare_program(source, spec.machine(machine_id), options=options)
+    assert not program.ok and program.issues[0]["code"] == "option_invalid"
+    assert program.issues[0]["location"]["option"] == next(iter(options))
+
+
+def test_text_options_are_typed(spec):
+    from slicing.geometry import Drawing, Path2D
+    from slicing.prepare import prepare_program
+
+    d = Drawing(paths=[Path2D(np.array([[0, 0], [10, 0], [10, 10], [0, 10]], float), True)])
+    program = prepare_program(d, spec.machine("laser-1"), options={"kerf_mm": "0.4", "air_assist": "false"})
+    assert program.ok and program.metrics["kerf_mm"] == 0.4 and "M8" not in program.lines

@@ -126,9 +126,11 @@ def test_parts_closer_than_tool_are_refused(spec):
 
 
 def test_missing_cutting_data_is_an_issue(spec):
-    program = prepare_program(Drawing(paths=[Path2D(square(0, 0, 40), True)]), spec.machine("cnc-1"),
-                              options={"tool_diameter_mm": 0})
+    machine = spec.machine("cnc-1")
+    bare = machine.model_copy(update={"materials": [machine.materials[0].model_copy(update={"feed_mm_min": None})]})
+    program = prepare_program(Drawing(paths=[Path2D(square(0, 0, 40), True)]), bare)
     assert not program.ok and program.issues[0]["code"] == "cnc_settings_missing"
+    assert "feed_mm_min" in program.issues[0]["message"]["en"]
 
 
 @pytest.mark.parametrize("profile,expected", [("inside", -3.0), ("on", 0.0), ("outside", 3.0)])
