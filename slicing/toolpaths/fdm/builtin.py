@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 import trimesh
+from shapely.prepared import prep
 
 from slicing.machine_spec import Machine, Material
 from slicing.toolpaths.fdm.layer_paths import LayerPaths, plan_layers
@@ -158,12 +159,15 @@ def write_program(plans: list[LayerPaths], s: FdmSettings, machine: Machine, mat
             w.type("WALL-OUTER" if depth == len(lp.perimeters) - 1 else "WALL-INNER")
             for p in order_paths([x[:-1] for x in loops], [True] * len(loops), start=(w.x, w.y), two_opt=False):
                 w.extrude_path(p.points, s.speed_first_layer if first else s.speed_perimeter, h)
+        inner = lp.layer.region.buffer(-s.width * (s.perimeters - 0.5))
+        w.safe_zone = prep(inner) if not inner.is_empty else None
         for kind, segs, feed in (("SKIN", lp.solid, s.speed_solid), ("FILL", lp.sparse, s.speed_infill)):
             if not segs:
                 continue
             w.type(kind)
             for p in order_paths(segs, [False] * len(segs), start=(w.x, w.y), two_opt=False):
                 w.extrude_path(p.points, s.speed_first_layer if first else feed, h)
+        w.safe_zone = None
         done += times[i]
     w.raw("M73 P100 R0")
     w.retract()

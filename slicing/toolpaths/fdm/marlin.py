@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from shapely.geometry import LineString
 
 from slicing.toolpaths.fdm.settings import FdmSettings
 from slicing.toolpaths.numbers import fmt
@@ -27,6 +28,7 @@ class MarlinWriter:
         self.extruded_by_type: dict[str, float] = {}
         self.seconds = 0.0
         self.kind = ""
+        self.safe_zone = None  # prepared shapely area where travel needs no retraction (inside the walls)
 
     def raw(self, line: str) -> None:
         self.lines.append(line)
@@ -58,7 +60,10 @@ class MarlinWriter:
         d = math.hypot(x - self.x, y - self.y)
         if d < 1e-4:
             return
-        if d > self.s.retract_min_travel:
+        # Like PrusaSlicer's "only retract when crossing perimeters": a travel that stays
+        # inside the walls leaves any ooze inside the part, where nobody sees it.
+        inside = self.safe_zone is not None and self.safe_zone.covers(LineString([(self.x, self.y), (x, y)]))
+        if d > self.s.retract_min_travel and not inside:
             self.retract()
         self.lines.append(f"G0 X{fmt(x)} Y{fmt(y)}{self._f(self.s.speed_travel)}")
         self.seconds += d / self.s.speed_travel * 60
