@@ -66,8 +66,12 @@ def _edges(faces: np.ndarray, n_vertices: int) -> tuple[np.ndarray, np.ndarray, 
     """(open, non-manifold, misoriented) edges from one sort of direction-tagged keys."""
     a = faces.ravel()
     b = faces[:, [1, 2, 0]].ravel()
-    lo, hi = np.minimum(a, b), np.maximum(a, b)
-    key = (lo * n_vertices + hi) * 2 + (a > b)
+    key = np.minimum(a, b)  # in place from here: three million edges, no extra copies
+    key *= n_vertices
+    key += np.maximum(a, b)
+    key <<= 1
+    key |= a > b
+    del b
     key.sort()
     und = key >> 1
     starts = np.flatnonzero(np.r_[True, und[1:] != und[:-1]])
@@ -121,34 +125,56 @@ def _union_volume(facts: MeshFacts) -> float | None:
         return None
 
 
-def _per_face(triangles: np.ndarray) -> tuple[np.ndarray, ...]:
-    """(areas, unit normals, signed volumes, bbox min, bbox max, face mins, face maxes).
+CHUNK = 262_144  # faces per pass: temporaries stay in cache and memory stays flat
 
-    Coordinates are split into nine contiguous float64 columns first: numpy's (n, 3) axis
-    reductions and `np.cross` on strided views cost several times more than plain 1-D
-    arithmetic on a million rows.
+
+def _per_face(triangles: np.ndarray) -> tuple[np.ndarray, ...]:
+    """(areas, unit normals, signed volumes, bbox min, bbox max, top z of each face).
+
+    Each chunk's coordinates are split into nine contiguous float64 columns first: numpy's
+    (n, 3) axis reductions and `np.cross` on strided views cost several times more than
+    plain 1-D arithmetic, and chunking keeps a million faces from needing ~200 MB of
+    temporaries at once.
     """
-    c = np.ascontiguousarray(triangles.reshape(-1, 9).T, dtype=np.float64)
-    x0, y0, z0, x1, y1, z1, x2, y2, z2 = c
-    ax, ay, az = x1 - x0, y1 - y0, z1 - z0
-    bx, by, bz = x2 - x0, y2 - y0, z2 - z0
-    nx, ny, nz = ay * bz - az * by, az * bx - ax * bz, ax * by - ay * bx
-    double_area = np.sqrt(nx * nx + ny * ny + nz * nz)
-    # Signed volume of the tetrahedron (origin, v0, v1, v2) = v0 . (v1 x v2) / 6
-    signed = (x0 * (y1 * z2 - z1 * y2) + y0 * (z1 * x2 - x1 * z2) + z0 * (x1 * y2 - y1 * x2)) / 6.0
-    safe = np.where(double_area > 0, double_area, 1.0)
-    normals = np.column_stack([nx / safe, ny / safe, nz / safe])
-    normals[double_area == 0] = 0.0
-    xs, ys, zs = c[0::3], c[1::3], c[2::3]
-    lo = np.array([xs.min(), ys.min(), zs.min()])
-    hi = np.array([xs.max(), ys.max(), zs.max()])
-    face_lo = np.column_stack([np.minimum(np.minimum(a, b), d) for a, b, d in (c[0::3], c[1::3], c[2::3])])
-    face_hi = np.column_stack([np.maximum(np.maximum(a, b), d) for a, b, d in (c[0::3], c[1::3], c[2::3])])
-    return 0.5 * double_area, normals, signed, lo, hi, face_lo, face_hi
+    n = len(triangles)
+    areas, signed, top_z = np.empty(n), np.empty(n), np.empty(n)
+    normals = np.empty((n, 3))
+    lo = np.full(3, np.inf)
+    hi = np.full(3, -np.inf)
+    for s in range(0, n, CHUNK):
+        c = np.ascontiguousarray(triangles[s: s + CHUNK].reshape(-1, 9).T, dtype=np.float64)
+        x0, y0, z0, x1, y1, z1, x2, y2, z2 = c
+        ax, ay, az = x1 - x0, y1 - y0, z1 - z0
+        bx, by, bz = x2 - x0, y2 - y0, z2 - z0
+        nx, ny, nz = ay * bz - az * by, az * bx - ax * bz, ax * by - ay * bx
+        double_area = np.sqrt(nx * nx + ny * ny + nz * nz)
+        # Signed volume of the tetrahedron (origin, v0, v1, v2) = v0 . (v1 x v2) / 6
+        signed[s: s + CHUNK] = (x0 * (y1 * z2 - z1 * y2) + y0 * (z1 * x2 - x1 * z2)
+                                + z0 * (x1 * y2 - y1 * x2)) / 6.0
+        safe = np.where(double_area > 0, double_area, np.inf)  # zero-area faces get a zero normal
+        normals[s: s + CHUNK, 0] = nx / safe
+        normals[s: s + CHUNK, 1] = ny / safe
+        normals[s: s + CHUNK, 2] = nz / safe
+        areas[s: s + CHUNK] = 0.5 * double_area
+        top_z[s: s + CHUNK] = np.maximum(np.maximum(z0, z1), z2)
+        for k in range(3):
+            lo[k] = min(lo[k], c[k::3].min())
+            hi[k] = max(hi[k], c[k::3].max())
+    return areas, normals, signed, lo, hi, top_z
+
+
+def _body_boxes(vertices: np.ndarray, faces: np.ndarray, face_body: np.ndarray, bodies: int):
+    """(lo, hi) per body from its vertices (half as many rows as faces)."""
+    vertex_body = np.empty(len(vertices), dtype=np.int64)
+    vertex_body[faces.ravel()] = np.repeat(face_body, 3)
+    order = np.argsort(vertex_body, kind="stable")
+    starts = np.searchsorted(vertex_body[order], np.arange(bodies))
+    ordered = vertices[order]
+    return np.minimum.reduceat(ordered, starts, axis=0), np.maximum.reduceat(ordered, starts, axis=0)
 
 
 def mesh_facts(triangles: np.ndarray) -> MeshFacts:
-    face_areas, normals, signed, bbox_min, bbox_max, face_lo, face_hi = _per_face(triangles)
+    face_areas, normals, signed, bbox_min, bbox_max, top_z = _per_face(triangles)
     vertices, faces = merge_vertices(triangles)
     n_v = len(vertices)
     degenerate = np.flatnonzero((face_areas <= 1e-12 * max(1.0, float((bbox_max - bbox_min).max()) ** 2))
@@ -160,10 +186,7 @@ def mesh_facts(triangles: np.ndarray) -> MeshFacts:
     if bodies == 1:
         body_lo, body_hi = bbox_min[None, :], bbox_max[None, :]
     else:
-        order = np.argsort(face_body, kind="stable")
-        starts = np.searchsorted(face_body[order], np.arange(bodies))
-        body_lo = np.minimum.reduceat(face_lo[order], starts, axis=0)
-        body_hi = np.maximum.reduceat(face_hi[order], starts, axis=0)
+        body_lo, body_hi = _body_boxes(vertices, faces, face_body, bodies)
     open_bodies = np.zeros(bodies, dtype=bool)
     bad_vertices = np.concatenate([open_e.ravel(), nonmanifold.ravel()])
     if len(bad_vertices):
@@ -172,7 +195,7 @@ def mesh_facts(triangles: np.ndarray) -> MeshFacts:
         open_bodies[np.unique(vertex_body[bad_vertices])] = True
     # Overhang: faces facing down more steeply than 45° from vertical, not lying on the bed.
     down = normals[:, 2] < -math.cos(math.radians(OVERHANG_LIMIT_DEG))
-    on_bed = face_hi[:, 2] <= bbox_min[2] + 0.05
+    on_bed = top_z <= bbox_min[2] + 0.05
     overhang = np.flatnonzero(down & ~on_bed)
     facts = MeshFacts(
         triangles=triangles, vertices=vertices, faces=faces, normals=normals, face_areas=face_areas,

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     import trimesh
 
 MERGE_DIGITS = 8
+VERIFY_CHUNK = 1 << 20
 OTHER_MESH_SUFFIXES = {".obj", ".3mf", ".ply", ".off", ".glb"}
 _P = (np.uint64(0x9E3779B97F4A7C15), np.uint64(0xC2B2AE3D27D4EB4F), np.uint64(0x165667B19E3779F9))
 
@@ -56,16 +57,19 @@ def merge_vertices(triangles: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     h = _hash(words)
     order = np.argsort(h)
     hs = h[order]
+    del h
     first = np.empty(len(hs), dtype=bool)
     first[:1] = True
     np.not_equal(hs[1:], hs[:-1], out=first[1:])
-    ids_sorted = np.cumsum(first) - 1
-    inverse = np.empty(len(hs), dtype=np.int64)
-    inverse[order] = ids_sorted
+    del hs
+    inverse = np.empty(len(order), dtype=np.int64)
+    inverse[order] = np.cumsum(first) - 1
     unique_words = words[order[first]]
-    if not np.array_equal(unique_words[inverse], words):  # a hash collision: exact path
-        unique, inverse = np.unique(flat, axis=0, return_inverse=True)
-        return unique.astype(np.float64), inverse.reshape(-1, 3)
+    # Prove no two different vertices shared a hash, a chunk at a time (no 2nd full copy).
+    for s in range(0, len(inverse), VERIFY_CHUNK):
+        if not np.array_equal(unique_words[inverse[s: s + VERIFY_CHUNK]], words[s: s + VERIFY_CHUNK]):
+            unique, exact = np.unique(flat, axis=0, return_inverse=True)  # a hash collision: exact path
+            return unique.astype(np.float64), exact.reshape(-1, 3)
     return flat[order[first]].astype(np.float64), inverse.reshape(-1, 3)
 
 
