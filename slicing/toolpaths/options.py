@@ -24,7 +24,7 @@ POSITIVE = {
 }
 NON_NEGATIVE = {
     "fdm": ("infill_pct", "perimeters", "top_layers", "bottom_layers", "retract_mm", "retract_min_travel_mm",
-            "skirt_loops", "skirt_distance_mm"),
+            "skirt_loops", "skirt_distance_mm", "fan_pct"),
     "laser": ("kerf_mm", "margin_mm"),
     "cnc": ("through_mm", "tab_height_mm", "margin_mm"),
     "vinyl": ("blade_offset_mm", "overcut_mm", "weeding_border_mm", "min_island_mm", "margin_mm"),

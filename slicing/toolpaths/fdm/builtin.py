@@ -146,7 +146,8 @@ def write_program(plans: list[LayerPaths], s: FdmSettings, machine: Machine, mat
         w.raw(f"M73 P{round(100 * done / total)} R{round((total - done) / 60)}")
         if i == 1:
             w.raw(f"M104 S{fmt(s.nozzle_temp, 0)}")
-            w.raw("M106 S255")
+            if s.fan > 0:
+                w.raw(f"M106 S{round(255 * s.fan)}")
         w.retract()
         w.move_z(lp.layer.z)
         h = lp.layer.height

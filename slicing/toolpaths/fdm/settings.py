@@ -35,6 +35,7 @@ class FdmSettings:
     skirt_loops: int
     density_g_cm3: float
     solid_below_area: float  # mm2: sparse islands smaller than this are filled solid
+    fan: float  # 0..1, part cooling from the second layer on
 
     @property
     def filament_area(self) -> float:
@@ -85,4 +86,5 @@ def fdm_settings(machine: Machine, material: Material, options: dict[str, Any]) 
         skirt_loops=int(num("skirt_loops", 1)),
         density_g_cm3=material.density_g_cm3 or 1.24,
         solid_below_area=num("solid_infill_below_area_mm2", 70.0),
+        fan=min(max(num("fan_pct", 100.0), 0.0), 100.0) / 100.0,
     )
