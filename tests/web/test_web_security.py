@@ -73,3 +73,14 @@ def test_openapi_describes_every_api_route(app, client) -> None:  # noqa: ANN001
     assert routes == described
     refs = str(doc).count("#/components/schemas/")
     assert refs and all(name in doc["components"]["schemas"] for name in ("Job", "Issue", "Machine", "Error"))
+
+
+def test_pages_carry_a_strict_content_security_policy(client, accounts, login, fablab_env) -> None:  # noqa: ANN001
+    job_id = make_job(fablab_env, "member", "ready")
+    login(accounts["member"])
+    for path in ("/jobs", f"/jobs/{job_id}", "/upload", "/login"):
+        r = client.get(path)
+        csp = r.headers["Content-Security-Policy"]
+        assert "script-src 'self'" in csp and "frame-ancestors 'none'" in csp, path
+        assert "<script>" not in r.get_data(as_text=True)  # scripts only from static files
+    assert "sandbox" in client.get(f"/jobs/{job_id}/preview/program").headers["Content-Security-Policy"]

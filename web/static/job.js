@@ -49,7 +49,7 @@
     window.setTimeout(function () { window.location.reload(); }, 300);
   }
 
-  function poll() {
+  function poll(every) {
     fetch(box.dataset.apiUrl, {credentials: "same-origin", headers: {"Accept": "application/json"}})
       .then(function (r) { return r.ok ? r.json() : null; })
       .then(function (job) {
@@ -59,13 +59,18 @@
       })
       .catch(function () {})
       .then(function () {
-        if (!reloading && FINISHED.indexOf(shownState) < 0) { pollTimer = setTimeout(poll, 2000); }
+        if (!reloading && FINISHED.indexOf(shownState) < 0) {
+          pollTimer = setTimeout(function () { poll(every); }, every || 2000);
+        }
       });
   }
 
   function listen() {
     if (!window.EventSource) { poll(); return; }
     source = new EventSource(box.dataset.eventsUrl);
+    // A slow poll beside the stream: an event published between the page's load and the
+    // stream's subscription (the job's last one, say) is not lost for good.
+    pollTimer = setTimeout(function () { poll(5000); }, 5000);
     source.onmessage = function (ev) {
       var data;
       try { data = JSON.parse(ev.data); } catch (e) { return; }
@@ -76,7 +81,8 @@
       // The stream ended or broke: polling takes over (it also notices the final state).
       source.close();
       source = null;
-      if (!reloading && !pollTimer) { pollTimer = setTimeout(poll, 1000); }
+      if (pollTimer) { clearTimeout(pollTimer); }
+      if (!reloading) { pollTimer = setTimeout(poll, 1000); }
     };
   }
 
