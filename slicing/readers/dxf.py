@@ -200,7 +200,7 @@ def _open(path: Path):
 def load_dxf(path: Path, tolerance_mm: float = 0.05, limits: Limits = DEFAULT_LIMITS) -> tuple[Drawing, list[dict]]:
     """The drawing in mm, y up, and notes (info about what was skipped or repaired)."""
     size = path.stat().st_size
-    check_file_size(size, limits)
+    check_file_size(size, limits, limits.max_dxf_bytes)
     if size == 0:
         raise empty_file()
     doc, auditor = _open(path)  # ezdxf's loader is linear in the file size, which is limited

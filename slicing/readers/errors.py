@@ -38,6 +38,8 @@ class Limits:
     """What one parse may cost. Each limit is named in the message of the file that exceeds it."""
 
     max_file_bytes: int = 200 * 1024 * 1024  # a 4 M-triangle binary STL
+    max_svg_bytes: int = 25 * 1024 * 1024  # svgelements reads ~0.5 MB/s of dense paths
+    max_dxf_bytes: int = 60 * 1024 * 1024  # ezdxf loads ~1 MB/s
     max_triangles: int = 5_000_000
     max_entities: int = 500_000  # DXF entities after expanding blocks; SVG elements
     max_points: int = 5_000_000  # points of all flattened 2D paths together
@@ -71,13 +73,20 @@ class Deadline:
             )
 
 
-def check_file_size(size: int, limits: Limits) -> None:
-    if size > limits.max_file_bytes:
-        mb = limits.max_file_bytes / 1024 / 1024
+def _size(n: float, fr: bool) -> str:
+    if n >= 1024 * 1024:
+        return f"{n / 1024 / 1024:.0f} {'Mo' if fr else 'MB'}"
+    return f"{n / 1024:.1f} {'ko' if fr else 'kB'}".replace(".", "," if fr else ".")
+
+
+def check_file_size(size: int, limits: Limits, limit: int | None = None) -> None:
+    """Refuse a file over `limit` bytes (the general file limit by default), naming the limit."""
+    limit = limits.max_file_bytes if limit is None else limit
+    if size > limit:
         raise UnreadableFile(
             "file_too_large",
-            f"Le fichier pèse {size / 1024 / 1024:.0f} Mo : la limite est de {mb:.0f} Mo.",
-            f"The file is {size / 1024 / 1024:.0f} MB: the limit is {mb:.0f} MB.",
+            f"Le fichier pèse {_size(size, True)} : la limite pour ce type de fichier est de {_size(limit, True)}.",
+            f"The file is {_size(size, False)}: the limit for this kind of file is {_size(limit, False)}.",
             "Réduisez le nombre de triangles (décimation) ou de détails avant l'export.",
             "Reduce the number of triangles (decimate) or details before exporting.",
         )

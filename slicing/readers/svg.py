@@ -151,7 +151,7 @@ def load_svg(path: Path, tolerance_mm: float = 0.05, limits: Limits = DEFAULT_LI
     import svgelements as se
 
     size = path.stat().st_size
-    check_file_size(size, limits)
+    check_file_size(size, limits, limits.max_svg_bytes)
     if size == 0:
         raise empty_file()
     data = path.read_bytes()

@@ -155,3 +155,31 @@ def test_readers_raise_only_unreadable(tmp_path):
         path = write(tmp_path, name, data)
         with pytest.raises(UnreadableFile):
             (read_mesh if name.endswith("stl") else read_drawing)(path)
+
+
+def test_size_limits_name_the_limit(tmp_path, spec):
+    from slicing.readers import Limits
+
+    small = Limits(max_file_bytes=500, max_svg_bytes=100)
+    big_svg = write(tmp_path, "big.svg", svg('<rect width="5" height="5"/>' * 20))
+    with pytest.raises(UnreadableFile) as exc:
+        read_drawing(big_svg, limits=small)
+    assert exc.value.code == "file_too_large" and "0,1 ko" in exc.value.message_fr
+    with pytest.raises(UnreadableFile) as exc:
+        read_mesh(write(tmp_path, "big.stl", binary_stl(box_triangles())), limits=small)
+    assert exc.value.code == "file_too_large"
+    few = Limits(max_triangles=5)
+    with pytest.raises(UnreadableFile) as exc:
+        read_mesh(write(tmp_path, "many.stl", binary_stl(box_triangles())), limits=few)
+    assert exc.value.code == "too_many_triangles" and "5" in exc.value.message_en
+
+
+def test_merge_survives_a_hash_collision(monkeypatch):
+    from slicing.readers import mesh
+
+    tri = box_triangles()
+    honest_v, honest_f = mesh.merge_vertices(tri)
+    monkeypatch.setattr(mesh, "_hash", lambda words: np.zeros(len(words), dtype=np.uint64))
+    v, f = mesh.merge_vertices(tri)
+    assert len(v) == len(honest_v) == 8
+    assert np.array_equal(v[f], tri.astype(np.float64))
