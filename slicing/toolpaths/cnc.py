@@ -21,6 +21,7 @@ from slicing.toolpaths.offsets import is_clockwise
 from slicing.toolpaths.ordering import in_file_order, order_paths, travel_length
 from slicing.toolpaths.placement import bounds_of, placement_shift
 from slicing.toolpaths.program import PreparedProgram
+from slicing.toolpaths.ramps import Ramp, ramp_entry
 from slicing.toolpaths.tabs import split_at, tab_intervals
 
 GROUP_ORDER = {"engrave": 0, "pocket": 1, "on": 2, "inside": 2, "outside": 2}
@@ -57,12 +58,13 @@ def cnc_program(drawing: Drawing, machine: Machine, material: Material, options:
     w.raw(f"M3 S{settings.rpm:.0f}")
     w.raw("G4 P3")
     plunges = 0
+    ramps = 0
     passes = 0
     for item, first_ring in ordered:
-        rings = item.rings if item.operation == "pocket" else [(first_ring, True)]
+        rings = [r for r, _ in item.rings] if item.operation == "pocket" else [first_ring]
         levels = depth_levels(item.depth, settings.stepdown)
         for level_no, depth in enumerate(levels):
-            for ring, _ in rings:
+            for ri, ring in enumerate(rings):
                 if item.operation == "pocket":
                     ring = _start_near(ring, (w.x, w.y))
                 path = np.vstack([ring, ring[:1]]) if item.closed else (ring if level_no % 2 == 0 else ring[::-1])
@@ -74,8 +76,16 @@ def cnc_program(drawing: Drawing, machine: Machine, material: Material, options:
                         w.rapid(z=settings.safe_z)
                         w.rapid(*start)
                 if w.z is None or abs(w.z + depth) > 1e-9:
-                    w.cut(z=-depth, feed=settings.plunge)
-                    plunges += 1
+                    ramp = _ramp(w, path, depth, item, settings)
+                    if ramp is None:
+                        w.cut(z=-depth, feed=settings.plunge)
+                        plunges += 1
+                    else:
+                        for x, y, z in ramp.descent:
+                            w.cut(float(x), float(y), float(z), feed=settings.plunge)
+                        path = ramp.loop
+                        rings[ri] = ramp.loop[:-1]  # the next pass starts where this one ends
+                        ramps += 1
                 _cut_loop(w, path, depth, item, settings)
                 passes += 1
         w.rapid(z=settings.safe_z)
@@ -91,6 +101,7 @@ def cnc_program(drawing: Drawing, machine: Machine, material: Material, options:
         "paths": len(items),
         "passes": passes,
         "plunges": plunges,
+        "ramps": ramps,
         "tool_diameter_mm": settings.tool_diameter,
         "depth_mm": round(max((it.depth for it in items), default=0.0), 3),
         "stepdown_mm": settings.stepdown,
@@ -108,6 +119,18 @@ def _start_near(ring: np.ndarray, pos: tuple[float | None, float | None]) -> np.
 
 def _inside(reach, a: tuple[float, float], b: tuple[float, float]) -> bool:
     return bool(reach.covers(LineString([a, b])))
+
+
+def _ramp(w: GcodeWriter, path: np.ndarray, depth: float, item: CncItem, s: CncSettings) -> Ramp | None:
+    """A ramp down to `depth` along a closed loop, unless tabs shape this pass or it is too short."""
+    tabs_here = item.tabs and -depth < -(s.thickness - s.tab_height)
+    if not item.closed or tabs_here or s.ramp_angle <= 0:
+        return None
+    z_from = min(w.z if w.z is not None else 0.0, s.ramp_clearance)
+    ramp = ramp_entry(path, z_from, -depth, s.ramp_angle)
+    if ramp is not None and (w.z is None or w.z > z_from):
+        w.rapid(z=z_from)
+    return ramp
 
 
 def _cut_loop(w: GcodeWriter, path: np.ndarray, depth: float, item: CncItem, s: CncSettings) -> None:

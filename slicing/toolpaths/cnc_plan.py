@@ -46,6 +46,8 @@ class CncSettings:
     pocket_depth: float
     stepover: float
     engrave_depth: float
+    ramp_angle: float  # degrees; 0 plunges straight down
+    ramp_clearance: float = 0.5  # mm above the surface where a ramp starts
 
     @property
     def radius(self) -> float:
@@ -103,6 +105,7 @@ def cnc_settings(material: Material, options: dict[str, Any]) -> tuple[CncSettin
         pocket_depth=num("pocket_depth_mm", thickness / 2) or thickness / 2,
         stepover=min(max(num("stepover_pct", 40.0) or 40.0, 5.0), 95.0) / 100.0 * tool,
         engrave_depth=num("engrave_depth_mm", 0.5) or 0.5,
+        ramp_angle=min(max(num("ramp_angle_deg", 5.0) or 0.0, 0.0), 45.0),
     )
     return settings, []
 

@@ -37,7 +37,7 @@ def test_outside_profile_runs_one_radius_off_the_part_everywhere(spec):
 def test_depth_passes_follow_stepdown_and_go_through(spec):
     d = Drawing(paths=[Path2D(square(0, 0, 100), True)])
     program = prepare_program(d, spec.machine("cnc-1"), material="Contreplaqué 18 mm", options={"tabs": False})
-    zs = sorted({round(m.end[2], 3) for m in gcode_moves(program.lines) if m.end[2] < 0})
+    zs = sorted({round(m.end[2], 3) for m in gcode_moves(program.lines) if m.end[2] < 0 and m.start[2] == m.end[2]})
     assert zs[0] == pytest.approx(-18.2)  # through the sheet by 0.2 mm
     steps = np.diff([0.0] + [-z for z in reversed(zs)])
     assert len(zs) == 7 and all(s <= 3.0 + 1e-9 for s in steps)  # stepdown 3 mm
@@ -155,3 +155,19 @@ def test_layer_names_choose_cnc_operations(spec):
     assert program.ok, program.issues
     depths = sorted({round(-m.end[2], 2) for m in gcode_moves(program.lines) if m.end[2] < 0})
     assert 0.5 in depths and 5.0 in depths and 10.2 in depths  # engrave, pocket (half), through
+
+
+def test_ramps_enter_the_material_at_a_gentle_angle(spec):
+    d = Drawing(paths=[Path2D(square(0, 0, 100), True), Path2D(circle(50, 50, 2.5), True)])  # the hole: too small
+    program = prepare_program(d, spec.machine("cnc-1"), material="MDF 10 mm", options={"tabs": False, "tool_diameter_mm": 3})
+    assert program.ok, program.issues
+    assert program.metrics["ramps"] == 3 and program.metrics["plunges"] == 3  # the outline ramps, the hole plunges
+    for m in gcode_moves(program.lines):
+        dz = m.start[2] - m.end[2]
+        if m.kind == "feed" and dz > 1e-9 and m.end[2] < 0:
+            run = float(np.hypot(*(np.array(m.end[:2]) - m.start[:2])))
+            if run > 0:
+                assert dz <= run * np.tan(np.radians(5)) + 2e-3  # coordinates carry 3 decimals
+    # each pass still goes all the way round at its depth
+    deepest = [m for m in gcode_moves(program.lines) if abs(m.end[2] + 10.2) < 1e-6 and m.start[2] == m.end[2]]
+    assert sum(np.hypot(*(np.array(m.end[:2]) - m.start[:2])) for m in deepest) >= 4 * 103 - 1
