@@ -10,6 +10,7 @@ bounding box) for the upload page.
 from __future__ import annotations
 
 import logging
+import re
 import time
 from pathlib import Path
 from typing import Any
@@ -27,9 +28,21 @@ log = logging.getLogger(__name__)
 SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
 
 
+_DECIMAL_POINT = re.compile(r"(?<=\d)\.(?=\d)")
+
+
+def _french_numbers(issue: dict) -> dict:
+    """French writes 0,4 mm: decimal points between digits become commas in the French texts."""
+    for field in ("message", "hint"):
+        texts = issue.get(field)
+        if isinstance(texts, dict) and texts.get("fr"):
+            texts["fr"] = _DECIMAL_POINT.sub(",", texts["fr"])
+    return issue
+
+
 def _result(kind: str, fmt: str, targets: Targets | None, issues: list[dict], metrics: dict, quotes: list[dict],
             started: float) -> dict[str, Any]:
-    issues = sorted(issues, key=lambda i: SEVERITY_ORDER.get(i.get("severity"), 3))
+    issues = sorted((_french_numbers(i) for i in issues), key=lambda i: SEVERITY_ORDER.get(i.get("severity"), 3))
     return {
         "valid": not any(i.get("severity") == "error" for i in issues),
         "kind": kind,

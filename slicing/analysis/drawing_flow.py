@@ -7,6 +7,7 @@ from typing import Any
 from slicing.analysis import drawing_issues as di
 from slicing.analysis.chains import open_chains
 from slicing.analysis.drawing_metrics import drawing_metrics
+from slicing.analysis.mesh_issues import UNIT_WORDS
 from slicing.analysis.orientation import fits_flat
 from slicing.analysis.targets import Targets
 from slicing.geometry import Drawing
@@ -30,12 +31,12 @@ def units_issue(drawing: Drawing, bbox: list[float]) -> dict[str, Any] | None:
         en_what = "This SVG comes from an old Inkscape (90 px per inch instead of 96)"
     else:
         return None
-    sizes_fr = " ; ".join(f"{c['unit']} : {c['bbox_mm'][0]} × {c['bbox_mm'][1]} mm" for c in choices)
-    sizes_en = "; ".join(f"{c['unit']}: {c['bbox_mm'][0]} × {c['bbox_mm'][1]} mm" for c in choices)
+    sizes_fr = " ; ".join(f"en {UNIT_WORDS[c['unit']][0]} : {c['bbox_mm'][0]} × {c['bbox_mm'][1]} mm" for c in choices)
+    sizes_en = "; ".join(f"in {UNIT_WORDS[c['unit']][1]}: {c['bbox_mm'][0]} × {c['bbox_mm'][1]} mm" for c in choices)
     return make_issue(
         "units_unconfirmed", "warning",
-        f"{en_what}: it was read as {choices[0]['unit']}. Confirm the size — {sizes_en}.",
-        f"{fr_what} : il a été lu en {choices[0]['unit']}. Confirmez la taille — {sizes_fr}.",
+        f"{en_what}: it was read in {UNIT_WORDS[choices[0]['unit']][1]}. Confirm the size — {sizes_en}.",
+        f"{fr_what} : il a été lu en {UNIT_WORDS[choices[0]['unit']][0]}. Confirmez la taille — {sizes_fr}.",
         "Check the size above matches your design; otherwise export again with the unit set to millimetres.",
         "Vérifiez que la taille ci-dessus correspond à votre dessin ; sinon exportez à nouveau en réglant "
         "l'unité sur millimètres.",

@@ -17,6 +17,9 @@ from slicing.machine_spec import Machine
 from slicing.toolpaths.issues import make_issue
 
 MAX_LOCATIONS = 20
+UNIT_WORDS = {"mm": ("millimètres", "millimetres"), "cm": ("centimètres", "centimetres"), "in": ("pouces", "inches"),
+              "m": ("mètres", "metres"), "px96": ("96 px par pouce", "96 px per inch"),
+              "px90": ("90 px par pouce", "90 px per inch")}
 
 
 def _pts(points: np.ndarray) -> list[list[float]]:
@@ -137,8 +140,8 @@ def scale_issue(f: MeshFacts) -> dict[str, Any] | None:
             choices.append({"unit": unit, "factor": factor, "bbox_mm": [round(float(v), 2) for v in size]})
     normalised = abs(biggest - 1) < 0.02 or abs(biggest - 2) < 0.04
     severity = "warning" if biggest < 3 else "info"
-    sizes_fr = " ; ".join(f"en {c['unit']} : {_box(c['bbox_mm'])}" for c in choices)
-    sizes_en = "; ".join(f"in {c['unit']}: {_box(c['bbox_mm'])}" for c in choices)
+    sizes_fr = " ; ".join(f"en {UNIT_WORDS[c['unit']][0]} : {_box(c['bbox_mm'])}" for c in choices)
+    sizes_en = "; ".join(f"in {UNIT_WORDS[c['unit']][1]}: {_box(c['bbox_mm'])}" for c in choices)
     why_fr = (" Il ressemble à un scan normalisé à 1 unité." if normalised else "")
     why_en = (" It looks like a scan normalised to 1 unit." if normalised else "")
     return make_issue(

@@ -183,3 +183,22 @@ def test_cli_process_with_env_machines(tmp_path):
                           env={**env, "PYTHONPATH": str(REPO_ROOT)}, capture_output=True, timeout=120)
     assert proc.returncode == 0, proc.stderr.decode()
     assert json.loads(proc.stdout)["valid"] is True
+
+
+def test_mesh_preview_marks_open_edges_in_red(tmp_path, spec):
+    import io
+
+    from PIL import Image
+
+    path = write(tmp_path, "open.stl", binary_stl(box_triangles((20, 20, 20))[:-2]))
+    data, mimetype = analysis_preview(path, process="fdm", analysis=analyze_file(path, spec=spec), filename="open.stl")
+    image = Image.open(io.BytesIO(data)).convert("RGB")
+    assert mimetype == "image/png" and image.size == (640, 480)
+    assert (220, 0, 0) in {c for _, c in image.getcolors(maxcolors=1 << 20)}
+    assert analysis_preview(write(tmp_path, "bad.stl", b"nothing"), filename="bad.stl") is None
+
+
+def test_french_messages_use_decimal_commas(tmp_path, spec):
+    r = analyze_file(write(tmp_path, "plate.stl", binary_stl(box_triangles((30, 30, 0.25)))), spec=spec)
+    thin = next(i for i in r["issues"] if i["code"] == "mesh_thin_walls")
+    assert "0,4 mm" in thin["message"]["fr"] and "0.4 mm" in thin["message"]["en"]
