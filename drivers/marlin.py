@@ -171,8 +171,12 @@ class MarlinDriver(Driver):
                     self._swallow_ok -= 1  # the `ok` that follows every `Resend:`
                 elif ev.line is not None:
                     self._ack_upto(ev.line, ev)
-                elif self._inflight:
+                elif self._inflight and (not self.advanced_ok or ev.temperatures):
                     self._ack_upto(self._inflight[0], ev)
+                elif self._inflight:
+                    # every line we send is numbered, so with ADVANCED_OK an `ok` without N answers
+                    # something we did not send (a fragment left by a flush): it acknowledges nothing
+                    log.info("marlin: ok without a line number ignored")
                 if ev.buffer_free is not None and self.advanced_ok:
                     self._window = max(self._window, ev.buffer_free + 1)
             elif isinstance(ev, mp.Resend):
@@ -194,7 +198,7 @@ class MarlinDriver(Driver):
                     if line.waiter:
                         line.waiter.done.set()
             elif isinstance(ev, mp.Fatal):
-                self._fatal = ev.text
+                self._fatal = ev.text if self._fatal is None else f"{self._fatal}; {ev.text}"
             elif isinstance(ev, mp.FirmwareMessage):
                 oldest = self._history[self._inflight[0]].index if self._inflight else None
                 self._fw_error = (ev.text, oldest)
@@ -295,9 +299,10 @@ class MarlinDriver(Driver):
         while self._to_send and (force or (len(self._inflight) < window and not self._paused)):
             n = self._to_send.popleft()
             line = self._history[n]
-            if self._cancel and line.index is not None:
-                continue  # after cancel() no program line goes out, not even a resend
-            data = (mp.numbered(n, line.text) + "\n").encode("latin-1", errors="replace")
+            # After cancel() no program line goes out, not even a resend: its number is kept
+            # (Marlin wants them in sequence) with a command that does nothing.
+            text = "M117" if self._cancel and line.index is not None else line.text
+            data = (mp.numbered(n, text) + "\n").encode("latin-1", errors="replace")
             if not self._inflight:
                 self._last_activity = time.monotonic()
             self._inflight.append(n)
@@ -421,7 +426,12 @@ class MarlinDriver(Driver):
         """Stop the stream, quick-stop the planner, then heaters, fan and motors off."""
         with self._cond:
             self._cancel = True
-            self._to_send.clear()
+            if self._to_send:  # numbers given to lines never sent are taken back
+                first_unsent = min(n for n in self._to_send if n >= (max(self._inflight) + 1 if self._inflight else 0))
+                for n in range(first_unsent, self._next_n):
+                    self._history.pop(n, None)
+                self._next_n = first_unsent
+                self._to_send = deque(n for n in self._to_send if n < first_unsent)
             self._cond.notify_all()
         try:
             self._safe_stop()

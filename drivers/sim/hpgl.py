@@ -35,6 +35,7 @@ class HpglFirmware(Firmware):
         self.cut_mm = 0.0
         self.travel_mm = 0.0
         self.aborts = 0
+        self.xoff_count = 0
         self._init_state()
 
     def _init_state(self) -> None:
@@ -77,6 +78,7 @@ class HpglFirmware(Firmware):
     def _flow(self) -> None:
         if self.free <= self.xoff_free and not self.xoff_sent:
             self.xoff_sent = True
+            self.xoff_count += 1
             self.out[0:0] = bytes([XOFF])  # ahead of anything queued: it must reach the host now
             self.cts = False
         elif self.free >= self.xon_free and self.xoff_sent:
@@ -180,6 +182,7 @@ class HpglFirmware(Firmware):
         data = super().snapshot()
         data.update(position=self.position, pen_down=self.pen_down, velocity=self.velocity, force=self.force,
                     tool=self.tool, commands_done=self.commands_done, cut_mm=round(self.cut_mm, 3),
-                    travel_mm=round(self.travel_mm, 3), initialised=self.initialised, xoff=self.xoff_sent,
+                    travel_mm=round(self.travel_mm, 3), initialised=self.initialised, xoff=self.xoff_sent, xoff_count=self.xoff_count,
+                    aborts=self.aborts,
                     buffer_free=self.free)
         return data

@@ -67,6 +67,7 @@ class MarlinFirmware(Firmware):
         self.last_wait_report = 0.0
         self.stopped = False  # M112 / kill: needs a reset
         self.commands_done = 0
+        self.unknown_commands = 0
 
     # -- wire ----------------------------------------------------------------------------------
     def realtime(self, byte: int, now: float) -> bool:
@@ -182,7 +183,10 @@ class MarlinFirmware(Firmware):
                 continue
             m = _N.match(line)
             if not m:
-                self.queue.append((line.split(b"*", 1)[0], None))
+                if b"*" in line:  # a checksum without its line number: the N was lost on the way
+                    self._line_error("No Line Number with checksum, Last Line: ")
+                else:
+                    self.queue.append((line, None))
                 continue
             n = int(m.group(1))
             body = line[m.end():]
@@ -239,9 +243,7 @@ class MarlinFirmware(Firmware):
         try:
             ws = words(text)
         except GcodeSyntaxError:
-            self.send(f'echo:Unknown command: "{text}"')
-            self._ok(n)
-            return True
+            return self._unknown(text, n)
         if not ws:
             self._ok(n)
             return True
@@ -333,8 +335,15 @@ class MarlinFirmware(Firmware):
         elif code.startswith("T") and code[1:] in ("0",):
             pass
         else:
-            self.send(f'echo:Unknown command: "{text}"')
+            return self._unknown(text, n)
         self._ok(n)
+        return True
+
+    def _unknown(self, text: str, n: int | None) -> bool:
+        self.send(f'echo:Unknown command: "{text}"')
+        self.unknown_commands += 1
+        self._ok(n)
+        self.commands_done -= 1  # commands_done counts commands Marlin understood and ran
         return True
 
     def _wait_temp(self, which: str, now: float) -> bool:
@@ -370,5 +379,6 @@ class MarlinFirmware(Firmware):
                     extrude=self.extrude, feed=self.feed, hotend_target=self.hotend_target, bed_target=self.bed_target,
                     hotend=round(self.hotend, 2), bed=round(self.bed, 2), fan=self.fan, motors_on=self.motors_on,
                     queue=len(self.queue), planner_free=self.planner.free, commands_done=self.commands_done,
+                    unknown_commands=self.unknown_commands,
                     advanced_ok=self.advanced_ok)
         return data
