@@ -26,6 +26,7 @@ class Contour:
     points: np.ndarray  # (n, 2); closed contours do not repeat their first point
     closed: bool
     path: Path2D
+    duplicates: int = 0  # identical copies dropped (drawn twice: cutting twice burns the edge)
 
     def location(self) -> dict:
         x, y = (float(v) for v in self.points.min(axis=0))
@@ -87,32 +88,64 @@ def _chain(indexed: list[tuple[int, np.ndarray]], tol: float) -> list[tuple[int,
     return out
 
 
+def _finish(i: int, pts: np.ndarray, path: Path2D, close_tol: float) -> Contour | None:
+    pts = clean_points(pts)
+    if len(pts) < 2:
+        return None
+    closed = bool(path.closed) or (len(pts) >= 4 and np.array_equal(pts[0], pts[-1]))
+    if len(pts) >= 3 and np.hypot(*(pts[0] - pts[-1])) <= close_tol:
+        pts = pts[:-1]
+        closed = True
+    if closed and len(pts) < 3:
+        closed = False
+    return Contour(i, pts, closed, path)
+
+
 def contours_from(drawing: Drawing) -> list[Contour]:
     close_tol = max(2 * drawing.tolerance_mm, 0.01)
-    cleaned: list[tuple[int, np.ndarray]] = []
-    loose: dict[tuple[str | None, str | None], list[tuple[int, np.ndarray]]] = {}
+    raw = []
     for i, path in enumerate(drawing.paths):
         pts = clean_points(path.points)
-        if len(pts) < 2 or absurd(pts):
-            continue
-        if path.closed:
-            cleaned.append((i, pts))
-        else:
-            loose.setdefault((path.layer, path.stroke), []).append((i, pts))
+        if len(pts) >= 2 and not absurd(pts):
+            c = _finish(i, pts, path, close_tol)
+            if c is not None:
+                raw.append(c)
+    unique = _drop_duplicates(raw, close_tol)  # before chaining: a segment drawn twice is not a loop
+    dropped = sum(c.duplicates for c in unique)
+    out = [c for c in unique if c.closed]
+    loose: dict[tuple[str | None, str | None], list[tuple[int, np.ndarray]]] = {}
+    for c in unique:
+        if not c.closed:
+            loose.setdefault((c.path.layer, c.path.stroke), []).append((c.index, c.points))
     for group in loose.values():
-        cleaned.extend(_chain(group, close_tol))
-    cleaned.sort(key=lambda item: item[0])
-    out: list[Contour] = []
-    for i, pts in cleaned:
-        path = drawing.paths[i]
-        pts = clean_points(pts)
-        if len(pts) < 2:
-            continue
-        closed = bool(path.closed) or (len(pts) >= 4 and np.array_equal(pts[0], pts[-1]))
-        if len(pts) >= 3 and np.hypot(*(pts[0] - pts[-1])) <= close_tol:
-            pts = pts[:-1]
-            closed = True
-        if closed and len(pts) < 3:
-            closed = False
-        out.append(Contour(i, pts, closed, path))
+        for i, pts in _chain(group, close_tol):
+            chained = _finish(i, pts, drawing.paths[i], close_tol)
+            if chained is not None:
+                out.append(chained)
+    out.sort(key=lambda c: c.index)
+    # The count of dropped copies travels on one contour (for the issue's location).
+    carrier = next((c for c in out if c.duplicates), out[0] if out else None)
+    for c in out:
+        c.duplicates = 0
+    if carrier is not None:
+        carrier.duplicates = dropped
     return out
+
+
+def _signature(c: Contour, grid: float) -> tuple:
+    """The same shape whatever its start point and direction gives the same signature."""
+    snapped = [tuple(p) for p in np.round(c.points / grid).astype(np.int64).tolist()]
+    if c.closed:
+        return ("closed", frozenset(snapped), len(snapped))
+    return ("open", min(tuple(snapped), tuple(reversed(snapped))))
+
+
+def _drop_duplicates(contours: list[Contour], tol: float) -> list[Contour]:
+    kept: dict[tuple, Contour] = {}
+    for c in contours:
+        key = (c.path.layer, c.path.stroke, _signature(c, tol))
+        if key in kept:
+            kept[key].duplicates += 1
+        else:
+            kept[key] = c
+    return list(kept.values())

@@ -50,6 +50,20 @@ def drawing_issues(drawing: Drawing, contours: list[Contour]) -> list[dict[str, 
                 "Convertissez textes et formes en tracés avant l'export.",
             )
         )
+    dupes = sum(c.duplicates for c in contours)
+    if dupes:
+        first = next(c for c in contours if c.duplicates)
+        issues.append(
+            make_issue(
+                "duplicate_paths",
+                "info",
+                f"{dupes} path(s) were drawn twice on top of another: each is cut once.",
+                f"{dupes} tracé(s) étaient dessinés en double : chacun n'est découpé qu'une fois.",
+                "Remove duplicate lines in your design software.",
+                "Supprimez les lignes en double dans votre logiciel de dessin.",
+                first.location(),
+            )
+        )
     if drawing.texts:
         issues.append(
             make_issue(

@@ -60,3 +60,14 @@ def test_loose_segments_with_gaps_chain_within_tolerance():
     assert contour.closed and len(contour.points) == 4
     other_layer = Drawing(paths=[Path2D(segs[0], False, layer="A"), Path2D(segs[1], False, layer="B")])
     assert len(contours_from(other_layer)) == 2  # different layers never merge
+
+
+def test_duplicate_paths_are_cut_once(spec):
+    sq = np.array([[0, 0], [20, 0], [20, 20], [0, 20]], float)
+    d = Drawing(paths=[Path2D(sq, True), Path2D(np.roll(sq, 2, axis=0)[::-1], True), Path2D(sq[:2], False),
+                       Path2D(sq[:2][::-1], False)])
+    contours = contours_from(d)
+    assert len(contours) == 2 and sum(c.duplicates for c in contours) == 2
+    program = prepare_program(d, spec.machine("laser-1"), options={"kerf_mm": 0})
+    assert program.metrics["cut_length_mm"] == pytest.approx(80 + 20, abs=0.01)
+    assert any(i["code"] == "duplicate_paths" for i in program.issues)
