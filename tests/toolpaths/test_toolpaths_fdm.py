@@ -83,9 +83,10 @@ def test_builtin_program_contract(spec):
 
 
 def test_model_larger_than_the_bed_is_refused(spec):
-    program = prepare_program(trimesh.creation.box((300, 20, 2)), spec.machine("ender-3"))
-    assert not program.ok and program.issues[0]["code"] == "too_big_for_bed"
-    assert "300.0 x 20.0" in program.issues[0]["message"]["en"]
+    for machine_id in ("ender-3", "prusa-mk3"):  # built-in, and PrusaSlicer when installed
+        program = prepare_program(trimesh.creation.box((300, 20, 2)), spec.machine(machine_id))
+        assert not program.ok and program.issues[0]["code"] == "too_big_for_bed"
+        assert "300.0 x 20.0" in program.issues[0]["message"]["en"]
 
 
 def test_slicing_time_is_bounded(spec):

@@ -39,6 +39,23 @@ def place_on_bed(mesh: trimesh.Trimesh, machine: Machine, options: dict[str, Any
     return placed
 
 
+def size_issue(mesh: trimesh.Trimesh, machine: Machine) -> list[dict]:
+    """The model does not fit the printer as it stands (no slicer run needed to say so)."""
+    size = mesh.extents
+    area = machine.work_area
+    if size[0] <= area.x and size[1] <= area.y and (not area.z or size[2] <= area.z):
+        return []
+    return [make_issue(
+        "too_big_for_bed", "error",
+        f"The model ({size[0]:.1f} x {size[1]:.1f} x {size[2]:.1f} mm) does not fit the printer "
+        f"({area.x:g} x {area.y:g} x {area.z:g} mm).",
+        f"Le modèle ({size[0]:.1f} x {size[1]:.1f} x {size[2]:.1f} mm) ne tient pas dans l'imprimante "
+        f"({area.x:g} x {area.y:g} x {area.z:g} mm).",
+        "Scale it down, turn it, or split it into parts.",
+        "Réduisez-le, tournez-le ou découpez-le en plusieurs pièces.",
+    )]
+
+
 def mesh_issues(mesh: trimesh.Trimesh) -> list[dict]:
     if len(mesh.faces) == 0 or not np.isfinite(mesh.vertices).all():
         return [make_issue("empty_mesh", "error", "The model has no printable surface.", "Le modèle n'a aucune surface imprimable.",
@@ -57,19 +74,9 @@ def builtin_program(mesh: trimesh.Trimesh, machine: Machine, material: Material,
     if any(i["severity"] == "error" for i in issues):
         return PreparedProgram(lines=[], format="gcode", issues=issues)
     s = fdm_settings(machine, material, options)
-    size = mesh.extents
-    area = machine.work_area
-    if size[0] > area.x or size[1] > area.y or (area.z and size[2] > area.z):
-        issues.append(make_issue(
-            "too_big_for_bed", "error",
-            f"The model ({size[0]:.1f} x {size[1]:.1f} x {size[2]:.1f} mm) does not fit the printer "
-            f"({area.x:g} x {area.y:g} x {area.z:g} mm).",
-            f"Le modèle ({size[0]:.1f} x {size[1]:.1f} x {size[2]:.1f} mm) ne tient pas dans l'imprimante "
-            f"({area.x:g} x {area.y:g} x {area.z:g} mm).",
-            "Scale it down, turn it, or split it into parts.",
-            "Réduisez-le, tournez-le ou découpez-le en plusieurs pièces.",
-        ))
-        return PreparedProgram(lines=[], format="gcode", issues=issues)
+    too_big = size_issue(mesh, machine)
+    if too_big:
+        return PreparedProgram(lines=[], format="gcode", issues=issues + too_big)
     placed = place_on_bed(mesh, machine, options)
     deadline = time.monotonic() + float(options.get("slice_timeout_s", DEFAULT_TIMEOUT_S))
     try:

@@ -12,7 +12,7 @@ from typing import Any
 import trimesh
 
 from slicing.machine_spec import Machine, Material
-from slicing.toolpaths.fdm.builtin import builtin_program
+from slicing.toolpaths.fdm.builtin import builtin_program, mesh_issues, size_issue
 from slicing.toolpaths.fdm.prusaslicer import prusaslicer_path, prusaslicer_program
 from slicing.toolpaths.issues import make_issue
 from slicing.toolpaths.program import PreparedProgram
@@ -38,4 +38,9 @@ def fdm_program(mesh: trimesh.Trimesh, machine: Machine, material: Material, opt
             "Install prusa-slicer or set slicer: auto in machines.yaml.",
             "Installez prusa-slicer ou mettez slicer: auto dans machines.yaml.",
         )])
-    return prusaslicer_program(mesh, machine, material, options, exe)
+    refused = mesh_issues(mesh) + size_issue(mesh, machine)
+    if any(i["severity"] == "error" for i in refused):
+        return PreparedProgram(lines=[], format="gcode", issues=refused)
+    program = prusaslicer_program(mesh, machine, material, options, exe)
+    program.issues = refused + program.issues
+    return program
