@@ -134,13 +134,14 @@ def laser_program(drawing: Drawing, machine: Machine, material: Material, option
         op = material.operations[tp.operation]
         power = op.power_pct / 100.0 * s_max
         w.rapid(float(points[0, 0]), float(points[0, 1]))
-        for _ in range(op.passes):
-            run = points if _ == 0 else (points if tp.closed else points[::-1])
+        for pass_no in range(op.passes):
+            # An open path is cut back and forth between passes; a closed one goes round again.
+            if pass_no and not tp.closed:
+                points = points[::-1]
             start = w.cut_mm
-            for x, y in run[1:]:
+            for x, y in points[1:]:
                 w.cut(float(x), float(y), feed=op.speed_mm_min, power=power)
             lengths[tp.operation] = lengths.get(tp.operation, 0.0) + (w.cut_mm - start)
-            points = run
             passes_total += 1
     w.raw("M5")
     if air:
