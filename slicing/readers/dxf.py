@@ -8,6 +8,7 @@ instead of recursing until the worker dies.
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
@@ -43,6 +44,7 @@ class _Walk:
         self.entities = 0
         self.points = 0
         self.ignored: Counter[str] = Counter()
+        self.colours: dict[tuple, str | None] = {}
         self.drawing = Drawing()
 
     def count(self) -> None:
@@ -75,10 +77,13 @@ class _Walk:
         if not np.isfinite(pts).all():
             raise UnreadableFile("dxf_non_finite", "Une entité a des coordonnées invalides (NaN ou infini).",
                                  "An entity has invalid coordinates (NaN or infinite).")
-        if len(pts) > 1 and closed and np.allclose(pts[0], pts[-1]):
+        if len(pts) > 1 and closed and abs(pts[0, 0] - pts[-1, 0]) < 1e-9 and abs(pts[0, 1] - pts[-1, 1]) < 1e-9:
             pts = pts[:-1]
-        self.drawing.paths.append(Path2D(points=pts, closed=closed, layer=entity.dxf.get("layer"),
-                                         stroke=_colour(entity), source=source))
+        key = (entity.dxf.get("true_color"), entity.dxf.get("color", 256), entity.dxf.get("layer", "0"))
+        if key not in self.colours:  # a drawing has a handful of colours: look each up once
+            self.colours[key] = _colour(entity)
+        self.drawing.paths.append(Path2D(points=pts, closed=closed, layer=key[2], stroke=self.colours[key],
+                                         source=source))
 
 
 def _colour(entity) -> str | None:
@@ -111,11 +116,52 @@ def _curve(walk: _Walk, entity, source: str | None) -> None:
     if kind == "POLYLINE" and (entity.is_poly_face_mesh or entity.is_polygon_mesh):
         walk.ignored["POLYLINE (mesh)"] += 1
         return
+    if _flat_in_xy(entity) and _fast_curve(walk, entity, kind, source):
+        return
     p = ezpath.make_path(entity)
     closed = bool(p.is_closed) or (kind in ("LWPOLYLINE", "POLYLINE") and bool(entity.is_closed))
     for sub in p.sub_paths() if p.has_sub_paths else [p]:
         pts = np.array([(v.x, v.y) for v in sub.flattening(walk.tol, segments=4)], dtype=float)
         walk.add(pts, closed or bool(sub.is_closed), entity, source)
+
+
+def _flat_in_xy(entity) -> bool:
+    """True when the entity's own coordinate system is the drawing's (extrusion +Z)."""
+    ext = entity.dxf.get("extrusion")
+    return ext is None or (abs(ext[0]) < 1e-12 and abs(ext[1]) < 1e-12 and ext[2] > 0)
+
+
+def _arc_points(cx: float, cy: float, r: float, start: float, sweep: float, tol: float) -> np.ndarray:
+    step = 2 * math.acos(max(-1.0, 1 - tol / r)) if 0 < tol < r else math.pi / 2
+    n = max(int(math.ceil(abs(sweep) / max(step, 1e-6))), 4 if abs(sweep) >= 2 * math.pi - 1e-9 else 1)
+    t = start + np.linspace(0.0, sweep, min(n, 100_000) + 1)
+    return np.column_stack([cx + r * np.cos(t), cy + r * np.sin(t)])
+
+
+def _fast_curve(walk: _Walk, entity, kind: str, source: str | None) -> bool:
+    """CIRCLE, ARC and straight LWPOLYLINE straight to numpy (ezdxf.path builds Béziers first,
+    ten times slower on drawings of many small parts). False: let ezdxf.path do it."""
+    if kind == "CIRCLE":
+        c, r = entity.dxf.center, float(entity.dxf.radius)
+        if r <= 0:
+            return False
+        walk.add(_arc_points(c.x, c.y, r, 0.0, 2 * math.pi, walk.tol)[:-1], True, entity, source)
+        return True
+    if kind == "ARC":
+        c, r = entity.dxf.center, float(entity.dxf.radius)
+        if r <= 0:
+            return False
+        start = math.radians(entity.dxf.start_angle)
+        sweep = (math.radians(entity.dxf.end_angle) - start) % (2 * math.pi) or 2 * math.pi
+        walk.add(_arc_points(c.x, c.y, r, start, sweep, walk.tol), False, entity, source)
+        return True
+    if kind == "LWPOLYLINE":
+        pts = np.array(entity.get_points("xyb"), dtype=float).reshape(-1, 3)
+        if len(pts) == 0 or np.any(pts[:, 2] != 0):
+            return False
+        walk.add(pts[:, :2], bool(entity.closed), entity, source)
+        return True
+    return False
 
 
 def _text(walk: _Walk, entity, source: str | None) -> None:
