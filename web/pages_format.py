@@ -133,6 +133,8 @@ def location(loc: Any, limit: int = 6) -> str:
     if isinstance(loc, dict):
         parts = []
         for key, value in loc.items():
+            if value is None or value == "" or value == [] or value == {}:
+                continue
             if isinstance(value, list) and len(value) > limit:
                 shown = ", ".join(location(v) for v in value[:limit]) + f", … ({len(value)})"
                 parts.append(f"{key}: {shown}")
@@ -142,7 +144,7 @@ def location(loc: Any, limit: int = 6) -> str:
     if isinstance(loc, list | tuple):
         if all(isinstance(v, int | float) and not isinstance(v, bool) for v in loc):
             return "(" + ", ".join(number(v, 2) for v in loc[:limit]) + (", …" if len(loc) > limit else "") + ")"
-        shown = ", ".join(location(v) for v in loc[:limit])
+        shown = ", ".join(f"({location(v)})" if isinstance(v, dict) else location(v) for v in loc[:limit])
         return shown + (f", … ({len(loc)})" if len(loc) > limit else "")
     if isinstance(loc, float):
         return number(loc, 2)

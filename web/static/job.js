@@ -28,7 +28,8 @@
     var pct = Math.max(0, Math.min(100, Number(p.percent) || 0));
     var bar = box.querySelector(".progress .bar");
     var progressBox = document.getElementById("progress-box");
-    if (progressBox) { progressBox.hidden = false; }
+    var moving = ["ready", "running", "paused", "completed", "failed", "cancelled"].indexOf(p.state) >= 0;
+    if (progressBox && (moving || p.lines_total)) { progressBox.hidden = false; }
     if (bar) {
       bar.style.width = pct + "%";
       bar.setAttribute("aria-valuenow", String(pct));

@@ -1,0 +1,28 @@
+"""How figures read on the pages: units from metric names, places, durations, money."""
+
+from __future__ import annotations
+
+from web.pages_format import duration, location, metrics_rows, money, number
+
+
+def test_figures_in_french_and_english(app) -> None:  # noqa: ANN001
+    with app.test_request_context():
+        from flask import session
+
+        assert number(12345.678) == "12\u202f345,7" and money(1.5) == "1,50\u00a0€"
+        assert metrics_rows({"cut_length_mm": 380.7, "volume_mm3": 1000, "watertight": True, "odd_thing": "x"}) == [
+            ("Volume", "1\u202f000 mm³"), ("Longueur de découpe", "380,7 mm"), ("Étanche (fermé)", "oui"),
+            ("Odd thing", "x")]
+        session["lang"] = "en"
+        assert number(12345.678) == "12,345.7" and money(1.5) == "€1.50"
+        assert metrics_rows({"bbox_mm": [90, 70]}, primary=True) == [("Size", "90 × 70 mm")]
+        assert metrics_rows({"bbox_mm": [90, 70]}, primary=False) == []
+    assert duration(3725) == "1 h 02 min" and duration(95) == "1 min 35 s" and duration(float("nan")) == "—"
+
+
+def test_locations_are_short_and_skip_empty_parts(app) -> None:  # noqa: ANN001
+    with app.test_request_context():
+        assert location({"texts": [{"source": "", "text": "Hi", "x": 20}], "sources": None}) == "texts: (text: Hi; x: 20)"
+        assert location([1.5, 2.25]) == "(1,5, 2,25)"
+        assert location({"faces": list(range(10))}) == "faces: 0, 1, 2, 3, 4, 5, … (10)"
+        assert location(None) == "" and location("path3") == "path3"
