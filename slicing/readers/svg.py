@@ -78,6 +78,28 @@ def _screen(data: bytes, limits: Limits) -> dict:
     return root_attrib
 
 
+LAYER_ATTR = "data-fablab-layer"
+
+
+def _label_layers(data: bytes) -> bytes:
+    """Name every top-level group as a layer (its Inkscape label, else its id) in an attribute
+    svgelements passes down to the shapes inside: Illustrator and CorelDraw layers are plain
+    `<g id="Decoupe">` groups, and svgelements does not pass ids down."""
+    import xml.etree.ElementTree as ET
+
+    import defusedxml.ElementTree as SafeET
+
+    root = SafeET.fromstring(data, forbid_entities=True, forbid_external=True)
+    changed = False
+    for child in root:
+        if child.tag.rsplit("}", 1)[-1] == "g":
+            name = child.get(f"{INKSCAPE}label") or child.get("id")
+            if name:
+                child.set(LAYER_ATTR, name)
+                changed = True
+    return ET.tostring(root) if changed else data
+
+
 def _old_inkscape(root: dict) -> bool:
     """Inkscape before 0.92 wrote 90 px/in; a file from it without physical units is ambiguous."""
     version = root.get(f"{INKSCAPE}version", "")
@@ -158,7 +180,7 @@ def load_svg(path: Path, tolerance_mm: float = 0.05, limits: Limits = DEFAULT_LI
     root = _screen(data, limits)
     deadline = limits.deadline()
     try:
-        svg = se.SVG.parse(io.BytesIO(data), ppi=96.0, reify=True)
+        svg = se.SVG.parse(io.BytesIO(_label_layers(data)), ppi=96.0, reify=True)
     except (ValueError, TypeError, ZeroDivisionError, OverflowError, AttributeError) as exc:
         raise UnreadableFile("svg_malformed", f"Ce SVG n'a pas pu être interprété ({type(exc).__name__}).",
                              f"This SVG could not be interpreted ({type(exc).__name__}).") from exc
@@ -170,7 +192,8 @@ def load_svg(path: Path, tolerance_mm: float = 0.05, limits: Limits = DEFAULT_LI
     for i, element in enumerate(svg.elements()):
         if i % 500 == 0:
             deadline.check()
-        layer = element.values.get(f"{INKSCAPE}label") if hasattr(element, "values") else None
+        values = getattr(element, "values", None) or {}
+        layer = values.get(LAYER_ATTR) or values.get(f"{INKSCAPE}label")
         if isinstance(element, se.Text):
             if (element.text or "").strip():
                 x, y = element.transform.point_in_matrix_space((element.x or 0, element.y or 0))

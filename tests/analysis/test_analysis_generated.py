@@ -202,3 +202,9 @@ def test_french_messages_use_decimal_commas(tmp_path, spec):
     r = analyze_file(write(tmp_path, "plate.stl", binary_stl(box_triangles((30, 30, 0.25)))), spec=spec)
     thin = next(i for i in r["issues"] if i["code"] == "mesh_thin_walls")
     assert "0,4 mm" in thin["message"]["fr"] and "0.4 mm" in thin["message"]["en"]
+
+
+def test_plain_group_ids_are_layers(tmp_path, spec):
+    body = '<g id="Gravure"><g><rect width="20" height="20" stroke="#000000"/></g></g><rect id="x" width="5" height="5"/>'
+    drawing = read_drawing(write(tmp_path, "illustrator.svg", svg(body)))
+    assert [p.layer for p in drawing.paths] == ["Gravure", None]
