@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from slicing.motion.arcs import ArcSplitter, arc_center_from_radius
+from slicing.motion.arcs import ArcSplitter, arc_centers_from_radius
 from slicing.motion.gcode_words import Words
 
 AXES = "XYZE"
@@ -130,24 +130,23 @@ def interpret(words: Words, flavour: str, splitter: ArcSplitter) -> Program:
     target = pos[motion_lines]
     arc = is_arc_mode[motion_lines] & moving[motion_lines]
     counts = np.ones(len(motion_lines), dtype=np.int64)
-    arc_pieces: list[np.ndarray] = []
-    for k in np.flatnonzero(arc):
-        i = motion_lines[k]
-        offsets = np.array([0.0 if np.isnan(v[i]) else v[i] for v in ijkr[:3]])
-        radius_word = ijkr[3][i]
-        pl = _PLANES[int(plane[i])]
-        points = _arc_points(prev[k], target[k], offsets, radius_word, pl, mode[i] == 2, splitter)
-        arc_pieces.append(points)
-        counts[k] = len(points)
+    arc_points = np.zeros((0, 4))
+    if arc.any():
+        arc_counts, arc_points = _split_arcs(
+            prev[arc], target[arc], motion_lines[arc], ijkr, plane, mode, splitter
+        )
+        counts[arc] = arc_counts
     total = int(counts.sum())
     first = np.cumsum(counts) - counts
     delta = np.empty((total, 4))
     straight = ~arc
     delta[first[straight]] = target[straight] - prev[straight]
-    for k, points in zip(np.flatnonzero(arc), arc_pieces, strict=True):
-        start = prev[k]
-        steps = np.diff(np.vstack((start, points)), axis=0)
-        delta[first[k] : first[k] + len(points)] = steps
+    if arc.any():
+        arc_first = np.cumsum(counts[arc]) - counts[arc]
+        before = np.roll(arc_points, 1, axis=0)
+        before[arc_first] = prev[arc]
+        slots = np.repeat(first[arc], counts[arc]) + (np.arange(len(arc_points)) - np.repeat(arc_first, counts[arc]))
+        delta[slots] = arc_points - before
     line = np.repeat(motion_lines, counts)
     f_word = words.column("F") * units
     feed = ffill(np.where(f_word > 0, f_word, np.nan), np.nan)[line]  # F0 or less: ignored (Marlin) / refused (GRBL)
@@ -182,10 +181,20 @@ def _positions(v: np.ndarray, absolute: np.ndarray, moving: np.ndarray, resets: 
     return base + running
 
 
-def _arc_points(start, target, offsets, radius_word, plane, clockwise, splitter: ArcSplitter) -> np.ndarray:
-    a0, a1, lin = plane
-    if not np.isnan(radius_word):
-        center0, center1 = arc_center_from_radius(start[a0], start[a1], target[a0], target[a1], radius_word, clockwise)
-    else:
-        center0, center1 = start[a0] + offsets[a0], start[a1] + offsets[a1]
-    return splitter.points(start, target, (center0, center1), plane, clockwise)
+def _split_arcs(start, target, lines, ijkr, plane, mode, splitter: ArcSplitter):
+    """Segments of every arc line, all at once (centre from I/J/K offsets, or from R)."""
+    planes = np.array([_PLANES.get(int(p), _PLANES[17]) for p in (17, 18, 19)])
+    plane_axes = planes[(plane[lines].astype(int) - 17).clip(0, 2)]
+    rows = np.arange(len(lines))
+    a0, a1 = plane_axes[:, 0], plane_axes[:, 1]
+    offsets = np.stack([np.nan_to_num(v[lines]) for v in ijkr[:3]], axis=1)
+    clockwise = mode[lines] == 2
+    c0 = start[rows, a0] + offsets[rows, a0]
+    c1 = start[rows, a1] + offsets[rows, a1]
+    radius = ijkr[3][lines]
+    by_radius = ~np.isnan(radius)
+    if by_radius.any():
+        r0, r1 = arc_centers_from_radius(start[rows, a0], start[rows, a1], target[rows, a0], target[rows, a1],
+                                         np.nan_to_num(radius), clockwise)
+        c0, c1 = np.where(by_radius, r0, c0), np.where(by_radius, r1, c1)
+    return splitter.split(start, target, np.stack([c0, c1], axis=1), plane_axes, clockwise)

@@ -137,3 +137,20 @@ def test_dense_program_is_bound_by_the_serial_link(motion_spec):
     assert planner_only.link_wait_seconds == pytest.approx(0.0, abs=1e-6)
     assert planner_only.seconds < arrived_last
     assert est.link_wait_seconds == pytest.approx(est.seconds - planner_only.seconds)
+
+
+def test_arc_planes_radius_signs_and_marlin_segments(laser, mk3):
+    xy = estimate_program(["G2 X0 Y0 I10 J0 F600"], laser)
+    xz = estimate_program(["G18", "G2 X0 Z0 I10 K0 F600"], laser)
+    assert xz.blocks == xy.blocks == 157
+    assert xz.naive_seconds == pytest.approx(xy.naive_seconds, rel=1e-9)
+    # R = ±15 from (0, 0) to (20, 0): half-angle asin(10/15); +R takes the short arc, -R the long.
+    half = math.asin(10 / 15)
+    short = estimate_program(["G2 X20 Y0 R15 F600"], laser)
+    long = estimate_program(["G2 X20 Y0 R-15 F600"], laser)
+    assert short.naive_seconds == pytest.approx(15 * 2 * half / 10, rel=1e-4)
+    assert long.naive_seconds == pytest.approx(15 * (2 * math.pi - 2 * half) / 10, rel=1e-4)
+    # Marlin: segments of at most 1 mm, at least 72 a turn: a 62.8 mm circle gets 72.
+    assert estimate_program(["G2 X0 Y0 I10 J0 F600"], mk3).blocks == 72
+    many = estimate_program(["G1 X10 F600"] + ["G2 X10 Y0 I-5 J0", "G3 X10 Y0 I-5 J0"] * 500, laser)
+    assert many.blocks == 1 + 1000 * math.floor(math.pi * 5 / math.sqrt(0.002 * (10 - 0.002)))
