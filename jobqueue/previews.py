@@ -9,6 +9,7 @@ view after the first costs one lookup.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 from typing import TYPE_CHECKING
@@ -65,7 +66,8 @@ def analysis_preview(ctx: Context, job: Job) -> Preview | None:
     """The uploaded file drawn with its problems marked: (bytes, mimetype), or None."""
     if not job.file_sha256 or job.analysis is None:
         return None
-    key = _key("analysis", job.file_sha256, job.process)
+    marks = hashlib.sha256(json.dumps(job.analysis, sort_keys=True, default=str).encode()).hexdigest()[:16]
+    key = _key("analysis", job.file_sha256, job.process, marks)  # the marks follow the issues found
     hit = _cached(ctx, key)
     if hit is not None:
         return hit

@@ -20,6 +20,27 @@ FDM_PROGRAM = "\n".join(
 ) + "\n"
 
 
+HOSTILE_SVG = b"""<svg xmlns="http://www.w3.org/2000/svg" width="80mm" height="60mm" viewBox="0 0 80 60"
+ onload="alert(1)"><script>alert(2)</script>
+<path id="x&quot;onload=&quot;alert(3)" d="M10 10 L60 10 L60 50 L10 50" fill="none" stroke="#f00"/></svg>"""
+
+
+def _open_box_stl() -> bytes:
+    """A 20 mm cube with its top missing: open edges for the preview to paint red."""
+    import struct
+
+    v = [(0, 0, 0), (20, 0, 0), (20, 20, 0), (0, 20, 0), (0, 0, 20), (20, 0, 20), (20, 20, 20), (0, 20, 20)]
+    faces = [(0, 2, 1), (0, 3, 2), (0, 1, 5), (0, 5, 4), (1, 2, 6), (1, 6, 5), (2, 3, 7), (2, 7, 6),
+             (3, 0, 4), (3, 4, 7)]
+    out = bytearray(b"open box".ljust(80, b" ") + struct.pack("<I", len(faces)))
+    for f in faces:
+        out += struct.pack("<3f", 0, 0, 0) + b"".join(struct.pack("<3f", *v[i]) for i in f) + b"\0\0"
+    return bytes(out)
+
+
+OPEN_BOX_STL = _open_box_stl()
+
+
 def _fdm_job(ctx) -> int:  # noqa: ANN001
     job_id = make_job(ctx, "member", "pending_review", name="cube.stl", data=b"solid c\nendsolid c\n", process="fdm")
     with ctx.session() as s:
@@ -64,16 +85,22 @@ def test_stored_program_preview_survives_a_missing_file(client, accounts, login,
 @pytest.mark.skipif(importlib.util.find_spec("slicing.previews") is None
                     or not hasattr(importlib.import_module("slicing.previews"), "analysis_preview"),
                     reason="slicing.previews (the analysis preview renderer) has not landed yet")
-def test_analysis_preview_of_a_real_upload(client, accounts, login, fablab_env) -> None:  # noqa: ANN001
+@pytest.mark.parametrize("name,data,process,mimetype", [
+    ("plaque.svg", HOSTILE_SVG, "laser", "image/svg+xml"),
+    ("cube.stl", OPEN_BOX_STL, "fdm", "image/png"),
+])
+def test_analysis_preview_of_a_real_upload(client, accounts, login, fablab_env, name, data, process, mimetype) -> None:  # noqa: ANN001
     from slicing.analysis import analyze_file
 
-    job_id = make_job(fablab_env, "member", "pending_review")
+    job_id = make_job(fablab_env, "member", "pending_review", name=name, data=data, process=process)
     with fablab_env.session() as s:
         job = s.get(Job, job_id)
         job.analysis = analyze_file(fablab_env.store.path(job.file_sha256), spec=fablab_env.spec(),
-                                    process="laser", material=job.material, filename=job.filename)
+                                    process=process, material=job.material, filename=job.filename)
     login(accounts["member"])
     r = client.get(f"/jobs/{job_id}/preview/analysis")
-    assert r.status_code == 200 and r.mimetype in ("image/svg+xml", "image/png")
-    assert "sandbox" in r.headers["Content-Security-Policy"]
+    assert r.status_code == 200 and r.mimetype == mimetype
+    assert "sandbox" in r.headers["Content-Security-Policy"] and r.headers["X-Content-Type-Options"] == "nosniff"
+    assert b"<script" not in r.data and b"alert(" not in r.data  # drawn from the geometry, never passed through
     assert client.get(f"/jobs/{job_id}/preview/analysis").data == r.data
+    assert len(fablab_env.redis().keys("fablab:preview:*:analysis:*")) == 1
