@@ -248,10 +248,10 @@ class GrblDriver(Driver):
         if time.monotonic() - self._last_rx > self.response_timeout:
             raise DriverTimeout(f"GRBL on {self.port} has not answered for {self.response_timeout:.0f} s")
 
-    def _wait(self, ready, deadline: float | None = None) -> None:  # noqa: ANN001 - predicate
+    def _wait(self, ready, deadline: float | None = None, program: bool = True) -> None:  # noqa: ANN001
         """Wait under `_cond` until `ready()`; every fault raises, every wait is bounded."""
         while True:
-            if self._cancel and self._streaming:
+            if self._cancel and self._streaming and program:
                 raise _CancelRequested
             self._check()
             if ready():
@@ -264,10 +264,12 @@ class GrblDriver(Driver):
         """Under `_cond`: wait for room in GRBL's buffer, then write the line."""
         data = (text + "\n").encode("latin-1", errors="replace")
         n = len(data)
+        program = waiter is None  # the driver's own commands go out even while cancelling
         if self.mode == "send_response":
-            self._wait(lambda: not self._inflight and not self._paused)
+            self._wait(lambda: not self._inflight and (not self._paused or not program), program=program)
         else:
-            self._wait(lambda: (self._inflight_bytes + n <= self.window or not self._inflight) and not self._paused)
+            self._wait(lambda: (self._inflight_bytes + n <= self.window or not self._inflight)
+                       and (not self._paused or not program), program=program)
         assert self._link is not None
         self._inflight.append(_Sent(n, index, waiter))
         self._inflight_bytes += n
@@ -285,7 +287,7 @@ class GrblDriver(Driver):
             if self._last_rx < time.monotonic() - self.response_timeout:
                 self._last_rx = time.monotonic()  # the clock starts now, not at the last chatter
             self._send(text, None, waiter)
-            self._wait(lambda: waiter.done.is_set(), deadline)
+            self._wait(lambda: waiter.done.is_set(), deadline, program=False)
         if raise_on_error and isinstance(waiter.result, gp.Error):
             raise FirmwareError(waiter.result.code, waiter.result.meaning)
         return waiter
