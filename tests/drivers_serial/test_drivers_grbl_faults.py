@@ -8,7 +8,14 @@ import time
 import pytest
 from drivers_testkit import StreamThread, wait_until
 
-from drivers.base import AlarmError, Cancelled, DisconnectedError, DriverTimeout, FirmwareError, FirmwareResetError
+from drivers.base import (
+    AlarmError,
+    Cancelled,
+    DisconnectedError,
+    DriverTimeout,
+    FirmwareError,
+    FirmwareResetError,
+)
 
 OWN = 2  # the driver's own lines at connect: "" and $I
 
