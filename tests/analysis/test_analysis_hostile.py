@@ -183,3 +183,12 @@ def test_merge_survives_a_hash_collision(monkeypatch):
     v, f = mesh.merge_vertices(tri)
     assert len(v) == len(honest_v) == 8
     assert np.array_equal(v[f], tri.astype(np.float64))
+
+
+def test_binary_stl_whose_header_says_solid(tmp_path, spec):
+    data = b"solid exported-by-cad".ljust(80, b" ") + binary_stl(box_triangles())[80:]
+    result = analyze_file(write(tmp_path, "cad.stl", data), spec=spec)
+    assert result["valid"] and result["metrics"]["ascii"] is False
+    assert result["metrics"]["volume_mm3"] == pytest.approx(1000)
+    text = analyze_file(write(tmp_path, "text.stl", ascii_stl(box_triangles())), spec=spec)
+    assert text["valid"] and text["metrics"]["ascii"] is True
