@@ -150,7 +150,7 @@ def interpret(words: Words, flavour: str, splitter: ArcSplitter) -> Program:
     line = np.repeat(motion_lines, counts)
     f_word = words.column("F") * units
     feed = ffill(np.where(f_word > 0, f_word, np.nan), np.nan)[line]  # F0 or less: ignored (Marlin) / refused (GRBL)
-    xyz = np.sqrt((delta[:, :3] ** 2).sum(axis=1))
+    xyz = np.sqrt(delta[:, 0] ** 2 + delta[:, 1] ** 2 + delta[:, 2] ** 2)
     path = np.where(xyz > 0, xyz, np.abs(delta[:, 3]))
     if inverse_time.any():  # G93: F is moves per minute; the line's whole path in 1/F minutes
         per_line = np.bincount(line, weights=path, minlength=n)

@@ -70,10 +70,22 @@ class GrblSettings:
 
 
 def axis_limited(limits: np.ndarray, unit: np.ndarray) -> np.ndarray:
-    """`limit_value_by_axis_maximum`: min over moving axes of limit / |unit component|."""
+    """`limit_value_by_axis_maximum`: min over moving axes of limit / |unit component|.
+    `limits` is one value per axis, or one row per block. Column by column: numpy reduces a
+    short last axis slowly."""
+    limits = np.asarray(limits, dtype=float)
     with np.errstate(divide="ignore"):
-        ratio = limits[None, :] / np.abs(unit)
-    return ratio.min(axis=1)
+        out = limits[..., 0] / np.abs(unit[:, 0])
+        for k in range(1, unit.shape[1]):
+            np.minimum(out, limits[..., k] / np.abs(unit[:, k]), out=out)
+    return out
+
+
+def row_norm(v: np.ndarray) -> np.ndarray:
+    out = v[:, 0] * v[:, 0]
+    for k in range(1, v.shape[1]):
+        out += v[:, k] * v[:, k]
+    return np.sqrt(out)
 
 
 def junction_speed2(unit: np.ndarray, accel_limits: np.ndarray, deviation: float, block_accel: np.ndarray | None = None) -> np.ndarray:
@@ -83,9 +95,11 @@ def junction_speed2(unit: np.ndarray, accel_limits: np.ndarray, deviation: float
     if n < 2:
         return out
     prev, cur = unit[:-1], unit[1:]
-    cos_theta = -(prev * cur).sum(axis=1)
+    cos_theta = -(prev[:, 0] * cur[:, 0])
+    for k in range(1, cur.shape[1]):
+        cos_theta -= prev[:, k] * cur[:, k]
     junction = cur - prev
-    norm = np.sqrt((junction**2).sum(axis=1))
+    norm = row_norm(junction)
     junction = junction / np.where(norm > 0, norm, 1.0)[:, None]
     a = axis_limited(accel_limits, junction)
     if block_accel is not None:  # Marlin starts from the block's own acceleration

@@ -29,7 +29,7 @@ from slicing.motion.arcs import ArcSplitter
 from slicing.motion.estimate import ProgramEstimate, assemble, stops_before
 from slicing.motion.gcode_program import Program, interpret
 from slicing.motion.gcode_words import Words
-from slicing.motion.grbl import junction_speed2
+from slicing.motion.grbl import axis_limited, junction_speed2
 from slicing.motion.heating import heating_waits
 from slicing.motion.planner import MARLIN_LOOKAHEAD, plan_times
 
@@ -186,20 +186,18 @@ def estimate_marlin(words: Words, machine: Machine) -> ProgramEstimate:
     keep = ~homing  # G28 moves are timed as homing cycles, not planned
     line, delta, length = b.line[keep], b.delta[keep], b.path_mm[keep]
     s = _settings(program, machine, line)
-    xyz = np.sqrt((delta[:, :3] ** 2).sum(axis=1))
+    xyz = np.sqrt(delta[:, 0] ** 2 + delta[:, 1] ** 2 + delta[:, 2] ** 2)
     e_only = xyz == 0
     has_e = delta[:, 3] != 0
     feed = np.where(np.isnan(b.feed[keep]), DEFAULT_FEEDRATE * 60.0, b.feed[keep]) / 60.0
     feed = np.maximum(feed, np.where(has_e, s.min_feed, s.min_travel_feed))
     direction = delta / length[:, None]  # per mm of path: E/L for printing moves, ±1 for E-only
     axis_speed = feed[:, None] * direction
-    with np.errstate(divide="ignore"):
-        scale = np.minimum(1.0, (s.max_rate / np.abs(axis_speed)).min(axis=1))
+    scale = np.minimum(1.0, axis_limited(s.max_rate, axis_speed))
     nominal = feed * scale
     axis_speed *= scale[:, None]
     accel = np.where(~has_e, s.accel_travel, np.where(e_only, s.accel_retract, s.accel_print))
-    with np.errstate(divide="ignore"):
-        accel = np.minimum(accel, (s.max_accel / np.abs(direction)).min(axis=1))
+    accel = np.minimum(accel, axis_limited(s.max_accel, direction))
 
     stop_lines = np.concatenate([program.lines_with(c, v) for c, v in
                                  (("G", 4), ("G", 28), ("G", 29), ("M", 400), ("M", 109), ("M", 190),
