@@ -21,14 +21,24 @@ class ProgramEstimate:
     link_wait_seconds: float = 0.0  # GRBL waiting for lines the serial link has not delivered yet
     blocks: int = 0  # planner blocks (arcs split)
     unread_lines: list[int] = field(default_factory=list)  # lines the model could not read
+    block_line: np.ndarray | None = field(default=None, repr=False)  # planner block -> its line
+    block_seconds: np.ndarray | None = field(default=None, repr=False)
 
-    def remaining_seconds(self, line_index: int) -> float:
-        """Modelled time left once line `line_index` (0-based) is finished; all of it before line 0."""
+    def remaining_seconds(self, line_index: int, *, buffered_blocks: int = 0) -> float:
+        """Modelled time left once line `line_index` (0-based) is finished; all of it before line 0.
+
+        A firmware acknowledges a line when it is queued, not run: GRBL and Marlin hold up to 15
+        planner blocks. `buffered_blocks=15` adds back the time of the blocks still queued
+        behind the acknowledged line (the last 15 at or before it)."""
         if line_index < 0 or self.lines == 0:
             return self.seconds
         if line_index >= self.lines:
             return 0.0
-        return float(max(0.0, self.seconds - self.cumulative_seconds[line_index]))
+        left = float(max(0.0, self.seconds - self.cumulative_seconds[line_index]))
+        if buffered_blocks > 0 and self.block_line is not None and len(self.block_line):
+            last = int(np.searchsorted(self.block_line, line_index, side="right"))
+            left += float(self.block_seconds[max(0, last - buffered_blocks) : last].sum())
+        return min(left, self.seconds)
 
     def to_dict(self) -> dict:
         return {"seconds": round(self.seconds, 3), "naive_seconds": round(self.naive_seconds, 3), "lines": self.lines}
@@ -79,6 +89,8 @@ def assemble(
         link_wait_seconds=link_wait,
         blocks=len(block_seconds),
         unread_lines=[] if unread is None else [int(i) for i in unread[:100]],
+        block_line=block_line,
+        block_seconds=block_seconds,
     )
 
 

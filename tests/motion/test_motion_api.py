@@ -124,3 +124,15 @@ def test_language_follows_the_program(motion_spec, laser):
     assert gcode.flavour == "grbl" and gcode.seconds > 0
     hpgl = estimate_program(["IN;", "SP1;", "PD4000,0;"], laser)
     assert hpgl.flavour == "hpgl" and hpgl.seconds > 0
+
+
+def test_remaining_time_counts_blocks_still_queued(laser):
+    lines = ["G1 F6000"] + [f"G1 X{10 * (i + 1)} Y{10 * (i % 2)}" for i in range(40)]
+    est = estimate_program(lines, laser)
+    plain = est.remaining_seconds(30)
+    queued = est.remaining_seconds(30, buffered_blocks=15)
+    assert queued == pytest.approx(plain + est.block_seconds[15:30].sum())
+    assert est.remaining_seconds(0, buffered_blocks=15) == est.seconds
+    # The last line acknowledged: its 15 queued blocks are still to run.
+    assert est.remaining_seconds(len(lines) - 1, buffered_blocks=15) == pytest.approx(est.block_seconds[-15:].sum())
+    assert est.remaining_seconds(len(lines) - 1) == 0.0
