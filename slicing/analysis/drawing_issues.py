@@ -38,10 +38,11 @@ def open_contour_issue(chains: Chains) -> dict[str, Any] | None:
              "gaps_mm": [round(float(chains.gaps[i]), 3) if np.isfinite(chains.gaps[i]) else None for i in worst]}
     gap_fr = gap_en = ""
     if len(gaps):
-        gap_fr = f" Le plus petit écart est de {_mm(float(gaps.min()))} mm ; {small} extrémité(s) à moins de " \
-                 f"{_mm(SUGGEST_CLOSE_MM)} mm d'une autre peuvent être refermées."
-        gap_en = f" The smallest gap is {_mm(float(gaps.min()))} mm; {small} end(s) within " \
-                 f"{_mm(SUGGEST_CLOSE_MM)} mm of another can be closed."
+        gap_fr = f" Le plus petit écart est de {_mm(float(gaps.min()))} mm."
+        gap_en = f" The smallest gap is {_mm(float(gaps.min()))} mm."
+        if small:
+            gap_fr += f" {small} extrémité(s) à moins de {_mm(SUGGEST_CLOSE_MM)} mm d'une autre peuvent être refermées."
+            gap_en += f" {small} end(s) within {_mm(SUGGEST_CLOSE_MM)} mm of another can be closed."
     all_tiny = len(gaps) == len(chains.loose_ends) and len(gaps) and gaps.max() <= AUTO_CLOSE_MM
     return make_issue(
         "open_contours", "info" if all_tiny else "warning",

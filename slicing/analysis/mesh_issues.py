@@ -27,6 +27,8 @@ def _pts(points: np.ndarray) -> list[list[float]]:
 
 
 def _mm(v: float) -> str:
+    if 0 < v < 0.01:
+        return "< 0.01"
     return f"{v:.2f}".rstrip("0").rstrip(".")
 
 

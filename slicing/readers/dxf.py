@@ -53,7 +53,7 @@ class _Walk:
             raise UnreadableFile(
                 "too_many_entities",
                 f"Le dessin compte plus de {self.limits.max_entities:,} entités (blocs développés) : c'est "
-                "la limite.".replace(",", " "),
+                "la limite.".replace(",", "\u202f"),
                 f"The drawing has more than {self.limits.max_entities:,} entities (blocks expanded): "
                 "that is the limit.",
                 "Simplifiez le dessin ou supprimez les blocs répétés inutiles.",
@@ -70,7 +70,7 @@ class _Walk:
             raise UnreadableFile(
                 "too_many_points",
                 f"Les courbes du dessin donnent plus de {self.limits.max_points:,} points : c'est la limite."
-                .replace(",", " "),
+                .replace(",", "\u202f"),
                 f"The drawing's curves give more than {self.limits.max_points:,} points: that is the limit.",
             )
         pts = points[:, :2] * self.scale
@@ -262,22 +262,34 @@ def load_dxf(path: Path, tolerance_mm: float = 0.05, limits: Limits = DEFAULT_LI
                 _walk(walk, layout, (), None)
         if walk.drawing.paths:
             notes.append(_note("dxf_paper_space", "Le dessin a été lu dans l'espace papier (l'espace objet est vide).",
-                               "The drawing was read from paper space (model space is empty)."))
+                               "The drawing was read from paper space (model space is empty).",
+                               hint=("Vérifiez l'échelle dans l'aperçu : une mise en page peut être à l'échelle "
+                                     "de l'impression, pas de la pièce.",
+                                     "Check the scale in the preview: a layout may be at print scale, not "
+                                     "at the part's scale.")))
     walk.drawing.units = unit_name
     walk.drawing.tolerance_mm = tolerance_mm
     if auditor.has_errors or auditor.has_fixes:
         notes.append(_note("dxf_repaired", f"Le fichier était abîmé : {len(auditor.fixes) + len(auditor.errors)} "
                            "défaut(s) réparé(s) à la lecture. Vérifiez l'aperçu.",
                            f"The file was damaged: {len(auditor.fixes) + len(auditor.errors)} defect(s) "
-                           "repaired while reading. Check the preview."))
+                           "repaired while reading. Check the preview.",
+                           hint=("Si l'aperçu est faux, ouvrez le dessin dans votre logiciel de CAO, lancez la "
+                                 "commande AUDIT (ou « Réparer »), puis exportez à nouveau.",
+                                 "If the preview is wrong, open the drawing in your CAD software, run AUDIT "
+                                 "(or 'Repair'), then export again.")))
     if walk.ignored:
         listed = ", ".join(f"{k} ×{v}" for k, v in walk.ignored.most_common(8))
         notes.append(_note("dxf_entities_ignored", f"Entités sans trajet de coupe, ignorées : {listed}.",
                            f"Entities without a cutting path, ignored: {listed}.",
-                           {"types": dict(walk.ignored)}))
+                           {"types": dict(walk.ignored)},
+                           hint=("Cotes, points et hachures ne sont pas découpés. Si une forme manque dans "
+                                 "l'aperçu, transformez-la en polyligne avant l'export.",
+                                 "Dimensions, points and hatches are not cut. If a shape is missing from the "
+                                 "preview, turn it into a polyline before exporting.")))
     return walk.drawing, notes
 
 
-def _note(code: str, fr: str, en: str, location: dict | None = None) -> dict:
+def _note(code: str, fr: str, en: str, location: dict | None = None, hint: tuple[str, str] = ("", "")) -> dict:
     return {"code": code, "severity": "info", "message": {"fr": fr, "en": en},
-            "hint": {"fr": "", "en": ""}, "location": location or {}}
+            "hint": {"fr": hint[0], "en": hint[1]}, "location": location or {}}

@@ -32,6 +32,11 @@ class StlData:
     solids: int = 1  # `solid ... endsolid` blocks in an ASCII file
 
 
+def _fr(n: int) -> str:
+    """12 345 678: French groups thousands with a narrow no-break space."""
+    return f"{n:,}".replace(",", "\u202f")
+
+
 def _not_stl(detail_fr: str, detail_en: str, code: str = "stl_unreadable") -> UnreadableFile:
     return UnreadableFile(
         code,
@@ -43,7 +48,7 @@ def _not_stl(detail_fr: str, detail_en: str, code: str = "stl_unreadable") -> Un
 def _too_many(count: int, limits: Limits) -> UnreadableFile:
     return UnreadableFile(
         "too_many_triangles",
-        f"Le modèle a {count:,} triangles : la limite est de {limits.max_triangles:,}.".replace(",", " "),
+        f"Le modèle a {_fr(count)} triangles : la limite est de {_fr(limits.max_triangles)}.",
         f"The model has {count:,} triangles: the limit is {limits.max_triangles:,}.",
         "Réduisez le nombre de triangles (décimation) dans votre logiciel avant l'export.",
         "Reduce the triangle count (decimate) in your software before exporting.",
@@ -70,7 +75,7 @@ def _check_triangles(tri: np.ndarray, limits: Limits) -> np.ndarray:
     if max(float(tri.max()), -float(tri.min())) > limits.max_size_mm:
         raise UnreadableFile(
             "size_over_limit",
-            f"Des coordonnées dépassent {limits.max_size_mm:,.0f} mm : ce n'est pas un objet fabricable.".replace(",", " "),
+            f"Des coordonnées dépassent {limits.max_size_mm:,.0f} mm : ce n'est pas un objet fabricable.".replace(",", "\u202f"),
             f"Coordinates exceed {limits.max_size_mm:,.0f} mm: not an object anyone can make.",
             "Vérifiez l'unité d'export (mm) et l'échelle du modèle.",
             "Check the export unit (mm) and the model's scale.",
@@ -82,13 +87,13 @@ def _binary(path: Path, size: int, declared: int, limits: Limits) -> StlData:
     present, extra = divmod(size - HEADER_BYTES, RECORD.itemsize)
     if declared != present or extra:
         if declared * RECORD.itemsize + HEADER_BYTES > size:
-            fr = (f"l'en-tête annonce {declared:,} triangles mais le fichier n'en contient que {present:,} "
-                  f"(fichier tronqué, {size:,} octets).").replace(",", " ")
+            fr = (f"l'en-tête annonce {_fr(declared)} triangles mais le fichier n'en contient que {_fr(present)} "
+                  f"(fichier tronqué, {_fr(size)} octets).")
             en = (f"the header declares {declared:,} triangles but the file holds only {present:,} "
                   f"(truncated file, {size:,} bytes).")
             raise _not_stl(fr, en, "stl_truncated")
-        fr = (f"l'en-tête annonce {declared:,} triangles alors que la taille du fichier en permet "
-              f"{present:,} (+{extra} octets) : le nombre de triangles ment.").replace(",", " ")
+        fr = (f"l'en-tête annonce {_fr(declared)} triangles alors que la taille du fichier en permet "
+              f"{_fr(present)} (+{extra} octets) : le nombre de triangles ment.")
         en = (f"the header declares {declared:,} triangles while the file size allows {present:,} "
               f"(+{extra} bytes): the triangle count lies.")
         raise _not_stl(fr, en, "stl_count_mismatch")

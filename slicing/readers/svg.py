@@ -58,7 +58,7 @@ def _screen(data: bytes, limits: Limits) -> dict:
                     raise _hostile(f"plus de {limits.max_svg_depth} niveaux de groupes imbriqués",
                                    f"more than {limits.max_svg_depth} levels of nested groups")
                 if count > limits.max_entities:
-                    raise _hostile(f"plus de {limits.max_entities:,} éléments".replace(",", " "),
+                    raise _hostile(f"plus de {limits.max_entities:,} éléments".replace(",", "\u202f"),
                                    f"more than {limits.max_entities:,} elements")
             else:
                 depth -= 1
@@ -162,7 +162,8 @@ def _subpaths(shape, tol_px: float):
             if not pts:
                 pts.append(np.array([[seg.start.x, seg.start.y]], dtype=float))
             if isinstance(seg, se.Close):
-                closed = True
+                closed = True  # its end is the subpath's start: the closed flag says it, no point added
+                continue
             pts.append(_segment_points(seg, tol_px))
         if pts:
             yield np.vstack(pts), closed
@@ -211,7 +212,7 @@ def load_svg(path: Path, tolerance_mm: float = 0.05, limits: Limits = DEFAULT_LI
                     raise UnreadableFile(
                         "too_many_points",
                         f"Les courbes du dessin donnent plus de {limits.max_points:,} points : c'est la limite."
-                        .replace(",", " "),
+                        .replace(",", "\u202f"),
                         f"The drawing's curves give more than {limits.max_points:,} points: that is the limit.")
                 raw.append((pts, closed, element, layer))
     all_pts = [p for p, *_ in raw]
@@ -229,8 +230,8 @@ def load_svg(path: Path, tolerance_mm: float = 0.05, limits: Limits = DEFAULT_LI
     flip = (height_px or 0.0) * PX_MM
     for pts, closed, element, layer in raw:
         mm = np.column_stack([pts[:, 0] * PX_MM, flip - pts[:, 1] * PX_MM])
-        if closed and len(mm) > 1 and np.allclose(mm[0], mm[-1], atol=1e-9):
-            mm = mm[:-1]
+        while closed and len(mm) > 1 and abs(mm[0, 0] - mm[-1, 0]) < 1e-9 and abs(mm[0, 1] - mm[-1, 1]) < 1e-9:
+            mm = mm[:-1]  # the last curve came back to the start: the closed flag says it
         drawing.paths.append(Path2D(points=mm, closed=closed, layer=layer, stroke=_colour(element.stroke),
                                     fill=_colour(element.fill), source=element.id))
     for item in drawing.texts + drawing.images:
