@@ -41,12 +41,13 @@ CORPUS = REPO.parent / "shared" / "corpus"
 
 # Coefficients fitted per process, with their bounds.
 PARAMETERS = {
-    "fdm": {"FDM_SHELL_FLOW_MM3_S": (0.2, 30.0), "FDM_INFILL_FLOW_MM3_S": (0.2, 60.0), "FDM_LAYER_OVERHEAD_S": (0.0, 30.0)},
-    "laser": {"LASER_PIERCE_S": (0.0, 5.0), "LASER_CUT_FACTOR": (0.5, 3.0)},
-    "vinyl": {"VINYL_BLADE_DOWN_S": (0.0, 10.0), "VINYL_CUT_FACTOR": (0.5, 10.0)},
-    "cnc": {"CNC_PLUNGE_DEPTH_FACTOR": (0.0, 10.0), "CNC_CUT_FACTOR": (0.5, 3.0)},
+    "fdm": {"FDM_SHELL_FLOW_MM3_S": (0.2, 30.0), "FDM_INFILL_FLOW_MM3_S": (0.2, 60.0),
+            "FDM_LAYER_OVERHEAD_S": (0.0, 30.0), "FDM_START_S": (0.0, 600.0)},
+    "laser": {"LASER_PIERCE_S": (0.0, 5.0), "LASER_CUT_FACTOR": (0.5, 3.0), "LASER_TRAVEL_FACTOR": (0.0, 5.0)},
+    "vinyl": {"VINYL_BLADE_DOWN_S": (0.0, 10.0), "VINYL_CUT_FACTOR": (0.5, 10.0), "VINYL_TRAVEL_FACTOR": (0.0, 5.0)},
+    "cnc": {"CNC_PLUNGE_DEPTH_FACTOR": (0.0, 10.0), "CNC_CUT_FACTOR": (0.5, 3.0), "CNC_TRAVEL_FACTOR": (0.0, 5.0)},
 }
-SHARED = {"TRAVEL_FACTOR": (0.1, 5.0)}
+SHARED = {"TRAVEL_FACTOR": (0.1, 5.0)}  # the older single travel factor, when the module still has it
 
 
 def generated_meshes(folder: Path) -> list[Path]:
