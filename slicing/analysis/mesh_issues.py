@@ -17,6 +17,7 @@ from slicing.machine_spec import Machine
 from slicing.toolpaths.issues import make_issue
 
 MAX_LOCATIONS = 20
+SMALL_HOLE_EDGES = 12  # open edges a slicer's automatic repair closes reliably
 UNIT_WORDS = {"mm": ("millimètres", "millimetres"), "cm": ("centimètres", "centimetres"), "in": ("pouces", "inches"),
               "m": ("mètres", "metres"), "px96": ("96 px par pouce", "96 px per inch"),
               "px90": ("90 px par pouce", "90 px per inch")}
@@ -40,12 +41,16 @@ def topology_issues(f: MeshFacts) -> list[dict[str, Any]]:
     issues = []
     if len(f.open_edges):
         mids = (f.vertices[f.open_edges[:, 0]] + f.vertices[f.open_edges[:, 1]]) / 2
+        # A missing triangle or two is closed by any slicer's repair; a surface with real holes is not.
+        small = len(f.open_edges) <= min(SMALL_HOLE_EDGES, 0.001 * 1.5 * len(f.faces))
         issues.append(make_issue(
-            "mesh_open_edges", "error",
+            "mesh_open_edges", "warning" if small else "error",
             f"The surface has holes: {len(f.open_edges)} open edge(s) (edges with a single face). "
-            "Without a closed surface the slicer cannot tell inside from outside.",
+            + ("They are small: the slicer will close them, check the result."
+               if small else "Without a closed surface the slicer cannot tell inside from outside."),
             f"La surface a des trous : {len(f.open_edges)} arête(s) ouverte(s) (bordées d'une seule face). "
-            "Sans surface fermée, le trancheur ne sait pas où est l'intérieur de la pièce.",
+            + ("Ils sont petits : le trancheur les refermera, vérifiez le résultat."
+               if small else "Sans surface fermée, le trancheur ne sait pas où est l'intérieur de la pièce."),
             "Close the holes: Blender 3D Print Toolbox > Make Manifold, Meshmixer > Inspector, or "
             "Tinkercad/Fusion 360: export the solid body, not a surface.",
             "Bouchez les trous : Blender « 3D Print Toolbox » > Make Manifold, Meshmixer > Analyse > "
