@@ -13,6 +13,8 @@ passes its M203 rate; the acceleration is M204 P (printing), T (travel: no E) or
 - junction deviation (M205 J, or `junction_deviation_mm` when the machine has no jerk): the
   GRBL formula, starting from the block's own acceleration.
 
+M220 S scales the feed rates that follow, as the firmware's feed override does.
+
 The planner empties on G4, M400, G28, M109/M190 (the heating waits, modelled from the
 machine's heat-up rates and the temperatures set so far) and M0/M1/M600 (operator waits,
 counted as zero).
@@ -190,6 +192,7 @@ def estimate_marlin(words: Words, machine: Machine) -> ProgramEstimate:
     e_only = xyz == 0
     has_e = delta[:, 3] != 0
     feed = np.where(np.isnan(b.feed[keep]), DEFAULT_FEEDRATE * 60.0, b.feed[keep]) / 60.0
+    feed = feed * _setting(program, 220, "S", 100.0, line) / 100.0  # M220: feed rate percentage
     feed = np.maximum(feed, np.where(has_e, s.min_feed, s.min_travel_feed))
     direction = delta / length[:, None]  # per mm of path: E/L for printing moves, ±1 for E-only
     axis_speed = feed[:, None] * direction

@@ -79,3 +79,9 @@ def test_junction_deviation_machine(mk3, machine_variant):
 def test_octoprint_driver_means_marlin(motion_spec):
     machine = motion_spec.machine("prusa-mk3").model_copy(update={"driver": "octoprint"})
     assert estimate_program(["G1 X100 F6000"], machine).flavour == "marlin"
+
+
+def test_feed_override_m220(mk3):
+    # M220 S50 halves F6000 to 50 mm/s (start at the X jerk, 8 mm/s; acceleration 1000 along X).
+    est = estimate_program(["M220 S50", "G1 X100 F6000"], mk3)
+    assert est.seconds == pytest.approx(_block(100, 50, 1000, 8, 0), rel=1e-9)
