@@ -23,6 +23,7 @@ UNITS_PER_MM = 40.0
 PEN_SECONDS = 0.05  # solenoid lift or drop: an assumption, cutters do not report it
 _SIMPLE = re.compile(r"\s*(P[UDAR])\s*(-?\d+)\s*,\s*(-?\d+)\s*;?\s*$", re.I)
 _COMMAND = re.compile(r"([A-Za-z]{2})([^A-Za-z;]*)")
+_LABEL = re.compile(r"LB[^\x03]*\x03?", re.I)  # label text, up to its terminator: not commands
 
 
 def _numbers(args: str) -> list[float] | None:
@@ -55,7 +56,8 @@ def estimate_hpgl(lines: Sequence[str], machine: Machine) -> ProgramEstimate:
             commands = [(simple.group(1).upper(), [float(simple.group(2)), float(simple.group(3))])]
         else:
             commands = []
-            for cmd, args in _COMMAND.findall(raw.split("\x03")[0]):
+            text = _LABEL.sub(";", raw) if "LB" in raw.upper() else raw
+            for cmd, args in _COMMAND.findall(text):
                 nums = _numbers(args)
                 if nums is None:
                     bad.append(n)

@@ -136,3 +136,10 @@ def test_remaining_time_counts_blocks_still_queued(laser):
     # The last line acknowledged: its 15 queued blocks are still to run.
     assert est.remaining_seconds(len(lines) - 1, buffered_blocks=15) == pytest.approx(est.block_seconds[-15:].sum())
     assert est.remaining_seconds(len(lines) - 1) == 0.0
+
+
+def test_hpgl_label_text_is_not_commands(motion_spec):
+    cutter = motion_spec.machine("vinyl-1")
+    plain = estimate_program(["IN;", "VS20;", "PD4000,0;", "PU;"], cutter)
+    labelled = estimate_program(["IN;", "VS20;", "LBUPDATE PD9999,9999\x03", "PD4000,0;", "PU;"], cutter)
+    assert labelled.seconds == pytest.approx(plain.seconds)
