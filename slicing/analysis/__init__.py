@@ -92,6 +92,16 @@ def analyze_file(path: Path, *, spec: FablabSpec, process: str | None = None, ma
             more = notes + more
     except UnreadableFile as exc:
         return _result(geometry, fmt, targets, [*issues, exc.as_issue()], {}, [], started)
+    except Exception as exc:  # a check tripped on odd geometry: say so, never a traceback to the user
+        log.exception("analysis of %s failed", filename or path.name)
+        failed = make_issue(
+            "analysis_failed", "error",
+            f"The file was read but its checks failed unexpectedly ({type(exc).__name__}).",
+            f"Le fichier a été lu mais ses vérifications ont échoué de façon inattendue ({type(exc).__name__}).",
+            "Tell the fabmanager; exporting the file again (or in another format) often helps.",
+            "Prévenez le fabmanager ; exporter à nouveau le fichier (ou dans un autre format) aide souvent.",
+        )
+        return _result(geometry, fmt, targets, [*issues, failed], {}, [], started)
     return _result(geometry, fmt, targets, issues + more, metrics, quotes, started)
 
 

@@ -192,3 +192,15 @@ def test_binary_stl_whose_header_says_solid(tmp_path, spec):
     assert result["metrics"]["volume_mm3"] == pytest.approx(1000)
     text = analyze_file(write(tmp_path, "text.stl", ascii_stl(box_triangles())), spec=spec)
     assert text["valid"] and text["metrics"]["ascii"] is True
+
+
+def test_a_failing_check_becomes_an_issue(tmp_path, spec, monkeypatch):
+    from slicing.analysis import mesh_flow
+
+    def broken(*args, **kwargs):
+        raise ZeroDivisionError("a bug in a check")
+
+    monkeypatch.setattr(mesh_flow, "mesh_facts", broken)
+    result = analyze_file(write(tmp_path, "cube.stl", binary_stl(box_triangles())), spec=spec)
+    assert result["valid"] is False and result["issues"][0]["code"] == "analysis_failed"
+    assert "ZeroDivisionError" in result["issues"][0]["message"]["en"]
