@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import shapely
 
-from slicing.analysis.drawing_metrics import polygons
+from slicing.analysis.drawing_metrics import nesting_depth, polygons
 from slicing.geometry import Drawing
 from slicing.machine_spec import Machine
 from slicing.toolpaths.issues import make_issue
@@ -43,10 +43,21 @@ def narrow_issue(drawing: Drawing, machine: Machine) -> dict[str, Any] | None:
     if len(polys) == 0:
         return None
     polys = shapely.make_valid(polys)
-    opened = shapely.buffer(shapely.buffer(polys, -width / 2, join_style="mitre"), width / 2, join_style="mitre")
-    lost = shapely.difference(polys, opened)
+    r = width / 2
+    opened = shapely.buffer(shapely.buffer(polys, -r, join_style="mitre"), r, join_style="mitre")
+    lost = shapely.difference(polys, opened)  # material narrower than the width
+    if machine.kind == "cnc":
+        # A router goes round a part: thin parts are fine, but notches and slots narrower than
+        # the cutter (what a closing adds) cannot be cleared; holes are cut inside, so a hole
+        # narrower than the cutter (what an opening removes) cannot be cut at all.
+        closed = shapely.buffer(shapely.buffer(polys, r, join_style="mitre"), -r, join_style="mitre")
+        notches = shapely.difference(closed, polys)
+        holes = nesting_depth(polys) % 2 == 1
+        lost = np.where(holes, lost, notches)
     lost_area = shapely.area(lost)
-    narrow = np.flatnonzero(lost_area > max(10 * width * width, 1e-6))  # sharp corners lose ~w²
+    # Sharp corners lose about w² to the buffers: more than twice that, or most of a small
+    # shape (a hole smaller than the cutter), is a real narrow feature.
+    narrow = np.flatnonzero((lost_area > max(2 * width * width, 1e-6)) | (lost_area > 0.5 * shapely.area(polys)))
     if len(narrow) == 0:
         return None
     points = [[round(float(c), 2) for c in shapely.get_coordinates(shapely.point_on_surface(lost[i]))[0]]

@@ -208,3 +208,14 @@ def test_plain_group_ids_are_layers(tmp_path, spec):
     body = '<g id="Gravure"><g><rect width="20" height="20" stroke="#000000"/></g></g><rect id="x" width="5" height="5"/>'
     drawing = read_drawing(write(tmp_path, "illustrator.svg", svg(body)))
     assert [p.layer for p in drawing.paths] == ["Gravure", None]
+
+
+def test_cnc_checks_what_the_cutter_cannot_reach(tmp_path, spec):
+    # a 3 mm wide tongue is fine for a 6 mm cutter going round it; a 3 mm slot and a 4 mm hole are not
+    tongue = svg('<path d="M 0 0 L 100 0 L 100 20 L 51.5 20 L 51.5 60 L 48.5 60 L 48.5 20 L 0 20 Z"/>')
+    assert "features_too_narrow" not in _codes(analyze_file(write(tmp_path, "t.svg", tongue), spec=spec,
+                                                               machine_id="cnc-1"))
+    slot = svg('<path d="M 0 0 L 100 0 L 100 60 L 51.5 60 L 51.5 20 L 48.5 20 L 48.5 60 L 0 60 Z"/>')
+    assert "features_too_narrow" in _codes(analyze_file(write(tmp_path, "s.svg", slot), spec=spec, machine_id="cnc-1"))
+    hole = svg('<rect x="0" y="0" width="80" height="60"/><circle cx="40" cy="30" r="2"/>')
+    assert "features_too_narrow" in _codes(analyze_file(write(tmp_path, "h.svg", hole), spec=spec, machine_id="cnc-1"))
