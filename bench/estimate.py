@@ -213,6 +213,15 @@ def main() -> int:
           f"{wall_speed:,.0f} per wall second on this shared machine")
     print(f"baseline, same run: the per-line reader gcode_moves does {reader:,.0f} lines per CPU second: "
           f"the model is {speed / reader:.1f}x faster than merely reading the lines one by one")
+    arcs = ["G21", "G90", "G0 X10 Y10", "M3 S12000", "G1 F2000"] + [
+        f"G{2 + i % 2} X{10 + (i % 50) * 0.4:.3f} Y{10 + (i % 7) * 0.3:.3f} R{3 + i % 5}" for i in range(100_000)
+    ]
+    c0 = time.process_time()
+    est = estimate_program(arcs, spec.machine("cnc-1"))
+    cpu = time.process_time() - c0
+    print(f"arcs: {len(arcs) / cpu:,.0f} lines per CPU second on {len(arcs):,} G2/G3 lines split into "
+          f"{est.blocks:,} planner blocks ({est.blocks / cpu:,.0f} blocks per CPU second): per line, arcs cost "
+          "their segments")
     for m in missed:
         print(f"MISSED: {m}")
     return 1 if missed else 0
