@@ -88,8 +88,11 @@ def row_norm(v: np.ndarray) -> np.ndarray:
     return np.sqrt(out)
 
 
-def junction_speed2(unit: np.ndarray, accel_limits: np.ndarray, deviation: float, block_accel: np.ndarray | None = None) -> np.ndarray:
-    """Maximum speed² at the junction into each block (entry 0 gets 0: nothing before it)."""
+def junction_speed2(unit: np.ndarray, accel_limits: np.ndarray, deviation: float | np.ndarray,
+                    block_accel: np.ndarray | None = None) -> np.ndarray:
+    """Maximum speed² at the junction into each block (entry 0 gets 0: nothing before it).
+    `accel_limits` (per axis, or a row per block) and `deviation` (or one per block) may change
+    along the program, as Marlin's M201 and M205 J change them."""
     n = len(unit)
     out = np.zeros(n)
     if n < 2:
@@ -101,7 +104,10 @@ def junction_speed2(unit: np.ndarray, accel_limits: np.ndarray, deviation: float
     junction = cur - prev
     norm = row_norm(junction)
     junction = junction / np.where(norm > 0, norm, 1.0)[:, None]
-    a = axis_limited(accel_limits, junction)
+    limits = np.asarray(accel_limits, dtype=float)
+    a = axis_limited(limits[1:] if limits.ndim == 2 else limits, junction)
+    if np.ndim(deviation):
+        deviation = np.asarray(deviation)[1:]
     if block_accel is not None:  # Marlin starts from the block's own acceleration
         a = np.minimum(a, block_accel[1:])
     sin_half = np.sqrt(np.clip(0.5 * (1.0 - cos_theta), 0.0, 1.0))

@@ -212,7 +212,7 @@ def estimate_marlin(words: Words, machine: Machine) -> ProgramEstimate:
         start2 = safe**2
     else:
         unit = np.where(e_only[:, None], np.array([0, 0, 0, 1.0]), np.concatenate((delta[:, :3] / np.maximum(xyz, 1e-12)[:, None], np.zeros((len(xyz), 1))), axis=1))
-        junction = junction_speed2(unit, s.max_accel[0], float(s.junction_deviation[0]) if len(xyz) else 0.0, accel)
+        junction = junction_speed2(unit, s.max_accel, s.junction_deviation, accel)
         prev_nominal = np.concatenate(([0.0], nominal[:-1]))
         junction = np.minimum(junction, np.minimum(nominal, prev_nominal) ** 2)
         start2 = MINIMUM_PLANNER_SPEED**2
