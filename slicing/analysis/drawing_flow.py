@@ -14,6 +14,7 @@ from slicing.geometry import Drawing
 from slicing.machine_spec import FablabSpec
 from slicing.quote import quotes_for
 from slicing.toolpaths.issues import make_issue
+from slicing.toolpaths.operations import assign_operations
 
 
 def units_issue(drawing: Drawing, bbox: list[float]) -> dict[str, Any] | None:
@@ -91,6 +92,7 @@ def analyze_drawing(drawing: Drawing, targets: Targets, spec: FablabSpec) -> tup
                 issue["severity"] = "warning"
     issues += fit
     if machine is not None:
+        issues += assign_operations(drawing.paths, machine.process)[1]  # colours/layers with no operation
         issues += process_issues(drawing, machine)
     quotes = quotes_for(metrics_of, targets.machines, spec, targets.material, fits)
     return issues, metrics, quotes

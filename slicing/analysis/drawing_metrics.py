@@ -1,7 +1,7 @@
 """2D figures: cut length per operation, enclosed and engraved areas, pierces, bounding box.
 
 Operations follow the machine's `process` maps (SVG stroke colour -> operation, DXF layer ->
-operation), anything unmapped is cut — the same rule the laser toolpaths use.
+operation), anything unmapped is cut: `slicing.toolpaths.operations` decides, for both.
 """
 
 from __future__ import annotations
@@ -11,24 +11,16 @@ from typing import Any
 import numpy as np
 import shapely
 
-from slicing.geometry import Drawing, Path2D
+from slicing.geometry import Drawing
 from slicing.machine_spec import Machine
+from slicing.toolpaths.operations import assign_operations
 
 
-def operation_of(path: Path2D, machine: Machine | None) -> str:
+def operations(drawing: Drawing, machine: Machine | None) -> list[str]:
+    """Each path's operation, by the very rule the toolpaths will apply (one source of truth)."""
     if machine is None:
-        return "cut"
-    layers = machine.process.get("layers") or {}
-    colours = machine.process.get("colours") or {}
-    if isinstance(layers, dict) and path.layer:
-        for name, op in layers.items():
-            if name.lower() == path.layer.lower():
-                return str(op)
-    if isinstance(colours, dict) and path.stroke:
-        op = colours.get(path.stroke.lower())
-        if op:
-            return str(op)
-    return "cut"
+        return ["cut"] * len(drawing.paths)
+    return assign_operations(drawing.paths, machine.process)[0]
 
 
 def polygons(drawing: Drawing) -> tuple[list[int], np.ndarray]:
@@ -59,8 +51,8 @@ def nesting_depth(polys: np.ndarray) -> np.ndarray:
 def drawing_metrics(drawing: Drawing, machine: Machine | None) -> dict[str, Any]:
     paths = drawing.paths
     lengths: dict[str, float] = {}
-    for p in paths:
-        op = operation_of(p, machine)
+    ops = operations(drawing, machine)
+    for p, op in zip(paths, ops, strict=True):
         lengths[op] = lengths.get(op, 0.0) + p.length_mm()
     idx, polys = polygons(drawing)
     depth = nesting_depth(polys)
@@ -70,7 +62,7 @@ def drawing_metrics(drawing: Drawing, machine: Machine | None) -> dict[str, Any]
     engrave_area = 0.0
     for k, i in enumerate(idx):
         p = paths[i]
-        if p.fill and operation_of(p, machine) == "engrave":
+        if p.fill and ops[i] == "engrave":
             engrave_area += float(areas[k] * sign[k])
     bounds = drawing.bounds()
     w, h = (bounds[2] - bounds[0], bounds[3] - bounds[1]) if bounds else (0.0, 0.0)
