@@ -74,6 +74,11 @@ def test_junction_deviation_machine(mk3, machine_variant):
     est = estimate_program(["G1 X100 F6000", "G1 Y100"], jd)
     v0 = 0.05  # MINIMUM_PLANNER_SPEED: where Marlin 2 starts after an empty planner
     assert est.seconds == pytest.approx(_block(100, 100, 1000, v0, vj) + _block(100, 100, 1000, vj, 0), rel=1e-9)
+    # M205 J0.08 from the program: four times the deviation, twice the corner speed.
+    vj4 = math.sqrt(1000 * 0.08 * sin_half / (1 - sin_half))
+    est = estimate_program(["M205 J0.08", "G1 X100 F6000", "G1 Y100"], jd)
+    assert vj4 == pytest.approx(2 * vj)
+    assert est.seconds == pytest.approx(_block(100, 100, 1000, v0, vj4) + _block(100, 100, 1000, vj4, 0), rel=1e-9)
 
 
 def test_octoprint_driver_means_marlin(motion_spec):
