@@ -33,6 +33,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="inventory file (default: $FABLAB_MACHINES or ./machines.yaml)")
     p.add_argument("--lang", choices=["fr", "en"], default="fr", help="language of the report")
     p.add_argument("--json", action="store_true", help="print the analysis as JSON")
+    p.add_argument("--preview", type=Path, default=None,
+                   help="also write the preview with the problems marked (PNG for meshes, SVG for drawings)")
     p.set_defaults(func=run)
 
 
@@ -98,6 +100,12 @@ def run(args: argparse.Namespace) -> int:
         return 2
     result = analyze_file(args.file, spec=spec, process=args.process, machine_id=args.machine,
                           material=args.material, filename=args.file.name)
+    if args.preview is not None:
+        from slicing.previews import analysis_preview
+
+        drawn = analysis_preview(args.file, process=result.get("process"), analysis=result, filename=args.file.name)
+        if drawn is not None:
+            args.preview.write_bytes(drawn[0])
     if args.json:
         json.dump(result, sys.stdout, ensure_ascii=False, indent=1)
         sys.stdout.write("\n")

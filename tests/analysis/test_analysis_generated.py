@@ -164,8 +164,9 @@ def test_cli(tmp_path, spec, capsys, monkeypatch):
     assert fablab(["analyze", str(path), "--machine", "prusa-mk3", "--material", "PLA", "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert set(out) >= {"valid", "issues", "metrics", "quotes"} and out["metrics"]["volume_mm3"] == 8000
-    assert fablab(["analyze", str(path)]) == 0
+    assert fablab(["analyze", str(path), "--preview", str(tmp_path / "cube.png")]) == 0
     assert "Devis" in capsys.readouterr().out
+    assert (tmp_path / "cube.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert fablab(["analyze", str(tmp_path / "missing.stl")]) == 2
     assert fablab(["analyze", str(path), "--machine", "nope"]) == 2
     broken = write(tmp_path, "broken.stl", b"garbage")
