@@ -110,6 +110,11 @@ def main() -> int:
             print(f"ratio fablab/admesh: {s / a:6.2f}x  (target <= 2x)")
         else:
             print("admesh not installed (apt-get install admesh): no ratio")
+        tm = [sys.executable, "-c", "import sys, trimesh; m = trimesh.load(sys.argv[1]); "
+              "print(m.is_watertight, m.is_winding_consistent, m.volume, m.area, m.extents, len(m.split()))", str(stl)]
+        t, tmb, _ = best_of(tm, repeat=1)
+        print(f"trimesh load+checks: {t:6.2f} s  peak {tmb:6.0f} MB  (its default path; ratio fablab/trimesh "
+              f"{s / t:.2f}x)")
         q = [sys.executable, "-c", "import sys; from slicing.analysis import quick_figures; "
              "print(quick_figures(sys.argv[1]))", str(stl)]
         qs, qmb, _ = best_of(q)
