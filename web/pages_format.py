@@ -135,6 +135,10 @@ def location(loc: Any, limit: int = 6) -> str:
         for key, value in loc.items():
             if value is None or value == "" or value == [] or value == {}:
                 continue
+            if key == "choices" and isinstance(value, list):  # unit choices: the size each gives
+                parts.append(" ; ".join(
+                    f"{c.get('unit')} → {metric_value(c.get('bbox_mm'), 'mm')}" for c in value if isinstance(c, dict)))
+                continue
             if isinstance(value, list) and len(value) > limit:
                 shown = ", ".join(location(v) for v in value[:limit]) + f", … ({len(value)})"
                 parts.append(f"{key}: {shown}")
