@@ -138,6 +138,7 @@ def job(job_id: int):  # noqa: ANN201
         quotes=quotes_view(j["quotes"], tier, j["material"]),
         program_metrics=metrics_rows(info.get("metrics")), program_preview=bool(info.get("preview_sha256")),
         layers=layers, review=review,
+        estimate={k: info.get(k) for k in ("model_seconds", "preslice_seconds", "calibration")},
         analysis_preview=has_analysis, controls=controls, session_label=session_label,
         live=state not in FINISHED, form=ControlForm(),
     )

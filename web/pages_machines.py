@@ -6,7 +6,8 @@ from flask import render_template
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from jobqueue import live, services
+from jobqueue import services
+from jobqueue.calibration import MIN_RUNS, calibrate
 from jobqueue.models import Job
 from jobqueue.states import ACTIVE_ON_MACHINE, JobState
 from web.app import context
@@ -27,6 +28,6 @@ def machines():  # noqa: ANN201
             job = by_id.get(row["current_job"])
             row["job"] = job_dict(job, conn) if job is not None and services.can_view(current_user, job) else None
             row["waiting"] = sum(1 for j in active if j.machine_id == row["id"] and j.state == JobState.READY)
-            status = live.machine_status(conn, row["id"])
-            row["status_at"] = status.get("at")
-    return render_template("machines.html", machines=rows)
+            if current_user.is_fabmanager:
+                row["calibration"] = calibrate(s, row["id"])
+    return render_template("machines.html", machines=rows, min_runs=MIN_RUNS)

@@ -164,3 +164,17 @@ def test_fabmanager_reviews_from_the_job_page(client, accounts, login, fablab_en
                                                      "csrf_token": page_token(client)})
     assert r.status_code == 302 and r.location == f"/jobs/{job_id}"
     assert job_state(fablab_env, job_id) == "rejected"
+
+
+def test_program_section_shows_the_model_the_upload_guess_and_the_machine_correction(
+        client, accounts, login, fablab_env) -> None:  # noqa: ANN001
+    job_id = make_job(fablab_env, "member", "ready")
+    with fablab_env.session() as s:
+        job = s.get(Job, job_id)
+        job.program_info = {**job.program_info, "model_seconds": 100.0, "preslice_seconds": 150.0,
+                            "calibration": {"factor": 1.2, "runs": 5, "error_pct": 3.5}}
+    login(accounts["member"])
+    html = client.get(f"/jobs/{job_id}").get_data(as_text=True)
+    assert "Modèle du firmware (brut)" in html and "1 min 40 s" in html
+    assert "Estimation au dépôt (avant préparation)" in html and "2 min 30 s" in html
+    assert "correction de la machine ×1,2 apprise sur 5 travaux, écart restant 3,5 %" in html

@@ -116,6 +116,7 @@ def test_machines_page_shows_state_current_job_and_controls(client, accounts, lo
     assert f"#{running} plaque.svg" in laser and "width: 25.0%" in laser and "1 min 30 s" in laser
     assert 'class="btn-pause"' in laser and 'value="/machines"' in laser
     assert 'id="machine-prusa-mk3"' in html and "hors ligne" in html
+    assert "Durées : pas encore de correction (0/3 travaux terminés)" in html
     r = client.post(f"/jobs/{running}/control", data={"command": "pause", "back": "/machines",
                                                       "csrf_token": page_token(client, "/machines")})
     assert r.status_code == 302 and r.location == "/machines"
@@ -123,3 +124,4 @@ def test_machines_page_shows_state_current_job_and_controls(client, accounts, lo
     html = client.get("/machines").get_data(as_text=True)
     laser = html[html.index('id="machine-laser-1"'):]
     assert f"#{running}" in laser and "plaque.svg" not in laser and "btn-pause" not in html
+    assert "Durées" not in html
