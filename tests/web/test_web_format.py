@@ -28,3 +28,21 @@ def test_locations_are_short_and_skip_empty_parts(app) -> None:  # noqa: ANN001
         assert location(None) == "" and location("path3") == "path3"
         choices = [{"unit": "mm", "factor": 1, "bbox_mm": [2, 3]}, {"unit": "in", "factor": 25.4, "bbox_mm": [50.8, 76.2]}]
         assert location({"choices": choices}) == "mm → 2 × 3 mm ; in → 50,8 × 76,2 mm"
+
+
+def test_every_page_string_has_french_and_english() -> None:
+    import re
+    from pathlib import Path
+
+    from web.i18n import STRINGS
+
+    root = Path(__file__).resolve().parents[2] / "web"
+    used = set()
+    for path in [*root.glob("templates/*.html"), *root.glob("*.py")]:
+        used |= set(re.findall(r"""\bt\(\s*['"]([a-z_]+\.[a-z_]+)['"]""", path.read_text()))
+    dynamic = {f"process.{k}" for k in ("fdm", "laser", "cnc", "vinyl")} | {
+        f"job.{c}" for c in ("pause", "resume", "cancel", "retry")} | {f"sev.{s}" for s in ("error", "warning", "info")}
+    assert used, "no t('...') calls found"
+    assert not used - set(STRINGS), f"missing strings: {sorted(used - set(STRINGS))}"
+    assert all(fr and en for fr, en in STRINGS.values())
+    assert dynamic <= set(STRINGS)  # keys built in templates ('process.' ~ kind)
