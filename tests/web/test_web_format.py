@@ -46,3 +46,6 @@ def test_every_page_string_has_french_and_english() -> None:
     assert not used - set(STRINGS), f"missing strings: {sorted(used - set(STRINGS))}"
     assert all(fr and en for fr, en in STRINGS.values())
     assert dynamic <= set(STRINGS)  # keys built in templates ('process.' ~ kind)
+    from jobqueue.states import JobState
+
+    assert all(f"state.{state.value}" in STRINGS for state in JobState)
