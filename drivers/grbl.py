@@ -126,11 +126,20 @@ class GrblDriver(Driver):
         # Boards that reset on open print the banner; others (native USB, a pty) do not.
         with self._cond:
             self._cond.wait_for(lambda: self._banners > 0, timeout=min(0.3, timeout))
-        # An empty line answers `ok` and terminates any half line left in GRBL's buffer.
-        try:
-            self.command("", timeout=max(0.1, deadline - time.monotonic()))
-        except FirmwareError:
-            pass  # the half line was garbage; GRBL is in sync now
+        # An empty line answers `ok` and terminates any half line left in GRBL's buffer. A board
+        # that resets on open may still be in its bootloader: try again until the deadline.
+        while True:
+            try:
+                if self.command("", timeout=max(0.1, min(1.5, deadline - time.monotonic())),
+                                raise_on_error=False).result is not None:
+                    break  # `ok`, or `error:` for a half line of garbage: in sync either way
+            except DriverTimeout:
+                if time.monotonic() >= deadline:
+                    raise
+                with self._cond:
+                    self._inflight.clear()
+                    self._inflight_bytes = 0
+                    self._last_rx = time.monotonic()
         waiter = self.command("$I", timeout=max(0.1, deadline - time.monotonic()), raise_on_error=False)
         for msg in waiter.messages:
             if isinstance(msg, gp.BuildOptions):
@@ -316,12 +325,13 @@ class GrblDriver(Driver):
         items = [(gp.clean_line(p), None) for p in resume_preamble(lines, start_line, "grbl")] if start_line else []
         items += [(cleaned[i], i) for i in range(start_line, len(cleaned))]
         with self._cond:
+            self._error = self._reset_seen = self._alarm = self._lost = None  # a past job's failure is past
+            self._last_rx = time.monotonic()
             self._check()
             if self._status and self._status.state == "Alarm":
                 raise AlarmError(None, "GRBL is in alarm state: home ($H) or unlock ($X) the machine first")
             self._streaming, self._cancel, self._paused = True, False, False
             self._cancel_done.clear()
-            self._error = self._reset_seen = self._alarm = self._lost = None
             self._acked, self._total, self._bytes_sent = start_line, len(lines), 0
             self._last_rx = time.monotonic()
         last_emit = 0.0
@@ -472,6 +482,9 @@ class GrblDriver(Driver):
 
     def close(self) -> None:
         self._closed.set()
+        with self._cond:  # a stream still running ends at once instead of waiting for a timeout
+            self._disconnected = self._disconnected or DisconnectedError("driver closed")
+            self._cond.notify_all()
         if self._link is not None:
             self._link.close()
         if self._poller is not None and self._poller is not threading.current_thread():

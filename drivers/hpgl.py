@@ -301,5 +301,8 @@ class HpglDriver(Driver):
         return self._progress()
 
     def close(self) -> None:
+        with self._cond:  # a stream still running ends at once instead of waiting for a timeout
+            self._disconnected = self._disconnected or DisconnectedError("driver closed")
+            self._cond.notify_all()
         if self._link is not None:
             self._link.close()

@@ -116,6 +116,8 @@ class MarlinDriver(Driver):
         self._waiters: list[_Waiter] = []
         self._modal = ModalState()
         self._modal_at = 0
+        self._needs_resync = False
+        self._base_n = 0  # number of the last M110: resend requests below it are stale
 
     # -- connect --------------------------------------------------------------------------------
     def connect(self, timeout: float = 10.0) -> None:
@@ -141,6 +143,7 @@ class MarlinDriver(Driver):
                     raise
         if waiter is None:
             raise DriverTimeout(f"Marlin on {self.port} did not answer M110")
+        self._needs_resync = False
         ok = waiter.ok
         if self.mode == "auto" and ok is not None and ok.buffer_free is not None:
             self.advanced_ok = True
@@ -194,6 +197,8 @@ class MarlinDriver(Driver):
                     self._last_activity = time.monotonic()  # heating: temperatures are the keepalive
             elif isinstance(ev, mp.Start):
                 self._reset_seen = True
+                self._needs_resync = True  # the firmware counts lines from 0 again
+                self._base_n = self._next_n  # its requests for our old numbers are stale
                 for line in self._history.values():
                     if line.waiter:
                         line.waiter.done.set()
@@ -233,6 +238,8 @@ class MarlinDriver(Driver):
 
     def _on_resend(self, r: int) -> None:
         """`Resend: r`: the firmware has every line before r and discarded the rest."""
+        if self._reset_seen or r < self._base_n:
+            return  # asked by a firmware that restarted, about numbers from before the last M110
         if self._inflight:
             self._ack_upto(r - 1, mp.Ok())
         if r >= self._next_n:
@@ -290,6 +297,8 @@ class MarlinDriver(Driver):
         n = self._next_n
         self._next_n += 1
         self._history[n] = _Line(text, index, waiter)
+        if text.startswith("M110"):
+            self._base_n = n
         self._to_send.append(n)
 
     def _pump(self, force: bool = False) -> None:
@@ -331,6 +340,15 @@ class MarlinDriver(Driver):
                 self._waiters.remove(waiter)
         return waiter
 
+    def _settle(self, quiet: float = 0.3, limit: float = 3.0) -> None:
+        """Let the answers to lines sent before a restart die out (bounded), then end any half
+        line the firmware holds, so the next command starts clean."""
+        assert self._link is not None
+        deadline = time.monotonic() + limit
+        while time.monotonic() < deadline and time.monotonic() - self._link.last_rx < quiet:
+            time.sleep(0.05)
+        self._link.write(b"\n")
+
     # -- streaming ------------------------------------------------------------------------------
     def stream(self, lines: Sequence[str], start_line: int = 0, on_progress: ProgressCallback | None = None) -> StreamResult:
         if self._link is None:
@@ -349,6 +367,16 @@ class MarlinDriver(Driver):
         items = [(mp.clean_line(p), None) for p in resume_preamble(lines, start_line, "marlin")] if start_line else []
         items += [(mp.clean_line(lines[i]), i) for i in range(start_line, len(lines))]
         items = [(t, i) for t, i in items if t]
+        with self._cond:
+            self._reset_seen, self._failure, self._fw_error = False, None, None  # a past job's failure is past
+            self._same_resends, self._timeouts_in_row = 0, 0
+            if self._needs_resync:
+                self._inflight.clear()
+                self._to_send.clear()
+        if self._needs_resync:  # after a firmware restart: line numbers from where we are
+            self._settle()
+            self.command(f"M110 N{self._next_n}")
+            self._needs_resync = False
         with self._cond:
             self._check()
             self._streaming, self._cancel, self._paused = True, False, False
@@ -466,6 +494,9 @@ class MarlinDriver(Driver):
         return self._progress()
 
     def close(self) -> None:
+        with self._cond:  # a stream still running ends at once instead of waiting for a timeout
+            self._disconnected = self._disconnected or DisconnectedError("driver closed")
+            self._cond.notify_all()
         if self._link is not None:
             self._link.close()
 

@@ -200,3 +200,40 @@ def test_m112_kills_the_printer_and_the_stream_reports_it(make_sim, make_driver)
     t.finish(10)
     assert isinstance(t.error, AlarmError) and "kill() called" in str(t.error)
     assert sim.state()["dead"] is True
+
+
+def test_control_calls_from_another_thread_are_safe(make_sim, make_driver) -> None:
+    """pause / resume / status hammered from the control thread while stream() runs."""
+    import random
+    import time
+
+    sim = make_sim("marlin", corrupt_rate=0.0005, seed=11)
+    driver = make_driver("marlin", sim)
+    lines = fdm_program(500)
+    t = StreamThread(driver, lines)
+    t.start()
+    rng = random.Random(5)
+    while t.is_alive() and sim.state()["commands_done"] < 350:
+        driver.pause()
+        time.sleep(rng.uniform(0.0, 0.02))
+        driver.status()
+        driver.resume()
+        time.sleep(rng.uniform(0.0, 0.02))
+    driver.resume()
+    t.finish(30)
+    assert t.error is None and t.result.lines_acked == len(lines)
+    assert sim.wait_idle(10)
+    assert sim.state()["commands_done"] == len(lines) + own_lines(driver)
+
+
+def test_after_a_firmware_reset_the_job_resumes_from_its_last_line(make_sim, make_driver) -> None:
+    sim = make_sim("marlin", reset_at_line=80)
+    driver = make_driver("marlin", sim)
+    lines = fdm_program(200)
+    with pytest.raises(FirmwareResetError) as info:
+        driver.stream(lines)
+    acked = info.value.lines_acked
+    result = driver.stream(lines, start_line=acked)  # numbering re-synchronised with M110
+    assert result.lines_acked == len(lines)
+    assert sim.wait_idle(10)
+    assert sim.state()["position"]["X"] == pytest.approx(0.5 * (199 % 40))
