@@ -88,7 +88,8 @@
   }
 
   if (box.dataset.live === "1") {
-    if (shownState === "running" || shownState === "paused") { listen(); } else { poll(); }
+    // Waiting for a person (review) is slow; waiting for a worker is quick.
+    if (shownState === "running" || shownState === "paused") { listen(); } else { poll(shownState === "pending_review" ? 10000 : 2000); }
   }
 
   var img = document.querySelector("#analysis img");
