@@ -88,8 +88,7 @@
   }
 
   if (box.dataset.live === "1") {
-    // Waiting for a person (review) is slow; waiting for a worker is quick.
-    if (shownState === "running" || shownState === "paused") { listen(); } else { poll(shownState === "pending_review" ? 10000 : 2000); }
+    if (shownState === "running" || shownState === "paused") { listen(); } else { poll(); }
   }
 
   var img = document.querySelector("#analysis img");
