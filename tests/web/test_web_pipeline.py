@@ -46,7 +46,7 @@ def _pipeline_missing() -> str | None:
 def _start_stack(spawn, fablab_env) -> subprocess.Popen:  # noqa: ANN001
     link = fablab_env.settings.simulator_link("laser-1")
     link.parent.mkdir(parents=True, exist_ok=True)
-    spawn("sim-laser", "simulate", "--firmware", "grbl", "--link", str(link), "--speed-factor", "25")
+    spawn("sim-laser", "simulate", "--firmware", "grbl", "--link", str(link), "--speed-factor", "8")
     spawn("worker-analysis", "worker", "analysis")
     return spawn("worker-laser", "worker", "--machine", "laser-1")
 
