@@ -305,9 +305,11 @@ class MarlinDriver(Driver):
         """Write queued lines while the window allows (under `_cond`)."""
         assert self._link is not None
         window = self._window if self.advanced_ok else 1
-        while self._to_send and (force or (len(self._inflight) < window and not self._paused)):
+        while self._to_send and (force or len(self._inflight) < window):
+            line = self._history[self._to_send[0]]
+            if self._paused and line.index is not None and not self._cancel and not force:
+                return  # paused: program lines wait, the driver's own commands still go
             n = self._to_send.popleft()
-            line = self._history[n]
             # After cancel() no program line goes out, not even a resend: its number is kept
             # (Marlin wants them in sequence) with a command that does nothing.
             text = "M117" if self._cancel and line.index is not None else line.text

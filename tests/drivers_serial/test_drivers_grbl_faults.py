@@ -62,12 +62,15 @@ def test_stream_refuses_to_start_in_alarm(make_sim, make_driver) -> None:
     assert sim.state()["lines_processed"] == OWN
 
 
-def test_a_corrupted_byte_becomes_a_firmware_error(make_sim, make_driver) -> None:
-    sim = make_sim("grbl", corrupt_line=20 + OWN)  # G -> C: an unsupported word, error:20
+@pytest.mark.parametrize("fault, code", [("corrupt_line", 20), ("drop_byte_line", 1)])
+def test_a_corrupted_or_dropped_byte_becomes_a_firmware_error(make_sim, make_driver, fault: str, code: int) -> None:
+    """GRBL has no checksums: G -> C is an unsupported word (error:20), a lost G leaves a number
+    where a letter should be (error:1). The stream stops at that line."""
+    sim = make_sim("grbl", **{fault: 20 + OWN})
     driver = make_driver("grbl", sim)
     with pytest.raises(FirmwareError) as info:
         driver.stream(cnc_program(100))
-    assert info.value.line_index == 19 and info.value.code == 20
+    assert info.value.line_index == 19 and info.value.code == code
 
 
 def test_cancel_holds_resets_and_turns_the_spindle_off(make_sim, make_driver) -> None:
@@ -127,3 +130,17 @@ def test_control_calls_from_another_thread_are_safe(make_sim, make_driver) -> No
     assert sim.wait_idle(10)
     assert sim.state()["lines_processed"] == len(lines) + OWN  # blank-free program: one answer per line
     assert sim.state()["bytes_dropped"] == 0
+
+
+def test_cancel_while_paused_resets_without_alarm(make_sim, make_driver) -> None:
+    sim = make_sim("grbl", speed_factor=10)
+    driver = make_driver("grbl", sim, status_interval=0.05)
+    t = StreamThread(driver, cnc_program(300))
+    t.start()
+    wait_until(lambda: sim.state()["lines_processed"] > 30, 10, "the job to start")
+    driver.pause()
+    wait_until(lambda: sim.state()["state"] == "Hold:0", 5, "the feed hold")
+    driver.cancel()
+    t.finish(20)
+    assert isinstance(t.error, Cancelled)
+    assert sim.state()["state"] == "Idle" and sim.state()["modal"]["spindle"] == "M5"

@@ -33,6 +33,7 @@ def test_commands_split_and_resume_preamble() -> None:
     assert resume_preamble(lines, 7) == ["IN;", "SP1;", "VS40;", "FS60;", "PU1400,0;"]  # knife up where it stopped
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("flow", ["xonxoff", "rtscts", "none"])
 def test_flow_control_keeps_every_command(make_sim, make_driver, flow: str) -> None:
     sim = make_sim("hpgl", baud=BAUD, speed_factor=SLOW)
@@ -59,6 +60,7 @@ def test_a_host_ignoring_flow_control_overflows_the_cutter(make_sim) -> None:
     assert sim.state()["bytes_dropped"] > 0
 
 
+@pytest.mark.slow
 def test_cancel_aborts_the_cutter_buffer_and_lifts_the_knife(make_sim, make_driver) -> None:
     sim = make_sim("hpgl", baud=BAUD, speed_factor=SLOW)
     driver = make_driver("hpgl", sim)
@@ -82,6 +84,7 @@ def test_cancel_aborts_the_cutter_buffer_and_lifts_the_knife(make_sim, make_driv
     assert sim.state()["position"] == (0, 0) and sim.state()["tool"] == 0
 
 
+@pytest.mark.slow
 def test_pause_stops_writing_and_resume_finishes(make_sim, make_driver) -> None:
     sim = make_sim("hpgl", baud=BAUD, speed_factor=SLOW)
     driver = make_driver("hpgl", sim)

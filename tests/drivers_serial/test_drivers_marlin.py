@@ -237,3 +237,17 @@ def test_after_a_firmware_reset_the_job_resumes_from_its_last_line(make_sim, mak
     assert result.lines_acked == len(lines)
     assert sim.wait_idle(10)
     assert sim.state()["position"]["X"] == pytest.approx(0.5 * (199 % 40))
+
+
+def test_cancel_while_paused_still_makes_the_printer_safe(make_sim, make_driver) -> None:
+    sim = make_sim("marlin", speed_factor=50)
+    driver = make_driver("marlin", sim)
+    t = StreamThread(driver, fdm_program(300))
+    t.start()
+    wait_until(lambda: sim.state()["commands_done"] > 30, 10, "the print to start")
+    driver.pause()
+    driver.cancel()
+    t.finish(20)
+    assert isinstance(t.error, Cancelled)
+    state = sim.state()
+    assert (state["hotend_target"], state["bed_target"], state["motors_on"]) == (0, 0, False)
