@@ -15,6 +15,7 @@ buffer be answered, and raises FirmwareError naming the line. There is no automa
 from __future__ import annotations
 
 import logging
+import re
 import threading
 import time
 from collections import deque
@@ -46,6 +47,10 @@ class _Sent:
     nbytes: int
     index: int | None  # program line, None for the driver's own commands
     waiter: _Waiter | None = None
+    slow: bool = False  # a dwell or homing: GRBL may show Idle with empty buffers before answering
+
+
+_SLOW = re.compile(r"G0*4(?![0-9.])|^\$H", re.IGNORECASE)
 
 
 @dataclass
@@ -218,7 +223,8 @@ class GrblDriver(Driver):
         empty = (st.state == "Idle" and st.planner_free is not None and st.rx_free is not None
                  and st.planner_free >= self._max_planner_free and st.rx_free >= self._max_rx_free)
         quiet = time.monotonic() - self._last_write > 2 * self.status_interval + 0.1
-        if not (self._inflight and empty and quiet):
+        slow = any(sent.slow for sent in self._inflight)
+        if not (self._inflight and empty and quiet) or slow:
             self._idle_reports = 0
             return
         self._idle_reports += 1
@@ -280,7 +286,7 @@ class GrblDriver(Driver):
             self._wait(lambda: (self._inflight_bytes + n <= self.window or not self._inflight)
                        and (not self._paused or not program), program=program)
         assert self._link is not None
-        self._inflight.append(_Sent(n, index, waiter))
+        self._inflight.append(_Sent(n, index, waiter, bool(_SLOW.search(text))))
         self._inflight_bytes += n
         self._link.write(data)
         self._last_write = time.monotonic()

@@ -86,8 +86,8 @@ class GrblFirmware(Firmware):
             return f"Hold:{self.hold}"
         if self.check_mode:
             return "Check"
-        if not self.planner.idle or self.dwell_until is not None:
-            return "Run"
+        if not self.planner.idle:
+            return "Run"  # a dwell (G4) shows Idle, as GRBL 1.1 does: the planner is empty
         return "Idle"
 
     def wco(self) -> list[float]:

@@ -144,3 +144,11 @@ def test_cancel_while_paused_resets_without_alarm(make_sim, make_driver) -> None
     t.finish(20)
     assert isinstance(t.error, Cancelled)
     assert sim.state()["state"] == "Idle" and sim.state()["modal"]["spindle"] == "M5"
+
+
+def test_a_long_dwell_is_not_mistaken_for_a_lost_answer(make_sim, make_driver) -> None:
+    """During G4 GRBL reports Idle with empty buffers and no answer yet: that is not a loss."""
+    sim = make_sim("grbl", speed_factor=1)
+    driver = make_driver("grbl", sim, status_interval=0.05, response_timeout=0.5)
+    result = driver.stream(["G21 G90", "M3 S1000", "G4 P1.5", "G1 X1 F600"])
+    assert result.lines_acked == 4
