@@ -36,6 +36,7 @@ from drivers.base import (
     ProgressCallback,
     StreamResult,
 )
+from drivers.grbl_control import GrblControl
 from drivers.modal import resume_preamble
 from drivers.serial_link import SerialLink
 
@@ -60,7 +61,7 @@ class _Waiter:
     result: gp.Ok | gp.Error | None = None
 
 
-class GrblDriver(Driver):
+class GrblDriver(GrblControl, Driver):
     def __init__(
         self,
         port: str,
@@ -397,94 +398,8 @@ class GrblDriver(Driver):
                 state = st.state + (f":{st.substate}" if st.substate is not None else "")
             return Progress(self._acked, self._total, self._bytes_sent, state, pos, None)
 
-    # -- control from other threads ------------------------------------------------------------------
-    def pause(self) -> None:
-        """Feed hold: motion decelerates and stops; nothing more is sent until resume()."""
-        with self._cond:
-            self._paused = True
-            self._realtime(b"!")
-            self._cond.notify_all()
-
-    def resume(self) -> None:
-        with self._cond:
-            self._realtime(b"~")
-            self._paused = False
-            self._cond.notify_all()
-
-    def cancel(self) -> None:
-        """Stop now and leave the machine safe: feed hold, wait for Hold, soft reset, spindle off."""
-        with self._cond:
-            self._cancel = True
-            self._cond.notify_all()
-        try:
-            self._safe_stop()
-        finally:
-            self._cancel_done.set()
-
-    def _safe_stop(self) -> None:
-        if self._link is None or self._disconnected is not None:
-            return
-        deadline = time.monotonic() + self.hold_timeout
-        self._realtime(b"!")
-        with self._cond:
-            seq = self._status_seq
-            while time.monotonic() < deadline and self._disconnected is None:
-                st = self._status
-                if self._status_seq > seq and st and (st.state in ("Idle", "Alarm") or (st.state == "Hold" and st.substate == 0)):
-                    break
-                self._cond.wait(0.05)
-            self._expect_reset = True
-            banners = self._banners
-        try:
-            self._realtime(b"\x18")
-            with self._cond:
-                self._cond.wait_for(lambda: self._banners > banners or self._disconnected is not None,
-                                    timeout=self.hold_timeout)
-                seq = self._status_seq
-                self._cond.wait_for(lambda: self._status_seq > seq, timeout=1.0)
-                in_alarm = bool(self._status and self._status.state == "Alarm")
-        finally:
-            with self._cond:
-                self._expect_reset = False
-        if not in_alarm:
-            try:
-                self.command("M5", timeout=self.hold_timeout)  # laser / spindle off, belt and braces
-            except DriverError as exc:
-                log.warning("M5 after cancel: %s", exc)
-
     def status(self) -> Progress | None:
         return self._progress() if self._status else None
-
-    def check_program(self, lines: Sequence[str], on_progress: ProgressCallback | None = None) -> list[FirmwareError]:
-        """Dry run in GRBL's check mode (`$C`): every line parsed, nothing moves; returns the errors."""
-        errors: list[FirmwareError] = []
-        self.command("$C")
-        try:
-            with self._cond:
-                self._error = None
-            original = self._answer
-
-            def collect(ev: gp.Ok | gp.Error) -> None:
-                head = self._inflight[0] if self._inflight else None
-                if isinstance(ev, gp.Error) and head is not None and head.index is not None:
-                    errors.append(FirmwareError(ev.code, ev.meaning, head.index))
-                original(ev)
-
-            self._answer = collect  # type: ignore[method-assign]
-            self.stream(lines, 0, on_progress, stop_on_error=False)
-        finally:
-            self._answer = original  # type: ignore[method-assign]
-            with self._cond:
-                self._expect_reset = True
-                banners = self._banners
-            try:
-                self.command("$C", raise_on_error=False)  # leaving check mode soft-resets GRBL
-                with self._cond:
-                    self._cond.wait_for(lambda: self._banners > banners, timeout=self.hold_timeout)
-            finally:
-                with self._cond:
-                    self._expect_reset = False
-        return errors
 
     def close(self) -> None:
         self._closed.set()

@@ -12,10 +12,10 @@ from __future__ import annotations
 from drivers.sim.faults import Faults
 from drivers.sim.firmware import Firmware
 from drivers.sim.gcode import GcodeSyntaxError, words
+from drivers.sim.grbl_system import WCS, GrblSystemCommands, fmt
 from drivers.sim.motion import Planner
 
 AXES = ("X", "Y", "Z")
-WCS = ("G54", "G55", "G56", "G57", "G58", "G59")
 LINE_BUFFER = 80  # LINE_BUFFER_SIZE in protocol.h: 79 characters and the terminator
 HOLD_DECEL_S = 0.03
 SUPPORTED_G = {0, 1, 2, 3, 4, 10, 17, 18, 19, 20, 21, 28, 30, 40, 43.1, 49, 53, 54, 55, 56, 57, 58, 59,
@@ -27,15 +27,11 @@ DEFAULT_SETTINGS = {0: 10, 1: 25, 2: 0, 3: 0, 4: 0, 5: 0, 6: 0, 10: 1, 11: 0.010
                     130: 200, 131: 200, 132: 200}
 
 
-def _fmt(v: float) -> str:
-    return f"{v:.3f}"
-
-
 class Syncing(Exception):
     """The line must wait (planner full, or a command that waits for motion to end)."""
 
 
-class GrblFirmware(Firmware):
+class GrblFirmware(GrblSystemCommands, Firmware):
     name = "grbl"
     newline = b"\r\n"
 
@@ -212,12 +208,12 @@ class GrblFirmware(Firmware):
     # -- reports --------------------------------------------------------------------------------
     def status_report(self) -> str:
         pos = self.planner.live_position()
-        fields = [self.state, "MPos:" + ",".join(_fmt(pos[a]) for a in AXES)]
+        fields = [self.state, "MPos:" + ",".join(fmt(pos[a]) for a in AXES)]
         feed = self.feed if self.planner.moving else 0.0
         fields.append(f"Bf:{self.planner.free},{self.usable - len(self.rx)}")
         fields.append(f"FS:{feed:.0f},{self.spindle_speed:.0f}")
         if self.reports % 10 == 0:
-            fields.append("WCO:" + ",".join(_fmt(v) for v in self.wco()))
+            fields.append("WCO:" + ",".join(fmt(v) for v in self.wco()))
         if self.reports % 10 == 1:
             fields.append("Ov:100,100,100")
         self.reports += 1
@@ -266,64 +262,6 @@ class GrblFirmware(Firmware):
             self.answer(f"error:{code}")
         else:
             self.answer("ok")
-
-    def _system(self, text: str, now: float) -> None:
-        cmd = text[1:]
-        idle_or_alarm = self.state in ("Idle", "Alarm", "Check")
-        if cmd == "":
-            self.send("[HLP:$$ $# $G $I $N $x=val $Nx=line $J=line $SLP $C $X $H ~ ! ? ctrl-x]")
-        elif cmd == "I":
-            if not idle_or_alarm:
-                return self.answer("error:8")
-            self.send(f"[VER:{self.version}.20190830:]")
-            self.send(f"[OPT:V,{self.planner.capacity},{self.rx_capacity}]")
-        elif cmd == "G":
-            self.send(self.gcode_state())
-        elif cmd == "#":
-            for w in WCS:
-                self.send(f"[{w}:" + ",".join(_fmt(v) for v in self.wcs_offsets[w]) + "]")
-            self.send("[G92:" + ",".join(_fmt(v) for v in self.g92) + "]")
-            self.send("[TLO:0.000]")
-        elif cmd == "$":
-            if not idle_or_alarm:
-                return self.answer("error:8")
-            for k, v in sorted(self.settings.items()):
-                self.send(f"${k}={v:g}")
-        elif cmd == "X":
-            if self.alarm_code is not None:
-                self.alarm_code = None
-                self.send("[MSG:Caution: Unlocked]")
-        elif cmd == "H":
-            if not self.settings.get(22):
-                return self.answer("error:5")
-            if not self.planner.idle:
-                return self.answer("error:8")
-            self.homing_until = now + 2.0 / self.speed_factor
-            return  # ok when homing ends (tick)
-        elif cmd == "C":
-            if self.check_mode:
-                self.send("[MSG:Disabled]")
-                self.answer("ok")
-                self._soft_reset(now)
-                return
-            if not self.planner.idle or self.alarm_code is not None:
-                return self.answer("error:8")
-            self.check_mode = True
-            self.send("[MSG:Enabled]")
-        elif "=" in cmd and cmd.split("=", 1)[0].isdigit():
-            if not idle_or_alarm:
-                return self.answer("error:8")
-            key, val = cmd.split("=", 1)
-            try:
-                self.settings[int(key)] = float(val)
-            except ValueError:
-                return self.answer("error:2")
-        elif cmd == "N":
-            self.send("$N0=")
-            self.send("$N1=")
-        else:
-            return self.answer("error:3")
-        self.answer("ok")
 
     def _gcode(self, ws: list[tuple[str, float]], now: float) -> int:
         """Apply one parsed line; returns an error code, 0 when accepted. Raises Syncing to wait."""
