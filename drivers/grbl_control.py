@@ -13,34 +13,25 @@ from collections.abc import Sequence
 
 from drivers import grbl_protocol as gp
 from drivers.base import DriverError, FirmwareError, ProgressCallback
+from drivers.control import StreamFlags
 
 log = logging.getLogger("drivers.grbl")
 
 
-class GrblControl:
+class GrblControl(StreamFlags):
     # -- control from other threads ------------------------------------------------------------------
     def pause(self) -> None:
         """Feed hold: motion decelerates and stops; nothing more is sent until resume()."""
-        with self._cond:
-            self._paused = True
-            self._realtime(b"!")
-            self._cond.notify_all()
+        self._set_flags(paused=True)
+        self._realtime(b"!")
 
     def resume(self) -> None:
-        with self._cond:
-            self._realtime(b"~")
-            self._paused = False
-            self._cond.notify_all()
+        self._realtime(b"~")
+        self._set_flags(paused=False)
 
     def cancel(self) -> None:
         """Stop now and leave the machine safe: feed hold, wait for Hold, soft reset, spindle off."""
-        with self._cond:
-            self._cancel = True
-            self._cond.notify_all()
-        try:
-            self._safe_stop()
-        finally:
-            self._cancel_done.set()
+        self._cancel_with(self._safe_stop)
 
     def _safe_stop(self) -> None:
         if self._link is None or self._disconnected is not None:

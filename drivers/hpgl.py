@@ -31,6 +31,7 @@ from drivers.base import (
     ProgressCallback,
     StreamResult,
 )
+from drivers.control import StreamFlags
 from drivers.serial_link import SerialLink
 
 log = logging.getLogger(__name__)
@@ -86,7 +87,7 @@ def resume_preamble(lines: Sequence[str], n: int) -> list[str]:
     return out
 
 
-class HpglDriver(Driver):
+class HpglDriver(StreamFlags, Driver):
     def __init__(
         self,
         port: str,
@@ -269,33 +270,24 @@ class HpglDriver(Driver):
     # -- control --------------------------------------------------------------------------------
     def pause(self) -> None:
         """Stop writing between chunks; the cutter finishes what its buffer holds."""
-        with self._cond:
-            self._paused = True
-            self._cond.notify_all()
+        self._set_flags(paused=True)
 
     def resume(self) -> None:
-        with self._cond:
-            self._paused = False
-            self._cond.notify_all()
+        self._set_flags(paused=False)
 
     def cancel(self) -> None:
-        with self._cond:
-            self._cancel = True
-            self._cond.notify_all()
+        self._cancel_with(self._abort_cutter)
+
+    def _abort_cutter(self) -> None:
+        if self._link is None or self._disconnected is not None:
+            return
+        with contextlib.suppress(Exception):
+            self._link.ser.reset_output_buffer()  # what the OS still holds never reaches the cutter
         try:
-            if self._link is None or self._disconnected is not None:
-                return
-            with contextlib.suppress(Exception):
-                self._link.ser.reset_output_buffer()  # what the OS still holds never reaches the cutter
-            try:
-                self._write(b"\x1b.K")
-                self._write(b"PU;")
-            except DriverError as exc:
-                log.warning("hpgl: cancel could not reach the cutter: %s", exc)
-        finally:
-            with self._cond:
-                self._cancel_done.set()
-                self._cond.notify_all()
+            self._write(b"\x1b.K")
+            self._write(b"PU;")
+        except DriverError as exc:
+            log.warning("hpgl: cancel could not reach the cutter: %s", exc)
 
     def status(self) -> Progress | None:
         return self._progress()

@@ -35,6 +35,7 @@ from drivers.base import (
     ProgressCallback,
     StreamResult,
 )
+from drivers.control import StreamFlags
 from drivers.marlin_window import NumberedWindow, _Line, _Waiter
 from drivers.modal import ModalState, apply_line, resume_preamble
 from drivers.serial_link import SerialLink
@@ -43,7 +44,7 @@ log = logging.getLogger(__name__)
 CANCEL_LINES = ("M104 S0", "M140 S0", "M107", "M84")
 
 
-class MarlinDriver(NumberedWindow, Driver):
+class MarlinDriver(NumberedWindow, StreamFlags, Driver):
     def __init__(
         self,
         port: str,
@@ -340,32 +341,27 @@ class MarlinDriver(NumberedWindow, Driver):
     # -- control from other threads -------------------------------------------------------------
     def pause(self) -> None:
         """Stop sending; what Marlin already holds (a few commands, the planner) still runs."""
-        with self._cond:
-            self._paused = True
-            self._cond.notify_all()
+        self._set_flags(paused=True)
 
     def resume(self) -> None:
-        with self._cond:
-            self._paused = False
-            self._cond.notify_all()
+        self._set_flags(paused=False)
 
     def cancel(self) -> None:
         """Stop the stream, quick-stop the planner, then heaters, fan and motors off."""
-        with self._cond:
-            self._cancel = True
-            if self._to_send:  # numbers given to lines never sent are taken back
-                first_unsent = min(n for n in self._to_send if n >= (max(self._inflight) + 1 if self._inflight else 0))
-                for n in range(first_unsent, self._next_n):
-                    self._history.pop(n, None)
-                self._next_n = first_unsent
-                self._to_send = deque(n for n in self._to_send if n < first_unsent)
-            self._cond.notify_all()
-        try:
-            self._safe_stop()
-        finally:
-            self._cancel_done.set()
+        self._cancel_with(self._safe_stop)
+
+    def _take_back_unsent(self) -> None:
+        """Numbers given to lines never sent are taken back (under `_cond`, after the cancel flag)."""
+        if self._to_send:
+            first_unsent = min(n for n in self._to_send if n >= (max(self._inflight) + 1 if self._inflight else 0))
+            for n in range(first_unsent, self._next_n):
+                self._history.pop(n, None)
+            self._next_n = first_unsent
+            self._to_send = deque(n for n in self._to_send if n < first_unsent)
 
     def _safe_stop(self) -> None:
+        with self._cond:
+            self._take_back_unsent()
         if self._link is None or self._disconnected is not None or self._fatal is not None:
             return
         try:

@@ -1,0 +1,30 @@
+"""Pause / resume / cancel flags shared by the serial drivers.
+
+The job worker calls these from its control thread while `stream()` runs in another; the
+flags live under the driver's `_cond`, and every change wakes the streaming thread. Cancel
+runs the driver's own safe-stop sequence in the caller's thread, then releases the stream,
+which raises `Cancelled` once the machine is safe.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+
+class StreamFlags:
+    """Mixin: needs `_cond` (threading.Condition), `_cancel_done` (threading.Event)."""
+
+    def _set_flags(self, **flags: bool) -> None:
+        with self._cond:
+            for name, value in flags.items():
+                setattr(self, f"_{name}", value)
+            self._cond.notify_all()
+
+    def _cancel_with(self, safe_stop: Callable[[], None]) -> None:
+        self._set_flags(cancel=True)
+        try:
+            safe_stop()
+        finally:
+            self._cancel_done.set()
+            with self._cond:
+                self._cond.notify_all()
