@@ -10,6 +10,8 @@ cancel flag, so no line can reach the machine once `cancel()` has begun.
 `lines_acked` counts program lines GRBL has answered, `ok` or `error:` (both mean the line
 left the RX buffer). After `error:N` the driver stops sending, lets the lines already in the
 buffer be answered, and raises FirmwareError naming the line. There is no automatic `$X`.
+After a cancel, the soft reset drops the planner's moves: `lines_acked` then steps back over
+the blocks GRBL reported still queued (`Bf:`), so a resume re-runs them rather than skips them.
 """
 
 from __future__ import annotations
@@ -155,6 +157,10 @@ class GrblDriver(GrblControl, Driver):
             elif isinstance(msg, gp.Message) and msg.kind == "VER":
                 self.version = msg.text.split(":", 1)[0]
         self.rx_buffer = self.rx_buffer or 128
+        with self._cond:  # one status now: the buffers' free counts at rest, and the state
+            seq = self._status_seq
+            self._realtime(b"?")
+            self._cond.wait_for(lambda: self._status_seq > seq, timeout=max(0.1, min(1.0, deadline - time.monotonic())))
         self._poller = threading.Thread(target=self._poll_status, daemon=True, name="grbl-status")
         self._poller.start()
 
@@ -339,6 +345,7 @@ class GrblDriver(GrblControl, Driver):
                 raise AlarmError(None, "GRBL is in alarm state: home ($H) or unlock ($X) the machine first")
             self._streaming, self._cancel, self._paused = True, False, False
             self._cancel_done.clear()
+            self._unexecuted = 0
             self._acked, self._total, self._bytes_sent = start_line, len(lines), 0
             self._last_rx = time.monotonic()
         last_emit = 0.0
@@ -359,6 +366,9 @@ class GrblDriver(GrblControl, Driver):
                 self._wait(lambda: not self._inflight)
         except _CancelRequested:
             self._cancel_done.wait(self.hold_timeout * 3 + self.response_timeout)
+            # The reset dropped the planner's moves: resume from before them, never after
+            # (lines before N are re-run harmlessly, the preamble restoring the state at N).
+            self._acked = max(start_line, self._acked - self._unexecuted)
             raise self._failed(Cancelled(f"cancelled after line {self._acked}; machine stopped by feed hold and "
                                          "soft reset"), on_progress) from None
         except DriverError as exc:

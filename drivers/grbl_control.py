@@ -45,6 +45,11 @@ class GrblControl(StreamFlags):
                 if self._status_seq > seq and st and (st.state in ("Idle", "Alarm") or (st.state == "Hold" and st.substate == 0)):
                     break
                 self._cond.wait(0.05)
+            st = self._status
+            capacity = max(self.planner_blocks or 0, self._max_planner_free)
+            if st is not None and st.planner_free is not None and capacity:
+                # moves GRBL acknowledged but had not run yet: the reset drops them
+                self._unexecuted = max(0, capacity - st.planner_free)
             self._expect_reset = True
             banners = self._banners
         try:

@@ -105,6 +105,9 @@ class MarlinDriver(NumberedWindow, StreamFlags, Driver):
         self._modal = ModalState()
         self._modal_at = 0
         self._needs_resync = False
+        self._planner_free: int | None = None  # P of the last `ok N P B`
+        self._max_planner_free = 0
+        self._unexecuted = 0
         self._base_n = 0  # number of the last M110: resend requests below it are stale
 
     # -- connect --------------------------------------------------------------------------------
@@ -170,6 +173,9 @@ class MarlinDriver(NumberedWindow, StreamFlags, Driver):
                     log.info("marlin: ok without a line number ignored")
                 if ev.buffer_free is not None and self.advanced_ok:
                     self._window = max(self._window, ev.buffer_free + 1)
+                if ev.planner_free is not None:
+                    self._planner_free = ev.planner_free
+                    self._max_planner_free = max(self._max_planner_free, ev.planner_free)
             elif isinstance(ev, mp.Resend):
                 self._last_activity = time.monotonic()
                 self._swallow_ok += 1
@@ -281,6 +287,7 @@ class MarlinDriver(NumberedWindow, StreamFlags, Driver):
             self._check()
             self._streaming, self._cancel, self._paused = True, False, False
             self._cancel_done.clear()
+            self._unexecuted = 0
             self._acked, self._total, self._bytes_sent = start_line, len(lines), 0
             self._modal, self._modal_at = ModalState(), 0
         feed = iter(items)
@@ -307,6 +314,9 @@ class MarlinDriver(NumberedWindow, StreamFlags, Driver):
                     on_progress(self._progress(lines))
         except _CancelRequested:
             self._cancel_done.wait(self.command_timeout * (len(CANCEL_LINES) + 2))
+            # M410 dropped the planner's moves (ADVANCED_OK told how many were waiting): resume
+            # from before them, never after.
+            self._acked = max(start_line, self._acked - self._unexecuted)
             raise self._failed(Cancelled(f"cancelled after line {self._acked}; heaters, fan and motors off"),
                                lines, on_progress) from None
         except DriverError as exc:
@@ -362,6 +372,8 @@ class MarlinDriver(NumberedWindow, StreamFlags, Driver):
     def _safe_stop(self) -> None:
         with self._cond:
             self._take_back_unsent()
+            if self._planner_free is not None:
+                self._unexecuted = max(0, self._max_planner_free - self._planner_free)
         if self._link is None or self._disconnected is not None or self._fatal is not None:
             return
         try:

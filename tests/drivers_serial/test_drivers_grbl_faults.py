@@ -89,7 +89,10 @@ def test_cancel_holds_resets_and_turns_the_spindle_off(make_sim, make_driver) ->
     assert state["modal"]["spindle"] == "M5" and state["planner_free"] == 15
     assert len(sim.received_lines()) == received  # nothing sent after the cancel
     assert sim.received_lines()[-1] == "M5"
-    assert t.error.lines_acked < 405
+    # the reset dropped moves GRBL had acknowledged but not run: the job's checkpoint steps back
+    # over them, so a resume re-runs them instead of skipping a piece of the cut
+    answered = sim.state()["lines_processed"] - OWN - 1  # less the M5 after the reset
+    assert 0 < t.error.lines_acked < answered
 
 
 def test_pause_holds_motion_and_resume_finishes(make_sim, make_driver) -> None:
