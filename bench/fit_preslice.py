@@ -9,7 +9,7 @@ before and after. A few generated parts are added to the printers' set, which th
 alone covers with too few valid solids. The fitted values are printed as Python constants to
 paste into `slicing/preslice.py`.
 
-    .venv/bin/python bench/fit_preslice.py [--cache rows.json]
+    .venv/bin/python bench/fit_preslice.py [--cache rows.json] [--check]
 
 `--cache` keeps the model's figures (the slow part: every program prepared and timed) in a
 file, so a refit after changing `preslice.py` takes seconds.
@@ -138,6 +138,7 @@ def _load_rows(spec: FablabSpec, cache: Path | None) -> list[dict]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--cache", type=Path, default=None, help="JSON file keeping the model's figures")
+    parser.add_argument("--check", action="store_true", help="only print the errors of the coefficients in place")
     args = parser.parse_args()
     spec = FablabSpec.model_validate(yaml.safe_load((REPO / "machines.yaml").read_text(encoding="utf-8")))
     if not CORPUS.is_dir():
@@ -156,6 +157,8 @@ def main() -> int:
         kind_rows = [r for r in rows if r["kind"] == kind]
         if kind_rows:
             print(summary(kind_rows, f"before {kind}"))
+    if args.check:
+        return 0
     lo = np.array([bounds[n][0] for n in names])
     hi = np.array([bounds[n][1] for n in names])
 
