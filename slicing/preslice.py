@@ -11,17 +11,32 @@ import math
 
 from slicing.machine_spec import Machine, Material
 
-# FDM: volumetric flow of perimeters (slow, accurate) and of infill, per-layer overhead.
-FDM_SHELL_FLOW_MM3_S = 2.0
-FDM_INFILL_FLOW_MM3_S = 4.0
-FDM_LAYER_OVERHEAD_S = 2.0
+# Coefficients fitted by bench/fit_preslice.py (least squares on log(preslice / model)) to the
+# motion-planner model (slicing.motion: the prepared program timed as its firmware runs it),
+# over the corpus files each process accepts, every material, plus 5 generated solids for the
+# printers: 96 programs. Relative error left against the model, median (max):
+#   FDM 6% (38%) [corpus files alone 7% (38%)]; laser 1% (3%); vinyl 26% (131%); CNC 29% (58%).
+# Vinyl and CNC keep the most: their time hangs on vertex density (short drag-knife swivels,
+# plunges, tabs) that the upload metrics do not see. Refit: python bench/fit_preslice.py.
+# FDM: volumetric flow of perimeters (slow, accurate) and of infill, per-layer overhead, and a
+# fixed start (homing, heaters settling) on top of the heat-up time.
+FDM_SHELL_FLOW_MM3_S = 2.93
+FDM_INFILL_FLOW_MM3_S = 3.92
+FDM_LAYER_OVERHEAD_S = 1.55
+FDM_START_S = 59.4
 FDM_SHELL_THICKNESS_MM = 0.8  # perimeters + top/bottom skins, averaged over the surface
-# 2D: head-down lengths at the material's speed; each pierce/plunge/blade-down costs a pause.
-LASER_PIERCE_S = 0.3
+# 2D: head-down lengths at the material's speed, times what acceleration and corners add; each
+# pierce/plunge/blade-down costs a pause; travel between parts ~ factor * sqrt(n * area).
+LASER_PIERCE_S = 0.081
+LASER_CUT_FACTOR = 1.0
+LASER_TRAVEL_FACTOR = 2.64
 ENGRAVE_LINE_SPACING_MM = 0.1
-CNC_PLUNGE_DEPTH_FACTOR = 1.0
-VINYL_BLADE_DOWN_S = 0.2
-TRAVEL_FACTOR = 0.75  # nearest-neighbour tour length ~ factor * sqrt(n * area)
+CNC_PLUNGE_DEPTH_FACTOR = 4.2
+CNC_CUT_FACTOR = 1.46
+CNC_TRAVEL_FACTOR = 0.0  # fitted to zero: the cut factor already carries the moves between cuts
+VINYL_BLADE_DOWN_S = 1.08
+VINYL_CUT_FACTOR = 2.66
+VINYL_TRAVEL_FACTOR = 0.0  # likewise
 AMBIENT_C = 25.0
 
 
@@ -45,13 +60,13 @@ def _fdm(metrics: dict, machine: Machine, material: Material) -> float:
     height = float((metrics.get("bbox_mm") or [0, 0, 0])[2])
     layers = math.ceil(height / float(machine.process.get("layer_height_mm", 0.2))) if height > 0 else 0
     return (shell / FDM_SHELL_FLOW_MM3_S + infill / FDM_INFILL_FLOW_MM3_S + layers * FDM_LAYER_OVERHEAD_S
-            + _heat_seconds(machine, material))
+            + _heat_seconds(machine, material) + FDM_START_S)
 
 
-def _travel_seconds(metrics: dict, machine: Machine) -> float:
+def _travel_seconds(metrics: dict, machine: Machine, factor: float) -> float:
     w, h = (metrics.get("bbox_mm") or [0, 0])[:2]
     n = int(metrics.get("pierce_count") or 0)
-    distance = TRAVEL_FACTOR * math.sqrt(max(n, 1) * max(w * h, 0.0))
+    distance = factor * math.sqrt(max(n, 1) * max(w * h, 0.0))
     rate = min(machine.motion.max_rate_mm_min.x, machine.motion.max_rate_mm_min.y) / 60.0
     return distance / rate
 
@@ -67,8 +82,11 @@ def _laser_or_vinyl(metrics: dict, machine: Machine, material: Material) -> floa
     engrave = material.operations.get("engrave")
     if engrave is not None and metrics.get("engrave_area_mm2"):
         seconds += float(metrics["engrave_area_mm2"]) / ENGRAVE_LINE_SPACING_MM / (engrave.speed_mm_min / 60.0)
-    pause = LASER_PIERCE_S if machine.kind == "laser" else VINYL_BLADE_DOWN_S
-    return seconds + int(metrics.get("pierce_count") or 0) * pause + _travel_seconds(metrics, machine)
+    laser = machine.kind == "laser"
+    seconds *= LASER_CUT_FACTOR if laser else VINYL_CUT_FACTOR
+    pause = LASER_PIERCE_S if laser else VINYL_BLADE_DOWN_S
+    travel = _travel_seconds(metrics, machine, LASER_TRAVEL_FACTOR if laser else VINYL_TRAVEL_FACTOR)
+    return seconds + int(metrics.get("pierce_count") or 0) * pause + travel
 
 
 def _cnc(metrics: dict, machine: Machine, material: Material) -> float:
@@ -78,8 +96,9 @@ def _cnc(metrics: dict, machine: Machine, material: Material) -> float:
     plunge = (material.plunge_mm_min or 300.0) / 60.0
     length = float(metrics.get("cut_length_mm") or 0.0)
     pierces = int(metrics.get("pierce_count") or 0)
-    return (length * passes / feed + pierces * passes * CNC_PLUNGE_DEPTH_FACTOR * thickness / passes / plunge
-            + _travel_seconds(metrics, machine) * passes)
+    return (CNC_CUT_FACTOR * length * passes / feed
+            + pierces * passes * CNC_PLUNGE_DEPTH_FACTOR * thickness / passes / plunge
+            + _travel_seconds(metrics, machine, CNC_TRAVEL_FACTOR) * passes)
 
 
 MODELS = {"fdm": _fdm, "laser": _laser_or_vinyl, "vinyl": _laser_or_vinyl, "cnc": _cnc}
