@@ -70,7 +70,8 @@ def _progress_payload(progress, estimate, total: int, state: str, factor: float 
         data.update({k: v for k, v in asdict(progress).items() if k in ("bytes_sent", "position", "temperatures")})
         data["firmware_state"] = progress.state
     if estimate is not None:
-        remaining = estimate.remaining_seconds(acked - 1) if acked else estimate.seconds
+        # Firmware acknowledges a line when it is queued: add back what its planner still holds.
+        remaining = estimate.remaining_seconds(acked - 1, buffered_blocks=15) if acked else estimate.seconds
         data["eta_seconds"] = round(float(remaining) * factor, 1)
     return data
 

@@ -183,15 +183,17 @@ def events(job_id: int):  # noqa: ANN201
     if not isinstance(job, Job):
         return job
     conn = context().redis()
+    # Subscribe before reading the state, so an event published in between is not lost.
+    pubsub = conn.pubsub(ignore_subscribe_messages=True)
+    pubsub.subscribe(live.progress_channel(job_id))
+    g.db.refresh(job)
     first = job_dict(job, conn)
 
     def stream():  # noqa: ANN202
-        yield f"data: {json.dumps(first['progress'] | {'state': first['state']})}\n\n"
-        if first["state"] in FINISHED:
-            return
-        pubsub = conn.pubsub(ignore_subscribe_messages=True)
-        pubsub.subscribe(live.progress_channel(job_id))
         try:
+            yield f"data: {json.dumps(first['progress'] | {'state': first['state']})}\n\n"
+            if first["state"] in FINISHED:
+                return
             deadline = time.monotonic() + 3600
             while time.monotonic() < deadline:
                 msg = pubsub.get_message(timeout=15)
