@@ -10,9 +10,25 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from drivers.base import DisconnectedError, DriverError, StreamResult
+
 
 class StreamFlags:
-    """Mixin: needs `_cond` (threading.Condition), `_cancel_done` (threading.Event)."""
+    """Mixin: needs `_cond` (threading.Condition), `_cancel_done` (threading.Event), `_link`,
+    `_stream_lock` (threading.Lock) and `_streaming`."""
+
+    def _exclusive_stream(self, run: Callable[[], StreamResult]) -> StreamResult:
+        """Run one stream at a time on a connected link; `_streaming` is cleared however it ends."""
+        if self._link is None:
+            raise DisconnectedError("not connected: call connect() first")
+        if not self._stream_lock.acquire(blocking=False):
+            raise DriverError("a stream is already running on this driver")
+        try:
+            return run()
+        finally:
+            with self._cond:
+                self._streaming = False
+            self._stream_lock.release()
 
     def _set_flags(self, **flags: bool) -> None:
         with self._cond:

@@ -317,16 +317,7 @@ class GrblDriver(GrblControl, Driver):
     # -- streaming ------------------------------------------------------------------------------
     def stream(self, lines: Sequence[str], start_line: int = 0, on_progress: ProgressCallback | None = None,
                *, stop_on_error: bool = True) -> StreamResult:
-        if self._link is None:
-            raise DisconnectedError("not connected: call connect() first")
-        if not self._stream_lock.acquire(blocking=False):
-            raise DriverError("a stream is already running on this driver")
-        try:
-            return self._stream(lines, start_line, on_progress, stop_on_error)
-        finally:
-            with self._cond:
-                self._streaming = False
-            self._stream_lock.release()
+        return self._exclusive_stream(lambda: self._stream(lines, start_line, on_progress, stop_on_error))
 
     def _stream(self, lines: Sequence[str], start_line: int, on_progress: ProgressCallback | None,
                 stop_on_error: bool) -> StreamResult:
