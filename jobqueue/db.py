@@ -1,4 +1,8 @@
-"""The durable store: one SQLAlchemy engine per process, SQLite in WAL mode by default."""
+"""The durable store: one SQLAlchemy engine per process, SQLite in WAL mode by default.
+
+The schema is Alembic's (jobqueue/migrate.py): an engine is handed out only for a database
+at this code's head revision, so a process never starts on a database that is behind.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +14,7 @@ from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from jobqueue.models import Base
+from jobqueue import migrate
 from jobqueue.settings import load_settings
 
 _engines: dict[tuple[int, str], tuple[Engine, sessionmaker]] = {}
@@ -26,16 +30,22 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:  # noqa: ANN001 - DB-API conne
 
 
 def get_engine(url: str | None = None) -> tuple[Engine, sessionmaker]:
-    """Engine and session factory for this process (rq forks work horses: key by pid)."""
+    """Engine and session factory for this process (rq forks work horses: key by pid).
+
+    Raises migrate.SchemaError when the database is not at the head revision.
+    """
     url = url or load_settings().database_url
     key = (os.getpid(), url)
     if key not in _engines:
-        if url.startswith("sqlite:///"):
-            os.makedirs(os.path.dirname(url.removeprefix("sqlite:///")) or ".", exist_ok=True)
+        migrate.make_sqlite_dir(url)
         engine = create_engine(url, future=True)
         if engine.dialect.name == "sqlite":
             event.listen(engine, "connect", _sqlite_pragmas)
-        Base.metadata.create_all(engine)
+        try:
+            migrate.check(engine)
+        except migrate.SchemaError:
+            engine.dispose()
+            raise
         _engines[key] = (engine, sessionmaker(engine, expire_on_commit=False))
     return _engines[key]
 

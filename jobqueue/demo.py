@@ -14,6 +14,7 @@ import sys
 import time
 from pathlib import Path
 
+from jobqueue import migrate
 from jobqueue.context import Context
 from jobqueue.demo_users import ensure_demo_users
 from jobqueue.redis_server import EmbeddedValkey
@@ -80,6 +81,7 @@ def run_demo(host: str = "127.0.0.1", port: int = 5000) -> int:
     if not ctx.settings.redis_url:
         valkey = EmbeddedValkey(data)
         env["REDIS_URL"] = valkey.start()
+    migrate.upgrade(ctx.settings.database_url)  # the demo brings its database up to date itself
     with ctx.session() as s:
         logins = ensure_demo_users(s, data)
     sup = Supervisor(env, data / "logs")

@@ -10,6 +10,7 @@ from flask import Flask, g, jsonify, request
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
+from jobqueue import db
 from jobqueue.context import Context
 from jobqueue.models import User
 from jobqueue.services import max_upload_bytes
@@ -33,6 +34,7 @@ def _secret_key(ctx: Context) -> str:
 
 def create_app(ctx: Context | None = None, testing: bool = False) -> Flask:
     ctx = ctx or Context.from_env()
+    db.get_engine(ctx.settings.database_url)  # refuses a database behind the code (migrate.SchemaError)
     app = Flask(__name__)
     app.config.update(
         SECRET_KEY=_secret_key(ctx),

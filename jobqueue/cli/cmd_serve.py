@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import sys
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -16,8 +17,14 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from werkzeug.serving import run_simple
 
+    from jobqueue.migrate import SchemaError
     from web.app import create_app
 
     logging.basicConfig(level=logging.INFO)
-    run_simple(args.host, args.port, create_app(), threaded=True, use_reloader=False)
+    try:
+        app = create_app()
+    except SchemaError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    run_simple(args.host, args.port, app, threaded=True, use_reloader=False)
     return 0

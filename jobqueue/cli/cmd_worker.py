@@ -8,7 +8,7 @@ import sys
 
 from rq import Worker
 
-from jobqueue import live, queues
+from jobqueue import db, live, migrate, queues
 from jobqueue.context import Context
 
 
@@ -23,6 +23,11 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     ctx = Context.from_env()
+    try:
+        db.get_engine(ctx.settings.database_url)  # a worker never starts on a database behind the code
+    except migrate.SchemaError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     conn = ctx.redis()
     names = list(args.queues)
     if args.machine:

@@ -33,6 +33,12 @@ def main(argv: list[str] | None = None) -> int:
         return int(args.func(args) or 0)
     except KeyboardInterrupt:
         return 130
+    except Exception as exc:
+        migrate = sys.modules.get("jobqueue.migrate")  # loaded only by commands that open the database
+        if migrate is not None and isinstance(exc, migrate.SchemaError):
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        raise
 
 
 if __name__ == "__main__":
