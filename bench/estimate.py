@@ -31,11 +31,11 @@ from pathlib import Path
 
 import numpy as np
 import trimesh
-import yaml
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from jobqueue.machines import load_spec  # noqa: E402
 from slicing.geometry import Drawing, Path2D  # noqa: E402
 from slicing.machine_spec import FablabSpec, Machine  # noqa: E402
 from slicing.motion import estimate_program  # noqa: E402
@@ -184,7 +184,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="300k lines for the speed figure instead of 1M")
     args = parser.parse_args()
-    spec = FablabSpec.model_validate(yaml.safe_load((REPO / "machines.yaml").read_text(encoding="utf-8")))
+    spec = load_spec(REPO / "machines.yaml")
     with tempfile.TemporaryDirectory() as tmp:
         programs = prusa_programs(spec, Path(tmp)) + prepared_programs(spec)
     print(f"\n{'program':30s} {'machine':10s} {'lines':>7s} {'model':>9s} {'naive':>9s} {'naive err':>9s} "

@@ -25,13 +25,13 @@ from pathlib import Path
 
 import numpy as np
 import trimesh
-import yaml
 from scipy.optimize import least_squares
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 import slicing.preslice as preslice  # noqa: E402
+from jobqueue.machines import load_spec  # noqa: E402
 from slicing.analysis import analyze_file  # noqa: E402
 from slicing.machine_spec import FablabSpec  # noqa: E402
 from slicing.motion import estimate_program  # noqa: E402
@@ -140,7 +140,7 @@ def main() -> int:
     parser.add_argument("--cache", type=Path, default=None, help="JSON file keeping the model's figures")
     parser.add_argument("--check", action="store_true", help="only print the errors of the coefficients in place")
     args = parser.parse_args()
-    spec = FablabSpec.model_validate(yaml.safe_load((REPO / "machines.yaml").read_text(encoding="utf-8")))
+    spec = load_spec(REPO / "machines.yaml")
     if not CORPUS.is_dir():
         print("../shared/corpus is absent: nothing to fit on")
         return 0

@@ -18,13 +18,12 @@ from pathlib import Path
 
 import numpy as np
 import trimesh
-import yaml
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from jobqueue.machines import load_spec  # noqa: E402
 from slicing.geometry import Drawing, Path2D  # noqa: E402
-from slicing.machine_spec import FablabSpec  # noqa: E402
 from slicing.prepare import prepare_program  # noqa: E402
 
 CORPUS = REPO.parent / "shared" / "corpus"
@@ -106,7 +105,7 @@ def main() -> int:
     parser.add_argument("--layer", type=float, default=0.2)
     parser.add_argument("--machine", default="prusa-mk3")
     args = parser.parse_args()
-    spec = FablabSpec.model_validate(yaml.safe_load((REPO / "machines.yaml").read_text(encoding="utf-8")))
+    spec = load_spec(REPO / "machines.yaml")
     bench_slicers(spec.machine(args.machine), args.layer)
     bench_ordering(spec.machine("laser-1"))
     return 0

@@ -3,13 +3,18 @@ machine and the field (`machines.yaml: machine 'laser-1': work_area.x must be > 
 
 from __future__ import annotations
 
+import difflib
+import os
 from functools import lru_cache
 from pathlib import Path
 
 import yaml
 from pydantic import ValidationError
 
+from slicing.machine_process import PROCESS_MODELS
 from slicing.machine_spec import FablabSpec, Machine
+
+REPO_MACHINES = Path(__file__).resolve().parents[1] / "machines.yaml"
 
 
 class MachineConfigError(ValueError):
@@ -25,10 +30,23 @@ _PYDANTIC_PHRASES = {
 }
 
 
+def _suggestion(loc: list, model_fields: dict[str, list[str]]) -> str:
+    """' (did you mean infill_pct?)' for a misspelt process key."""
+    if len(loc) >= 3 and loc[-3] == "process" and loc[-2] in model_fields:
+        close = difflib.get_close_matches(str(loc[-1]), model_fields[loc[-2]], n=1)
+        if close:
+            return f" (did you mean {close[0]}?)"
+    return ""
+
+
 def _phrase(err: dict) -> str:
     template = _PYDANTIC_PHRASES.get(err["type"])
     if template:
-        return template.format(**(err.get("ctx") or {}))
+        text = template.format(**(err.get("ctx") or {}))
+        if err["type"] == "extra_forbidden":
+            fields = {k: [f for f in m.model_fields if f != "kind"] for k, m in PROCESS_MODELS.items()}
+            text += _suggestion(list(err["loc"]), fields)
+        return text
     msg = err["msg"]
     return msg.removeprefix("Value error, ")
 
@@ -44,6 +62,8 @@ def _describe(error: dict, raw: dict, label: str) -> str:
             mid = machines[idx].get("id")
         where += f": machine '{mid}'" if mid else f": machine #{idx + 1}"
         loc = loc[2:]
+    if len(loc) >= 2 and loc[0] == "process" and loc[1] in PROCESS_MODELS:
+        loc = [loc[0], *loc[2:]]  # the per-kind model's tag is not part of the file
     field = ".".join(str(p) for p in loc)
     return f"{where}: {field} {_phrase(error)}" if field else f"{where}: {_phrase(error)}"
 
@@ -62,7 +82,18 @@ def parse_spec(text: str, label: str = "machines.yaml") -> FablabSpec:
         raise MachineConfigError("\n".join(lines)) from None
 
 
-def load_spec(path: Path) -> FablabSpec:
+def default_path() -> Path:
+    """$FABLAB_MACHINES, else ./machines.yaml, else the demo inventory beside the code."""
+    env = os.environ.get("FABLAB_MACHINES")
+    if env:
+        return Path(env).resolve()
+    local = Path("machines.yaml").resolve()
+    return local if local.exists() else REPO_MACHINES
+
+
+def load_spec(path: Path | str | None = None) -> FablabSpec:
+    """The one loader: every command, worker, page, bench and test reads machines.yaml here."""
+    path = Path(path) if path is not None else default_path()
     try:
         text = Path(path).read_text(encoding="utf-8")
     except OSError as exc:

@@ -98,3 +98,7 @@ class JobEvent(Base):
     to_state: Mapped[str] = mapped_column(String(20))
     reason: Mapped[str | None] = mapped_column(Text, nullable=True)
     job: Mapped[Job] = relationship(back_populates="events")
+
+
+# The machine day's tables share this metadata (create_all, Alembic autogenerate).
+from jobqueue import models_machines  # noqa: E402, F401

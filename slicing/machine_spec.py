@@ -11,6 +11,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from slicing.machine_process import PROCESS_MODELS, AnyProcess
+
 Kind = Literal["fdm", "laser", "cnc", "vinyl"]
 DriverName = Literal["marlin", "grbl", "hpgl", "octoprint"]
 PriceUnit = Literal["g", "m2", "m"]
@@ -107,9 +109,29 @@ class Machine(_Strict):
     materials: list[Material] = Field(min_length=1)
     hourly_rate: float = Field(ge=0, description="euros per machine hour")
     setup_fee: float = Field(default=0, ge=0)
-    # Process defaults: nozzle_mm, layer_height_mm, kerf_mm, tool_diameter_mm, blade_offset_mm,
-    # output (gcode|hpgl), slicer (auto|builtin|prusaslicer), infill_pct, colour map ...
-    process: dict[str, float | int | str | bool | dict[str, str]] = Field(default_factory=dict)
+    # After a run, the machine waits until someone confirms the bed or stock is clear.
+    clearance_required: bool = True
+    # Process defaults, typed per kind (slicing.machine_process): a misspelt key is an error.
+    process: AnyProcess = Field(discriminator="kind")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _process_of_its_kind(cls, data: object) -> object:
+        """The `process:` block is read with the model of the machine's kind (defaults if absent)."""
+        if isinstance(data, dict) and data.get("kind") in PROCESS_MODELS:
+            block = data.get("process")
+            if block is None:
+                block = {}
+            if isinstance(block, dict):
+                data = {**data, "process": {**block, "kind": data["kind"]}}
+        return data
+
+    @model_validator(mode="after")
+    def _vinyl_output_follows_driver(self) -> Machine:
+        if self.kind == "vinyl" and self.process.get("output") is None:
+            fixed = self.process.model_copy(update={"output": "hpgl" if self.driver == "hpgl" else "gcode"})
+            self.process = fixed
+        return self
 
     @model_validator(mode="after")
     def _connection_fits_driver(self) -> Machine:
@@ -145,10 +167,25 @@ class PricingTier(_Strict):
     multiplier: float = Field(gt=0)
 
 
+ChargeRule = Literal["full", "used", "none"]
+
+
+class Billing(_Strict):
+    """What a run that did not complete is charged: `full` (as if completed), `used` (the
+    material and machine time it used), `none`."""
+
+    failed: ChargeRule = "none"
+    cancelled: ChargeRule = "used"
+
+
 class FablabSpec(_Strict):
-    """The whole inventory: machines and pricing tiers."""
+    """The whole inventory: machines, groups, pricing tiers, billing policy, time zone."""
 
     currency: str = "EUR"
+    timezone: str = "Europe/Paris"
+    billing: Billing = Field(default_factory=Billing)
+    # Named groups of machines a job may be approved for; every kind is also a group.
+    groups: dict[str, list[str]] = Field(default_factory=dict)
     pricing_tiers: list[PricingTier] = Field(
         default_factory=lambda: [PricingTier(name="member", multiplier=1.0)], min_length=1
     )
@@ -162,6 +199,45 @@ class FablabSpec(_Strict):
         if dupes:
             raise ValueError(f"machine ids must be unique, repeated: {', '.join(dupes)}")
         return machines
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, zone: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(zone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone '{zone}' (for example Europe/Paris)") from None
+        return zone
+
+    @model_validator(mode="after")
+    def _groups_name_machines(self) -> FablabSpec:
+        ids = {m.id for m in self.machines}
+        for name, members in self.groups.items():
+            if name in ids or name in PROCESS_MODELS:
+                raise ValueError(f"group '{name}': the name is already a machine id or a kind")
+            unknown = [m for m in members if m not in ids]
+            if unknown:
+                raise ValueError(f"group '{name}': no machine {', '.join(repr(u) for u in unknown)}")
+            if not members:
+                raise ValueError(f"group '{name}': no machine listed")
+            if len({self.machine(m).kind for m in members}) > 1:
+                raise ValueError(f"group '{name}': machines of different kinds")
+        return self
+
+    def group_members(self, name: str) -> list[Machine]:
+        """The machines of a group, a kind (every kind is a group) or a single machine id."""
+        if name in self.groups:
+            return [self.machine(m) for m in self.groups[name]]
+        if name in PROCESS_MODELS:
+            return self.machines_of_kind(name)
+        return [self.machine(name)]
+
+    def group_names(self, kind: str | None = None) -> list[str]:
+        """Declared groups then kinds, optionally only those whose machines are of `kind`."""
+        names = list(self.groups) + sorted({m.kind for m in self.machines})
+        return [n for n in names if kind is None or all(m.kind == kind for m in self.group_members(n))]
 
     def machine(self, machine_id: str) -> Machine:
         for m in self.machines:

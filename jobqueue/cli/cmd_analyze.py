@@ -9,13 +9,9 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from pathlib import Path
 from typing import Any
-
-import yaml
-from pydantic import ValidationError
 
 from slicing.machine_spec import FablabSpec
 
@@ -39,8 +35,10 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def load_spec(path: Path | None) -> FablabSpec:
-    chosen = path or Path(os.environ.get("FABLAB_MACHINES") or "machines.yaml")
-    return FablabSpec.model_validate(yaml.safe_load(chosen.read_text(encoding="utf-8")))
+    """machines.yaml through the one loader (errors name the machine and the field)."""
+    from jobqueue.machines import load_spec as load
+
+    return load(path)
 
 
 def _fmt(value: Any) -> str:
@@ -91,7 +89,7 @@ def run(args: argparse.Namespace) -> int:
         return 2
     try:
         spec = load_spec(args.machines)
-    except (OSError, yaml.YAMLError, ValidationError) as exc:
+    except (OSError, ValueError) as exc:  # MachineConfigError names the machine and the field
         print(f"fablab analyze: cannot load machines.yaml: {exc}", file=sys.stderr)
         return 2
     if args.machine is not None and args.machine not in {m.id for m in spec.machines}:

@@ -14,7 +14,6 @@ from pathlib import Path
 
 from jobqueue.machines import MachineConfigError, load_spec
 
-DEFAULT_MACHINES = Path(__file__).resolve().parents[2] / "machines.yaml"
 MAX_PROGRAM_BYTES = 2 * 1024**3
 
 
@@ -22,7 +21,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("estimate", help="time of a G-code or HPGL program on a machine (motion planner model)")
     p.add_argument("program", type=Path, help="G-code (.gcode, .nc) or HPGL (.plt, .hpgl) file")
     p.add_argument("--machine", required=True, help="machine id from machines.yaml")
-    p.add_argument("--machines", type=Path, default=DEFAULT_MACHINES, help="inventory file (machines.yaml)")
+    p.add_argument("--machines", type=Path, default=None,
+                   help="inventory file (default: $FABLAB_MACHINES, ./machines.yaml, the demo's)")
     p.add_argument("--grbl-settings", type=Path, default=None, metavar="FILE",
                    help="GRBL `$$` output whose $11, $12, $110-$112, $120-$122, $32 replace the machine's")
     p.add_argument("--flavour", choices=["grbl", "marlin", "hpgl"], default=None,

@@ -13,12 +13,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from slicing.machine_spec import FablabSpec
+from jobqueue.machines import load_spec
 from slicing.toolpaths.options import coerce
-
-DEFAULT_MACHINES = Path(__file__).resolve().parents[2] / "machines.yaml"
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -29,7 +25,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--set", dest="settings", action="append", default=[], metavar="KEY=VALUE",
                    help="override a process setting, e.g. kerf_mm=0.15 (repeatable)")
     p.add_argument("-o", "--output", type=Path, required=True, help="program file to write")
-    p.add_argument("--machines", type=Path, default=DEFAULT_MACHINES, help="inventory file (machines.yaml)")
+    p.add_argument("--machines", type=Path, default=None,
+                   help="inventory file (default: $FABLAB_MACHINES, ./machines.yaml, the demo's)")
     p.add_argument("--preview", type=Path, default=None, help="also write the SVG preview here")
     p.add_argument("--force", action="store_true", help="write the program even when checks fail")
     p.add_argument("--lang", choices=["fr", "en"], default="en", help="language of the messages")
@@ -66,7 +63,7 @@ def _estimate(lines: list[str], machine) -> str:
 
 def run(args: argparse.Namespace) -> int:
     try:
-        spec = FablabSpec.model_validate(yaml.safe_load(args.machines.read_text(encoding="utf-8")))
+        spec = load_spec(args.machines)
         machine = spec.machine(args.machine)
         options = parse_settings(args.settings)
     except (OSError, ValueError, KeyError) as exc:

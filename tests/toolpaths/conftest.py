@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-import yaml
 
+from jobqueue.machines import load_spec
 from slicing.machine_spec import FablabSpec
 
 REPO = Path(__file__).resolve().parents[2]
@@ -15,7 +15,7 @@ CORPUS = REPO.parent / "shared" / "corpus"
 
 @pytest.fixture(scope="session")
 def spec() -> FablabSpec:
-    return FablabSpec.model_validate(yaml.safe_load((REPO / "machines.yaml").read_text(encoding="utf-8")))
+    return load_spec(REPO / "machines.yaml")
 
 
 @pytest.fixture(scope="session")
