@@ -1,4 +1,9 @@
-"""JSON API under /api/v1, bearer-token authentication (`fablab token create USERNAME`)."""
+"""JSON API under /api/v1, bearer-token authentication (`fablab token create USERNAME`).
+
+Bodies and queries are validated by `web.validation.api_route` against the models of
+`jobqueue.contracts.api` (a bad request is a 400 before the view runs); answers are those
+models, so the OpenAPI document at /api/v1/openapi.json says exactly what is sent.
+"""
 
 from __future__ import annotations
 
@@ -14,18 +19,33 @@ from sqlalchemy import select
 from wtforms import ValidationError
 
 from jobqueue import live, services
+from jobqueue.contracts.api import (
+    ApproveIn,
+    ErrorBody,
+    JobList,
+    JobListQuery,
+    JobOut,
+    MachineList,
+    RejectIn,
+    RetryIn,
+    SubmitForm,
+)
 from jobqueue.filestore import FileTooLarge
 from jobqueue.models import Job
 from jobqueue.states import ACTIVE_ON_MACHINE, FINISHED, IllegalTransition
 from jobqueue.users import user_for_token
 from web.app import context
+from web.validation import api_route
 from web.views import job_dict, machines_list
 
 api = Blueprint("api", __name__, url_prefix="/api/v1")
 
 
-def _error(message: str, status: int) -> tuple[Response, int]:
-    return jsonify(error=message), status
+def api_error(message: str, status: int, code: str = "error") -> tuple[Response, int]:
+    return jsonify(ErrorBody(error=message, code=code).model_dump(exclude_none=True)), status
+
+
+_error = api_error
 
 
 def _csrf_header_ok() -> bool:
@@ -47,20 +67,22 @@ def authenticated(view: Callable) -> Callable:
             if header.startswith("Bearer "):
                 user = user_for_token(s, header.removeprefix("Bearer ").strip())
                 if user is None:
-                    return _error("invalid token", 401)
+                    return _error("invalid token", 401, "invalid_token")
             elif current_user.is_authenticated:
                 if request.method not in ("GET", "HEAD", "OPTIONS") and not _csrf_header_ok():
-                    return _error("a session-authenticated API call needs the X-CSRFToken header", 403)
+                    return _error("a session-authenticated API call needs the X-CSRFToken header", 403, "csrf")
                 user = current_user
             else:
-                return _error("authentication required: Authorization: Bearer <token>", 401)
+                return _error("authentication required: Authorization: Bearer <token>", 401, "unauthenticated")
             g.user, g.db = user, s
             try:
                 return view(*args, **kwargs)
             except services.PermissionDenied as exc:
-                return _error(str(exc), 403)
-            except (services.RequestError, IllegalTransition) as exc:
-                return _error(str(exc), 409 if isinstance(exc, IllegalTransition) else 400)
+                return _error(str(exc), 403, "forbidden")
+            except IllegalTransition as exc:
+                return _error(str(exc), 409, "illegal_transition")
+            except services.RequestError as exc:
+                return _error(str(exc), 400, "refused")
 
     return wrapper
 
@@ -68,117 +90,129 @@ def authenticated(view: Callable) -> Callable:
 def _job_or_404(job_id: int) -> Job | tuple[Response, int]:
     job = g.db.get(Job, job_id)
     if job is None or not services.can_view(g.user, job):
-        return _error(f"no job {job_id}", 404)
+        return _error(f"no job {job_id}", 404, "not_found")
     return job
 
 
-def _json_body() -> dict:
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        raise services.RequestError("expected a JSON object body")
-    return body
+def job_out(job: Job) -> JobOut:
+    return JobOut.model_validate(job_dict(job, context().redis()))
 
 
 @api.post("/jobs")
 @authenticated
-def submit():  # noqa: ANN201
+@api_route(form=SubmitForm, resp={201: JobOut, 413: ErrorBody}, tags=["jobs"])
+def submit(form: SubmitForm):  # noqa: ANN201
+    """Upload a file and submit a job"""
     upload = request.files.get("file")
     if upload is None or not upload.filename:
-        return _error("multipart field 'file' is required", 400)
-    process = (request.form.get("process") or "").strip()
-    if not process:
-        return _error("form field 'process' is required (fdm, laser, cnc, vinyl)", 400)
+        return _error("multipart field 'file' is required", 400, "invalid_request")
     ctx = context()
     try:
         job = services.submit_job(
-            g.db, ctx.redis(), ctx.store, ctx.spec(), g.user, upload.stream, upload.filename, process,
-            request.form.get("material") or None, request.form.get("session") or None,
+            g.db, ctx.redis(), ctx.store, ctx.spec(), g.user, upload.stream, upload.filename, form.process,
+            form.material or None, form.session or None,
         )
     except FileTooLarge as exc:
-        return _error(str(exc), 413)
-    return jsonify(job_dict(job, ctx.redis())), 201
+        return _error(str(exc), 413, "too_large")
+    return job_out(job), 201
 
 
 @api.get("/jobs")
 @authenticated
-def list_jobs():  # noqa: ANN201
+@api_route(query=JobListQuery, resp={200: JobList}, tags=["jobs"])
+def list_jobs(query: JobListQuery):  # noqa: ANN201
+    """List jobs (the caller's own; all of them for the fabmanager), newest first, up to 200"""
     q = select(Job).order_by(Job.id.desc()).limit(200)
-    if not g.user.is_fabmanager or request.args.get("mine"):
+    if not g.user.is_fabmanager or query.mine:
         q = q.where(Job.owner_id == g.user.id)
-    if request.args.get("state"):
-        q = q.where(Job.state == request.args["state"])
-    conn = context().redis()
-    return jsonify(jobs=[job_dict(j, conn) for j in g.db.scalars(q)])
+    if query.state:
+        q = q.where(Job.state == query.state.value)
+    return JobList(jobs=[job_out(j) for j in g.db.scalars(q)])
 
 
 @api.get("/jobs/<int:job_id>")
 @authenticated
+@api_route(resp={200: JobOut}, tags=["jobs"])
 def get_job(job_id: int):  # noqa: ANN201
+    """One job: state, issues, metrics, quotes, program, progress, history"""
     job = _job_or_404(job_id)
     if not isinstance(job, Job):
         return job
-    return jsonify(job_dict(job, context().redis()))
+    return job_out(job)
 
 
 @api.post("/jobs/<int:job_id>/approve")
 @authenticated
-def approve(job_id: int):  # noqa: ANN201
+@api_route(json=ApproveIn, resp={200: JobOut, 409: ErrorBody}, tags=["review"])
+def approve(job_id: int, json: ApproveIn):  # noqa: ANN201, A002
+    """Approve a job waiting for review onto a machine (fabmanager)"""
     job = _job_or_404(job_id)
     if not isinstance(job, Job):
         return job
-    body = _json_body()
-    if not body.get("machine"):
-        return _error("JSON field 'machine' is required", 400)
     ctx = context()
-    services.approve(g.db, ctx.redis(), ctx.spec(), g.user, job, str(body["machine"]),
-                     body.get("material"), body.get("options"))
-    return jsonify(job_dict(job, ctx.redis()))
+    services.approve(g.db, ctx.redis(), ctx.spec(), g.user, job, json.machine, json.material, json.options)
+    return job_out(job)
 
 
 @api.post("/jobs/<int:job_id>/reject")
 @authenticated
-def reject(job_id: int):  # noqa: ANN201
+@api_route(json=RejectIn, resp={200: JobOut, 409: ErrorBody}, tags=["review"])
+def reject(job_id: int, json: RejectIn):  # noqa: ANN201, A002
+    """Reject a job with a reason (fabmanager)"""
     job = _job_or_404(job_id)
     if not isinstance(job, Job):
         return job
-    services.reject(g.db, g.user, job, str(_json_body().get("reason") or ""))
-    return jsonify(job_dict(job, context().redis()))
+    services.reject(g.db, g.user, job, json.reason)
+    return job_out(job)
 
 
 @api.post("/jobs/<int:job_id>/<any(pause, resume, cancel):command>")
 @authenticated
+@api_route(resp={202: JobOut, 409: ErrorBody}, tags=["control"])
 def control(job_id: int, command: str):  # noqa: ANN201
+    """Pause, resume (fabmanager) or cancel a job
+
+    The fabmanager cancels any job; a user cancels their own before approval. A running job is
+    told through the machine worker and changes state when the machine obeys.
+    """
     job = _job_or_404(job_id)
     if not isinstance(job, Job):
         return job
     services.control(g.db, context().redis(), g.user, job, command)
-    return jsonify(job_dict(job, context().redis())), 202
+    return job_out(job), 202
 
 
 @api.post("/jobs/<int:job_id>/retry")
 @authenticated
-def retry(job_id: int):  # noqa: ANN201
+@api_route(json=RetryIn, resp={202: JobOut, 409: ErrorBody}, tags=["control"])
+def retry(job_id: int, json: RetryIn):  # noqa: ANN201, A002
+    """Put a failed or cancelled job back in its machine's queue from its checkpoint (fabmanager)"""
     job = _job_or_404(job_id)
     if not isinstance(job, Job):
         return job
-    body = request.get_json(silent=True) or {}
-    from_line = body.get("from_line")
-    services.resume_failed(g.db, context().redis(), g.user, job, int(from_line) if from_line is not None else None)
-    return jsonify(job_dict(job, context().redis())), 202
+    services.resume_failed(g.db, context().redis(), g.user, job, json.from_line)
+    return job_out(job), 202
 
 
 @api.get("/machines")
 @authenticated
+@api_route(resp={200: MachineList}, tags=["machines"])
 def machines():  # noqa: ANN201
+    """The machines: kind, state, current job"""
     ctx = context()
     active = list(g.db.scalars(select(Job).where(Job.state.in_([s.value for s in ACTIVE_ON_MACHINE]))))
-    return jsonify(machines=machines_list(ctx.spec(), ctx.redis(), active))
+    return MachineList.model_validate({"machines": machines_list(ctx.spec(), ctx.redis(), active)})
 
 
 @api.get("/jobs/<int:job_id>/events")
 @authenticated
+@api_route(resp={200: None}, tags=["jobs"])
 def events(job_id: int):  # noqa: ANN201
-    """Server-Sent Events: the job's progress as the machine worker publishes it."""
+    """Live progress as Server-Sent Events
+
+    Each `data:` line is a ProgressEvent JSON object; the stream ends when the job finishes.
+    Comment lines keep the connection alive.
+    """
     job = _job_or_404(job_id)
     if not isinstance(job, Job):
         return job

@@ -55,19 +55,19 @@ def create_app(ctx: Context | None = None, testing: bool = False) -> Flask:
             return s.get(User, int(user_id))
 
     from web.api import api
-    from web.openapi import openapi
     from web.pages import pages
+    from web.validation import init_app as init_validation
 
+    init_validation(app)  # before the blueprints: bounded <int:...> ids, and the OpenAPI document
     csrf.exempt(api)  # the API authenticates with bearer tokens, not cookies
     app.register_blueprint(api)
     app.register_blueprint(pages)
-    app.register_blueprint(openapi)
 
     @app.errorhandler(413)
     def _too_large(_e):  # noqa: ANN001, ANN202
         msg = f"file larger than the limit of {max_upload_bytes() // (1 << 20)} MB"
         if request.path.startswith("/api/"):
-            return jsonify(error=msg), 413
+            return jsonify(error=msg, code="too_large"), 413
         return msg, 413
 
     @app.errorhandler(CSRFError)

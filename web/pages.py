@@ -113,14 +113,14 @@ def index():  # noqa: ANN201
 @pages.app_errorhandler(403)
 def _forbidden(_e):  # noqa: ANN001, ANN202
     if request.path.startswith("/api/"):
-        return {"error": "forbidden"}, 403
+        return {"error": "forbidden", "code": "forbidden"}, 403
     return render_template("error.html", message=t("error.forbidden")), 403
 
 
 @pages.app_errorhandler(404)
 def _not_found(_e):  # noqa: ANN001, ANN202
     if request.path.startswith("/api/"):
-        return {"error": "not found"}, 404
+        return {"error": "not found", "code": "not_found"}, 404
     return render_template("error.html", message=t("error.not_found")), 404
 
 

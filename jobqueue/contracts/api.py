@@ -1,0 +1,155 @@
+"""The JSON API's request and response bodies (/api/v1): validated on the way in, the
+OpenAPI document generated from them.
+
+Every string and list a client sends has a cap (a 20 MB refusal reason was once stored
+twice and made every later job list 42 MB); integers that reach the database stay within
+PostgreSQL's `integer`.
+"""
+
+from __future__ import annotations
+
+import json as _json
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from jobqueue.contracts.results import (
+    Issue,
+    ProgressEvent,
+    Quote,
+    ResultModel,
+)
+from jobqueue.states import JobState
+
+MAX_INT = 2**31 - 1  # PostgreSQL `integer`: ids and line numbers stay below it
+Process = Literal["fdm", "laser", "cnc", "vinyl"]
+REASON_MAX = 2000
+OPTIONS_MAX_BYTES = 16_384
+
+
+class RequestModel(BaseModel):
+    """What a client sends: types and lengths checked, unknown keys ignored."""
+
+    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
+
+
+class FieldError(BaseModel):
+    loc: list[str | int] = Field(default_factory=list, description="where in the request: body/query field path")
+    msg: str
+    type: str
+
+
+class ErrorBody(BaseModel):
+    """Every error the API answers: `code` is stable (scripts test it), `error` is for people."""
+
+    error: str = Field(description="what went wrong, in words")
+    code: str = Field("error", description="stable short code", examples=["invalid_request", "not_found"])
+    details: list[FieldError] | None = Field(None, description="for `invalid_request`: each field refused")
+
+
+# ---- jobs -----------------------------------------------------------------------------
+
+
+class JobListQuery(RequestModel):
+    state: JobState | None = Field(None, description="only jobs in this state")
+    mine: bool = Field(False, description="only the caller's jobs, even for the fabmanager")
+
+
+class SubmitForm(RequestModel):
+    """multipart/form-data: the file and what to make of it."""
+
+    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True, arbitrary_types_allowed=True)
+
+    file: Any = Field(json_schema_extra={"type": "string", "format": "binary"}, description="STL, DXF or SVG")
+    process: Process
+    material: str | None = Field(None, max_length=128, description="defaults to the process's first material")
+    session: str | None = Field(None, max_length=64, description="workshop session label")
+
+
+class ApproveIn(RequestModel):
+    machine: str = Field(min_length=1, max_length=40)
+    material: str | None = Field(None, max_length=128)
+    options: dict[str, Any] = Field(default_factory=dict, max_length=64,
+                                    description="process options for this job (layer_height_mm, kerf_mm...)")
+
+    @field_validator("options")
+    @classmethod
+    def _small(cls, value: dict[str, Any]) -> dict[str, Any]:
+        if len(_json.dumps(value, default=str)) > OPTIONS_MAX_BYTES:
+            raise ValueError(f"options larger than {OPTIONS_MAX_BYTES} bytes")
+        if any(len(k) > 64 for k in value):
+            raise ValueError("option names are at most 64 characters")
+        return value
+
+
+class RejectIn(RequestModel):
+    reason: str = Field(max_length=REASON_MAX, description="shown to the member")
+
+
+class RetryIn(RequestModel):
+    from_line: int | None = Field(None, ge=0, le=MAX_INT, description="restart from this line (default: checkpoint)")
+
+
+class HistoryEntry(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+
+    at: str | None = Field(None, description="ISO 8601 time")
+    actor: str
+    from_: str | None = Field(None, alias="from")
+    to: str
+    reason: str | None = None
+
+
+class ProgramOut(ResultModel):
+    lines: int | None = None
+    format: str | None = None
+    issues: list[Issue] = Field(default_factory=list)
+    metrics: dict[str, Any] = Field(default_factory=dict)
+    estimated_seconds: float | None = None
+
+
+class JobOut(BaseModel):
+    """One job: state, issues, metrics, quotes, program, progress, history."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    id: int
+    filename: str = Field(description="the user's file name, a label")
+    owner: str | None = None
+    process: str
+    material: str | None = None
+    machine: str | None = None
+    state: JobState
+    reason: str | None = None
+    valid: bool | None = None
+    issues: list[Issue] = Field(default_factory=list)
+    metrics: dict[str, Any] = Field(default_factory=dict)
+    quotes: list[Quote] = Field(default_factory=list)
+    program: ProgramOut | None = None
+    progress: ProgressEvent
+    created_at: str | None = None
+    started_at: str | None = None
+    finished_at: str | None = None
+    history: list[HistoryEntry] = Field(default_factory=list)
+
+
+class JobList(BaseModel):
+    jobs: list[JobOut]
+
+
+# ---- machines -------------------------------------------------------------------------
+
+
+class MachineOut(BaseModel):
+    id: str
+    name: str
+    kind: Process
+    driver: str
+    state: str = Field("offline", examples=["idle", "running", "offline"])
+    current_job: int | None = None
+    materials: list[str] = Field(default_factory=list)
+    work_area_mm: list[float] = Field(min_length=3, max_length=3)
+
+
+class MachineList(BaseModel):
+    machines: list[MachineOut]

@@ -1,0 +1,192 @@
+"""What slicing produces and jobqueue stores, as typed models: issues, quotes, analysis
+results, program info, progress events.
+
+These read JSON stored by any earlier version: every field has a default and unknown keys
+are kept (`extra="allow"`), so validating an old analysis never fails; `lenient()` goes
+further and drops what cannot be read rather than refusing a whole stored record.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+Severity = Literal["error", "warning", "info"]
+
+
+class ResultModel(BaseModel):
+    """Base of stored results: unknown keys kept, nothing required beyond what identifies it."""
+
+    model_config = ConfigDict(extra="allow", populate_by_name=True)
+
+
+class Localised(ResultModel):
+    """A text in both languages (older analyses stored sentences; new ones store codes)."""
+
+    fr: str = ""
+    en: str = ""
+
+
+def _localised(value: Any) -> Any:
+    """A plain string from an older record reads as the same text in both languages."""
+    if isinstance(value, str):
+        return {"fr": value, "en": value}
+    return value
+
+
+class Issue(ResultModel):
+    """One finding about a file or a program: a stable code, its severity, the numbers that
+    go into its sentence (`params`, in mm, counts...) and where it is (`location`)."""
+
+    code: str = Field("unknown", max_length=80, examples=["open_edges"])
+    severity: Severity = "info"
+    params: dict[str, Any] = Field(default_factory=dict,
+                                   description="numbers and names the sentence for `code` is built from")
+    location: dict[str, Any] | list[Any] | None = Field(
+        None, description="where: coordinates in mm in the part's frame, face indices, DXF handle and layer, "
+                          "SVG element id, or program line")
+    message: Localised | None = Field(None, description="older analyses: the sentence itself, fr and en")
+    hint: Localised | None = None
+
+    _text = field_validator("message", "hint", mode="before")(_localised)
+
+    @field_validator("severity", mode="before")
+    @classmethod
+    def _known_severity(cls, value: Any) -> Any:
+        return value if value in ("error", "warning", "info") else "info"
+
+
+class QuoteTerm(ResultModel):
+    """One term of a quote (material, machine time, setup fee) with its explanation."""
+
+    term: str = ""
+    label: Localised | None = None
+    amount: float | None = None
+    explanation: Localised | None = None
+
+    _text = field_validator("label", "explanation", mode="before")(_localised)
+
+
+class QuoteTier(ResultModel):
+    tier: str = ""
+    label: str | None = None
+    multiplier: float | None = None
+    total: float | None = None
+    explanation: Localised | None = None
+
+    _text = field_validator("explanation", mode="before")(_localised)
+
+
+class Quote(ResultModel):
+    """One compatible machine and material: time, each cost term, totals per pricing tier."""
+
+    machine: str | None = None
+    machine_name: str | None = None
+    material: str | None = None
+    kind: str | None = None
+    seconds: float | None = Field(None, description="estimated machine time, before preparation")
+    fits: bool = True
+    currency: str = "EUR"
+    material_used: dict[str, float] = Field(default_factory=dict)
+    terms: list[QuoteTerm] = Field(default_factory=list)
+    subtotal: float | None = None
+    totals: dict[str, float] = Field(default_factory=dict, description="pricing tier -> total")
+    tiers: list[QuoteTier] = Field(default_factory=list)
+
+    def total_for(self, tier: str | None) -> float | None:
+        if tier in self.totals:
+            return self.totals[tier]
+        entry = next((t for t in self.tiers if t.tier == tier), None)
+        if entry is not None and entry.total is not None:
+            return entry.total
+        return next(iter(self.totals.values()), self.subtotal)
+
+
+class AnalysisResult(ResultModel):
+    """What the analysis of an upload found: usable or not, why, its measures, its quotes."""
+
+    valid: bool | None = None
+    issues: list[Issue] = Field(default_factory=list)
+    metrics: dict[str, Any] = Field(default_factory=dict,
+                                    description="names carry their unit: volume_mm3, bbox_mm, cut_length_mm")
+    quotes: list[Quote] = Field(default_factory=list)
+
+
+class Calibration(ResultModel):
+    factor: float = 1.0
+    runs: int = 0
+    error_pct: float | None = None
+
+
+class ProgramInfo(ResultModel):
+    """The prepared machine program: its format, checks, measures and time estimates."""
+
+    format: str | None = Field(None, examples=["gcode", "hpgl"])
+    issues: list[Issue] = Field(default_factory=list)
+    metrics: dict[str, Any] = Field(default_factory=dict)
+    preview_sha256: str | None = None
+    estimated_seconds: float | None = Field(None, description="the model's time times the machine's correction")
+    model_seconds: float | None = None
+    preslice_seconds: float | None = Field(None, description="the quote's estimate at upload")
+    calibration: Calibration | None = None
+
+
+class ProgressEvent(ResultModel):
+    """One progress report of a running job, as the machine worker publishes it (and SSE relays)."""
+
+    job_id: int | None = None
+    state: str | None = None
+    lines_acked: int = 0
+    lines_total: int = 0
+    percent: float = Field(0.0, ge=0, le=100)
+    eta_seconds: float | None = None
+    firmware_state: str | None = None
+    at: float | None = Field(None, description="Unix time of the report")
+
+    @field_validator("percent", mode="before")
+    @classmethod
+    def _clamp(cls, value: Any) -> Any:
+        return min(max(float(value), 0.0), 100.0) if isinstance(value, int | float) else 0.0
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def lenient(model: type[M], data: Any) -> M:
+    """Read a stored record: the whole of it when it validates, else each list item that does.
+
+    A stored analysis is the user's history; one unreadable issue must not hide the others.
+    """
+    if isinstance(data, model):
+        return data
+    if not isinstance(data, dict):
+        return model()
+    try:
+        return model.model_validate(data)
+    except ValidationError:
+        pass
+    cleaned: dict[str, Any] = {}
+    for name, value in data.items():
+        field = model.model_fields.get(name)
+        if field is None:
+            cleaned[name] = value
+            continue
+        try:
+            model.__pydantic_validator__.validate_assignment(model.model_construct(), name, value)
+            cleaned[name] = value
+        except ValidationError:
+            if isinstance(value, list):
+                cleaned[name] = [v for v in value if _item_ok(model, name, v)]
+    try:
+        return model.model_validate(cleaned)
+    except ValidationError:
+        return model()
+
+
+def _item_ok(model: type[BaseModel], name: str, item: Any) -> bool:
+    try:
+        model.__pydantic_validator__.validate_assignment(model.model_construct(), name, [item])
+        return True
+    except ValidationError:
+        return False
