@@ -38,7 +38,11 @@ def get_engine(url: str | None = None) -> tuple[Engine, sessionmaker]:
     key = (os.getpid(), url)
     if key not in _engines:
         migrate.make_sqlite_dir(url)
-        engine = create_engine(url, future=True)
+        pg = url.startswith("postgresql")
+        # PostgreSQL: sessions in UTC (timestamps read back the same on every host); pre-ping so a
+        # restarted database server costs a reconnect, not an error.
+        engine = create_engine(url, future=True, pool_pre_ping=pg,
+                               connect_args={"options": "-c timezone=UTC"} if pg else {})
         if engine.dialect.name == "sqlite":
             event.listen(engine, "connect", _sqlite_pragmas)
         try:
@@ -48,6 +52,13 @@ def get_engine(url: str | None = None) -> tuple[Engine, sessionmaker]:
             raise
         _engines[key] = (engine, sessionmaker(engine, expire_on_commit=False))
     return _engines[key]
+
+
+def dispose(url: str) -> None:
+    """Close this process's pooled connections to `url` (a test dropping its database)."""
+    entry = _engines.pop((os.getpid(), url), None)
+    if entry is not None:
+        entry[0].dispose()
 
 
 @contextmanager

@@ -4,7 +4,6 @@ demo users with tokens, the Flask app, and `fablab` child processes (workers, si
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
@@ -13,13 +12,13 @@ from pathlib import Path
 
 import pytest
 
-from jobqueue import migrate
 from jobqueue.context import Context
 from jobqueue.redis_server import EmbeddedValkey, connect
 from jobqueue.users import create_token, create_user
 
 REPO = Path(__file__).resolve().parents[1]
 CORPUS = REPO.parent / "shared" / "corpus"
+pytest_plugins = ["db_engines"]  # database_url: SQLite or PostgreSQL (tests/db_engines.py)
 
 
 @pytest.fixture(scope="session")
@@ -30,25 +29,16 @@ def valkey_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     server.stop()
 
 
-@pytest.fixture(scope="session")
-def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A SQLite database upgraded to the head revision once; each test gets a copy."""
-    path = tmp_path_factory.mktemp("schema") / "template.sqlite3"
-    migrate.upgrade(f"sqlite:///{path}")
-    return path
-
-
 @pytest.fixture
-def fablab_env(tmp_path: Path, valkey_url: str, sqlite_template: Path, monkeypatch: pytest.MonkeyPatch) -> Context:
-    """A fresh fablab: its own data folder and database (at the head revision), an empty Redis,
-    the repo's machines.yaml."""
+def fablab_env(tmp_path: Path, valkey_url: str, database_url: str, monkeypatch: pytest.MonkeyPatch) -> Context:
+    """A fresh fablab: its own data folder and database at the head revision (SQLite, or
+    PostgreSQL for tests marked both_engines: see db_engines.py), an empty Redis, the repo's
+    machines.yaml."""
     connect(valkey_url).flushall()
-    (tmp_path / "data").mkdir(exist_ok=True)
-    shutil.copyfile(sqlite_template, tmp_path / "data" / "fablab.sqlite3")
     monkeypatch.setenv("FABLAB_DATA", str(tmp_path / "data"))
     monkeypatch.setenv("REDIS_URL", valkey_url)
     monkeypatch.setenv("FABLAB_MACHINES", str(REPO / "machines.yaml"))
-    monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.setenv("DATABASE_URL", database_url)
     return Context.from_env()
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import redis
@@ -13,7 +14,10 @@ from slicing.machine_spec import FablabSpec
 
 
 def _iso(value) -> str | None:  # noqa: ANN001
-    return value.isoformat() if value else None
+    """ISO 8601 in UTC with its offset (SQLite reads back naive UTC, PostgreSQL aware)."""
+    if not value:
+        return None
+    return (value if value.tzinfo else value.replace(tzinfo=dt.UTC)).isoformat()
 
 
 def job_dict(job: Job, conn: redis.Redis | None) -> dict[str, Any]:

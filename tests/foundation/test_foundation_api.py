@@ -8,6 +8,8 @@ import pytest
 
 from jobqueue import queues
 
+pytestmark = pytest.mark.both_engines  # SQLite and PostgreSQL (tests/db_engines.py)
+
 
 def _upload(client, account, data: bytes = b"<svg xmlns='http://www.w3.org/2000/svg'/>",  # noqa: ANN001
             name: str = "part.svg", **form):  # noqa: ANN003

@@ -10,7 +10,7 @@ from stack_helpers import log_tail, wait_until
 
 from jobqueue.models import Job
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.both_engines]  # SQLite and PostgreSQL (tests/db_engines.py)
 
 SQUARE_WITH_HOLE = b"""<?xml version="1.0" encoding="UTF-8"?>
 <svg xmlns="http://www.w3.org/2000/svg" width="80mm" height="60mm" viewBox="0 0 80 60">

@@ -8,6 +8,8 @@ from sqlalchemy import select
 from jobqueue.models import Job, JobEvent, User
 from jobqueue.states import ALLOWED, IllegalTransition, JobState, transition
 
+pytestmark = pytest.mark.both_engines  # SQLite and PostgreSQL (tests/db_engines.py)
+
 
 @pytest.fixture
 def job(fablab_env):  # noqa: ANN001, ANN201

@@ -120,3 +120,10 @@ def test_app_worker_and_cli_refuse_a_database_behind_then_db_upgrade_fixes_it(
     assert _fablab(env, "db", "current").returncode == 0
     assert _fablab(env, "db", "heads").stdout.split() == list(migrate.heads())
     assert create_app() is not None
+
+
+def test_upgrade_on_postgresql_gives_the_models_schema(pg_cluster) -> None:  # noqa: ANN001
+    pg_cluster.execute("CREATE DATABASE migrate_empty")
+    url = pg_cluster.url("migrate_empty")
+    assert migrate.upgrade(url) == (None, migrate.head())
+    assert _diff(url) == []
