@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Text, func
+from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, String, Text, func, true
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
@@ -17,7 +17,7 @@ class Base(DeclarativeBase):
     pass
 
 
-ROLES = ("member", "trainee", "fabmanager")
+ROLES = ("member", "trainee", "trainer", "fabmanager", "admin")  # what each may do: jobqueue.permissions
 
 
 class User(Base):
@@ -29,13 +29,18 @@ class User(Base):
     tier: Mapped[str] = mapped_column(String(32), default="member")  # pricing tier
     language: Mapped[str] = mapped_column(String(2), default="fr")
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    display_name: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    email: Mapped[str | None] = mapped_column(String(254), nullable=True)
+    email_notifications: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    # A deactivated account cannot log in and its tokens stop working (Flask-Login reads is_active).
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
 
     @property
     def is_fabmanager(self) -> bool:
-        return self.role == "fabmanager"
+        """Staff: the fabmanager, or an admin (who may do all the fabmanager does)."""
+        return self.role in ("fabmanager", "admin")
 
     # The user protocol Flask-Login expects, as plain attributes (jobqueue does not import web).
-    is_active = True
     is_authenticated = True
     is_anonymous = False
 
@@ -76,11 +81,16 @@ class Job(Base):
     started_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     session_label: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
+    # The workshop session the job was sent in (jobqueue.workshops), and its revision number.
+    session_id: Mapped[int | None] = mapped_column(
+        ForeignKey("workshop_sessions.id", ondelete="SET NULL"), nullable=True, index=True)
+    revision: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(
         DateTime(timezone=True), default=utcnow, onupdate=func.now()
     )
     owner: Mapped[User] = relationship()
+    workshop: Mapped[WorkshopSession | None] = relationship()
     events: Mapped[list[JobEvent]] = relationship(
         back_populates="job", order_by="JobEvent.id", cascade="all, delete-orphan"
     )
@@ -102,3 +112,4 @@ class JobEvent(Base):
 
 # The machine day's tables share this metadata (create_all, Alembic autogenerate).
 from jobqueue import models_machines  # noqa: E402, F401
+from jobqueue.models_people import WorkshopSession  # noqa: E402 - the people tables share Base

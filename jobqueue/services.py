@@ -12,21 +12,15 @@ from typing import BinaryIO
 import redis
 from sqlalchemy.orm import Session
 
-from jobqueue import live, queues
+from jobqueue import live, permissions, queues
+from jobqueue.errors import PermissionDenied, RequestError  # noqa: F401 - re-exported for callers
 from jobqueue.filestore import FileStore
 from jobqueue.models import Job, JobEvent, User
+from jobqueue.permissions import Action, require
 from jobqueue.states import JobState, transition
 from slicing.machine_spec import FablabSpec
 
 ALLOWED_SUFFIXES = {".stl": ("fdm",), ".dxf": ("laser", "cnc", "vinyl"), ".svg": ("laser", "cnc", "vinyl")}
-
-
-class RequestError(ValueError):
-    """The request cannot be done as asked; the message says why (shown to the user)."""
-
-
-class PermissionDenied(RequestError):
-    pass
 
 
 def max_upload_bytes() -> int:
@@ -85,16 +79,11 @@ def submit_job(
     return job
 
 
-def _require_fabmanager(user: User) -> None:
-    if not user.is_fabmanager:
-        raise PermissionDenied("only the fabmanager can do this")
-
-
 def approve(
     session: Session, conn: redis.Redis, spec: FablabSpec, user: User, job: Job,
     machine_id: str, material: str | None = None, options: dict | None = None,
 ) -> Job:
-    _require_fabmanager(user)
+    require(user, Action.APPROVE, job, state=False)  # the transition below checks the state
     try:
         machine = spec.machine(machine_id)
     except KeyError:
@@ -114,7 +103,7 @@ def approve(
 
 
 def reject(session: Session, user: User, job: Job, reason: str) -> Job:
-    _require_fabmanager(user)
+    require(user, Action.REJECT, job, state=False)
     reason = (reason or "").strip()
     if not reason:
         raise RequestError("a reason is required to reject a job")
@@ -128,10 +117,8 @@ def control(session: Session, conn: redis.Redis, user: User, job: Job, command: 
     """Pause, resume or cancel. A running job is told through Redis; others change here."""
     if command not in live.CONTROL_COMMANDS:
         raise RequestError(f"unknown command '{command}'")
-    own_cancel = command == "cancel" and job.owner_id == user.id and job.state in (
-        JobState.SUBMITTED, JobState.PENDING_REVIEW)
-    if not own_cancel:
-        _require_fabmanager(user)
+    if not permissions.can(user, command, job) and not permissions.can(user, Action.CONTROL_MACHINES):
+        raise PermissionDenied(command, job.id)  # staff asking what the state refuses: told why below
     state = JobState(job.state)
     if state in (JobState.RUNNING, JobState.PAUSED):
         wanted = {"pause": JobState.RUNNING, "resume": JobState.PAUSED}.get(command)
@@ -148,7 +135,11 @@ def control(session: Session, conn: redis.Redis, user: User, job: Job, command: 
 
 def resume_failed(session: Session, conn: redis.Redis, user: User, job: Job, from_line: int | None = None) -> Job:
     """Put a failed or cancelled job back in its machine's queue, from its checkpoint."""
-    _require_fabmanager(user)
+    if permissions.can(user, Action.CONTROL_MACHINES) and not (job.program_sha256 and job.machine_id):
+        raise RequestError(f"job {job.id} never had a program for a machine: nothing to run again",
+                           code="no_program", job=job.id)
+    if not permissions.can(user, Action.CONTROL_MACHINES):
+        require(user, Action.RETRY, job)
     if from_line is not None:
         if not 0 <= from_line <= (job.program_lines or 0):
             raise RequestError(f"line {from_line} is outside the program (0..{job.program_lines})")
@@ -160,4 +151,5 @@ def resume_failed(session: Session, conn: redis.Redis, user: User, job: Job, fro
 
 
 def can_view(user: User, job: Job) -> bool:
-    return user.is_fabmanager or job.owner_id == user.id
+    """Kept for callers of the old name: jobqueue.permissions decides."""
+    return permissions.can_view(user, job)

@@ -19,6 +19,7 @@ class JobState(StrEnum):
     ANALYSING = "analysing"
     INVALID = "invalid"
     PENDING_REVIEW = "pending_review"
+    SENT_BACK = "sent_back"  # the fabmanager or trainer asks its owner for a corrected file
     REJECTED = "rejected"
     PREPARING = "preparing"
     READY = "ready"
@@ -33,8 +34,10 @@ S = JobState
 ALLOWED: dict[JobState, frozenset[JobState]] = {
     S.SUBMITTED: frozenset({S.ANALYSING, S.CANCELLED}),
     S.ANALYSING: frozenset({S.INVALID, S.PENDING_REVIEW, S.CANCELLED}),
-    S.INVALID: frozenset(),
-    S.PENDING_REVIEW: frozenset({S.PREPARING, S.REJECTED, S.CANCELLED}),
+    # A new revision of the file (jobqueue.revisions) starts the job over: back to submitted.
+    S.INVALID: frozenset({S.SUBMITTED}),
+    S.PENDING_REVIEW: frozenset({S.PREPARING, S.REJECTED, S.SENT_BACK, S.CANCELLED}),
+    S.SENT_BACK: frozenset({S.SUBMITTED, S.CANCELLED}),
     S.REJECTED: frozenset(),
     # A program that fails its checks goes back to review with the issues shown.
     S.PREPARING: frozenset({S.READY, S.PENDING_REVIEW, S.FAILED, S.CANCELLED}),

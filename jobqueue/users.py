@@ -35,7 +35,7 @@ def set_password(user: User, password: str) -> None:
 
 def authenticate(session: Session, username: str, password: str) -> User | None:
     user = session.scalar(select(User).where(User.username == username))
-    if user and check_password_hash(user.password_hash, password):
+    if user and check_password_hash(user.password_hash, password) and user.is_active:
         return user
     return None
 
@@ -54,7 +54,7 @@ def create_token(session: Session, user: User) -> str:
 
 def user_for_token(session: Session, token: str) -> User | None:
     row = session.scalar(select(ApiToken).where(ApiToken.token_sha256 == _digest(token)))
-    return row.user if row else None
+    return row.user if row and row.user.is_active else None  # a deactivated user's tokens stop working
 
 
 def get_user(session: Session, username: str) -> User | None:

@@ -18,7 +18,7 @@ from flask_wtf.csrf import validate_csrf
 from sqlalchemy import select
 from wtforms import ValidationError
 
-from jobqueue import live, services
+from jobqueue import live, permissions, services
 from jobqueue.contracts.api import (
     ApproveIn,
     ErrorBody,
@@ -89,7 +89,7 @@ def authenticated(view: Callable) -> Callable:
 
 def _job_or_404(job_id: int) -> Job | tuple[Response, int]:
     job = g.db.get(Job, job_id)
-    if job is None or not services.can_view(g.user, job):
+    if job is None or not permissions.can_view(g.user, job):
         return _error(f"no job {job_id}", 404, "not_found")
     return job
 
@@ -122,8 +122,8 @@ def submit(form: SubmitForm):  # noqa: ANN201
 @api_route(query=JobListQuery, resp={200: JobList}, tags=["jobs"])
 def list_jobs(query: JobListQuery):  # noqa: ANN201
     """List jobs (the caller's own; all of them for the fabmanager), newest first, up to 200"""
-    q = select(Job).order_by(Job.id.desc()).limit(200)
-    if not g.user.is_fabmanager or query.mine:
+    q = permissions.visible_jobs_query(g.user).order_by(Job.id.desc()).limit(200)
+    if query.mine:
         q = q.where(Job.owner_id == g.user.id)
     if query.state:
         q = q.where(Job.state == query.state.value)

@@ -52,7 +52,8 @@ def create_app(ctx: Context | None = None, testing: bool = False) -> Flask:
     @login_manager.user_loader
     def _load_user(user_id: str) -> User | None:
         with ctx.session() as s:
-            return s.get(User, int(user_id))
+            user = s.get(User, int(user_id))
+            return user if user is not None and user.is_active else None  # deactivated: logged out
 
     from web.api import api
     from web.pages import pages

@@ -56,6 +56,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "state.invalid": ("inutilisable", "invalid"),
     "state.pending_review": ("en attente de validation", "pending review"),
     "state.rejected": ("refusé", "rejected"),
+    "state.sent_back": ("à corriger", "sent back"),
     "state.preparing": ("préparation", "preparing"),
     "state.ready": ("prêt", "ready"),
     "state.running": ("en cours", "running"),
@@ -163,7 +164,7 @@ STRINGS: dict[str, tuple[str, str]] = {
                         "{valid} valid, {invalid} to fix, {done} completed"),
     # errors
     "error.not_found": ("Introuvable.", "Not found."),
-    "error.forbidden": ("Réservé au fabmanager.", "Only the fabmanager can do this."),
+    "error.forbidden": ("Vous n'avez pas le droit de faire cela.", "You are not allowed to do this."),
     "error.csrf": ("Le formulaire a expiré : rechargez la page et recommencez.",
                    "The form has expired: reload the page and try again."),
 }

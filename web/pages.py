@@ -12,7 +12,9 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, PasswordField, StringField
 from wtforms.validators import AnyOf, DataRequired
 
-from jobqueue.models import User
+from jobqueue import permissions
+from jobqueue.models import Job, User
+from jobqueue.permissions import Action
 from jobqueue.users import authenticate
 from web.app import context
 from web.i18n import LANGUAGES, t, template_helpers
@@ -23,7 +25,10 @@ pages = Blueprint("pages", __name__)
 
 @pages.app_context_processor
 def _helpers() -> dict:
-    return template_helpers()
+    def can(action: str, job: Job | None = None) -> bool:
+        return permissions.can(current_user, action, job)
+
+    return template_helpers() | {"can": can}
 
 
 @pages.record_once
@@ -51,9 +56,15 @@ def safe_next(target: str | None, default: str) -> str:
     return default
 
 
-def require_fabmanager() -> None:
-    if not current_user.is_fabmanager:
+def require_can(action: Action | str, job: Job | None = None) -> None:
+    """403 unless jobqueue.permissions lets the current user do `action` (on `job`)."""
+    if not permissions.can(current_user, action, job):
         abort(403)
+
+
+def require_fabmanager() -> None:
+    """The fabmanager's areas (queue, machines control): staff only."""
+    require_can(Action.REVIEW_QUEUE)
 
 
 class LoginForm(FlaskForm):
@@ -107,7 +118,7 @@ def language():  # noqa: ANN201
 @pages.get("/")
 @login_required
 def index():  # noqa: ANN201
-    return redirect(url_for("pages.queue" if current_user.is_fabmanager else "pages.my_jobs"))
+    return redirect(url_for("pages.queue" if permissions.can(current_user, Action.REVIEW_QUEUE) else "pages.my_jobs"))
 
 
 @pages.app_errorhandler(403)

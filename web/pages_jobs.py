@@ -6,14 +6,14 @@ from flask import Response, abort, flash, redirect, render_template, request, ur
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 from wtforms import IntegerField, SelectField, StringField
 from wtforms.validators import AnyOf, Length, NumberRange, Optional
 
-from jobqueue import previews, services
+from jobqueue import permissions, previews, services
 from jobqueue.filestore import FileTooLarge
 from jobqueue.models import Job
+from jobqueue.permissions import Action
 from jobqueue.states import FINISHED, IllegalTransition, JobState
 from web.app import context
 from web.i18n import t
@@ -56,7 +56,7 @@ def materials_by_process() -> dict[str, list[str]]:
 
 def viewable_job(s: Session, job_id: int) -> Job:
     job = s.get(Job, job_id)
-    if job is None or not services.can_view(current_user, job):
+    if job is None or not permissions.can_view(current_user, job):
         abort(404)  # another member's job does not exist, as far as this user knows
     return job
 
@@ -98,8 +98,8 @@ def upload():  # noqa: ANN201
 @login_required
 def my_jobs():  # noqa: ANN201
     ctx = context()
-    show_all = current_user.is_fabmanager and request.args.get("all") == "1"
-    q = select(Job).order_by(Job.id.desc()).limit(300)
+    show_all = permissions.can(current_user, Action.VIEW_ALL_JOBS) and request.args.get("all") == "1"
+    q = permissions.visible_jobs_query(current_user).order_by(Job.id.desc()).limit(300)
     if not show_all:
         q = q.where(Job.owner_id == current_user.id)
     with ctx.session() as s:
@@ -119,19 +119,12 @@ def job(job_id: int):  # noqa: ANN201
         session_label = row.session_label
         has_analysis = row.analysis is not None
         layers = previews.program_layers(ctx, row)
-        review = review_row(row, ctx.spec()) if current_user.is_fabmanager else None
-        owner_id = row.owner_id
+        allowed = permissions.allowed_actions(current_user, row)
+        review = review_row(row, ctx.spec()) if Action.APPROVE in allowed else None
     issues = issues_list(j["issues"])
     program_issues = issues_list((j["program"] or {}).get("issues"))
     state = JobState(j["state"])
-    controls = []
-    if current_user.is_fabmanager:
-        controls = {
-            JobState.RUNNING: ["pause", "cancel"], JobState.PAUSED: ["resume", "cancel"],
-            JobState.FAILED: ["retry"], JobState.CANCELLED: ["retry"] if j["program"] else [],
-        }.get(state, [] if state in FINISHED else ["cancel"])
-    elif owner_id == current_user.id and state in (JobState.SUBMITTED, JobState.PENDING_REVIEW):
-        controls = ["cancel"]
+    controls = [c for c in CONTROL_COMMANDS if c in allowed]  # jobqueue.permissions decides
     return render_template(
         "job.html", j=j, issues=issues, program_issues=program_issues, metrics=metrics_rows(j["metrics"], primary=True),
         more_metrics=metrics_rows(j["metrics"], primary=False),

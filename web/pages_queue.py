@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from wtforms import SelectField, StringField
 from wtforms.validators import DataRequired, Length
 
-from jobqueue import services
+from jobqueue import permissions, services
 from jobqueue.models import Job
 from jobqueue.states import ACTIVE_ON_MACHINE, IllegalTransition, JobState
 from slicing.machine_spec import FablabSpec
@@ -101,16 +101,18 @@ def _back() -> str:
 
 
 def _review(job_id: int, form: FlaskForm, act, done: str):  # noqa: ANN001, ANN202 - act(session, job)
-    """Approve or reject one job through services; a refusal is flashed, never half applied."""
-    require_fabmanager()
+    """Approve or reject one job through services (jobqueue.permissions says who may); a refusal
+    is flashed, never half applied."""
     if not form.validate_on_submit():
         abort(400)
     with context().session() as s:
         job = s.get(Job, job_id)
-        if job is None:
+        if job is None or not permissions.can_view(current_user, job):
             abort(404)
         try:
             act(s, job)
+        except services.PermissionDenied:
+            abort(403)
         except (services.RequestError, IllegalTransition) as exc:
             flash(say(str(exc)), "error")
         else:

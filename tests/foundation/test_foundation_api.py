@@ -67,7 +67,7 @@ def test_upload_over_the_limit_is_refused_and_leaves_nothing(client, accounts, f
 def test_member_cannot_approve_or_reject(client, accounts) -> None:  # noqa: ANN001
     job = _upload(client, accounts["member"]).json
     r = client.post(f"/api/v1/jobs/{job['id']}/approve", headers=accounts["member"].headers, json={"machine": "laser-1"})
-    assert r.status_code == 403 and "fabmanager" in r.json["error"]
+    assert r.status_code == 403 and "not allowed: approve" in r.json["error"]
     r = client.post(f"/api/v1/jobs/{job['id']}/reject", headers=accounts["trainee"].headers, json={"reason": "no"})
     assert r.status_code == 404  # a trainee does not even see a member's job
 
