@@ -1,7 +1,7 @@
 """Open paths joined end to end: DXF files often draw one outline as many LINEs and ARCs.
 
-Endpoints within `tol` of each other are one node (KD-tree pairs + connected components);
-each open path is an edge between its two end nodes. A chain whose nodes all have two
+End points are grouped into joints by `slicing.toolpaths.joints` (the rule prepare chains
+by: coincident ends, then mutual nearest loose ends within `tol`); each open path is an edge between its two end nodes. A chain whose nodes all have two
 edges is a closed contour; a node with one edge is a loose end, and the gap to the nearest
 other loose end says whether it was meant to close.
 """
@@ -16,6 +16,7 @@ from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
 from slicing.geometry import Drawing
+from slicing.toolpaths.joints import joints
 
 
 @dataclass
@@ -28,15 +29,13 @@ class Chains:
 
 
 def open_chains(drawing: Drawing, tol: float = 0.01) -> Chains:
-    opened = [i for i, p in enumerate(drawing.paths) if not p.closed and len(p.points) >= 2]
+    opened = [i for i, p in enumerate(drawing.paths)
+              if not p.closed and len(p.points) >= 2 and np.isfinite(p.points[[0, -1]]).all()]
     if not opened:
         return Chains(0, 0, np.zeros((0, 2)), [], np.zeros(0))
     ends = np.array([[drawing.paths[i].points[0], drawing.paths[i].points[-1]] for i in opened]).reshape(-1, 2)
-    n = len(ends)
-    close = cKDTree(ends).query_pairs(tol, output_type="ndarray")
-    links = close if len(close) else np.zeros((0, 2), dtype=np.int64)
-    graph = coo_matrix((np.ones(len(links)), (links[:, 0], links[:, 1])), shape=(n, n))
-    _, node = connected_components(graph, directed=False)  # endpoint -> node (endpoints merged)
+    lengths = np.array([drawing.paths[i].length_mm() for i in opened])
+    node = joints(ends, tol, lengths)  # endpoint -> joint: the very rule prepare chains by
     degree = np.bincount(node, minlength=node.max() + 1)
     # chains: components of the path graph (nodes linked by paths)
     path_graph = coo_matrix((np.ones(len(opened)), (node[0::2], node[1::2])), shape=(len(degree), len(degree)))

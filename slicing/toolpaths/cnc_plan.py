@@ -19,6 +19,7 @@ from slicing.geometry import Drawing
 from slicing.machine_spec import Material
 from slicing.toolpaths.containment import nest, path_geometry
 from slicing.toolpaths.contours import Contour, contours_from
+from slicing.toolpaths.fidelity import Made, fidelity_issues
 from slicing.toolpaths.issues import make_issue
 from slicing.toolpaths.narrow import narrow_inside, narrow_outside, too_close
 from slicing.toolpaths.offsets import offset_contour, offset_polygon, ring_points
@@ -160,7 +161,10 @@ def plan_cnc(drawing: Drawing, s: CncSettings, options: dict[str, Any]) -> tuple
     owner: dict[int, list[int]] = {}
     parts: list[Polygon] = []
     part_owner: list[int] = []
+    made = Made()
     for k, (contour, op, geom) in enumerate(zip(contours, ops, geoms, strict=True)):
+        if op not in OPERATIONS or op == "pocket":
+            made.explained.add(id(contour))  # an error of its own; pockets are areas, not lines
         if op not in OPERATIONS:
             continue
         depth_level = nesting.depth[k]
@@ -168,6 +172,7 @@ def plan_cnc(drawing: Drawing, s: CncSettings, options: dict[str, Any]) -> tuple
         if op == "engrave" or not contour.closed or not isinstance(geom, Polygon):
             depth = s.engrave_depth if op == "engrave" else (s.pocket_depth if op == "pocket" else through)
             items.append(CncItem([(contour.points, False)], False, "engrave" if op == "engrave" else "on", depth, False, contour))
+            made.add(contour, contour.points, False, items[-1].operation)
             owner.setdefault(k, []).append(len(items) - 1)
             continue
         if op == "pocket":
@@ -184,6 +189,7 @@ def plan_cnc(drawing: Drawing, s: CncSettings, options: dict[str, Any]) -> tuple
             continue
         # Profiles: which side is material, and the offset that puts the tool's edge on the line.
         opening = (op == "inside") == (depth_level % 2 == 0)  # the drawn loop bounds removed material
+        before = len(issues)
         if op == "on":
             offset, tabs = 0.0, depth_level % 2 == 0
         elif opening:
@@ -196,7 +202,11 @@ def plan_cnc(drawing: Drawing, s: CncSettings, options: dict[str, Any]) -> tuple
                 parts.append(geom)
                 part_owner.append(k)
         rings = offset_contour(contour.points, offset, join="round") if offset else [contour.points]
+        narrow_here = len(issues) > before
+        if narrow_here or not rings:
+            made.explained.add(id(contour))  # refused as narrower than the tool
         for ring in rings:
+            made.add(contour, ring, True, op, offset)
             items.append(CncItem([(ring, not opening)], True, op, through, tabs and s.tabs, contour))
             owner.setdefault(k, []).append(len(items) - 1)
     for a, _b, point in too_close(parts, s.tool_diameter):
@@ -211,6 +221,7 @@ def plan_cnc(drawing: Drawing, s: CncSettings, options: dict[str, Any]) -> tuple
                 {**contours[part_owner[a]].location(), "x": round(point.x, 2), "y": round(point.y, 2)},
             )
         )
+    issues += fidelity_issues(drawing, contours, made)
     # Everything inside a contour is machined before it (holes and pockets before the part's outline).
     for k, inner in enumerate(nesting.inside):
         for it in owner.get(k, []):

@@ -10,14 +10,15 @@ that collapses to a point has nothing to cut.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.spatial import cKDTree
-from shapely.geometry import LineString, MultiLineString
+import shapely
 from shapely.ops import linemerge
 
 from slicing.geometry import Drawing, Path2D
+from slicing.toolpaths.joints import joints
 
 
 @dataclass
@@ -27,6 +28,7 @@ class Contour:
     closed: bool
     path: Path2D
     duplicates: int = 0  # identical copies dropped (drawn twice: cutting twice burns the edge)
+    duplicate_mm: float = 0.0  # their length, so the program's length can be checked against the drawing's
 
     def location(self) -> dict:
         x, y = (float(v) for v in self.points.min(axis=0))
@@ -54,33 +56,33 @@ def clean_points(points: np.ndarray, eps: float = 1e-6) -> np.ndarray:
 
 
 def _chain(indexed: list[tuple[int, np.ndarray]], tol: float) -> list[tuple[int, np.ndarray]]:
-    """Join open polylines whose ends meet (within tol) at points where exactly two meet."""
+    """Join open polylines end to end at their joints (see `joints`): coincident ends, and
+    loose ends within `tol` of each other."""
     if len(indexed) < 2:
         return indexed
-    ends = np.vstack([[pts[0], pts[-1]] for _, pts in indexed])
-    pairs = cKDTree(ends).query_pairs(tol, output_type="ndarray")
-    root = np.arange(len(ends))
-
-    def find(a: int) -> int:
-        while root[a] != a:
-            root[a] = root[root[a]]
-            a = root[a]
-        return a
-
-    for a, b in pairs:
-        ra, rb = find(int(a)), find(int(b))
-        if ra != rb:
-            root[max(ra, rb)] = min(ra, rb)
-    snapped = ends[[find(k) for k in range(len(ends))]]
-    lines = []
+    sizes = np.array([len(pts) for _, pts in indexed])
+    coords = np.vstack([pts for _, pts in indexed])
+    first = np.r_[0, np.cumsum(sizes)[:-1]]
+    last = first + sizes - 1
+    seg = np.r_[np.hypot(*np.diff(coords, axis=0).T), 0.0]
+    lengths = np.add.reduceat(seg, first) - seg[last]  # less the jump from each path to the next
+    ends = np.column_stack([coords[first], coords[last]]).reshape(-1, 2)
+    node = joints(ends, tol, lengths)
+    sums = np.zeros((node.max() + 1, 2))
+    np.add.at(sums, node, ends)
+    snapped = (sums / np.bincount(node)[:, None])[node]
+    coords[first], coords[last] = snapped[0::2], snapped[1::2]
+    dash = (sizes == 2) & (node[0::2] == node[1::2])  # shorter than the gap it closed: nothing to cut
+    keep = np.repeat(~dash, sizes)
+    if not keep.any():
+        return []
+    lines = shapely.linestrings(coords[keep], indices=np.repeat(np.arange(len(sizes)), sizes)[keep])
     owner: dict[tuple[float, float], int] = {}
-    for k, (idx, pts) in enumerate(indexed):
-        pts = pts.copy()
-        pts[0], pts[-1] = snapped[2 * k], snapped[2 * k + 1]
-        lines.append(LineString(pts))
-        owner.setdefault(tuple(pts[0]), idx)
-        owner.setdefault(tuple(pts[-1]), idx)
-    merged = linemerge(MultiLineString(lines))
+    for k, (idx, _) in enumerate(indexed):
+        if not dash[k]:
+            owner.setdefault(tuple(snapped[2 * k]), idx)
+            owner.setdefault(tuple(snapped[2 * k + 1]), idx)
+    merged = linemerge(shapely.multilinestrings(lines))
     out = []
     for line in getattr(merged, "geoms", [merged]):
         coords = np.asarray(line.coords)
@@ -88,12 +90,13 @@ def _chain(indexed: list[tuple[int, np.ndarray]], tol: float) -> list[tuple[int,
     return out
 
 
-def _finish(i: int, pts: np.ndarray, path: Path2D, close_tol: float) -> Contour | None:
-    pts = clean_points(pts)
+def _finish(i: int, pts: np.ndarray, path: Path2D, close_tol: float, cleaned: bool = False) -> Contour | None:
+    if not cleaned:
+        pts = clean_points(pts)
     if len(pts) < 2:
         return None
     closed = bool(path.closed) or (len(pts) >= 4 and np.array_equal(pts[0], pts[-1]))
-    if len(pts) >= 3 and np.hypot(*(pts[0] - pts[-1])) <= close_tol:
+    if len(pts) >= 3 and math.hypot(*(pts[0] - pts[-1])) <= close_tol:
         pts = pts[:-1]
         closed = True
     if closed and len(pts) < 3:
@@ -101,17 +104,36 @@ def _finish(i: int, pts: np.ndarray, path: Path2D, close_tol: float) -> Contour 
     return Contour(i, pts, closed, path)
 
 
+def _cleaned(drawing: Drawing) -> list[tuple[int, np.ndarray]]:
+    """Every path's finite points without repeats, in one numpy pass (drawings of ten
+    thousand LINEs are common); paths reaching absurdly far are left out (reported apart)."""
+    sizes = np.array([len(p.points) for p in drawing.paths], dtype=np.int64)
+    if not len(sizes) or not sizes.sum():
+        return []
+    allp = np.vstack([np.asarray(p.points, dtype=float).reshape(-1, 2) for p in drawing.paths if len(p.points)])
+    owner = np.repeat(np.arange(len(sizes)), sizes)
+    finite = np.isfinite(allp).all(axis=1)
+    far = np.zeros(len(sizes), dtype=bool)
+    far[owner[finite & (np.abs(np.where(np.isfinite(allp), allp, 0.0)).max(axis=1) > MAX_COORDINATE_MM)]] = True
+    allp, owner = allp[finite], owner[finite]
+    keep = np.ones(len(allp), dtype=bool)
+    keep[1:] = (owner[1:] != owner[:-1]) | (np.hypot(*np.diff(allp, axis=0).T) > 1e-6)
+    allp, owner = allp[keep], owner[keep]
+    counts = np.bincount(owner, minlength=len(sizes))
+    pieces = np.split(allp, np.cumsum(counts)[:-1])
+    return [(i, pts) for i, pts in enumerate(pieces) if len(pts) >= 2 and not far[i]]
+
+
 def contours_from(drawing: Drawing) -> list[Contour]:
     close_tol = max(2 * drawing.tolerance_mm, 0.01)
     raw = []
-    for i, path in enumerate(drawing.paths):
-        pts = clean_points(path.points)
-        if len(pts) >= 2 and not absurd(pts):
-            c = _finish(i, pts, path, close_tol)
-            if c is not None:
-                raw.append(c)
-    unique = _drop_duplicates(raw, close_tol)  # before chaining: a segment drawn twice is not a loop
+    for i, pts in _cleaned(drawing):
+        c = _finish(i, pts, drawing.paths[i], close_tol, cleaned=True)
+        if c is not None:
+            raw.append(c)
+    unique = _drop_duplicates(raw)  # before chaining: a segment drawn twice is not a loop
     dropped = sum(c.duplicates for c in unique)
+    dropped_mm = sum(c.duplicate_mm for c in unique)
     out = [c for c in unique if c.closed]
     loose: dict[tuple[str | None, str | None], list[tuple[int, np.ndarray]]] = {}
     for c in unique:
@@ -126,26 +148,43 @@ def contours_from(drawing: Drawing) -> list[Contour]:
     # The count of dropped copies travels on one contour (for the issue's location).
     carrier = next((c for c in out if c.duplicates), out[0] if out else None)
     for c in out:
-        c.duplicates = 0
+        c.duplicates, c.duplicate_mm = 0, 0.0
     if carrier is not None:
-        carrier.duplicates = dropped
+        carrier.duplicates, carrier.duplicate_mm = dropped, dropped_mm
     return out
 
 
-def _signature(c: Contour, grid: float) -> tuple:
-    """The same shape whatever its start point and direction gives the same signature."""
-    snapped = [tuple(p) for p in np.round(c.points / grid).astype(np.int64).tolist()]
-    if c.closed:
-        return ("closed", frozenset(snapped), len(snapped))
-    return ("open", min(tuple(snapped), tuple(reversed(snapped))))
+DUPLICATE_GRID_MM = 1e-3  # two paths are one when every vertex matches to a micrometre
 
 
-def _drop_duplicates(contours: list[Contour], tol: float) -> list[Contour]:
+def _signature(c: Contour) -> tuple[str, bytes]:
+    """The same shape whatever its start point and direction gives the same signature.
+
+    The grid is far finer than any real segment: a coarse grid (the closing tolerance) once
+    made consecutive 0.005 mm LINEs of one outline look like copies of each other.
+    """
+    snapped = np.round(c.points / DUPLICATE_GRID_MM).astype(np.int64)
+    if not c.closed:
+        return ("open", min(snapped.tobytes(), snapped[::-1].tobytes()))
+    k = int(np.lexsort((snapped[:, 1], snapped[:, 0]))[0])
+    forward = np.roll(snapped, -k, axis=0)
+    backward = np.vstack([forward[:1], forward[:0:-1]])
+    return ("closed", min(forward.tobytes(), backward.tobytes()))
+
+
+def _drop_duplicates(contours: list[Contour]) -> list[Contour]:
+    """Paths drawn twice on top of each other (same layer and colour) are kept once."""
     kept: dict[tuple, Contour] = {}
     for c in contours:
-        key = (c.path.layer, c.path.stroke, _signature(c, tol))
+        key = (c.path.layer, c.path.stroke, _signature(c))
         if key in kept:
             kept[key].duplicates += 1
+            kept[key].duplicate_mm += path_length(c.points, c.closed)
         else:
             kept[key] = c
     return list(kept.values())
+
+
+def path_length(points: np.ndarray, closed: bool) -> float:
+    pts = np.vstack([points, points[:1]]) if closed and len(points) > 2 else points
+    return float(np.hypot(*np.diff(pts, axis=0).T).sum()) if len(pts) > 1 else 0.0

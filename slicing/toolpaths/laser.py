@@ -16,6 +16,7 @@ from slicing.geometry import Drawing
 from slicing.machine_spec import Machine, Material
 from slicing.toolpaths.containment import nest, path_geometry
 from slicing.toolpaths.contours import contours_from
+from slicing.toolpaths.fidelity import Made, fidelity_issues
 from slicing.toolpaths.gcode import GcodeWriter
 from slicing.toolpaths.hatching import hatch
 from slicing.toolpaths.issues import make_issue
@@ -55,12 +56,17 @@ def laser_toolpaths(
     toolpaths: list[Toolpath] = []
     owner_of: dict[int, list[int]] = {}  # contour position -> toolpath positions (cut contours)
     toolpaths += fill_engraving(contours, ops, missing, options)
+    made = Made()
     for k, (contour, op) in enumerate(zip(contours, ops, strict=True)):
         if op in missing or (op == "engrave" and contour.path.stroke is None and _fills(contour, options)):
+            made.explained.add(id(contour))  # an error of its own, or hatched as a filled shape
             continue
         depth = nesting.depth[cut_idx.index(k)] if op == "cut" else 0
         rings = compensate(contour, depth, kerf / 2) if op == "cut" else [contour.points]
+        for ring in rings:
+            made.add(contour, ring, contour.closed, op, kerf / 2 if op == "cut" else 0.0)
         if not rings:
+            made.explained.add(id(contour))
             issues.append(
                 make_issue(
                     "smaller_than_kerf",
@@ -81,6 +87,7 @@ def laser_toolpaths(
             for tp in owner_of.get(k, []):
                 for inner_tp in owner_of.get(cut_idx[inner_pos], []):
                     toolpaths[tp].after.add(inner_tp)
+    issues += fidelity_issues(drawing, contours, made)
     return toolpaths, issues
 
 

@@ -7,14 +7,16 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+import shapely
 
 from slicing.geometry import Drawing
 from slicing.machine_spec import Machine, Material
 from slicing.toolpaths.containment import nest, path_geometry
 from slicing.toolpaths.contours import contours_from
 from slicing.toolpaths.dragknife import blade_compensate, end_direction, with_overcut
+from slicing.toolpaths.fidelity import Made, fidelity_issues
 from slicing.toolpaths.gcode import GcodeWriter
-from slicing.toolpaths.hpgl import HpglWriter
+from slicing.toolpaths.hpgl import UNITS_PER_MM, HpglWriter
 from slicing.toolpaths.issues import make_issue
 from slicing.toolpaths.ordering import in_file_order, order_paths, travel_length
 from slicing.toolpaths.placement import bounds_of, placement_shift
@@ -34,6 +36,14 @@ def weeding_border(paths: list[np.ndarray], margin: float) -> np.ndarray | None:
     allp = np.vstack(paths)
     (x0, y0), (x1, y1) = allp.min(axis=0) - margin, allp.max(axis=0) + margin
     return np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1]])
+
+
+def _resolution(points: np.ndarray, tol: float = 0.5 / UNITS_PER_MM) -> np.ndarray:
+    """Points closer than the plotter's step merged (Douglas-Peucker within half a step): a
+    curve exported as 0.005 mm segments would otherwise be cut as a 0.025 mm staircase."""
+    if len(points) < 3:
+        return points
+    return np.asarray(shapely.simplify(shapely.linestrings(points), tol).coords)
 
 
 def vinyl_program(drawing: Drawing, machine: Machine, material: Material, options: dict[str, Any]) -> PreparedProgram:
@@ -86,10 +96,14 @@ def vinyl_program(drawing: Drawing, machine: Machine, material: Material, option
     placed = order_paths(paths, closed, after, (0.0, 0.0), bool(options.get("two_opt", True)))
     knife_paths = []
     blade_points = np.array([1.0, 0.0])  # assumed after the cutter's own start-up move
+    made = Made()
     for p in placed:
-        tip = with_overcut(p.points[:-1], overcut) if closed[p.index] else p.points
+        tip = _resolution(with_overcut(p.points[:-1], overcut) if closed[p.index] else p.points)
         knife_paths.append(blade_compensate(tip, blade, start_direction=blade_points))
         blade_points = end_direction(tip) if end_direction(tip) is not None else blade_points
+        if p.index < len(contours):  # the weeding border is no drawn contour
+            made.add(contours[p.index], knife_paths[-1], False, "cut", blade, overcut + (np.pi + 2) * blade)
+    issues += fidelity_issues(drawing, contours, made)
     shift = placement_shift(knife_paths, options)
     knife_paths = [k + shift for k in knife_paths]
     output = str(options.get("output", "hpgl"))

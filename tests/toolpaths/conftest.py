@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -10,7 +11,7 @@ from jobqueue.machines import load_spec
 from slicing.machine_spec import FablabSpec
 
 REPO = Path(__file__).resolve().parents[2]
-CORPUS = REPO.parent / "shared" / "corpus"
+CORPUS = Path(os.environ.get("FABLAB_CORPUS") or REPO.parent / "shared" / "corpus")  # worktrees point it at shared/
 
 
 @pytest.fixture(scope="session")
