@@ -14,6 +14,7 @@ from jobqueue import db
 from jobqueue.context import Context
 from jobqueue.models import User
 from jobqueue.services import max_upload_bytes
+from web.i18n import _, init_i18n, lazy_gettext
 
 csrf = CSRFProtect()
 login_manager = LoginManager()
@@ -48,6 +49,8 @@ def create_app(ctx: Context | None = None, testing: bool = False) -> Flask:
     csrf.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "pages.login"
+    login_manager.login_message = lazy_gettext("Please log in to access this page.")
+    init_i18n(app)
 
     @login_manager.user_loader
     def _load_user(user_id: str) -> User | None:
@@ -66,14 +69,16 @@ def create_app(ctx: Context | None = None, testing: bool = False) -> Flask:
 
     @app.errorhandler(413)
     def _too_large(_e):  # noqa: ANN001, ANN202
-        msg = f"file larger than the limit of {max_upload_bytes() // (1 << 20)} MB"
+        mb = max_upload_bytes() // (1 << 20)
         if request.path.startswith("/api/"):
-            return jsonify(error=msg, code="too_large"), 413
-        return msg, 413
+            return jsonify(error=f"file larger than the limit of {mb} MB", code="too_large"), 413
+        return _("File larger than the limit of %(mb)s MB.", mb=mb), 413
 
     @app.errorhandler(CSRFError)
     def _csrf(e):  # noqa: ANN001, ANN202
-        return f"CSRF check failed: {e.description}. Reload the page and try again.", 400
+        if request.path.startswith("/api/"):
+            return jsonify(error=f"CSRF check failed: {e.description}"), 400
+        return _("The form has expired: reload the page and try again."), 400
 
     @app.teardown_appcontext
     def _close(_exc):  # noqa: ANN001, ANN202

@@ -1,177 +1,69 @@
-"""French first, English available: a small dictionary of page strings and the language choice.
+"""Translations (Flask-Babel, gettext): French by default, English available.
+
+The convention, for everyone adding a page or a message:
+
+- **Msgids are English, in the code.** Python: `from web.i18n import _, ngettext, lazy_gettext`
+  (`lazy_gettext` for module-level constants, form labels, Flask-Login's message). Templates:
+  `{{ _('Queue') }}`, `{{ _('Job #%(id)s', id=job.id) }}`, `{{ ngettext('%(num)d job', '%(num)d jobs', n) }}`
+  (Jinja's i18n extension, new style: parameters are named, `%` escaped as `%%` in every
+  template msgid). Never build a sentence by concatenating pieces; give the whole sentence
+  with named parameters, so French can reorder it.
+- **French lives in per-area catalogs**: `web/translations/<area>/fr/LC_MESSAGES/messages.po`,
+  one area per team or page family (`core`, `issues`, `people`, `machines`, ...), so engineers
+  never edit the same file. Every folder under `web/translations/` is picked up (Flask-Babel's
+  BABEL_TRANSLATION_DIRECTORIES list, merged); a new area is a new folder. English needs no
+  catalog (the msgids are English); add `<area>/en/...` only for a plural or wording the msgid
+  cannot carry. A msgid must have one French translation across areas (a test checks).
+- **Adding a string**: write `_('...')` in the code, then
+  `python -m web.i18n_tool missing` lists every msgid of the code and templates that no
+  catalog translates, as `.po` entries; `python -m web.i18n_tool missing --write AREA` appends
+  them (empty msgstr) to that area's catalog for you to translate. `python -m web.i18n_tool check`
+  fails on an empty or fuzzy translation, or a conflict between areas. The tests
+  (tests/web/test_i18n_*.py) run the same check and render every page in both languages.
+- **`.mo` files are never committed**: `web/catalogs.py` compiles the `.po` files into a cache
+  folder at first use (app start, CLI, tests), keyed by their contents.
+- **slicing/, drivers/, jobqueue/ say no sentence**: they return codes with parameters
+  (numbers in mm, counts). The web and the CLI render them: issues through the registry in
+  `web/issue_messages.py` (code -> msgid with named parameters), other codes through the
+  label helpers here (`state_label`, `process_label`, ...).
+- **Numbers, money, dates and durations** go through the helpers of `web/pages_format.py`
+  (Babel, the page's locale) and `when()` here (the fablab's time zone, setting
+  `FABLAB_TIMEZONE`, Europe/Paris by default).
 
 The language lives in the session (and on the user's record once logged in), so a trainee who
-switches to English keeps it on every page. Messages from the analysis come as `{fr, en}`
-dicts and are picked with `pick()`; page strings go through `t()`.
+switches to English keeps it on every page.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
-from flask import session
+from flask import Flask, current_app, has_request_context, session
+from flask_babel import Babel, format_datetime, get_locale, gettext, lazy_gettext, ngettext
 from flask_login import current_user
+
+from web.catalogs import compile_catalogs
 
 LANGUAGES = ("fr", "en")
 DEFAULT = "fr"
+DEFAULT_TIMEZONE = "Europe/Paris"
 
-# key -> (French, English). Keep keys short and grouped by page.
-STRINGS: dict[str, tuple[str, str]] = {
-    # navigation and common words
-    "nav.upload": ("Déposer un fichier", "Upload a file"),
-    "nav.my_jobs": ("Mes travaux", "My jobs"),
-    "nav.queue": ("File d'attente", "Queue"),
-    "nav.machines": ("Machines", "Machines"),
-    "nav.trainer": ("Formation", "Training"),
-    "nav.logout": ("Déconnexion", "Log out"),
-    "nav.language": ("Langue", "Language"),
-    "login.title": ("Connexion", "Log in"),
-    "login.username": ("Identifiant", "Username"),
-    "login.password": ("Mot de passe", "Password"),
-    "login.submit": ("Se connecter", "Log in"),
-    "login.bad": ("Identifiant ou mot de passe incorrect.", "Wrong username or password."),
-    "common.none": ("aucun", "none"),
-    "common.job": ("Travail", "Job"),
-    "common.file": ("Fichier", "File"),
-    "common.owner": ("Auteur", "Owner"),
-    "common.process": ("Procédé", "Process"),
-    "common.material": ("Matériau", "Material"),
-    "common.machine": ("Machine", "Machine"),
-    "common.state": ("État", "State"),
-    "common.progress": ("Avancement", "Progress"),
-    "common.session": ("Session", "Session"),
-    "common.created": ("Déposé le", "Uploaded"),
-    "common.reason": ("Motif", "Reason"),
-    "common.open": ("Ouvrir", "Open"),
-    "common.empty": ("Rien pour l'instant.", "Nothing yet."),
-    "common.seconds": ("s", "s"),
-    # processes
-    "process.fdm": ("Impression 3D (FDM)", "3D printing (FDM)"),
-    "process.laser": ("Découpe laser", "Laser cutting"),
-    "process.cnc": ("Fraiseuse CNC", "CNC router"),
-    "process.vinyl": ("Découpe vinyle", "Vinyl cutting"),
-    # states
-    "state.submitted": ("déposé", "submitted"),
-    "state.analysing": ("en analyse", "analysing"),
-    "state.invalid": ("inutilisable", "invalid"),
-    "state.pending_review": ("en attente de validation", "pending review"),
-    "state.rejected": ("refusé", "rejected"),
-    "state.sent_back": ("à corriger", "sent back"),
-    "state.preparing": ("préparation", "preparing"),
-    "state.ready": ("prêt", "ready"),
-    "state.running": ("en cours", "running"),
-    "state.paused": ("en pause", "paused"),
-    "state.completed": ("terminé", "completed"),
-    "state.failed": ("échec", "failed"),
-    "state.cancelled": ("annulé", "cancelled"),
-    "state.offline": ("hors ligne", "offline"),
-    "state.idle": ("libre", "idle"),
-    "sev.error": ("erreur", "error"),
-    "sev.warning": ("attention", "warning"),
-    "sev.info": ("info", "info"),
-    # upload
-    "upload.title": ("Déposer un fichier", "Upload a file"),
-    "upload.intro": ("Fichiers acceptés : STL (impression 3D), DXF et SVG (laser, CNC, vinyle).",
-                     "Accepted files: STL (3D printing), DXF and SVG (laser, CNC, vinyl)."),
-    "upload.file": ("Fichier", "File"),
-    "upload.process": ("Procédé", "Process"),
-    "upload.material": ("Matériau", "Material"),
-    "upload.session": ("Session d'atelier (facultatif)", "Workshop session (optional)"),
-    "upload.session_help": ("Pour les stagiaires : le nom donné par le formateur.",
-                            "For trainees: the name your trainer gave."),
-    "upload.submit": ("Envoyer", "Send"),
-    "upload.need_file": ("Choisissez un fichier.", "Choose a file."),
-    "upload.sent": ("Fichier reçu : l'analyse commence.", "File received: the analysis starts."),
-    # my jobs
-    "jobs.title": ("Mes travaux", "My jobs"),
-    "jobs.all_title": ("Tous les travaux", "All jobs"),
-    # job page
-    "job.title": ("Travail n° {id}", "Job #{id}"),
-    "job.verdict_ok": ("Fichier utilisable", "File usable"),
-    "job.verdict_bad": ("Fichier inutilisable en l'état", "File not usable as it is"),
-    "job.verdict_wait": ("Analyse en attente…", "Analysis pending…"),
-    "job.issues": ("Ce qu'il faut savoir", "What to know"),
-    "job.no_issues": ("Aucun problème trouvé.", "No problem found."),
-    "job.hint": ("Que faire", "What to do"),
-    "job.where": ("Où", "Where"),
-    "job.metrics": ("Mesures", "Measurements"),
-    "job.more_metrics": ("Détails techniques", "Technical details"),
-    "job.quotes": ("Devis", "Quotes"),
-    "job.quote_total": ("Total", "Total"),
-    "job.quote_subtotal": ("Sous-total", "Subtotal"),
-    "job.quote_nofit": ("Ne rentre pas :", "Does not fit:"),
-    "job.quote_time": ("Durée estimée", "Estimated time"),
-    "job.preview": ("Aperçu", "Preview"),
-    "job.preview_none": ("Pas d'aperçu disponible.", "No preview available."),
-    "job.program": ("Programme machine", "Machine program"),
-    "job.program_format": ("Format", "Format"),
-    "job.program_lines": ("Lignes", "Lines"),
-    "job.program_estimate": ("Durée estimée", "Estimated time"),
-    "job.model_estimate": ("Modèle du firmware (brut)", "Firmware model (raw)"),
-    "job.preslice_estimate": ("Estimation au dépôt (avant préparation)", "Estimate at upload (before preparation)"),
-    "job.calibration": ("correction de la machine ×{factor} apprise sur {runs} travaux, écart restant {error} %",
-                        "machine correction ×{factor} learnt from {runs} runs, remaining error {error} %"),
-    "machines.calibration": ("Durées : ×{factor} d'après {runs} travaux terminés (écart {before} % → {after} %)",
-                             "Times: ×{factor} from {runs} completed runs (error {before} % → {after} %)"),
-    "machines.calibration_none": ("Durées : pas encore de correction ({runs}/{need} travaux terminés)",
-                                  "Times: no correction yet ({runs}/{need} completed runs)"),
-    "job.lines": ("lignes", "lines"),
-    "job.eta": ("reste", "remaining"),
-    "job.layer": ("Couche", "Layer"),
-    "job.history": ("Historique", "History"),
-    "job.controls": ("Commandes", "Controls"),
-    "job.pause": ("Pause", "Pause"),
-    "job.resume": ("Reprendre", "Resume"),
-    "job.cancel": ("Annuler", "Cancel"),
-    "job.retry": ("Reprendre au point de reprise", "Retry from checkpoint"),
-    "job.retry_line": ("depuis la ligne", "from line"),
-    "job.sent": ("Commande envoyée.", "Command sent."),
-    "job.when": ("Quand", "When"),
-    "job.who": ("Qui", "Who"),
-    "job.change": ("Changement", "Change"),
-    # queue
-    "queue.title": ("File d'attente", "Queue"),
-    "queue.pending": ("À valider", "To review"),
-    "queue.valid": ("Valide", "Valid"),
-    "queue.issues": ("Problèmes", "Issues"),
-    "queue.quote": ("Devis", "Quote"),
-    "queue.approve": ("Valider", "Approve"),
-    "queue.reject": ("Refuser", "Reject"),
-    "queue.reason": ("Motif du refus", "Reason for rejection"),
-    "queue.approved": ("Travail {id} validé pour {machine}.", "Job {id} approved for {machine}."),
-    "queue.rejected": ("Travail {id} refusé.", "Job {id} rejected."),
-    "queue.batch": ("Valider une session d'un coup", "Approve a whole session"),
-    "queue.batch_done": ("{n} travaux de la session « {label} » validés pour {machine}.",
-                         "{n} jobs of session '{label}' approved for {machine}."),
-    "queue.batch_skipped": ("Non validés : {items}", "Not approved: {items}"),
-    "queue.batch_none": ("Aucun travail à valider dans la session « {label} ».",
-                         "No job to review in session '{label}'."),
-    "queue.per_machine": ("Par machine", "Per machine"),
-    "queue.finish": ("Fin prévue", "Expected finish"),
-    "queue.no_compatible": ("Aucune machine compatible.", "No compatible machine."),
-    "queue.yes": ("oui", "yes"),
-    "queue.no": ("non", "no"),
-    # machines
-    "machines.title": ("Machines", "Machines"),
-    "machines.current": ("Travail en cours", "Current job"),
-    "machines.kind": ("Type", "Kind"),
-    "machines.work_area": ("Zone de travail", "Work area"),
-    # trainer
-    "trainer.title": ("Sessions d'atelier", "Workshop sessions"),
-    "trainer.session": ("Session « {label} »", "Session '{label}'"),
-    "trainer.count": ("{n} travaux", "{n} jobs"),
-    "trainer.summary": ("{valid} valides, {invalid} à corriger, {done} terminés",
-                        "{valid} valid, {invalid} to fix, {done} completed"),
-    # errors
-    "error.not_found": ("Introuvable.", "Not found."),
-    "error.forbidden": ("Vous n'avez pas le droit de faire cela.", "You are not allowed to do this."),
-    "error.csrf": ("Le formulaire a expiré : rechargez la page et recommencez.",
-                   "The form has expired: reload the page and try again."),
-}
+_ = gettext
+_l = lazy_gettext
+__all__ = ["_", "_l", "gettext", "lazy_gettext", "ngettext", "N_", "current_language", "init_i18n", "when"]
+
+babel = Babel()
+
+
+def N_(msgid: str) -> str:  # noqa: N802 - gettext's name for "mark for extraction, translate later"
+    return msgid
 
 
 def current_language() -> str:
     """The session's choice, else the user's saved one, else French."""
+    if not has_request_context():
+        return DEFAULT
     lang = session.get("lang")
     if lang in LANGUAGES:
         return lang
@@ -180,17 +72,81 @@ def current_language() -> str:
     return DEFAULT
 
 
-def t(key: str, lang: str | None = None, **values: Any) -> str:
-    """The page string `key` in the current language (the key itself when it is unknown)."""
-    pair = STRINGS.get(key)
-    if pair is None:
-        return key
-    text = pair[LANGUAGES.index(lang or current_language())]
-    return text.format(**values) if values else text
+def _timezone() -> str:
+    ctx = current_app.extensions.get("fablab")
+    return getattr(getattr(ctx, "settings", None), "timezone", None) or DEFAULT_TIMEZONE
+
+
+def init_i18n(app: Flask) -> None:
+    """Flask-Babel on `app`: every area's catalog, the page's language, the fablab's time zone."""
+    app.config.setdefault("BABEL_DEFAULT_LOCALE", DEFAULT)
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = ";".join(compile_catalogs())
+    babel.init_app(app, locale_selector=current_language, timezone_selector=_timezone)
+    app.context_processor(template_helpers)
+
+
+def when(value: Any, fmt: str = "short") -> str:
+    """A stored time (datetime or ISO text, UTC when naive) in the fablab's time zone."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, str):
+        try:
+            value = dt.datetime.fromisoformat(value)
+        except ValueError:
+            return value
+    if isinstance(value, dt.datetime) and value.tzinfo is not None:
+        value = value.astimezone(dt.UTC).replace(tzinfo=None)  # Flask-Babel rebases naive UTC
+    return format_datetime(value, fmt)
+
+
+# --- codes from jobqueue shown as words ---------------------------------------------------
+PROCESSES = {"fdm": N_("3D printing (FDM)"), "laser": N_("Laser cutting"), "cnc": N_("CNC router"),
+             "vinyl": N_("Vinyl cutting")}
+STATES = {"submitted": N_("submitted"), "analysing": N_("analysing"), "invalid": N_("invalid"),
+          "pending_review": N_("pending review"), "rejected": N_("rejected"), "sent_back": N_("sent back"), "preparing": N_("preparing"),
+          "ready": N_("ready"), "running": N_("running"), "paused": N_("paused"), "completed": N_("completed"),
+          "failed": N_("failed"), "cancelled": N_("cancelled"), "offline": N_("offline"), "idle": N_("idle")}
+SEVERITIES = {"error": N_("error"), "warning": N_("warning"), "info": N_("info")}
+COMMANDS = {"pause": N_("Pause"), "resume": N_("Resume"), "cancel": N_("Cancel"),
+            "retry": N_("Retry from checkpoint")}
+
+
+def _label(table: dict[str, str], code: Any) -> str:
+    msgid = table.get(str(code)) if code is not None else None
+    return gettext(msgid) if msgid else str(code or "")
+
+
+def process_label(kind: Any) -> str:
+    return _label(PROCESSES, kind)
+
+
+def state_label(state: Any) -> str:
+    return _label(STATES, state)
+
+
+def severity_label(severity: Any) -> str:
+    return _label(SEVERITIES, severity)
+
+
+def command_label(command: Any) -> str:
+    return _label(COMMANDS, command)
+
+
+ACTORS = {"system:analyse": N_("analysis"), "system:prepare": N_("preparation"), "system": N_("system")}
+
+
+def actor_label(actor: Any) -> str:
+    """Who made a change, as a member reads it: a user name, "analysis", or the machine's id."""
+    text = str(actor or "")
+    if text in ACTORS:
+        return gettext(ACTORS[text])
+    if text.startswith("system:"):
+        return text.partition(":")[2]  # a machine's worker: the machine's id (laser-1)
+    return text
 
 
 def pick(message: Any, lang: str | None = None) -> str:
-    """A `{fr, en}` message from the analysis in the current language, tolerating plain text."""
+    """A `{fr, en}` message stored by an older analysis, in the current language."""
     if message is None:
         return ""
     if isinstance(message, dict):
@@ -200,10 +156,9 @@ def pick(message: Any, lang: str | None = None) -> str:
     return str(message)
 
 
-def state_label(state: str | None) -> str:
-    return t(f"state.{state}") if f"state.{state}" in STRINGS else str(state or "")
-
-
 def template_helpers() -> dict[str, Any]:
-    """What every template gets: `t`, `pick`, `state_label`, `lang`."""
-    return {"t": t, "pick": pick, "state_label": state_label, "lang": current_language(), "LANGUAGES": LANGUAGES}
+    """What every template gets besides `_`/`ngettext`: labels for codes, `lang`, `when`."""
+    return {"pick": pick, "state_label": state_label, "process_label": process_label,
+            "severity_label": severity_label, "command_label": command_label, "actor_label": actor_label, "when": when,
+            "lang": current_language() if has_request_context() else str(get_locale() or DEFAULT),
+            "LANGUAGES": LANGUAGES}

@@ -17,7 +17,7 @@ from jobqueue.models import Job, User
 from jobqueue.permissions import Action
 from jobqueue.users import authenticate
 from web.app import context
-from web.i18n import LANGUAGES, t, template_helpers
+from web.i18n import LANGUAGES, _
 from web.pages_format import FILTERS
 
 pages = Blueprint("pages", __name__)
@@ -25,10 +25,11 @@ pages = Blueprint("pages", __name__)
 
 @pages.app_context_processor
 def _helpers() -> dict:
+    """`can(action, job)` for the templates (the rules live in jobqueue.permissions)."""
     def can(action: str, job: Job | None = None) -> bool:
         return permissions.can(current_user, action, job)
 
-    return template_helpers() | {"can": can}
+    return {"can": can}
 
 
 @pages.record_once
@@ -89,7 +90,7 @@ def login():  # noqa: ANN201
             login_user(user)
             session["lang"] = user.language if user.language in LANGUAGES else "fr"
             return redirect(safe_next(request.args.get("next"), url_for("pages.index")))
-        flash(t("login.bad"), "error")
+        flash(_('Wrong username or password.'), "error")
     return render_template("login.html", form=form)
 
 
@@ -125,14 +126,14 @@ def index():  # noqa: ANN201
 def _forbidden(_e):  # noqa: ANN001, ANN202
     if request.path.startswith("/api/"):
         return {"error": "forbidden", "code": "forbidden"}, 403
-    return render_template("error.html", message=t("error.forbidden")), 403
+    return render_template("error.html", message=_('You are not allowed to do this.')), 403
 
 
 @pages.app_errorhandler(404)
 def _not_found(_e):  # noqa: ANN001, ANN202
     if request.path.startswith("/api/"):
         return {"error": "not found", "code": "not_found"}, 404
-    return render_template("error.html", message=t("error.not_found")), 404
+    return render_template("error.html", message=_('Not found.')), 404
 
 
 from web import pages_jobs, pages_machines, pages_queue, pages_trainer  # noqa: E402, F401 - routes

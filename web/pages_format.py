@@ -9,6 +9,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from flask_babel import format_currency, format_decimal
+
 from web.i18n import current_language, pick
 
 UNITS = {"mm": "mm", "mm2": "mm²", "mm3": "mm³", "cm3": "cm³", "m": "m", "m2": "m²", "g": "g", "kg": "kg",
@@ -38,18 +40,15 @@ PRIMARY = ("bbox", "volume", "mass", "area", "bodies", "cut_length", "length_by_
 
 
 def number(value: Any, digits: int = 1) -> str:
-    """A figure with French or English separators; non-numbers are shown as they are."""
+    """A figure with the page's separators (Babel); non-numbers are shown as they are."""
     if isinstance(value, bool) or not isinstance(value, int | float):
         return str(value)
     if isinstance(value, float) and not math.isfinite(value):
         return "—"
     if isinstance(value, int) or float(value).is_integer() and abs(value) >= 100:
-        text = f"{int(round(value)):,}"
-    else:
-        text = f"{value:,.{digits if abs(value) >= 1 else max(digits, 3)}f}".rstrip("0").rstrip(".")
-    if current_language() == "fr":
-        text = text.replace(",", "\u202f").replace(".", ",")
-    return text
+        return format_decimal(int(round(value)), format="#,##0")
+    places = digits if abs(value) >= 1 else max(digits, 3)
+    return format_decimal(value, format="#,##0." + "#" * places)
 
 
 def duration(seconds: Any) -> str:
@@ -67,13 +66,10 @@ def duration(seconds: Any) -> str:
 
 
 def money(value: Any, currency: str = "EUR") -> str:
+    """An amount in the page's locale (Babel): 1,50 € in French, €1.50 in English."""
     if not isinstance(value, int | float) or isinstance(value, bool):
         return str(value if value is not None else "—")
-    sign = "€" if currency == "EUR" else currency
-    text = f"{value:,.2f}"
-    if current_language() == "fr":
-        return text.replace(",", "\u202f").replace(".", ",") + f"\u00a0{sign}"
-    return f"{sign}{text}" if sign == "€" else f"{text} {sign}"
+    return format_currency(value, currency or "EUR")
 
 
 def _split(name: str) -> tuple[str, str]:

@@ -16,7 +16,7 @@ from jobqueue.models import Job
 from jobqueue.permissions import Action
 from jobqueue.states import FINISHED, IllegalTransition, JobState
 from web.app import context
-from web.i18n import t
+from web.i18n import _, process_label
 from web.i18n_errors import say
 from web.pages import pages
 from web.pages_format import issues_list, metrics_rows, quotes_view
@@ -66,8 +66,8 @@ def viewable_job(s: Session, job_id: int) -> Job:
 def upload():  # noqa: ANN201
     by_process = materials_by_process()
     form = UploadForm()
-    form.kind.choices = [(k, t(f"process.{k}")) for k in sorted(by_process)]
-    form.material.choices = {"": [("", "—")]} | {t(f"process.{k}"): [(m, m) for m in v] for k, v in by_process.items()}
+    form.kind.choices = [(k, process_label(k)) for k in sorted(by_process)]
+    form.material.choices = {"": [("", "—")]} | {process_label(k): [(m, m) for m in v] for k, v in by_process.items()}
     status = 200
     if form.validate_on_submit():
         ctx = context()
@@ -87,7 +87,7 @@ def upload():  # noqa: ANN201
             flash(say(str(exc)), "error")
             status = 400
         else:
-            flash(t("upload.sent"), "ok")
+            flash(_('File received: the analysis starts.'), "ok")
             return redirect(url_for("pages.job", job_id=job_id))
     elif request.method == "POST":
         status = 400
@@ -158,7 +158,7 @@ def job_control(job_id: int):  # noqa: ANN201
         except (services.RequestError, IllegalTransition) as exc:
             flash(say(str(exc)), "error")
             return redirect(back)
-    flash(t("job.sent"), "ok")
+    flash(_('Command sent.'), "ok")
     return redirect(request.form.get("back") if request.form.get("back", "").startswith("/machines") else back)
 
 

@@ -19,7 +19,7 @@ from jobqueue.models import Job
 from jobqueue.states import ACTIVE_ON_MACHINE, IllegalTransition, JobState
 from slicing.machine_spec import FablabSpec
 from web.app import context
-from web.i18n import t
+from web.i18n import _
 from web.i18n_errors import say
 from web.pages import pages, require_fabmanager, safe_next
 from web.pages_format import cheapest_total, issues_list
@@ -127,7 +127,7 @@ def approve(job_id: int):  # noqa: ANN201
     ctx = context()
     return _review(job_id, form, lambda s, job: services.approve(
         s, ctx.redis(), ctx.spec(), current_user, job, form.machine.data, form.material.data or None),
-        t("queue.approved", id=job_id, machine=form.machine.data))
+        _('Job %(id)s approved for %(machine)s.', id=job_id, machine=form.machine.data))
 
 
 @pages.post("/queue/<int:job_id>/reject")
@@ -135,7 +135,7 @@ def approve(job_id: int):  # noqa: ANN201
 def reject(job_id: int):  # noqa: ANN201
     form = RejectForm()
     return _review(job_id, form, lambda s, job: services.reject(s, current_user, job, form.reason.data or ""),
-                   t("queue.rejected", id=job_id))
+                   _('Job %(id)s rejected.', id=job_id))
 
 
 @pages.post("/queue/batch")
@@ -162,9 +162,9 @@ def approve_batch():  # noqa: ANN201
                 s.rollback()
                 skipped.append(f"#{job.id} ({say(str(exc))})")
     if not jobs:
-        flash(t("queue.batch_none", label=label), "error")
+        flash(_("No job to review in session '%(label)s'.", label=label), "error")
     else:
-        flash(t("queue.batch_done", n=done, label=label, machine=form.machine.data), "ok")
+        flash(_("%(n)s jobs of session '%(label)s' approved for %(machine)s.", n=done, label=label, machine=form.machine.data), "ok")
     if skipped:
-        flash(t("queue.batch_skipped", items="; ".join(skipped)), "error")
+        flash(_("Not approved: %(items)s", items="; ".join(skipped)), "error")
     return redirect(_back())

@@ -77,7 +77,7 @@ def test_upload_without_csrf_token_is_refused(client, accounts, login, fablab_en
     login(accounts["member"])
     r = client.post("/upload", data={"process": "laser", "file": (io.BytesIO(SVG), "a.svg")},
                     content_type="multipart/form-data")
-    assert r.status_code == 400 and "CSRF" in r.get_data(as_text=True)
+    assert r.status_code == 400 and "formulaire a expiré" in r.get_data(as_text=True)
     with fablab_env.session() as s:
         assert s.query(Job).count() == 0
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import re
+from html.parser import HTMLParser
 from typing import Any
 
 from jobqueue import services
@@ -116,3 +117,36 @@ def browser_login(page, account) -> None:  # noqa: ANN001
     page.fill("input[name=password]", account.password)
     page.click("main form button[type=submit]")
     page.wait_for_url(lambda url: "/login" not in url)
+
+
+class _Text(HTMLParser):
+    """Visible text nodes and the attributes a reader sees (title, placeholder, labels)."""
+
+    SKIP = {"script", "style", "template"}
+    ATTRS = {"title", "placeholder", "aria-label", "alt", "label"}
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.texts: list[str] = []
+        self._skip = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in self.SKIP:
+            self._skip += 1
+        self.texts += [v.strip() for k, v in attrs if k in self.ATTRS and v and v.strip()]
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in self.SKIP and self._skip:
+            self._skip -= 1
+
+    def handle_data(self, data: str) -> None:
+        if not self._skip and data.strip():
+            self.texts.append(" ".join(data.split()))
+
+
+def page_texts(html: str) -> list[str]:
+    """The page as a reader sees it: one string per text node (parsed, not raw HTML)."""
+    parser = _Text()
+    parser.feed(html)
+    parser.close()
+    return parser.texts
