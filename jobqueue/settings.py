@@ -17,7 +17,6 @@ class Settings:
     redis_url: str | None  # None: start the embedded Valkey server
     database_url: str
     machines_file: Path
-    timezone: str = "Europe/Paris"  # the fablab's: pages show times in it (FABLAB_TIMEZONE)
 
     @property
     def files_dir(self) -> Path:
@@ -41,16 +40,4 @@ def load_settings() -> Settings:
         redis_url=os.environ.get("REDIS_URL") or None,
         database_url=database_url,
         machines_file=machines,
-        timezone=_timezone(os.environ.get("FABLAB_TIMEZONE") or "Europe/Paris"),
     )
-
-
-def _timezone(name: str) -> str:
-    """An IANA zone name (`Europe/Paris`), refused at start-up when unknown."""
-    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError) as e:
-        raise ValueError(f"FABLAB_TIMEZONE={name!r} is not a known time zone (e.g. Europe/Paris)") from e
-    return name

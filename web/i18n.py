@@ -27,8 +27,8 @@ The convention, for everyone adding a page or a message:
   `web/issue_messages.py` (code -> msgid with named parameters), other codes through the
   label helpers here (`state_label`, `process_label`, ...).
 - **Numbers, money, dates and durations** go through the helpers of `web/pages_format.py`
-  (Babel, the page's locale) and `when()` here (the fablab's time zone, setting
-  `FABLAB_TIMEZONE`, Europe/Paris by default).
+  (Babel, the page's locale) and `when()` here (the fablab's time zone: `timezone:` in
+  machines.yaml, Europe/Paris by default).
 
 The language lives in the session (and on the user's record once logged in), so a trainee who
 switches to English keeps it on every page.
@@ -73,8 +73,12 @@ def current_language() -> str:
 
 
 def _timezone() -> str:
+    """The fablab's time zone: `timezone:` of machines.yaml (validated when it is loaded)."""
     ctx = current_app.extensions.get("fablab")
-    return getattr(getattr(ctx, "settings", None), "timezone", None) or DEFAULT_TIMEZONE
+    try:
+        return ctx.spec().timezone or DEFAULT_TIMEZONE
+    except Exception:  # noqa: BLE001 - a page still renders (in the default zone) if the spec cannot load
+        return DEFAULT_TIMEZONE
 
 
 def init_i18n(app: Flask) -> None:
