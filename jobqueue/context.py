@@ -12,7 +12,7 @@ import redis
 from sqlalchemy.orm import Session
 
 from jobqueue import db, machines
-from jobqueue.filestore import FileStore
+from jobqueue.filestore import FileStore, open_store
 from jobqueue.redis_server import connect
 from jobqueue.settings import Settings, load_settings
 from slicing.machine_spec import FablabSpec, Machine
@@ -31,7 +31,9 @@ class Context:
 
     @property
     def store(self) -> FileStore:
-        return FileStore(self.settings.files_dir)
+        """The file store FABLAB_STORE_URL selects (local folder by default)."""
+        st = self.settings
+        return open_store(st.store_url, st.database_url, st.files_dir)
 
     @contextmanager
     def session(self) -> Iterator[Session]:

@@ -10,6 +10,7 @@ tables match the baseline: it is stamped `baseline`, then upgraded).
 from __future__ import annotations
 
 import functools
+import logging
 from pathlib import Path
 
 from sqlalchemy import create_engine, inspect, pool
@@ -65,7 +66,13 @@ def current(conn: Connection) -> str | None:
     """The revision the database is stamped with (None: never migrated)."""
     from alembic.runtime.migration import MigrationContext
 
-    return MigrationContext.configure(conn).get_current_revision()
+    quiet = logging.getLogger("alembic")  # "Context impl ...", plugins: at every process start
+    level = quiet.level
+    quiet.setLevel(logging.WARNING)
+    try:
+        return MigrationContext.configure(conn).get_current_revision()
+    finally:
+        quiet.setLevel(level)
 
 
 def _known(revision: str) -> bool:

@@ -111,5 +111,7 @@ class JobEvent(Base):
 
 
 # The machine day's tables share this metadata (create_all, Alembic autogenerate).
-from jobqueue import models_machines  # noqa: E402, F401
-from jobqueue.models_people import WorkshopSession  # noqa: E402 - the people tables share Base
+from jobqueue import models_machines  # noqa: E402, F401, I001
+from jobqueue.models_people import WorkshopSession  # noqa: E402, I001 - the people tables share Base
+# The shared file store's blobs (FABLAB_STORE_URL = a database).
+from jobqueue import models_store  # noqa: E402, F401, I001

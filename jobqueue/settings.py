@@ -17,6 +17,7 @@ class Settings:
     redis_url: str | None  # None: start the embedded Valkey server
     database_url: str
     machines_file: Path
+    store_url: str | None = None  # FABLAB_STORE_URL: None = files_dir; a database URL (or `database`)
 
     @property
     def files_dir(self) -> Path:
@@ -40,4 +41,5 @@ def load_settings() -> Settings:
         redis_url=os.environ.get("REDIS_URL") or None,
         database_url=database_url,
         machines_file=machines,
+        store_url=os.environ.get("FABLAB_STORE_URL") or None,
     )

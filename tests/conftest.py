@@ -83,9 +83,10 @@ def spawn(tmp_path: Path) -> Iterator[Callable[..., subprocess.Popen]]:
     logs = tmp_path / "logs"
     logs.mkdir(exist_ok=True)
 
-    def _spawn(name: str, *args: str) -> subprocess.Popen:
+    def _spawn(name: str, *args: str, env: dict[str, str] | None = None) -> subprocess.Popen:
+        """`env`: variables set on top of the test's environment (another host's data folder...)."""
         log = open(logs / f"{name}.log", "wb")  # noqa: SIM115 - closed with the process
-        proc = subprocess.Popen([sys.executable, "-m", "jobqueue.cli.main", *args], env=dict(os.environ),
+        proc = subprocess.Popen([sys.executable, "-m", "jobqueue.cli.main", *args], env={**os.environ, **(env or {})},
                                 stdout=log, stderr=subprocess.STDOUT, cwd=REPO)
         procs.append(proc)
         return proc
