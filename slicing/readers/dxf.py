@@ -9,6 +9,7 @@ instead of recursing until the worker dies.
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
@@ -225,22 +226,79 @@ def _walk(walk: _Walk, entities: Iterable, chain: tuple[str, ...], source: str |
             walk.ignored[kind] += 1
 
 
+_HANDLE = re.compile(r"\(#([0-9A-Fa-f]+)\)")
+_INSUNITS = re.compile(rb"\$INSUNITS\s*?\r?\n\s*70\s*\r?\n\s*(-?\d+)")
+
+
 def _open(path: Path):
-    """Strict reading first (about 3x faster on big files); recover mode when it fails."""
+    """Strict reading first (about 3x faster on big files); recover mode when it fails;
+    None when even recover mode refuses (the caller tries the tolerant reader)."""
     import ezdxf
     from ezdxf import recover
 
     try:
         doc = ezdxf.readfile(str(path))
-        return doc, doc.audit()
+        return doc, doc.audit(), None
     except Exception:  # any failure of the strict loader: let recover mode try
         pass
     try:
         doc, auditor = recover.readfile(str(path))
     except ezdxf.DXFStructureError as exc:
-        raise UnreadableFile("dxf_unreadable", f"Ce fichier n'est pas un DXF lisible ({exc}).",
-                             f"This file is not a readable DXF ({exc}).") from exc
-    return doc, auditor
+        return None, None, exc
+    return doc, auditor, None
+
+
+def declared_units(data: bytes) -> int:
+    """$INSUNITS as the file wrote it; 0 (unitless) when the file has none, whatever default
+    header a library fills in (ezdxf's says metres: a 40 mm square became 40 m)."""
+    found = _INSUNITS.search(data[:2_000_000])
+    return int(found.group(1)) if found else 0
+
+
+def _refused(exc: Exception) -> UnreadableFile:
+    """ezdxf's refusal as an issue naming the entity's DXF handle (never a Python object id)."""
+    found = _HANDLE.search(str(exc))
+    handle = found.group(1) if found else None
+    where_fr = f" (entité {handle})" if handle else ""
+    where_en = f" (entity {handle})" if handle else ""
+    error = UnreadableFile("dxf_unreadable", f"Ce fichier n'est pas un DXF lisible{where_fr}.",
+                           f"This file is not a readable DXF{where_en}.")
+    error.location = {"handle": handle} if handle else {}
+    return error
+
+
+def _tolerant(path: Path, refusal: Exception, tolerance_mm: float, limits: Limits) -> tuple[Drawing, list[dict]]:
+    """trimesh's DXF loader, which does without subclass markers (old or hand-written files)."""
+    import trimesh
+
+    try:
+        loaded = trimesh.load_path(str(path), file_type="dxf")
+    except Exception as exc:  # both readers refuse: say what ezdxf said, by handle
+        raise _refused(refusal) from exc
+    code = declared_units(path.read_bytes())
+    unit_name, scale = UNITS.get(code, ("unitless", 1.0))
+    drawing = Drawing(units=unit_name, tolerance_mm=tolerance_mm)
+    vertices = np.asarray(loaded.vertices, dtype=float)
+    points = 0
+    for entity in loaded.entities:
+        pts = np.asarray(entity.discrete(vertices), dtype=float)[:, :2] * scale
+        points += len(pts)
+        if points > limits.max_points or not np.isfinite(pts).all():
+            raise _refused(refusal)
+        closed = bool(entity.closed) and len(pts) > 3
+        drawing.paths.append(Path2D(points=pts[:-1] if closed else pts, closed=closed,
+                                    layer=str(entity.metadata.get("layer", "0")), source=None))
+    found = _HANDLE.search(str(refusal))
+    note = _note("dxf_read_tolerant", "Ce DXF n'a pas la structure complète attendue (marqueurs de sous-classe "
+                 "absents) : il a été lu par un lecteur plus tolérant. Vérifiez l'aperçu.",
+                 "This DXF lacks the expected structure (subclass markers missing): it was read by a more "
+                 "tolerant reader. Check the preview.",
+                 {"handle": found.group(1)} if found else None,
+                 hint=("Si l'aperçu est faux, ouvrez le fichier dans votre logiciel et exportez-le à nouveau en "
+                       "DXF R2000 ou plus récent.",
+                       "If the preview is wrong, open the file in your software and export it again as DXF "
+                       "R2000 or later."))
+    return drawing, [note]
 
 
 def load_dxf(path: Path, tolerance_mm: float = 0.05, limits: Limits = DEFAULT_LIMITS) -> tuple[Drawing, list[dict]]:
@@ -249,9 +307,11 @@ def load_dxf(path: Path, tolerance_mm: float = 0.05, limits: Limits = DEFAULT_LI
     check_file_size(size, limits, limits.max_dxf_bytes)
     if size == 0:
         raise empty_file()
-    doc, auditor = _open(path)  # ezdxf's loader is linear in the file size, which is limited
+    doc, auditor, refusal = _open(path)  # ezdxf's loader is linear in the file size, which is limited
+    if doc is None:
+        return _tolerant(path, refusal, tolerance_mm, limits)
     deadline = limits.deadline()  # the expansion of blocks is what a hostile file can blow up
-    code = int(doc.header.get("$INSUNITS", 0) or 0)
+    code = declared_units(path.read_bytes())
     unit_name, scale = UNITS.get(code, ("unitless", 1.0))
     walk = _Walk(scale, tolerance_mm, limits, deadline)
     _walk(walk, doc.modelspace(), (), None)

@@ -21,6 +21,7 @@ class UnreadableFile(Exception):
         self.message_en = message_en
         self.hint_fr = hint_fr or "Exportez à nouveau le fichier depuis votre logiciel de modélisation."
         self.hint_en = hint_en or "Export the file again from your modelling software."
+        self.location: dict = {}  # where in the file (a DXF handle, an SVG element id), when known
 
     def as_issue(self) -> dict:
         """The analysis issue this failure becomes."""
@@ -29,7 +30,7 @@ class UnreadableFile(Exception):
             "severity": "error",
             "message": {"fr": self.message_fr, "en": self.message_en},
             "hint": {"fr": self.hint_fr, "en": self.hint_en},
-            "location": {},
+            "location": dict(self.location),
         }
 
 
