@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, String, Text, func, true
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+if TYPE_CHECKING:
+    from jobqueue.models_people import WorkshopSession
 
 
 def utcnow() -> dt.datetime:
@@ -111,7 +114,6 @@ class JobEvent(Base):
 
 
 # The machine day's tables share this metadata (create_all, Alembic autogenerate).
-from jobqueue import models_machines  # noqa: E402, F401, I001
-from jobqueue.models_people import WorkshopSession  # noqa: E402, I001 - the people tables share Base
+from jobqueue import models_machines, models_people  # noqa: E402, F401, I001 - people tables too
 # The shared file store's blobs (FABLAB_STORE_URL = a database).
 from jobqueue import models_store  # noqa: E402, F401, I001

@@ -90,3 +90,6 @@ class Notification(Base):
     # None: no e-mail wanted; pending: a worker sends it; sent; failed (the reason in params).
     email_state: Mapped[str | None] = mapped_column(String(16), nullable=True, index=True)
     user: Mapped[User] = relationship()
+
+
+from jobqueue import notifications  # noqa: E402, F401 - registers the audit-row listener everywhere

@@ -12,7 +12,7 @@ from typing import BinaryIO
 import redis
 from sqlalchemy.orm import Session
 
-from jobqueue import live, permissions, queues
+from jobqueue import live, permissions, queues, quotas, trainings, workshops
 from jobqueue.errors import PermissionDenied, RequestError  # noqa: F401 - re-exported for callers
 from jobqueue.filestore import FileStore
 from jobqueue.models import Job, JobEvent, User
@@ -41,6 +41,10 @@ def default_material(spec: FablabSpec, process: str) -> str:
     return machines[0].materials[0].name
 
 
+def process_offers(spec: FablabSpec, process: str, material: str) -> bool:
+    return any(m.name == material for mc in spec.machines_of_kind(process) for m in mc.materials)
+
+
 def submit_job(
     session: Session,
     conn: redis.Redis,
@@ -52,7 +56,9 @@ def submit_job(
     process: str,
     material: str | None = None,
     session_label: str | None = None,
+    workshop_id: int | None = None,
 ) -> Job:
+    require(user, Action.UPLOAD)
     label = safe_label(filename)
     suffix = Path(label).suffix.lower()
     kinds = sorted({m.kind for m in spec.machines})
@@ -62,14 +68,19 @@ def submit_job(
         raise RequestError(f"'{label}': only STL, DXF and SVG files are accepted")
     if process not in ALLOWED_SUFFIXES[suffix]:
         raise RequestError(f"a {suffix[1:].upper()} file cannot be made with process '{process}'")
+    ws = workshops.check_upload(session, user, workshop_id, process) if workshop_id is not None else None
+    quotas.check_upload(session, spec, user, process, ws)  # refused at once, before the file is kept
+    if material is None and ws is not None and ws.material and process_offers(spec, process, ws.material):
+        material = ws.material
     if material is None:
         material = default_material(spec, process)
-    elif not any(m.name == material for mc in spec.machines_of_kind(process) for m in mc.materials):
+    elif not process_offers(spec, process, material):
         raise RequestError(f"no machine for process '{process}' offers material '{material}'")
     sha, size = store.put_stream(stream, max_bytes=max_upload_bytes())
     job = Job(
         owner_id=user.id, filename=label, file_sha256=sha, file_size=size, process=process,
-        material=material, state=JobState.SUBMITTED.value, options={}, session_label=session_label,
+        material=material, state=JobState.SUBMITTED.value, options={},
+        session_label=ws.title[:64] if ws is not None else session_label, session_id=ws.id if ws is not None else None,
     )
     session.add(job)
     session.flush()
@@ -82,6 +93,7 @@ def submit_job(
 def approve(
     session: Session, conn: redis.Redis, spec: FablabSpec, user: User, job: Job,
     machine_id: str, material: str | None = None, options: dict | None = None,
+    override_training: str | None = None,
 ) -> Job:
     require(user, Action.APPROVE, job, state=False)  # the transition below checks the state
     try:
@@ -95,7 +107,11 @@ def approve(
         machine.material(material)
     except KeyError as exc:
         raise RequestError(str(exc.args[0])) from None
-    transition(session, job, JobState.PREPARING, actor=user.username, reason=f"approved for {machine_id}")
+    note = None  # the owner is trained, or why they may still be approved (a wrong state: refused below)
+    if job.state == JobState.PENDING_REVIEW:
+        note = trainings.gate(session, spec, user, job, [machine], override_training)
+    transition(session, job, JobState.PREPARING, actor=user.username,
+               reason=f"approved for {machine_id}" + (f"; {note}" if note else ""))
     job.machine_id, job.material, job.options = machine_id, material, dict(options or {})
     session.commit()
     queues.enqueue_prepare(conn, job.id)

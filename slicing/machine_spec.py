@@ -12,6 +12,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from slicing.machine_process import PROCESS_MODELS, AnyProcess
+from slicing.people_spec import Quota, TrainingKind
 
 Kind = Literal["fdm", "laser", "cnc", "vinyl"]
 DriverName = Literal["marlin", "grbl", "hpgl", "octoprint"]
@@ -165,6 +166,7 @@ class PricingTier(_Strict):
     name: str = Field(min_length=1)
     label: str | None = None
     multiplier: float = Field(gt=0)
+    quota: Quota = Field(default_factory=Quota)
 
 
 ChargeRule = Literal["full", "used", "none"]
@@ -190,6 +192,8 @@ class FablabSpec(_Strict):
         default_factory=lambda: [PricingTier(name="member", multiplier=1.0)], min_length=1
     )
     machines: list[Machine] = Field(min_length=1)
+    # Trainings that gate approval (jobqueue.trainings): per machine kind or machine.
+    trainings: list[TrainingKind] = Field(default_factory=list)
 
     @field_validator("machines")
     @classmethod
@@ -225,6 +229,26 @@ class FablabSpec(_Strict):
             if len({self.machine(m).kind for m in members}) > 1:
                 raise ValueError(f"group '{name}': machines of different kinds")
         return self
+
+    @model_validator(mode="after")
+    def _trainings_name_machines(self) -> FablabSpec:
+        ids = {m.id for m in self.machines}
+        seen: set[str] = set()
+        for tr in self.trainings:
+            unknown = [m for m in tr.machines if m not in ids]
+            if unknown:
+                raise ValueError(f"training '{tr.id}': no machine {', '.join(repr(u) for u in unknown)}")
+            if tr.id in seen:
+                raise ValueError(f"training '{tr.id}' is declared twice")
+            seen.add(tr.id)
+        return self
+
+    def trainings_for(self, machine: Machine) -> list[TrainingKind]:
+        """The trainings that cover `machine` (any one of them is enough)."""
+        return [tr for tr in self.trainings if tr.covers(machine.id, machine.kind)]
+
+    def tier(self, name: str | None) -> PricingTier | None:
+        return next((t for t in self.pricing_tiers if t.name == name), None)
 
     def group_members(self, name: str) -> list[Machine]:
         """The machines of a group, a kind (every kind is a group) or a single machine id."""

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from jobqueue.context import Context
+from jobqueue.models_people import TrainingRecord
 from jobqueue.redis_server import EmbeddedValkey, connect
 from jobqueue.users import create_token, create_user
 
@@ -61,6 +62,8 @@ def accounts(fablab_env: Context) -> dict[str, Account]:
                                  ("trainee", "trainee", "training")):
             user = create_user(s, name, f"{name}-pw", role=role, tier=tier)
             out[name] = Account(name, f"{name}-pw", create_token(s, user))
+            # Trained on every machine (tests of the training gate make untrained users).
+            s.add_all(TrainingRecord(user_id=user.id, kind=tr.id) for tr in fablab_env.spec().trainings)
     return out
 
 

@@ -1,0 +1,67 @@
+"""E-mail for notifications, sent by a queue task (`deliver_pending`, run by an analysis worker),
+worded in each user's language from the page catalogs. SMTP settings: FABLAB_SMTP_* (see
+jobqueue.notifications.mail_settings); without FABLAB_SMTP_HOST no e-mail is queued."""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+from email.message import EmailMessage
+from email.utils import make_msgid
+
+from jobqueue import notifications
+from jobqueue.context import Context
+from jobqueue.models import User
+from jobqueue.models_people import Notification
+from web.i18n_notify import notification_text
+
+log = logging.getLogger(__name__)
+
+
+def _message(note: Notification, user: User, settings: notifications.MailSettings) -> EmailMessage:
+    lang = user.language if user.language in ("fr", "en") else "fr"
+    subject, body = notification_text(note.kind, note.params or {}, lang)
+    link = f"{settings.base_url}/jobs/{note.job_id}" if note.job_id else f"{settings.base_url}/notifications"
+    msg = EmailMessage()
+    msg["Subject"] = subject
+    msg["From"] = settings.sender
+    msg["To"] = user.email
+    msg["Message-ID"] = make_msgid(domain="fablab")
+    msg["Content-Language"] = lang
+    msg.set_content(f"{body}\n\n{link}\n")
+    return msg
+
+
+def deliver_pending(limit: int = 50) -> int:
+    """Send the pending e-mails; each is marked sent or failed (never sent twice)."""
+    settings = notifications.mail_settings()
+    if settings is None:
+        return 0
+    sent = 0
+    with Context.from_env().session() as s:
+        notes = notifications.claim_pending(s, limit)
+        if not notes:
+            return 0
+        try:
+            smtp = smtplib.SMTP(settings.host, settings.port, timeout=30)
+        except OSError as exc:
+            log.error("SMTP %s:%s unreachable: %s", settings.host, settings.port, exc)
+            for note in notes:
+                note.email_state = "pending"  # tried again by the next task
+            return 0
+        with smtp:
+            if settings.starttls:
+                smtp.starttls()
+            if settings.user and settings.password:
+                smtp.login(settings.user, settings.password)
+            for note in notes:
+                user = s.get(User, note.user_id)
+                try:
+                    smtp.send_message(_message(note, user, settings))
+                except (smtplib.SMTPException, OSError) as exc:
+                    log.error("e-mail notification %s to user %s failed: %s", note.id, note.user_id, exc)
+                    note.email_state = "failed"
+                    continue
+                note.email_state = "sent"
+                sent += 1
+    return sent
