@@ -11,9 +11,10 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from slicing.machine_spec import FablabSpec
+if TYPE_CHECKING:
+    from slicing.machine_spec import FablabSpec
 
 SEVERITY_MARK = {"error": "ERREUR/ERROR", "warning": "ATTENTION/WARNING", "info": "INFO"}
 

@@ -5,9 +5,6 @@ from __future__ import annotations
 import argparse
 import sys
 
-from jobqueue import migrate
-from jobqueue.settings import load_settings
-
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("db", help="database schema: upgrade, current revision, heads")
@@ -26,6 +23,9 @@ def _where(url: str) -> str:
 
 
 def run_upgrade(args: argparse.Namespace) -> int:
+    from jobqueue import migrate
+    from jobqueue.settings import load_settings
+
     url = load_settings().database_url
     try:
         before, after = migrate.upgrade(url, args.revision)
@@ -40,6 +40,9 @@ def run_upgrade(args: argparse.Namespace) -> int:
 
 
 def run_current(_args: argparse.Namespace) -> int:
+    from jobqueue import migrate
+    from jobqueue.settings import load_settings
+
     url = load_settings().database_url
     print(f"{_where(url)}: {migrate.current_of(url) or 'no revision'}")
     from sqlalchemy import create_engine, pool
@@ -57,6 +60,8 @@ def run_current(_args: argparse.Namespace) -> int:
 
 
 def run_heads(_args: argparse.Namespace) -> int:
+    from jobqueue import migrate
+
     for h in migrate.heads():
         print(h)
     return 0

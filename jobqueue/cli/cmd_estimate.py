@@ -12,8 +12,6 @@ import json
 import sys
 from pathlib import Path
 
-from jobqueue.machines import MachineConfigError, load_spec
-
 MAX_PROGRAM_BYTES = 2 * 1024**3
 
 
@@ -37,6 +35,7 @@ def _format(seconds: float) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    from jobqueue.machines import MachineConfigError, load_spec
     from slicing.motion import estimate_program, flavour_for, parse_grbl_settings
 
     try:

@@ -6,9 +6,6 @@ import argparse
 import sys
 from pathlib import Path
 
-from jobqueue.machines import MachineConfigError, load_spec
-from jobqueue.settings import load_settings
-
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("machines", help="check and list the machines of machines.yaml")
@@ -19,6 +16,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run_check(args: argparse.Namespace) -> int:
+    from jobqueue.machines import MachineConfigError, load_spec
+    from jobqueue.settings import load_settings
+
     path = args.file or load_settings().machines_file
     try:
         spec = load_spec(path)

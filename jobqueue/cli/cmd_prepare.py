@@ -13,9 +13,6 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from jobqueue.machines import load_spec
-from slicing.toolpaths.options import coerce
-
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("prepare", help="turn a design into the machine's program (G-code/HPGL)")
@@ -35,6 +32,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def parse_settings(items: list[str]) -> dict[str, Any]:
+    from slicing.toolpaths.options import coerce
+
     out: dict[str, Any] = {}
     for item in items:
         key, sep, value = item.partition("=")
@@ -62,6 +61,8 @@ def _estimate(lines: list[str], machine) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    from jobqueue.machines import load_spec
+
     try:
         spec = load_spec(args.machines)
         machine = spec.machine(args.machine)

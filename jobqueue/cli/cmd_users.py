@@ -6,17 +6,14 @@ import argparse
 import getpass
 import sys
 
-from jobqueue.context import Context
-from jobqueue.models import ROLES
-from jobqueue.users import UserError, create_token, create_user, get_user
-
 
 def register(sub: argparse._SubParsersAction) -> None:
     user = sub.add_parser("user", help="manage accounts")
     usub = user.add_subparsers(dest="user_command", metavar="ACTION", required=True)
     add = usub.add_parser("add", help="create an account")
     add.add_argument("username")
-    add.add_argument("--role", choices=ROLES, default="member")
+    # Checked by create_user against jobqueue.models.ROLES (not imported here: start-up stays light).
+    add.add_argument("--role", default="member", help="member, trainee, fabmanager...")
     add.add_argument("--tier", default="member", help="pricing tier from machines.yaml")
     add.add_argument("--password", help="default: asked on the terminal")
     add.set_defaults(func=run_add)
@@ -29,6 +26,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run_add(args: argparse.Namespace) -> int:
+    from jobqueue.context import Context
+    from jobqueue.users import UserError, create_user
+
     password = args.password or getpass.getpass(f"password for {args.username}: ")
     try:
         with Context.from_env().session() as s:
@@ -41,6 +41,9 @@ def run_add(args: argparse.Namespace) -> int:
 
 
 def run_token_create(args: argparse.Namespace) -> int:
+    from jobqueue.context import Context
+    from jobqueue.users import create_token, get_user
+
     with Context.from_env().session() as s:
         user = get_user(s, args.username)
         if user is None:

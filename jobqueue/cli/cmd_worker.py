@@ -6,11 +6,6 @@ import argparse
 import logging
 import sys
 
-from rq import Worker
-
-from jobqueue import db, live, migrate, queues
-from jobqueue.context import Context
-
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("worker", help="run an rq worker (analysis, or --machine ID)")
@@ -21,6 +16,11 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from rq import Worker
+
+    from jobqueue import db, live, migrate, queues
+    from jobqueue.context import Context
+
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     ctx = Context.from_env()
     try:

@@ -1,0 +1,33 @@
+"""`fablab --help` imports no heavy library: start-up stays light for every command.
+
+Checked by module names, not wall-clock time: the parser is built in a fresh interpreter and
+the libraries that cost a second of imports (SQLAlchemy, numpy, trimesh, Flask, rq, pydantic)
+must not be loaded by then. A `cmd_*` module imports them inside its `run` function.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+HEAVY = ("sqlalchemy", "numpy", "trimesh", "flask", "rq", "redis", "pydantic", "shapely", "yaml",
+         "ezdxf", "serial", "werkzeug", "slicing.analysis", "jobqueue.models")
+
+
+def test_help_builds_the_parser_without_heavy_imports() -> None:
+    code = ("import json, sys\n"
+            "from jobqueue.cli.main import build_parser\n"
+            "build_parser().format_help()\n"
+            "print(json.dumps(sorted(sys.modules)))\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    loaded = json.loads(out.stdout)
+    heavy = sorted({m for m in loaded for h in HEAVY if m == h or m.startswith(h + ".")})
+    assert heavy == [], f"imported at start-up: {heavy}"
+
+
+def test_help_lists_every_command() -> None:
+    out = subprocess.run([sys.executable, "-m", "jobqueue.cli.main", "--help"], capture_output=True, text=True)
+    assert out.returncode == 0
+    for command in ("analyze", "prepare", "estimate", "worker", "serve", "demo", "user", "token", "machines"):
+        assert command in out.stdout
