@@ -2,8 +2,8 @@
 
 Points are sampled on the surface (area-weighted, so big flat faces get their share); from
 each, a ray goes into the part along the inward normal, and the first wall it meets on the
-other side is the wall thickness there. Candidate opposite faces come from a KD-tree of the
-same samples: a face hit within `nozzle` of a point has a sample within `nozzle + spacing`,
+other side is the wall thickness there. Candidate opposite faces come from a grid of the
+same samples (`near_pairs`): a face hit within `nozzle` of a point has a sample within `nozzle + spacing`,
 which keeps the exact ray-triangle test (Möller-Trumbore, vectorised) to a few pairs per
 point instead of every face. No rtree/embree needed.
 """
@@ -13,7 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.spatial import cKDTree
+
+from slicing.analysis.near_pairs import near_pairs
 
 
 @dataclass
@@ -56,7 +57,7 @@ def thin_walls(triangles: np.ndarray, normals: np.ndarray, face_areas: np.ndarra
     tri = triangles[faces].astype(np.float64)
     pts = tri[:, 0] + r1[:, None] * (tri[:, 1] - tri[:, 0]) + r2[:, None] * (tri[:, 2] - tri[:, 0])
     spacing = (area / n) ** 0.5
-    pairs = cKDTree(pts).query_pairs(nozzle_mm + 1.5 * spacing, output_type="ndarray")
+    pairs = near_pairs(pts, nozzle_mm + 1.5 * spacing)
     if len(pairs) == 0:
         return None
     pairs = np.vstack([pairs, pairs[:, ::-1]])  # each point looks at the other's face, both ways

@@ -1,0 +1,76 @@
+"""The fast mesh passes give exactly what the plain algorithms give (results, not timings)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import slicing.readers.mesh as mesh_reader
+from slicing.analysis.mesh_facts import _bodies, _edges
+from slicing.analysis.near_pairs import near_pairs
+from slicing.readers import merge_vertices
+
+
+def _triangles(seed: int, n: int = 400, dtype=np.float32) -> np.ndarray:
+    """Random triangles whose corners repeat (half the triangles reuse corners of the others)."""
+    rng = np.random.default_rng(seed)
+    points = np.round(rng.random((n, 3)) * 50, 2)
+    return points[rng.integers(0, n, size=(2 * n, 3))].astype(dtype)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("prefix_bits", [64, 12, 3])
+def test_merge_vertices_is_exact_even_when_hashes_collide(monkeypatch, dtype, prefix_bits) -> None:
+    tri = _triangles(1, dtype=dtype)
+    rounded, _ = mesh_reader._rounded_and_hashed(tri)  # what the vertices hold: 1e-8 rounding
+    real_hash = mesh_reader._hash
+    if prefix_bits < 64:  # force collisions: only a few hash bits survive
+        keep = np.uint64(((1 << prefix_bits) - 1) << (64 - prefix_bits))
+        monkeypatch.setattr(mesh_reader, "_hash", lambda words: real_hash(words) & keep)
+    vertices, faces = merge_vertices(tri)
+    assert np.array_equal(vertices[faces].reshape(-1, 3), rounded.astype(np.float64))
+    assert len(vertices) == len(np.unique(rounded, axis=0))
+
+
+def test_merge_vertices_orders_vertices_by_hash() -> None:
+    tri = _triangles(2)
+    vertices, _ = merge_vertices(tri)
+    _, h = mesh_reader._rounded_and_hashed(vertices.astype(np.float32).reshape(-1, 1, 3))
+    assert np.all(np.diff(h.astype(np.float64)) >= 0)
+
+
+def test_edges_and_bodies_match_brute_force() -> None:
+    rng = np.random.default_rng(3)
+    faces = rng.integers(0, 60, size=(200, 3))
+    faces = faces[(faces[:, 0] != faces[:, 1]) & (faces[:, 1] != faces[:, 2]) & (faces[:, 0] != faces[:, 2])]
+    uses: dict[tuple[int, int], list[bool]] = {}
+    for f in faces.tolist():
+        for a, b in ((f[0], f[1]), (f[1], f[2]), (f[2], f[0])):
+            uses.setdefault((min(a, b), max(a, b)), []).append(a > b)
+    open_e, nonmanifold, mis = _edges(faces, 60)
+    assert open_e.tolist() == sorted([list(e) for e, u in uses.items() if len(u) == 1])
+    assert nonmanifold.tolist() == sorted([list(e) for e, u in uses.items() if len(u) > 2])
+    assert mis.tolist() == sorted([list(e) for e, u in uses.items() if len(u) == 2 and u[0] == u[1]])
+    bodies, face_body = _bodies(faces, 60)
+    # brute force: merge labels until stable, bodies numbered by their lowest vertex
+    label = list(range(60))
+    changed = True
+    while changed:
+        changed = False
+        for f in faces.tolist():
+            low = min(label[v] for v in f)
+            for v in f:
+                if label[v] != low:
+                    label[v], changed = low, True
+    roots = sorted({label[f[0]] for f in faces.tolist()})
+    assert bodies == len(roots)
+    assert face_body.tolist() == [roots.index(label[f[0]]) for f in faces.tolist()]
+
+
+@pytest.mark.parametrize("n,radius", [(500, 8.0), (800, 2.5), (2, 100.0), (1, 1.0)])
+def test_near_pairs_finds_every_close_pair(n, radius) -> None:
+    pts = np.random.default_rng(n).random((n, 3)) * [60, 40, 20]
+    d = np.linalg.norm(pts[:, None] - pts[None], axis=2)
+    i, j = np.nonzero(np.triu(d <= radius, k=1))
+    expected = {(int(a), int(b)) for a, b in zip(i, j, strict=True)}
+    assert {tuple(p) for p in near_pairs(pts, radius).tolist()} == expected
