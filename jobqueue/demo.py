@@ -1,7 +1,7 @@
 """`fablab demo`: everything on one machine, on the embedded defaults.
 
 Starts the embedded Valkey (unless REDIS_URL is set), the database with the demo users, a
-firmware simulator per simulated machine, an analysis worker and one worker per machine,
+firmware simulator per simulated machine, one analysis worker per core and one worker per machine,
 and the web app; prints the URL and the logins; Ctrl-C stops every process it started.
 """
 
@@ -62,6 +62,14 @@ def _simulator_args(machine, link: Path) -> list[str]:  # noqa: ANN001 - slicing
     return args
 
 
+def analysis_workers() -> int:
+    """How many analysis workers: FABLAB_ANALYSIS_WORKERS, else one per core of this host."""
+    try:
+        return max(1, int(os.environ.get("FABLAB_ANALYSIS_WORKERS") or os.cpu_count() or 1))
+    except ValueError:
+        return max(1, os.cpu_count() or 1)
+
+
 def _wait_for(path: Path, timeout: float) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -102,7 +110,8 @@ def run_demo(host: str = "127.0.0.1", port: int = 5000) -> int:
                 if not _wait_for(link, 15):
                     print(f"simulator for {m.id} did not start: see {data / 'logs'}", file=sys.stderr)
                     return 1
-        sup.start("worker-analysis", "worker", "analysis")
+        for i in range(analysis_workers()):  # one per core: uploads are analysed side by side
+            sup.start(f"worker-analysis-{i + 1}", "worker", "analysis")
         for m in spec.machines:
             sup.start(f"worker-{m.id}", "worker", "--machine", m.id)
         sup.start("web", "serve", "--host", host, "--port", str(port))

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import logging
 import traceback
+from pathlib import Path
 
-from jobqueue import queues
+from jobqueue import analysis_cache, queues
 from jobqueue.calibration import calibrate
 from jobqueue.context import Context
 from jobqueue.models import Job
@@ -28,6 +29,13 @@ def _error_summary(issues: list[dict], limit: int = 3) -> str:
     return "; ".join(texts) + more
 
 
+def _redis_or_none(ctx: Context):  # noqa: ANN202 - redis.Redis | None
+    try:
+        return ctx.redis()
+    except Exception:  # no queue server here (a task run inline): no cache, same analysis
+        return None
+
+
 def analyse_job(job_id: int) -> str:
     """Read and measure the upload: pending_review when usable, invalid with its issues if not."""
     from slicing.analysis import analyze_file
@@ -37,9 +45,14 @@ def analyse_job(job_id: int) -> str:
         job = s.get(Job, job_id)
         transition(s, job, JobState.ANALYSING, actor="system:analyse")
     try:
-        result = analyze_file(
-            ctx.store.path(job.file_sha256), spec=ctx.spec(), process=job.process,
-            material=job.material, filename=job.filename,
+        spec = ctx.spec()
+        path = ctx.store.path(job.file_sha256)
+        # Everything the result depends on besides the content (see jobqueue/analysis_cache.py).
+        options = {"process": job.process, "material": job.material, "suffix": Path(job.filename).suffix.lower()}
+        key = analysis_cache.cache_key(job.file_sha256, options, spec.model_dump_json())
+        result, _ = analysis_cache.cached_analysis(
+            _redis_or_none(ctx), key,
+            lambda: analyze_file(path, spec=spec, process=job.process, material=job.material, filename=job.filename),
         )
     except Exception as exc:  # a bug in a reader must not leave the job stuck in 'analysing'
         log.exception("analysis of job %s crashed", job_id)

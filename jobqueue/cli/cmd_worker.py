@@ -39,6 +39,11 @@ def run(args: argparse.Namespace) -> int:
         names.append(queues.machine_queue_name(args.machine))
         live.set_machine_status(conn, args.machine, "idle")
     names = names or [queues.ANALYSIS]
+    if queues.ANALYSIS in names:
+        from jobqueue.analysis_cache import warm_imports
+
+        warm_imports()  # before rq forks a work horse per job: each job starts warm
+        ctx.spec()  # machines.yaml parsed once here, inherited by every work horse
     worker = Worker(names, connection=conn)
     worker.work(burst=args.burst, with_scheduler=False)
     if args.machine:
