@@ -18,6 +18,9 @@ from jobqueue import migrate
 from jobqueue.settings import load_settings
 
 _engines: dict[tuple[int, str], tuple[Engine, sessionmaker]] = {}
+# URLs whose schema this process, or the worker it was forked from, found at the head: a work
+# horse forked per job trusts its parent's check instead of paying Alembic's again per job.
+_checked: set[str] = set()
 
 
 def _sqlite_pragmas(dbapi_conn, _record) -> None:  # noqa: ANN001 - DB-API connection
@@ -45,17 +48,20 @@ def get_engine(url: str | None = None) -> tuple[Engine, sessionmaker]:
                                connect_args={"options": "-c timezone=UTC"} if pg else {})
         if engine.dialect.name == "sqlite":
             event.listen(engine, "connect", _sqlite_pragmas)
-        try:
-            migrate.check(engine)
-        except migrate.SchemaError:
-            engine.dispose()
-            raise
+        if url not in _checked:
+            try:
+                migrate.check(engine)
+            except migrate.SchemaError:
+                engine.dispose()
+                raise
+            _checked.add(url)
         _engines[key] = (engine, sessionmaker(engine, expire_on_commit=False))
     return _engines[key]
 
 
 def dispose(url: str) -> None:
     """Close this process's pooled connections to `url` (a test dropping its database)."""
+    _checked.discard(url)
     entry = _engines.pop((os.getpid(), url), None)
     if entry is not None:
         entry[0].dispose()

@@ -66,10 +66,11 @@ def thin_walls(triangles: np.ndarray, normals: np.ndarray, face_areas: np.ndarra
     # Walls face each other within 30° of parallel; faces that share a vertex make a wedge
     # (the tip of any sharp corner is thin), not a wall.
     opposing = (np.einsum("ij,ij->i", n_a, n_b) < -0.85) & (faces[a] != faces[b])
-    if faces_idx is not None:
-        fa, fb = faces_idx[faces[a]], faces_idx[faces[b]]
-        opposing &= ~(fa[:, :, None] == fb[:, None, :]).any(axis=(1, 2))
     a, b = a[opposing], b[opposing]
+    if faces_idx is not None:  # only for the facing pairs: most pairs are not
+        fa, fb = faces_idx[faces[a]], faces_idx[faces[b]]
+        apart = ~(fa[:, :, None] == fb[:, None, :]).any(axis=(1, 2))
+        a, b = a[apart], b[apart]
     if len(a) == 0:
         return None
     t = _ray_hits(pts[a], -normals[faces[a]], triangles[faces[b]].astype(np.float64))
