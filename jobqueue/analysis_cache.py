@@ -65,8 +65,8 @@ def cached_analysis(conn: Any, key: str, compute: Callable[[], dict[str, Any]]) 
 
 
 def warm_imports() -> None:
-    """Import what an analysis or a preparation needs, in the worker before it forks a work
-    horse per job: every job then starts with the readers, checks and libraries loaded."""
+    """Import what an analysis or a preparation needs in the worker before its first job:
+    every job then starts with the readers, checks and libraries loaded."""
     import slicing.analysis  # noqa: F401
     import slicing.analysis.drawing_flow  # noqa: F401
     import slicing.analysis.mesh_flow  # noqa: F401

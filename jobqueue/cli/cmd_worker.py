@@ -42,9 +42,17 @@ def run(args: argparse.Namespace) -> int:
     if queues.ANALYSIS in names:
         from jobqueue.analysis_cache import warm_imports
 
-        warm_imports()  # before rq forks a work horse per job: each job starts warm
-        ctx.spec()  # machines.yaml parsed once here, inherited by every work horse
-    worker = Worker(names, connection=conn)
+        warm_imports()  # before the first job: each job starts warm
+        ctx.spec()  # machines.yaml parsed once here
+    worker_class = Worker
+    if queues.ANALYSIS in names and not args.machine:
+        # Analyses run in this process, not a work horse forked per job: imports, parsed
+        # machines, database engine and the memory numpy already touched stay warm, which is
+        # most of a small upload's verdict time. A crash is the supervisor's to restart.
+        from rq import SimpleWorker
+
+        worker_class = SimpleWorker
+    worker = worker_class(names, connection=conn)
     worker.work(burst=args.burst, with_scheduler=False)
     if args.machine:
         live.set_machine_status(conn, args.machine, "offline")

@@ -16,8 +16,8 @@ SQUARE = (b'<svg xmlns="http://www.w3.org/2000/svg" width="60mm" height="50mm" v
 def _submit(ctx, data: bytes, material: str | None = None) -> int:  # noqa: ANN001
     with ctx.session() as s:
         user = s.query(User).filter_by(username="member").one()
-        job = services.submit_job(s, ctx.redis(), ctx.store, ctx.spec(), user, io.BytesIO(data), "plaque.svg",
-                                  "laser", material)
+        job = services.submit_job(s, ctx.redis(), ctx.store, ctx.spec(), user, io.BytesIO(data), "plaque.svg" if data.startswith(b"<svg") else "part.stl",
+                                  "laser" if data.startswith(b"<svg") else "fdm", material)
         return job.id
 
 
