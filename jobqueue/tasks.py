@@ -22,9 +22,8 @@ log = logging.getLogger(__name__)
 def _error_summary(issues: list[dict], limit: int = 3) -> str:
     errors = [i for i in issues if i.get("severity") == "error"]
     texts = []
-    for issue in errors[:limit]:
-        msg = issue.get("message")
-        texts.append(msg.get("fr") or msg.get("en") if isinstance(msg, dict) else str(msg or issue.get("code")))
+    for issue in errors[:limit]:  # codes: the job page says each issue in the reader's language
+        texts.append(str(issue.get("code") or "error"))
     more = f" (+{len(errors) - limit})" if len(errors) > limit else ""
     return "; ".join(texts) + more
 

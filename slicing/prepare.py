@@ -17,7 +17,7 @@ import trimesh
 from slicing.geometry import Drawing
 from slicing.machine_spec import Machine, Material
 from slicing.program_checks import check_program
-from slicing.toolpaths.issues import cap_repeats, make_issue
+from slicing.toolpaths.issues import cap_repeats, make_issue, text_issue
 from slicing.toolpaths.options import coerce_all, invalid_options
 from slicing.toolpaths.program import PreparedProgram
 
@@ -34,7 +34,7 @@ def merged_options(machine: Machine, options: dict[str, Any] | None) -> dict[str
 
 
 def _failed(code: str, en: str, fr: str, hint_en: str = "", hint_fr: str = "", fmt: str = "gcode") -> PreparedProgram:
-    return PreparedProgram(lines=[], format=fmt, issues=[make_issue(code, "error", en, fr, hint_en, hint_fr)])
+    return PreparedProgram(lines=[], format=fmt, issues=[text_issue(code, "error", en, fr, hint_en, hint_fr)])
 
 
 def _load(source: Path | str | Drawing | trimesh.Trimesh, machine: Machine) -> Drawing | trimesh.Trimesh:
@@ -118,7 +118,7 @@ def prepare_program(
         except Exception:  # a preview is a nicety: never fail the job for it
             log.exception("preview failed for machine %s", machine.id)
     elif not program.issues:
-        program.issues.append(make_issue("empty_program", "error", "The program is empty.", "Le programme est vide."))
+        program.issues.append(make_issue("empty_program", "error"))
     return program
 
 

@@ -12,7 +12,7 @@ import math
 from typing import Any
 
 from slicing.machine_spec import Machine
-from slicing.toolpaths.issues import make_issue
+from slicing.toolpaths.issues import text_issue
 from slicing.toolpaths.program_parse import gcode_moves, hpgl_moves, parse_gcode_words, strip_gcode
 
 TOLERANCE_MM = 1e-3
@@ -22,7 +22,7 @@ LINE_LIMITS = {"grbl": 79, "marlin": 95, "octoprint": 95}  # significant charact
 
 
 def _err(code: str, en: str, fr: str, hint_en: str, hint_fr: str, line: int | None = None, severity="error"):
-    return make_issue(code, severity, en, fr, hint_en, hint_fr, {"line": line + 1} if line is not None else None)
+    return text_issue(code, severity, en, fr, hint_en, hint_fr, {"line": line + 1} if line is not None else None)
 
 
 def check_program(lines: list[str], machine: Machine, fmt: str, options: dict[str, Any] | None = None) -> list[dict[str, Any]]:

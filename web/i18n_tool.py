@@ -20,7 +20,8 @@ from babel.messages.pofile import read_po
 from web.catalogs import ROOT, po_files
 
 REPO = ROOT.parents[1]
-KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "lazy_gettext": None, "_l": None, "N_": None,
+KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "lazy_gettext": None, "_l": None, "N_": None, "say": (2,),
+            "Nn_": (1, 2),
             "lazy_ngettext": (1, 2), "pgettext": ((1, "c"), 2)}
 # Where page and CLI strings live (slicing/, drivers/ and jobqueue/ outside the CLI say no sentence).
 SOURCES = ("web", "jobqueue/cli")

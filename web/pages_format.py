@@ -9,9 +9,10 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from flask_babel import format_currency, format_decimal
+from flask_babel import format_currency, format_decimal, get_translations
 
 from web.i18n import current_language, pick
+from web.issue_messages import Words, render_issue
 
 UNITS = {"mm": "mm", "mm2": "mm²", "mm3": "mm³", "cm3": "cm³", "m": "m", "m2": "m²", "g": "g", "kg": "kg",
          "s": "s", "min": "min", "h": "h", "pct": "%", "eur": "€", "deg": "°", "count": "", "n": ""}
@@ -100,10 +101,23 @@ def metric_value(value: Any, unit: str) -> str:
     return f"{number(value)} {unit}".strip()
 
 
+def words() -> Words:
+    """The page's language for web/issue_messages.py (the request's catalog and numbers)."""
+    translations = get_translations()
+    return Words(gettext=translations.ugettext, ngettext=translations.ungettext,
+                 number=lambda v: number(v, 2), french=current_language() == "fr")
+
+
 def issues_list(issues: Any) -> list[dict[str, Any]]:
-    """Issues as the page shows them: dicts only, errors first, then warnings, then the rest."""
+    """Issues as the page shows them: dicts only, errors first, then warnings, then the rest;
+    each with its sentence and hint in the page's language (`text`, `hint_text`)."""
     kept = [i for i in issues if isinstance(i, dict)] if isinstance(issues, list) else []
-    return sorted(kept, key=lambda i: {"error": 0, "warning": 1}.get(i.get("severity"), 2))
+    said = words()
+    shown = []
+    for issue in sorted(kept, key=lambda i: {"error": 0, "warning": 1}.get(i.get("severity"), 2)):
+        text, hint = render_issue(issue, said)
+        shown.append({**issue, "text": text, "hint_text": hint})
+    return shown
 
 
 def metrics_rows(metrics: Any, primary: bool | None = None) -> list[tuple[str, str]]:
@@ -216,4 +230,4 @@ def cheapest_total(quotes: list[Any] | None, tier: str | None, material: str | N
     return float(cheapest["total"]), cheapest["currency"]
 
 
-FILTERS = {"number": number, "duration": duration, "money": money, "location": location}
+FILTERS = {"number": number, "duration": duration, "money": money, "location": location, "issues": issues_list}

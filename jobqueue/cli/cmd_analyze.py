@@ -28,7 +28,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="process to analyse for (default: from the machine, or every compatible one)")
     p.add_argument("--machines", type=Path, default=None,
                    help="inventory file (default: $FABLAB_MACHINES or ./machines.yaml)")
-    p.add_argument("--lang", choices=["fr", "en"], default="fr", help="language of the report")
+    p.add_argument("--lang", choices=["fr", "en"], default=None, help="language of the report (default: LANG, else fr)")
     p.add_argument("--json", action="store_true", help="print the analysis as JSON")
     p.add_argument("--preview", type=Path, default=None,
                    help="also write the preview with the problems marked (PNG for meshes, SVG for drawings)")
@@ -53,27 +53,28 @@ def _fmt(value: Any) -> str:
 
 
 def report(result: dict, lang: str) -> str:
+    from jobqueue.cli.words import issue_lines, say, words
+
+    said = words(lang)
     lines = []
-    verdict = {"fr": ("utilisable", "inutilisable en l'état"), "en": ("usable", "not usable as it is")}[lang]
-    lines.append(f"{'Fichier' if lang == 'fr' else 'File'}: {verdict[0] if result['valid'] else verdict[1]}")
+    lines.append(say(said, "File usable") if result["valid"] else say(said, "File not usable as it is"))
     for issue in result["issues"]:
-        lines.append(f"  [{SEVERITY_MARK.get(issue['severity'], issue['severity'])}] {issue['code']}: "
-                     f"{issue['message'][lang]}")
-        hint = (issue.get("hint") or {}).get(lang)
+        text, hint = issue_lines(issue, said)
+        lines.append(f"  [{SEVERITY_MARK.get(issue['severity'], issue['severity'])}] {issue['code']}: {text}")
         if hint:
             lines.append(f"      -> {hint}")
         loc = issue.get("location")
         if loc:
             lines.append(f"      @ {json.dumps(loc, ensure_ascii=False)[:300]}")
     if result["metrics"]:
-        lines.append("Mesures :" if lang == "fr" else "Measurements:")
+        lines.append(say(said, "Measurements:"))
         for k, v in result["metrics"].items():
             if v is not None:
                 lines.append(f"  {k} = {_fmt(v)}")
     if result["quotes"]:
-        lines.append("Devis :" if lang == "fr" else "Quotes:")
+        lines.append(say(said, "Quotes:"))
         for q in result["quotes"]:
-            fit = "" if q.get("fits", True) else (" (ne rentre pas)" if lang == "fr" else " (does not fit)")
+            fit = "" if q.get("fits", True) else " (" + say(said, "does not fit") + ")"
             lines.append(f"  {q['machine']} / {q['material']}: {q['seconds'] / 60:.0f} min{fit}")
             for t in q["terms"]:
                 lines.append(f"      {t['label'][lang]}: {t['amount']:.2f} {q['currency']} ({t['explanation'][lang]})")
@@ -109,5 +110,7 @@ def run(args: argparse.Namespace) -> int:
         json.dump(result, sys.stdout, ensure_ascii=False, indent=1)
         sys.stdout.write("\n")
     else:
-        print(report(result, args.lang))
+        from jobqueue.cli.words import language
+
+        print(report(result, language(args.lang)))
     return 0

@@ -26,7 +26,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="inventory file (default: $FABLAB_MACHINES, ./machines.yaml, the demo's)")
     p.add_argument("--preview", type=Path, default=None, help="also write the SVG preview here")
     p.add_argument("--force", action="store_true", help="write the program even when checks fail")
-    p.add_argument("--lang", choices=["fr", "en"], default="en", help="language of the messages")
+    p.add_argument("--lang", choices=["fr", "en"], default=None, help="language of the messages (default: LANG, else fr)")
     p.add_argument("--json", action="store_true", help="print issues and figures as JSON")
     p.set_defaults(func=run)
 
@@ -76,7 +76,9 @@ def run(args: argparse.Namespace) -> int:
     from slicing.prepare import prepare_program
 
     program = prepare_program(args.file, machine, args.material, options)
-    lang = args.lang
+    from jobqueue.cli.words import issue_lines, language, words
+
+    said = words(language(args.lang))
     if args.json:
         print(json.dumps({**program.to_dict(), "estimate": _estimate(program.lines, machine)}, ensure_ascii=False, indent=2))
     else:
@@ -86,9 +88,10 @@ def run(args: argparse.Namespace) -> int:
         for issue in program.issues:
             where = {k: v for k, v in (issue.get("location") or {}).items() if v not in (None, "")}
             at = f" [{', '.join(f'{k}={v}' for k, v in where.items())}]" if where else ""
-            print(f"  {issue['severity']:7s} {issue['code']}: {issue['message'][lang]}{at}")
-            if issue["hint"].get(lang):
-                print(f"          -> {issue['hint'][lang]}")
+            text, hint = issue_lines(issue, said)
+            print(f"  {issue['severity']:7s} {issue['code']}: {text}{at}")
+            if hint:
+                print(f"          -> {hint}")
         for key, value in program.metrics.items():
             print(f"  {key}: {value}")
         print(f"  estimate: {_estimate(program.lines, machine)}")

@@ -67,15 +67,7 @@ def analyze_file(path: Path, *, spec: FablabSpec, process: str | None = None, ma
     geometry = "mesh" if kind == "mesh" else "drawing" if kind in ("svg", "dxf") else "unknown"
     targets, issues = choose_targets(spec, geometry, process, machine_id, material)
     if geometry == "unknown":
-        issues.append(make_issue(
-            "format_unknown", "error",
-            f"'{filename or path.name}' is not a file the fablab can use: send an STL (3D printing) or an SVG/DXF "
-            "(laser, CNC, vinyl).",
-            f"« {filename or path.name} » n'est pas un fichier utilisable au fablab : envoyez un STL (impression "
-            "3D) ou un SVG/DXF (laser, CNC, vinyle).",
-            "Export from your software as STL (3D) or SVG/DXF (2D).",
-            "Exportez depuis votre logiciel en STL (3D) ou en SVG/DXF (2D).",
-        ))
+        issues.append(make_issue("format_unknown", "error", None, filename=filename or path.name))
         return _result(geometry, fmt, targets, issues, {}, [], started)
     if targets is None:  # the file does not suit the chosen process: nothing more to say
         return _result(geometry, fmt, targets, issues, {}, [], started)
@@ -94,13 +86,7 @@ def analyze_file(path: Path, *, spec: FablabSpec, process: str | None = None, ma
         return _result(geometry, fmt, targets, [*issues, exc.as_issue()], {}, [], started)
     except Exception as exc:  # a check tripped on odd geometry: say so, never a traceback to the user
         log.exception("analysis of %s failed", filename or path.name)
-        failed = make_issue(
-            "analysis_failed", "error",
-            f"The file was read but its checks failed unexpectedly ({type(exc).__name__}).",
-            f"Le fichier a été lu mais ses vérifications ont échoué de façon inattendue ({type(exc).__name__}).",
-            "Tell the fabmanager; exporting the file again (or in another format) often helps.",
-            "Prévenez le fabmanager ; exporter à nouveau le fichier (ou dans un autre format) aide souvent.",
-        )
+        failed = make_issue("analysis_failed", "error", None, name=type(exc).__name__)
         return _result(geometry, fmt, targets, [*issues, failed], {}, [], started)
     return _result(geometry, fmt, targets, issues + more, metrics, quotes, started)
 

@@ -35,13 +35,15 @@ def units_issue(drawing: Drawing, bbox: list[float]) -> dict[str, Any] | None:
     sizes_fr = " ; ".join(f"en {UNIT_WORDS[c['unit']][0]} : {c['bbox_mm'][0]} × {c['bbox_mm'][1]} mm" for c in choices)
     sizes_en = "; ".join(f"in {UNIT_WORDS[c['unit']][1]}: {c['bbox_mm'][0]} × {c['bbox_mm'][1]} mm" for c in choices)
     return make_issue(
-        "units_unconfirmed", "warning",
-        f"{en_what}: it was read in {UNIT_WORDS[choices[0]['unit']][1]}. Confirm the size — {sizes_en}.",
-        f"{fr_what} : il a été lu en {UNIT_WORDS[choices[0]['unit']][0]}. Confirmez la taille — {sizes_fr}.",
-        "Check the size above matches your design; otherwise export again with the unit set to millimetres.",
-        "Vérifiez que la taille ci-dessus correspond à votre dessin ; sinon exportez à nouveau en réglant "
-        "l'unité sur millimètres.",
+        "units_unconfirmed",
+        "warning",
         {"choices": choices},
+        en_what=en_what,
+        UNIT_WORDS=UNIT_WORDS[choices[0]['unit']][1],
+        sizes_en=sizes_en,
+        fr_what=fr_what,
+        UNIT_WORDS2=UNIT_WORDS[choices[0]['unit']][0],
+        sizes_fr=sizes_fr,
     )
 
 
@@ -50,16 +52,7 @@ def analyze_drawing(drawing: Drawing, targets: Targets, spec: FablabSpec) -> tup
 
     machine = targets.main_machine()
     if not drawing.paths:
-        nothing = make_issue(
-            "drawing_empty", "error",
-            "The drawing has no paths to cut or engrave"
-            + (" (only text or images: convert them to paths)." if drawing.texts or drawing.images else "."),
-            "Le dessin ne contient aucun tracé à découper ou graver"
-            + (" (seulement du texte ou des images : convertissez-les en chemins)."
-               if drawing.texts or drawing.images else "."),
-            "Check the export: in Inkscape use Path > Object to Path on everything before saving.",
-            "Vérifiez l'export : dans Inkscape, appliquez Chemin > Objet en chemin à tout avant d'enregistrer.",
-        )
+        nothing = make_issue("drawing_empty", "error", None, texts_or_images=bool(drawing.texts or drawing.images))
         return [nothing, *di.text_image_issues(drawing)], drawing_metrics(drawing, machine), []
     chains = open_chains(drawing, tol=max(drawing.tolerance_mm / 5, 0.001))
     cache: dict[str, dict] = {}

@@ -45,16 +45,12 @@ def open_contour_issue(chains: Chains) -> dict[str, Any] | None:
             gap_en += f" {small} end(s) within {_mm(SUGGEST_CLOSE_MM)} mm of another can be closed."
     all_tiny = len(gaps) == len(chains.loose_ends) and len(gaps) and gaps.max() <= AUTO_CLOSE_MM
     return make_issue(
-        "open_contours", "info" if all_tiny else "warning",
-        f"{len(chains.loose_ends)} loose end(s): some outlines are not closed, so the part will not come out "
-        f"of the sheet there.{gap_en}",
-        f"{len(chains.loose_ends)} extrémité(s) libre(s) : certains contours ne sont pas fermés, la pièce ne "
-        f"se détachera pas à cet endroit.{gap_fr}",
-        "Join the ends: Inkscape Path > Join (Ctrl+J) on the selected nodes; in CAD use JOIN / PEDIT to make "
-        "closed polylines.",
-        "Reliez les extrémités : dans Inkscape, sélectionnez les nœuds puis « Joindre les nœuds » (Ctrl+J) ; en "
-        "CAO, utilisez JOINDRE / PEDIT pour obtenir des polylignes fermées.",
+        "open_contours",
+        "info" if all_tiny else "warning",
         where,
+        n_loose_ends=len(chains.loose_ends),
+        gap_en=gap_en,
+        gap_fr=gap_fr,
     )
 
 
@@ -87,13 +83,11 @@ def zero_length_issue(drawing: Drawing, segs: np.ndarray, owner: np.ndarray) -> 
         return None
     n = len(zero) + len(points_only)
     return make_issue(
-        "zero_length_segments", "info",
-        f"{n} segment(s) or path(s) have zero length; they are ignored.",
-        f"{n} segment(s) ou tracé(s) ont une longueur nulle ; ils sont ignorés.",
-        "Harmless; 'Simplify' or deleting the stray points removes them.",
-        "Sans gravité ; « Simplifier » ou la suppression des points isolés les enlève.",
+        "zero_length_segments",
+        "info",
         {"points": [_xy(segs[i, 0]) for i in zero[:MAX_LOCATIONS]],
          "sources": sorted({str(drawing.paths[owner[i]].source) for i in zero[:MAX_LOCATIONS]})},
+        n=n,
     )
 
 
@@ -129,17 +123,12 @@ def overlap_issue(drawing: Drawing, segs: np.ndarray, owner: np.ndarray, tol: fl
     idx = order[overlap]
     mids = (segs[idx, 0] + segs[idx, 1]) / 2
     return make_issue(
-        "duplicate_segments", "warning",
-        f"{int(overlap.sum())} segment(s) lie on top of others ({_mm(total)} mm in all): the machine would cut "
-        "or engrave there twice (burnt edges, wasted time).",
-        f"{int(overlap.sum())} segment(s) sont superposés à d'autres ({_mm(total)} mm au total) : la machine "
-        "passerait deux fois au même endroit (bords brûlés, temps perdu).",
-        "Delete the duplicates: Inkscape Extensions > Generate from Path > ... or Edit > Select Same > "
-        "Object type then remove doubles; in CAD use OVERKILL.",
-        "Supprimez les doublons : dans Inkscape, repérez les objets superposés (Édition > Sélectionner "
-        "même) et effacez-les ; en CAO, utilisez la commande NETTOYER / OVERKILL.",
+        "duplicate_segments",
+        "warning",
         {"overlap_mm": round(total, 2), "points": [_xy(m) for m in mids[:MAX_LOCATIONS]],
          "sources": sorted({str(drawing.paths[owner[i]].source) for i in idx[:MAX_LOCATIONS]})},
+        sum=int(overlap.sum()),
+        total=_mm(total),
     )
 
 
@@ -165,15 +154,10 @@ def self_intersection_issue(drawing: Drawing, limit: int = 20_000) -> dict[str, 
         except shapely.errors.GEOSException:
             points.append(_xy(drawing.paths[idx[k]].points[0]))
     return make_issue(
-        "self_intersections", "warning",
-        f"{len(bad)} path(s) cross themselves: the inside of such a shape is ambiguous (offsets, fills and "
-        "kerf compensation can go wrong).",
-        f"{len(bad)} tracé(s) se croisent eux-mêmes : l'intérieur d'une telle forme est ambigu (décalages, "
-        "remplissages et compensation du trait de coupe peuvent être faux).",
-        "Redraw the crossing part, or in Inkscape use Path > Union on the shape to clean it.",
-        "Redessinez la partie qui se croise, ou dans Inkscape appliquez Chemin > Union à la forme pour la "
-        "nettoyer.",
+        "self_intersections",
+        "warning",
         {"points": points, "sources": [drawing.paths[idx[k]].source for k in bad[:MAX_LOCATIONS]]},
+        n_bad=len(bad),
     )
 
 
@@ -181,30 +165,21 @@ def text_image_issues(drawing: Drawing) -> list[dict[str, Any]]:
     issues = []
     if drawing.texts:
         issues.append(make_issue(
-            "text_not_outlined", "warning",
-            f"{len(drawing.texts)} text element(s) are real text, not outlines: the machine cannot follow "
-            "letters it does not have the shapes of; they are left out.",
-            f"{len(drawing.texts)} texte(s) sont du vrai texte et non des contours : la machine ne peut pas "
-            "suivre des lettres dont elle n'a pas la forme ; ils sont ignorés.",
-            "Convert the text to paths: Inkscape Path > Object to Path (Shift+Ctrl+C); Illustrator Type > "
-            "Create Outlines; in CAD, EXPLODE the text.",
-            "Convertissez le texte en chemins : Inkscape Chemin > Objet en chemin (Maj+Ctrl+C) ; Illustrator "
-            "Texte > Vectoriser ; en CAO, DÉCOMPOSEZ le texte.",
+            "text_not_outlined",
+            "warning",
             {"texts": [{"source": t.get("source"), "text": str(t.get("text", ""))[:40],
                         "x": round(t["x"], 2) if t.get("x") is not None else None,
                         "y": round(t["y"], 2) if t.get("y") is not None else None}
                        for t in drawing.texts[:MAX_LOCATIONS]]},
+            n_texts=len(drawing.texts),
         ))
     if drawing.images:
         issues.append(make_issue(
-            "raster_image", "warning",
-            f"{len(drawing.images)} bitmap image(s) (photo, scan): they cannot be cut and are left out.",
-            f"{len(drawing.images)} image(s) matricielle(s) (photo, scan) : elles ne peuvent pas être découpées "
-            "et sont ignorées.",
-            "Vectorise them: Inkscape Path > Trace Bitmap, then delete the image.",
-            "Vectorisez-les : Inkscape Chemin > Vectoriser un objet matriciel, puis supprimez l'image.",
+            "raster_image",
+            "warning",
             {"images": [{k: (round(v, 2) if isinstance(v, float) else v) for k, v in im.items()}
                         for im in drawing.images[:MAX_LOCATIONS]]},
+            n_images=len(drawing.images),
         ))
     return issues
 
@@ -218,22 +193,22 @@ def fit_issues(bbox: list[float], machines: list[Machine]) -> list[dict[str, Any
         where = {"machine": m.id, "bbox_mm": [w, h], "bed_mm": list(area)}
         if how is None:
             issues.append(make_issue(
-                "drawing_too_big", "error",
-                f"The design ({_mm(w)} × {_mm(h)} mm) is bigger than the bed of {m.name} ({_mm(area[0])} × "
-                f"{_mm(area[1])} mm).",
-                f"Le dessin ({_mm(w)} × {_mm(h)} mm) est plus grand que le plateau de {m.name} "
-                f"({_mm(area[0])} × {_mm(area[1])} mm).",
-                "Scale it down, or split it into several files that each fit.",
-                "Réduisez-le, ou répartissez-le en plusieurs fichiers qui rentrent chacun.",
+                "drawing_too_big",
+                "error",
                 where,
+                w=_mm(w),
+                h=_mm(h),
+                name=m.name,
+                area=_mm(area[0]),
+                area2=_mm(area[1]),
             ))
         elif how == "rotated":
             issues.append(make_issue(
-                "drawing_needs_rotation", "info",
-                f"The design fits {m.name} once turned by 90° ({_mm(h)} × {_mm(w)} mm).",
-                f"Le dessin rentre dans {m.name} une fois tourné de 90° ({_mm(h)} × {_mm(w)} mm).",
-                "Nothing to do: the fabmanager will place it; or rotate it yourself.",
-                "Rien à faire : le fabmanager le placera ; ou tournez-le vous-même.",
+                "drawing_needs_rotation",
+                "info",
                 where,
+                name=m.name,
+                h=_mm(h),
+                w=_mm(w),
             ))
     return issues

@@ -64,14 +64,14 @@ def narrow_issue(drawing: Drawing, machine: Machine) -> dict[str, Any] | None:
               for i in narrow[:MAX_LOCATIONS]]
     w = f"{width:.2f}".rstrip("0").rstrip(".")
     return make_issue(
-        "features_too_narrow", "warning",
-        f"{len(narrow)} shape(s) have parts narrower than {what_en} ({w} mm) on {machine.name}: those parts "
-        "will be burnt away, left uncut or torn.",
-        f"{len(narrow)} forme(s) ont des parties plus étroites que {what_fr} ({w} mm) sur {machine.name} : "
-        "elles seront brûlées, non découpées ou arrachées.",
-        f"Widen those parts to more than {w} mm, or engrave them instead of cutting.",
-        f"Élargissez ces parties au-delà de {w} mm, ou gravez-les au lieu de les découper.",
+        "features_too_narrow",
+        "warning",
         {"points": points, "width_mm": width},
+        n_narrow=len(narrow),
+        what_en=what_en,
+        w=w,
+        name=machine.name,
+        what_fr=what_fr,
     )
 
 
@@ -89,14 +89,12 @@ def islands_issue(drawing: Drawing, machine: Machine) -> dict[str, Any] | None:
         return None
     s = f"{smallest:.1f}".rstrip("0").rstrip(".")
     return make_issue(
-        "vinyl_islands_too_small", "warning",
-        f"{len(tiny)} piece(s) are smaller than {s} mm: too small to weed, they will come off with the waste.",
-        f"{len(tiny)} morceau(x) font moins de {s} mm : trop petits pour être échenillés, ils partiront avec "
-        "les chutes.",
-        f"Enlarge the design or remove details under {s} mm (dots of i, thin serifs).",
-        f"Agrandissez le motif ou supprimez les détails de moins de {s} mm (points des i, empattements fins).",
+        "vinyl_islands_too_small",
+        "warning",
         {"points": [[round(float(bounds[i, 0]), 2), round(float(bounds[i, 1]), 2)] for i in tiny[:MAX_LOCATIONS]],
          "sources": [drawing.paths[idx[i]].source for i in tiny[:MAX_LOCATIONS]]},
+        n_tiny=len(tiny),
+        s=s,
     )
 
 

@@ -35,23 +35,21 @@ def choose_targets(spec: FablabSpec, geometry: str, process: str | None, machine
             process = machines[0].kind
         except KeyError:
             known = ", ".join(m.id for m in spec.machines)
-            issues.append(make_issue(
-                "machine_unknown", "warning",
-                f"There is no machine '{machine_id}' in this fablab (known: {known}); all compatible machines "
-                "are considered.",
-                f"Il n'y a pas de machine « {machine_id} » dans ce fablab (connues : {known}) ; toutes les "
-                "machines compatibles sont prises en compte.",
-            ))
+            issues.append(make_issue("machine_unknown", "warning", None, machine_id=machine_id, known=known))
     if process and process not in allowed and geometry in ("mesh", "drawing"):
         fr, en = KIND_WORDS.get(process, (process, process))
         need_fr = "un STL (modèle 3D)" if process == "fdm" else "un SVG ou un DXF (dessin 2D)"
         need_en = "an STL (3D model)" if process == "fdm" else "an SVG or a DXF (2D drawing)"
         issues.append(make_issue(
-            "wrong_process", "error",
-            f"This file is a {'3D model' if geometry == 'mesh' else '2D drawing'}; {en} needs {need_en}.",
-            f"Ce fichier est un {'modèle 3D' if geometry == 'mesh' else 'dessin 2D'} ; la {fr} demande {need_fr}.",
-            "Choose the process that matches the file, or export the right kind of file.",
-            "Choisissez le procédé qui correspond au fichier, ou exportez le bon type de fichier.",
+            "wrong_process",
+            "error",
+            None,
+            geometry='3D model' if geometry == 'mesh' else '2D drawing',
+            en=en,
+            need_en=need_en,
+            geometry2='modèle 3D' if geometry == 'mesh' else 'dessin 2D',
+            fr=fr,
+            need_fr=need_fr,
         ))
         return None, issues
     if not machines:
@@ -67,11 +65,11 @@ def choose_targets(spec: FablabSpec, geometry: str, process: str | None, machine
         else:
             names = sorted({x.name for m in machines for x in m.materials})
             issues.append(make_issue(
-                "material_unknown", "warning",
-                f"No compatible machine offers the material '{material}' (available: {', '.join(names)}); "
-                "the quotes show every material.",
-                f"Aucune machine compatible ne propose le matériau « {material} » (disponibles : "
-                f"{', '.join(names)}) ; les devis montrent tous les matériaux.",
+                "material_unknown",
+                "warning",
+                None,
+                material=material,
+                join=', '.join(names),
             ))
             material = None
     return Targets(kind, machines, material, bool(machine_id) and len(machines) == 1), issues

@@ -80,14 +80,7 @@ def cnc_settings(material: Material, options: dict[str, Any]) -> tuple[CncSettin
     if not tool or tool <= 0 or not thickness or not feed:
         missing = [k for k, v in (("tool_diameter_mm", tool), ("thickness_mm", thickness), ("feed_mm_min", feed)) if not v]
         return None, [
-            make_issue(
-                "cnc_settings_missing",
-                "error",
-                f"The machine/material lacks cutting data: {', '.join(missing)}.",
-                f"Il manque des données de coupe à la machine/au matériau : {', '.join(missing)}.",
-                "Complete the material in machines.yaml or pass the value with --set.",
-                "Complétez le matériau dans machines.yaml ou donnez la valeur avec --set.",
-            )
+            make_issue("cnc_settings_missing", "error", None, join=', '.join(missing))
         ]
     settings = CncSettings(
         tool_diameter=tool,
@@ -121,15 +114,7 @@ def _operations(contours: list[Contour], options: dict[str, Any]) -> tuple[list[
     issues = []
     for op in sorted(set(ops) - set(OPERATIONS)):
         issues.append(
-            make_issue(
-                "operation_unknown",
-                "error",
-                f"CNC operation '{op}' is not one of {', '.join(OPERATIONS)}.",
-                f"L'opération CNC « {op} » n'est pas parmi {', '.join(OPERATIONS)}.",
-                "Fix the layer/colour map in machines.yaml.",
-                "Corrigez la table calques/couleurs dans machines.yaml.",
-                {"operation": op},
-            )
+            make_issue("cnc_operation_unknown", "error", {"operation": op}, op=op, join=", ".join(OPERATIONS))
         )
     return ops, issues
 
@@ -139,13 +124,11 @@ def _narrow_issue(feature, r: float, contour: Contour) -> dict:
     return make_issue(
         "narrower_than_tool",
         "error",
-        f"A feature about {width} wide near ({feature.x:.1f}, {feature.y:.1f}) is narrower than the "
-        f"{2 * r:g} mm tool: it cannot be cut as drawn.",
-        f"Un détail d'environ {width} de large vers ({feature.x:.1f}, {feature.y:.1f}) est plus étroit que "
-        f"la fraise de {2 * r:g} mm : il ne peut pas être usiné tel quel.",
-        "Widen the feature to at least the tool diameter, or choose a smaller tool.",
-        "Élargissez le détail au moins au diamètre de la fraise, ou choisissez une fraise plus petite.",
         {**contour.location(), "x": round(feature.x, 2), "y": round(feature.y, 2)},
+        width=width,
+        x=round(feature.x, 1),
+        y=round(feature.y, 1),
+        r=2 * r,
     )
 
 
@@ -214,11 +197,10 @@ def plan_cnc(drawing: Drawing, s: CncSettings, options: dict[str, Any]) -> tuple
             make_issue(
                 "parts_too_close",
                 "error",
-                f"Two parts are closer than the {s.tool_diameter:g} mm tool near ({point.x:.1f}, {point.y:.1f}).",
-                f"Deux pièces sont plus proches que la fraise de {s.tool_diameter:g} mm vers ({point.x:.1f}, {point.y:.1f}).",
-                "Space the parts by at least the tool diameter.",
-                "Espacez les pièces d'au moins le diamètre de la fraise.",
                 {**contours[part_owner[a]].location(), "x": round(point.x, 2), "y": round(point.y, 2)},
+                tool_diameter=s.tool_diameter,
+                x=round(point.x, 1),
+                y=round(point.y, 1),
             )
         )
     issues += fidelity_issues(drawing, contours, made)

@@ -73,15 +73,14 @@ def drawn_length(drawing: Drawing) -> float:
 
 def _lost(what: str, operation: str, expected: float, got: float, location: dict, **more) -> dict:
     return make_issue(
-        "geometry_lost", "error",
-        f"The program lost part of the drawing ({what}, operation {operation}): {expected:.1f} mm drawn, "
-        f"{got:.1f} mm in the program.",
-        f"Le programme a perdu une partie du dessin ({what}, opération {operation}) : {expected:.1f} mm "
-        f"dessinés, {got:.1f} mm dans le programme.",
-        "Report this job to the fabmanager: the file is kept, the program is not sent to the machine.",
-        "Signalez ce travail au fabmanager : le fichier est gardé, le programme n'est pas envoyé à la machine.",
+        "geometry_lost",
+        "error",
         {**location, "stage": what, "operation": operation, "drawn_mm": round(expected, 2),
          "program_mm": round(got, 2), **more},
+        what=what,
+        operation=operation,
+        expected=round(expected, 1),
+        got=round(got, 1),
     )
 
 

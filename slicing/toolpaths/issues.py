@@ -1,7 +1,8 @@
 """Issues raised while preparing a program, in the same shape as the analysis issues.
 
 An issue is a plain dict so it stores as JSON with the job: `code`, `severity`
-(error|warning|info), `message` and `hint` in French and English, and a `location`.
+(error|warning|info), `params` (what its sentence needs) and a `location`. The sentences,
+in French and English, are the web's (web/issue_messages.py and the catalogs).
 """
 
 from __future__ import annotations
@@ -11,23 +12,20 @@ from typing import Any, Literal
 Severity = Literal["error", "warning", "info"]
 
 
-def make_issue(
-    code: str,
-    severity: Severity,
-    en: str,
-    fr: str,
-    hint_en: str = "",
-    hint_fr: str = "",
-    location: dict[str, Any] | None = None,
-) -> dict[str, Any]:
-    """One issue; `location` says where (source id, layer, x/y in mm, or program line)."""
-    return {
-        "code": code,
-        "severity": severity,
-        "message": {"fr": fr, "en": en},
-        "hint": {"fr": hint_fr, "en": hint_en},
-        "location": location or {},
-    }
+def make_issue(code: str, severity: Severity, location: dict[str, Any] | None = None, /,
+               **params: Any) -> dict[str, Any]:
+    """One issue: a stable code, its severity, where (`location`: source id, layer, x/y in mm
+    in the part's frame, or program line) and the numbers its sentence needs (`params`: mm,
+    counts, names). No sentence here: web/issue_messages.py says it in the reader's language."""
+    return {"code": code, "severity": severity, "params": params, "location": location or {}}
+
+
+def text_issue(code: str, severity: Severity, en: str, fr: str, hint_en: str = "", hint_fr: str = "",
+               location: dict[str, Any] | None = None) -> dict[str, Any]:
+    """An issue still carrying its own sentences (older call sites not yet given a code entry in
+    web/issue_messages.py); the web shows the text as stored. New code uses `make_issue`."""
+    return {"code": code, "severity": severity, "message": {"fr": fr, "en": en},
+            "hint": {"fr": hint_fr, "en": hint_en}, "location": location or {}}
 
 
 def has_errors(issues: list[dict[str, Any]]) -> bool:
@@ -51,15 +49,5 @@ def cap_repeats(issues: list[dict[str, Any]], per_code: int = 8) -> list[dict[st
         if count > per_code:
             first = next(i for i in issues if i.get("code") == code)
             extra = count - per_code
-            kept.append(
-                make_issue(
-                    code,
-                    first["severity"],
-                    f"... and {extra} more like the above.",
-                    f"... et {extra} autre(s) du même type.",
-                    first["hint"]["en"],
-                    first["hint"]["fr"],
-                    {"count": extra},
-                )
-            )
+            kept.append(make_issue(code, first["severity"], {"count": extra}, more=extra))
     return kept

@@ -39,15 +39,7 @@ def laser_toolpaths(
     missing = sorted({op for op in ops if op not in material.operations})
     for op in missing:
         issues.append(
-            make_issue(
-                "operation_unknown",
-                "error",
-                f"Material '{material.name}' has no settings for operation '{op}'.",
-                f"Le matériau « {material.name} » n'a pas de réglages pour l'opération « {op} ».",
-                "Choose another material or ask the fabmanager to add the operation in machines.yaml.",
-                "Choisissez un autre matériau ou demandez au fabmanager d'ajouter l'opération dans machines.yaml.",
-                {"operation": op},
-            )
+            make_issue("operation_unknown", "error", {"operation": op}, material=material.name, operation=op)
         )
     cut_idx = [k for k, op in enumerate(ops) if op == "cut"]
     geoms = [path_geometry(contours[k].points, contours[k].closed) for k in cut_idx]
@@ -68,15 +60,7 @@ def laser_toolpaths(
         if not rings:
             made.explained.add(id(contour))
             issues.append(
-                make_issue(
-                    "smaller_than_kerf",
-                    "warning",
-                    f"A hole is smaller than the kerf ({kerf} mm): it is not cut.",
-                    f"Un trou est plus petit que la saignée ({kerf} mm) : il n'est pas découpé.",
-                    "Enlarge the hole or remove it from the design.",
-                    "Agrandissez le trou ou retirez-le du dessin.",
-                    contour.location(),
-                )
+                make_issue("smaller_than_kerf", "warning", contour.location(), kerf=kerf)
             )
         for ring in rings:
             owner_of.setdefault(k, []).append(len(toolpaths))

@@ -48,15 +48,7 @@ def assign_operations(
                 key = colour or path.layer or ""
                 unmapped.setdefault(key, path.source or "")
     issues = [
-        make_issue(
-            "operation_defaulted",
-            "info",
-            f"Paths with colour/layer '{key}' have no operation mapped: they are treated as '{default}'.",
-            f"Les tracés de couleur/calque '{key}' n'ont pas d'opération associée : ils seront traités en « {default} ».",
-            "Use a colour or layer the machine knows to choose engraving or cutting.",
-            "Utilisez une couleur ou un calque connu de la machine pour choisir gravure ou découpe.",
-            {"source": src, "hint": key},
-        )
+        make_issue("operation_defaulted", "info", {"source": src, "hint": key}, key=key, default=default)
         for key, src in unmapped.items()
     ]
     return ops, issues

@@ -73,11 +73,12 @@ def invalid_options(kind: str, options: dict[str, Any]) -> list[dict[str, Any]]:
             need_en = "a number above 0" if strictly else "a number, 0 or more"
             need_fr = "un nombre supérieur à 0" if strictly else "un nombre positif ou nul"
             issues.append(make_issue(
-                "option_invalid", "error",
-                f"Option '{key}' is {value!r}: it must be {need_en}.",
-                f"L'option « {key} » vaut {value!r} : il faut {need_fr}.",
-                "Correct the value in the job options or machines.yaml.",
-                "Corrigez la valeur dans les options du travail ou dans machines.yaml.",
+                "option_invalid",
+                "error",
                 {"option": key},
+                key=key,
+                value=repr(value),
+                need_en=need_en,
+                need_fr=need_fr,
             ))
     return issues

@@ -52,14 +52,7 @@ def vinyl_program(drawing: Drawing, machine: Machine, material: Material, option
     op = material.operations.get("cut")
     if op is None:
         issues.append(
-            make_issue(
-                "operation_unknown",
-                "error",
-                f"Material '{material.name}' has no 'cut' settings.",
-                f"Le matériau « {material.name} » n'a pas de réglages « cut ».",
-                "Add them in machines.yaml.",
-                "Ajoutez-les dans machines.yaml.",
-            )
+            make_issue("operation_unknown", "error", {"operation": "cut"}, material=material.name, operation="cut")
         )
         return PreparedProgram(lines=[], format="gcode", issues=issues)
     blade = _num(options, "blade_offset_mm", 0.25)
@@ -74,11 +67,9 @@ def vinyl_program(drawing: Drawing, machine: Machine, material: Material, option
                 make_issue(
                     "too_small_to_weed",
                     "warning",
-                    f"A shape of {float(size.max()):.1f} mm is smaller than {min_island:g} mm: it will be hard to weed.",
-                    f"Une forme de {float(size.max()):.1f} mm fait moins de {min_island:g} mm : elle sera difficile à échenilller.",
-                    "Enlarge small details or remove them.",
-                    "Agrandissez les petits détails ou retirez-les.",
                     c.location(),
+                    max=round(float(size.max()), 1),
+                    min_island=min_island,
                 )
             )
     geoms = [path_geometry(c.points, c.closed) for c in contours]

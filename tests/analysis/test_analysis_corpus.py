@@ -9,6 +9,7 @@ import pytest
 import svgelements
 import trimesh
 
+from jobqueue.cli.words import issue_hint, issue_text
 from slicing.analysis import analyze_file
 from slicing.readers import read_drawing
 
@@ -35,7 +36,7 @@ def test_broken_meshes_get_a_clear_verdict(corpus, spec, name):
     result = analyze_file(corpus / "stl" / name, spec=spec)
     assert result["valid"] is False
     errors = [i for i in result["issues"] if i["severity"] == "error"]
-    assert errors and all(i["message"]["fr"] and i["hint"]["fr"] for i in errors)
+    assert errors and all(issue_text(i, "fr") and issue_hint(i, "fr") for i in errors)
 
 
 def test_known_facts(corpus, spec):

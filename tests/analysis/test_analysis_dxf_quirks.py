@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from analysis_files import write
 
+from jobqueue.cli.words import issue_text
 from slicing.analysis import analyze_file
 from slicing.readers import UnreadableFile, load_drawing
 
@@ -61,5 +62,5 @@ def test_a_refused_dxf_names_the_handle_never_an_object_id(tmp_path):
         load_drawing(path)
     issue = refused.value.as_issue()
     assert issue["code"] == "dxf_unreadable" and issue["location"] == {"handle": "2A"}
-    text = issue["message"]["en"] + issue["message"]["fr"]
+    text = issue_text(issue, "en") + issue_text(issue, "fr")
     assert "2A" in text and "0x" not in text and "object at" not in text

@@ -14,6 +14,7 @@ import trimesh
 from analysis_files import REPO_ROOT, binary_stl, box_triangles, svg, write
 
 from jobqueue.cli.main import main as fablab
+from jobqueue.cli.words import issue_text
 from slicing.analysis import analyze_file, quick_figures
 from slicing.previews import analysis_preview
 from slicing.readers import read_drawing, read_mesh
@@ -202,7 +203,7 @@ def test_mesh_preview_marks_open_edges_in_red(tmp_path, spec):
 def test_french_messages_use_decimal_commas(tmp_path, spec):
     r = analyze_file(write(tmp_path, "plate.stl", binary_stl(box_triangles((30, 30, 0.25)))), spec=spec)
     thin = next(i for i in r["issues"] if i["code"] == "mesh_thin_walls")
-    assert "0,4 mm" in thin["message"]["fr"] and "0.4 mm" in thin["message"]["en"]
+    assert "0,4 mm" in issue_text(thin, "fr") and "0.4 mm" in issue_text(thin, "en")
 
 
 def test_plain_group_ids_are_layers(tmp_path, spec):

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from analysis_files import ascii_stl, binary_stl, box_triangles, svg, write
 
+from jobqueue.cli.words import issue_text
 from slicing.analysis import analyze_file
 from slicing.readers import UnreadableFile, read_drawing, read_mesh
 
@@ -19,20 +20,20 @@ def _refused(spec, path, code_prefix: str | tuple[str, ...]) -> dict:
     codes = [i["code"] for i in result["issues"] if i["severity"] == "error"]
     assert any(c.startswith(code_prefix) for c in codes), codes
     for issue in result["issues"]:
-        assert issue["message"]["fr"] and issue["message"]["en"]
-        assert "Traceback" not in issue["message"]["en"]
+        assert issue_text(issue, "fr") and issue_text(issue, "en")
+        assert "Traceback" not in issue_text(issue, "en")
     return result
 
 
 def test_truncated_binary_stl(tmp_path, spec):
     data = binary_stl(box_triangles())[:-30]
     r = _refused(spec, write(tmp_path, "cut.stl", data), "stl_")
-    assert "tronqué" in r["issues"][0]["message"]["fr"] or "ment" in r["issues"][0]["message"]["fr"]
+    assert "tronqué" in issue_text(r["issues"][0], "fr") or "ment" in issue_text(r["issues"][0], "fr")
 
 
 def test_count_lies(tmp_path, spec):
     r = _refused(spec, write(tmp_path, "lies.stl", binary_stl(box_triangles(), declared=5)), "stl_count_mismatch")
-    assert "5" in r["issues"][0]["message"]["en"]
+    assert "5" in issue_text(r["issues"][0], "en")
 
 
 def test_huge_declared_count(tmp_path, spec):
@@ -44,7 +45,7 @@ def test_nan_vertices(tmp_path, spec):
     tri[3, 1, 2] = np.nan
     tri[5, 0, 0] = np.inf
     r = _refused(spec, write(tmp_path, "nan.stl", binary_stl(tri)), "stl_non_finite")
-    assert "NaN" in r["issues"][0]["message"]["fr"]
+    assert "NaN" in issue_text(r["issues"][0], "fr")
 
 
 def test_empty_file(tmp_path, spec):
@@ -108,7 +109,7 @@ BILLION_LAUGHS = """<?xml version="1.0"?>
 def test_svg_billion_laughs(tmp_path, spec):
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     r = _refused(spec, write(tmp_path, "lol.svg", BILLION_LAUGHS), "svg_refused")
-    assert "billion" in r["issues"][0]["message"]["en"]
+    assert "billion" in issue_text(r["issues"][0], "en")
     assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before < 200_000  # KB: nothing expanded
 
 
@@ -124,7 +125,7 @@ def test_svg_external_entity(tmp_path, spec):
 def test_svg_deep_groups(tmp_path, spec):
     body = "<g>" * 10_000 + '<rect width="5" height="5"/>' + "</g>" * 10_000
     r = _refused(spec, write(tmp_path, "deep.svg", svg(body)), "svg_refused")
-    assert "256" in r["issues"][0]["message"]["fr"]
+    assert "256" in issue_text(r["issues"][0], "fr")
 
 
 def test_svg_huge_declared_size(tmp_path, spec):
@@ -203,4 +204,4 @@ def test_a_failing_check_becomes_an_issue(tmp_path, spec, monkeypatch):
     monkeypatch.setattr(mesh_flow, "mesh_facts", broken)
     result = analyze_file(write(tmp_path, "cube.stl", binary_stl(box_triangles())), spec=spec)
     assert result["valid"] is False and result["issues"][0]["code"] == "analysis_failed"
-    assert "ZeroDivisionError" in result["issues"][0]["message"]["en"]
+    assert "ZeroDivisionError" in issue_text(result["issues"][0], "en")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from jobqueue.cli.words import issue_text
 from slicing.program_checks import check_program
 
 
@@ -39,7 +40,7 @@ def test_bad_lines_become_issues(spec, bad_line, code):
     issues = check_program(lines, spec.machine("laser-1"), "gcode")
     assert code in codes(issues), issues
     issue = next(i for i in issues if i["code"] == code)
-    assert issue["message"]["fr"] and issue["message"]["en"] and issue["severity"] in ("error", "warning")
+    assert issue_text(issue, "fr") and issue_text(issue, "en") and issue["severity"] in ("error", "warning")
     if code != "outside_work_area":
         assert issue["location"]["line"] == 6
 

@@ -8,6 +8,7 @@ from shapely.geometry import LineString, Point, Polygon, box
 from shapely.ops import unary_union
 from toolpaths_shapes import circle, square
 
+from jobqueue.cli.words import issue_text
 from slicing.geometry import Drawing, Path2D
 from slicing.prepare import prepare_program
 from slicing.toolpaths.offsets import is_clockwise
@@ -130,7 +131,7 @@ def test_missing_cutting_data_is_an_issue(spec):
     bare = machine.model_copy(update={"materials": [machine.materials[0].model_copy(update={"feed_mm_min": None})]})
     program = prepare_program(Drawing(paths=[Path2D(square(0, 0, 40), True)]), bare)
     assert not program.ok and program.issues[0]["code"] == "cnc_settings_missing"
-    assert "feed_mm_min" in program.issues[0]["message"]["en"]
+    assert "feed_mm_min" in issue_text(program.issues[0], "en")
 
 
 @pytest.mark.parametrize("profile,expected", [("inside", -3.0), ("on", 0.0), ("outside", 3.0)])

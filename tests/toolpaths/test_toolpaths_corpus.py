@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from jobqueue.cli.words import issue_text
 from slicing.geometry import Drawing, Path2D
 from slicing.prepare import prepare_program
 from slicing.toolpaths.contours import contours_from
@@ -23,7 +24,7 @@ from slicing.toolpaths.contours import contours_from
 )
 def test_corpus_file_becomes_a_checked_program(corpus, spec, name, machine, options):
     program = prepare_program(corpus / name, spec.machine(machine), options=options)
-    assert program.ok, [i["message"]["en"] for i in program.issues if i["severity"] == "error"]
+    assert program.ok, [issue_text(i, "en") for i in program.issues if i["severity"] == "error"]
     assert program.lines and program.preview_svg.startswith("<svg")
     assert program.metrics.get("travel_mm", 0) <= program.metrics.get("travel_file_order_mm", np.inf) * 1.5
 
@@ -45,7 +46,7 @@ def test_design_larger_than_the_bed_is_refused(corpus, spec):
 def test_unreadable_files_are_issues(corpus, spec, tmp_path):
     for name in ("stl/slicertest_random_bits.stl", "stl/slicertest_empty_file.stl"):
         program = prepare_program(corpus / name, spec.machine("ender-3"))
-        assert not program.ok and program.issues[0]["message"]["fr"]
+        assert not program.ok and issue_text(program.issues[0], "fr")
     bogus = tmp_path / "x.svg"
     bogus.write_text("<svg><!ENTITY boom SYSTEM 'file:///etc/passwd'></svg>")
     program = prepare_program(bogus, spec.machine("laser-1"))

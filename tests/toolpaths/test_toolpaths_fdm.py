@@ -10,6 +10,7 @@ import pytest
 import trimesh
 from shapely.geometry import Polygon, box
 
+from jobqueue.cli.words import issue_text
 from slicing.prepare import prepare_program
 from slicing.toolpaths.fdm import choose
 from slicing.toolpaths.program_parse import gcode_moves
@@ -86,7 +87,7 @@ def test_model_larger_than_the_bed_is_refused(spec):
     for machine_id in ("ender-3", "prusa-mk3"):  # built-in, and PrusaSlicer when installed
         program = prepare_program(trimesh.creation.box((300, 20, 2)), spec.machine(machine_id))
         assert not program.ok and program.issues[0]["code"] == "too_big_for_bed"
-        assert "300.0 x 20.0" in program.issues[0]["message"]["en"]
+        assert "300 x 20 x 2 mm" in issue_text(program.issues[0], "en")
 
 
 def test_slicing_time_is_bounded(spec):

@@ -7,6 +7,7 @@ import pytest
 from shapely.geometry import Polygon, box
 from toolpaths_shapes import circle, square
 
+from jobqueue.cli.words import issue_text
 from slicing.geometry import Drawing, Path2D
 from slicing.prepare import prepare_program
 from slicing.toolpaths.program_parse import gcode_moves
@@ -127,7 +128,7 @@ def test_empty_and_hostile_drawings_become_issues(spec):
 def test_unknown_material_is_an_issue(spec):
     program = prepare_program(Drawing(paths=[Path2D(square(0, 0, 10), True)]), spec.machine("laser-1"), "Balsa")
     assert not program.ok and program.issues[0]["code"] == "material_unknown"
-    assert program.issues[0]["message"]["fr"]
+    assert issue_text(program.issues[0], "fr")
 
 
 def test_filled_engraving_hatches_the_shape_but_not_its_counter(spec):

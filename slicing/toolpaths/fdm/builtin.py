@@ -46,26 +46,23 @@ def size_issue(mesh: trimesh.Trimesh, machine: Machine) -> list[dict]:
     if size[0] <= area.x and size[1] <= area.y and (not area.z or size[2] <= area.z):
         return []
     return [make_issue(
-        "too_big_for_bed", "error",
-        f"The model ({size[0]:.1f} x {size[1]:.1f} x {size[2]:.1f} mm) does not fit the printer "
-        f"({area.x:g} x {area.y:g} x {area.z:g} mm).",
-        f"Le modèle ({size[0]:.1f} x {size[1]:.1f} x {size[2]:.1f} mm) ne tient pas dans l'imprimante "
-        f"({area.x:g} x {area.y:g} x {area.z:g} mm).",
-        "Scale it down, turn it, or split it into parts.",
-        "Réduisez-le, tournez-le ou découpez-le en plusieurs pièces.",
+        "too_big_for_bed",
+        "error",
+        None,
+        size=round(size[0], 1),
+        size2=round(size[1], 1),
+        size3=round(size[2], 1),
+        x=area.x,
+        y=area.y,
+        z=area.z,
     )]
 
 
 def mesh_issues(mesh: trimesh.Trimesh) -> list[dict]:
     if len(mesh.faces) == 0 or not np.isfinite(mesh.vertices).all():
-        return [make_issue("empty_mesh", "error", "The model has no printable surface.", "Le modèle n'a aucune surface imprimable.",
-                           "Export the model again.", "Exportez à nouveau le modèle.")]
+        return [make_issue("empty_mesh", "error")]
     if not mesh.is_watertight:
-        return [make_issue("not_watertight", "warning",
-                           "The model is not closed: some layers may print wrongly.",
-                           "Le modèle n'est pas fermé : certaines couches peuvent être mal imprimées.",
-                           "Repair the mesh (e.g. in PrusaSlicer or Meshmixer).",
-                           "Réparez le maillage (par ex. dans PrusaSlicer ou Meshmixer).")]
+        return [make_issue("not_watertight", "warning")]
     return []
 
 
@@ -83,26 +80,14 @@ def builtin_program(mesh: trimesh.Trimesh, machine: Machine, material: Material,
         layers = slice_mesh(placed, s.first_layer_height, s.layer_height, deadline)
         plans = plan_layers(layers, s, deadline)
     except SlicingTooLong:
-        issues.append(make_issue(
-            "slicing_too_long", "error",
-            "The model is too complex for the built-in slicer's time limit.",
-            "Le modèle est trop complexe pour la limite de temps du trancheur intégré.",
-            "Simplify the mesh (fewer triangles) or ask for PrusaSlicer to be installed.",
-            "Simplifiez le maillage (moins de triangles) ou demandez l'installation de PrusaSlicer.",
-        ))
+        issues.append(make_issue("slicing_too_long", "error"))
         return PreparedProgram(lines=[], format="gcode", issues=issues)
     if not any(not lp.layer.region.is_empty for lp in plans):
-        issues.append(make_issue("nothing_to_print", "error", "No layer of the model has any area to print.",
-                                 "Aucune couche du modèle n'a de surface à imprimer.",
-                                 "Check the model's units and that it is a closed solid.",
-                                 "Vérifiez les unités du modèle et qu'il s'agit d'un solide fermé."))
+        issues.append(make_issue("nothing_to_print", "error"))
         return PreparedProgram(lines=[], format="gcode", issues=issues)
     w = write_program(plans, s, machine, material)
     if sum(v for k, v in w.extruded_by_type.items() if k != "SKIRT") <= 0:
-        issues.append(make_issue("nothing_to_print", "error", "The model is too thin to print: no layer has any plastic.",
-                                 "Le modèle est trop fin pour être imprimé : aucune couche ne reçoit de plastique.",
-                                 "Check the model's units and that it is a closed solid.",
-                                 "Vérifiez les unités du modèle et qu'il s'agit d'un solide fermé."))
+        issues.append(make_issue("nothing_to_print", "error", None, too_thin=True))
     grams = w.filament_mm * s.filament_area / 1000.0 * s.density_g_cm3
     metrics = {
         "process": "fdm",

@@ -24,20 +24,10 @@ def fdm_program(mesh: trimesh.Trimesh, machine: Machine, material: Material, opt
     if choice == "builtin" or (choice == "auto" and exe is None):
         program = builtin_program(mesh, machine, material, options)
         if choice == "auto":
-            program.issues.append(make_issue(
-                "builtin_slicer_used", "info",
-                "PrusaSlicer is not installed: the built-in slicer prepared this print.",
-                "PrusaSlicer n'est pas installé : le trancheur intégré a préparé cette impression.",
-            ))
+            program.issues.append(make_issue("builtin_slicer_used", "info"))
         return program
     if exe is None:
-        return PreparedProgram(lines=[], format="gcode", issues=[make_issue(
-            "slicer_missing", "error",
-            "This machine asks for PrusaSlicer, which is not installed on this server.",
-            "Cette machine demande PrusaSlicer, qui n'est pas installé sur ce serveur.",
-            "Install prusa-slicer or set slicer: auto in machines.yaml.",
-            "Installez prusa-slicer ou mettez slicer: auto dans machines.yaml.",
-        )])
+        return PreparedProgram(lines=[], format="gcode", issues=[make_issue("slicer_missing", "error")])
     refused = mesh_issues(mesh) + size_issue(mesh, machine)
     if any(i["severity"] == "error" for i in refused):
         return PreparedProgram(lines=[], format="gcode", issues=refused)

@@ -18,7 +18,7 @@ import trimesh
 
 from slicing.machine_spec import Machine, Material
 from slicing.toolpaths.fdm.settings import fdm_settings
-from slicing.toolpaths.issues import make_issue
+from slicing.toolpaths.issues import text_issue
 from slicing.toolpaths.program import PreparedProgram
 
 EXECUTABLE = "prusa-slicer"
@@ -158,7 +158,7 @@ def prusaslicer_program(
 
 
 def _slicer_failed(en: str, fr: str) -> PreparedProgram:
-    return PreparedProgram(lines=[], format="gcode", issues=[make_issue(
+    return PreparedProgram(lines=[], format="gcode", issues=[text_issue(
         "slicer_failed", "error", en, fr,
         "Check that the model is a closed solid that fits the bed.",
         "Vérifiez que le modèle est un solide fermé qui tient sur le plateau.",
