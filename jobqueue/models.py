@@ -37,6 +37,8 @@ class User(Base):
     email_notifications: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     # A deactivated account cannot log in and its tokens stop working (Flask-Login reads is_active).
     is_active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    # Changed on logout and password change: every session cookie carrying the old one is dead.
+    session_nonce: Mapped[str] = mapped_column(String(32), default="", server_default="")
 
     @property
     def is_fabmanager(self) -> bool:
@@ -48,7 +50,8 @@ class User(Base):
     is_anonymous = False
 
     def get_id(self) -> str:
-        return str(self.id)
+        """What the session cookie keeps: the id and the current nonce (see jobqueue.users)."""
+        return f"{self.id}:{self.session_nonce}"
 
 
 class ApiToken(Base):
@@ -59,6 +62,10 @@ class ApiToken(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     token_sha256: Mapped[str] = mapped_column(String(64), unique=True, index=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    name: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    expires_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    last_used_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     user: Mapped[User] = relationship()
 
 

@@ -68,10 +68,12 @@ def authenticated(view: Callable) -> Callable:
                 user = user_for_token(s, header.removeprefix("Bearer ").strip())
                 if user is None:
                     return _error("invalid token", 401, "invalid_token")
+                g.auth = "token"
             elif current_user.is_authenticated:
                 if request.method not in ("GET", "HEAD", "OPTIONS") and not _csrf_header_ok():
                     return _error("a session-authenticated API call needs the X-CSRFToken header", 403, "csrf")
                 user = current_user
+                g.auth = "session"
             else:
                 return _error("authentication required: Authorization: Bearer <token>", 401, "unauthenticated")
             g.user, g.db = user, s
@@ -242,3 +244,6 @@ def events(job_id: int):  # noqa: ANN201
 
     return Response(stream_with_context(stream()), mimetype="text/event-stream",
                     headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+
+
+from web import api_tokens  # noqa: E402, F401 - routes on this blueprint

@@ -14,6 +14,7 @@ from jobqueue import db
 from jobqueue.context import Context
 from jobqueue.models import User
 from jobqueue.services import max_upload_bytes
+from jobqueue.users import user_for_session
 from web.i18n import _, init_i18n, lazy_gettext
 
 csrf = CSRFProtect()
@@ -53,15 +54,16 @@ def create_app(ctx: Context | None = None, testing: bool = False) -> Flask:
     init_i18n(app)
 
     @login_manager.user_loader
-    def _load_user(user_id: str) -> User | None:
+    def _load_user(session_id: str) -> User | None:
         with ctx.session() as s:
-            user = s.get(User, int(user_id))
-            return user if user is not None and user.is_active else None  # deactivated: logged out
+            return user_for_session(s, session_id)  # None once the user logged out anywhere
 
     from web.api import api
     from web.pages import pages
+    from web.security import init_app as init_security
     from web.validation import init_app as init_validation
 
+    init_security(app, ctx.settings.redis_url)
     init_validation(app)  # before the blueprints: bounded <int:...> ids, and the OpenAPI document
     csrf.exempt(api)  # the API authenticates with bearer tokens, not cookies
     app.register_blueprint(api)

@@ -15,10 +15,18 @@ from wtforms.validators import AnyOf, DataRequired
 from jobqueue import permissions
 from jobqueue.models import Job, User
 from jobqueue.permissions import Action
-from jobqueue.users import authenticate
+from jobqueue.users import authenticate, end_sessions
 from web.app import context
 from web.i18n import LANGUAGES, _
 from web.pages_format import FILTERS
+from web.security import (  # noqa: F401 - safe_next: pages_* import it from here
+    failed_login,
+    limiter,
+    login_account_key,
+    login_limit_account,
+    login_limit_client,
+    safe_next,
+)
 
 pages = Blueprint("pages", __name__)
 
@@ -35,26 +43,6 @@ def _helpers() -> dict:
 @pages.record_once
 def _filters(state) -> None:  # noqa: ANN001 - BlueprintSetupState
     state.app.jinja_env.filters.update(FILTERS)
-
-
-PAGE_CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
-            "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'")
-
-
-@pages.after_request
-def _security_headers(response):  # noqa: ANN001, ANN202
-    """No inline script runs, nothing frames the control buttons, no referrer leaves the site."""
-    response.headers.setdefault("Content-Security-Policy", PAGE_CSP)
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    response.headers.setdefault("Referrer-Policy", "same-origin")
-    return response
-
-
-def safe_next(target: str | None, default: str) -> str:
-    """Only a path on this site: '/x' yes; '//evil.example' or 'https://...' no."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return default
 
 
 def require_can(action: Action | str, job: Job | None = None) -> None:
@@ -79,6 +67,8 @@ class LanguageForm(FlaskForm):
 
 
 @pages.route("/login", methods=["GET", "POST"])
+@limiter.limit(login_limit_client, methods=["POST"], deduct_when=failed_login)
+@limiter.limit(login_limit_account, key_func=login_account_key, methods=["POST"], deduct_when=failed_login)
 def login():  # noqa: ANN201
     form = LoginForm()
     if form.validate_on_submit():
@@ -97,6 +87,11 @@ def login():  # noqa: ANN201
 @pages.post("/logout")
 @login_required
 def logout():  # noqa: ANN201
+    """Ends the session on the server: the old cookie no longer logs anyone in."""
+    with context().session() as s:
+        user = s.get(User, current_user.id)
+        if user is not None:
+            end_sessions(user)
     logout_user()
     return redirect(url_for("pages.login"))
 
@@ -127,6 +122,13 @@ def _forbidden(_e):  # noqa: ANN001, ANN202
     if request.path.startswith("/api/"):
         return {"error": "forbidden", "code": "forbidden"}, 403
     return render_template("error.html", message=_('You are not allowed to do this.')), 403
+
+
+@pages.app_errorhandler(429)
+def _too_many(_e):  # noqa: ANN001, ANN202
+    if request.path.startswith("/api/"):
+        return {"error": "too many requests", "code": "rate_limited"}, 429
+    return render_template("error.html", message=_('Too many attempts: wait a few minutes before trying again.')), 429
 
 
 @pages.app_errorhandler(404)

@@ -1,4 +1,4 @@
-"""`fablab user add` and `fablab token create USERNAME`: accounts and API tokens."""
+"""`fablab user add`: accounts (API tokens: `cmd_tokens.py`)."""
 
 from __future__ import annotations
 
@@ -18,12 +18,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     add.add_argument("--password", help="default: asked on the terminal")
     add.set_defaults(func=run_add)
 
-    token = sub.add_parser("token", help="API tokens for scripts")
-    tsub = token.add_subparsers(dest="token_command", metavar="ACTION", required=True)
-    create = tsub.add_parser("create", help="print a new bearer token for USERNAME")
-    create.add_argument("username")
-    create.set_defaults(func=run_token_create)
-
 
 def run_add(args: argparse.Namespace) -> int:
     from jobqueue.context import Context
@@ -39,15 +33,3 @@ def run_add(args: argparse.Namespace) -> int:
     print(f"created {args.role} {args.username}")
     return 0
 
-
-def run_token_create(args: argparse.Namespace) -> int:
-    from jobqueue.context import Context
-    from jobqueue.users import create_token, get_user
-
-    with Context.from_env().session() as s:
-        user = get_user(s, args.username)
-        if user is None:
-            print(f"error: no user {args.username!r}", file=sys.stderr)
-            return 1
-        print(create_token(s, user))
-    return 0
