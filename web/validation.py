@@ -26,6 +26,7 @@ from flask import Blueprint, Flask, Response, current_app, request
 from pydantic import BaseModel, ValidationError
 from spectree import Response as SpecResponse
 from spectree import SecurityScheme, SecuritySchemeData, SpecTree
+from spectree.model_adapter.pydantic_adapter import PydanticModelAdapter
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter
 
@@ -60,8 +61,17 @@ def _before(_req, resp, err, _instance, _adapter) -> None:  # noqa: ANN001 - spe
     resp.mimetype = "application/json"
 
 
+class _Adapter(PydanticModelAdapter):
+    """spectree's error list without the input: an uploaded file in it cannot be serialised
+    (a 500), and a 20 MB string should not be sent back."""
+
+    def validation_errors(self, err: ValidationError) -> Any:
+        return _field_errors(err)
+
+
 spec = SpecTree(
     "flask",
+    model_adapter=_Adapter(),
     mode="strict",
     path="api/v1/_spectree",  # spectree skips routes under its own path: keep it off /api/v1
     page_templates={},

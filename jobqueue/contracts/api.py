@@ -8,10 +8,11 @@ PostgreSQL's `integer`.
 
 from __future__ import annotations
 
+import datetime as dt
 import json as _json
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
 from jobqueue.contracts.results import (
     Issue,
@@ -20,6 +21,17 @@ from jobqueue.contracts.results import (
     ResultModel,
 )
 from jobqueue.states import JobState
+
+
+def _utc(value: Any) -> Any:
+    """SQLite hands back naive datetimes for timezone-aware columns: they were stored in UTC."""
+    if isinstance(value, dt.datetime) and value.tzinfo is None:
+        return value.replace(tzinfo=dt.UTC)
+    return value
+
+
+Timestamp = Annotated[dt.datetime, AfterValidator(_utc)]
+"""A moment, always sent with its offset (RFC 3339)."""
 
 MAX_INT = 2**31 - 1  # PostgreSQL `integer`: ids and line numbers stay below it
 Process = Literal["fdm", "laser", "cnc", "vinyl"]

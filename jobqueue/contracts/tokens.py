@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from jobqueue.contracts.api import RequestModel
+from jobqueue.contracts.api import RequestModel, Timestamp
 from jobqueue.tokens import DEFAULT_DAYS, MAX_DAYS, token_status
 
 
@@ -20,10 +19,10 @@ class TokenOut(BaseModel):
     id: int
     name: str
     status: Literal["active", "expired", "revoked"]
-    created_at: dt.datetime | None = None
-    expires_at: dt.datetime | None = None
-    last_used_at: dt.datetime | None = None
-    revoked_at: dt.datetime | None = None
+    created_at: Timestamp | None = None
+    expires_at: Timestamp | None = None
+    last_used_at: Timestamp | None = None
+    revoked_at: Timestamp | None = None
 
     @classmethod
     def of(cls, row) -> TokenOut:  # noqa: ANN001 - jobqueue.models.ApiToken

@@ -88,3 +88,11 @@ def test_http_errors_under_api_are_json(client, accounts) -> None:  # noqa: ANN0
     _is_error(client.delete("/api/v1/machines", headers=accounts["member"].headers), 405)
     _is_error(client.get("/api/v1/nothing-here", headers=accounts["member"].headers), 404)
     _is_error(client.get("/api/v1/machines"), 401, "unauthenticated")
+
+
+def test_a_refused_form_with_a_file_is_a_400(client, accounts) -> None:  # noqa: ANN001
+    """Found by schemathesis: the refusal used to echo the uploaded file back (not serialisable: 500)."""
+    r = client.post("/api/v1/jobs", headers=accounts["member"].headers,
+                    data={"file": (io.BytesIO(b"\x89PNG\r\n"), "file.png")})
+    body = _is_error(r, 400, "invalid_request")
+    assert body["details"] == [{"loc": ["process"], "msg": "Field required", "type": "missing"}]
