@@ -4,7 +4,7 @@ Tokens made before this revision keep no expiry (they can be revoked); users get
 nonce, which no session cookie matches: everyone logs in once more after the upgrade.
 
 Revision ID: apisec1
-Revises: people1
+Revises: store1
 Create Date: 2026-12-01 01:26:10.435907
 """
 
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = 'apisec1'
-down_revision = 'people1'
+down_revision = 'store1'
 branch_labels = None
 depends_on = None
 
