@@ -108,6 +108,13 @@ class Driver(abc.ABC):
     @abc.abstractmethod
     def close(self) -> None: ...
 
+    @property
+    def dropped_by_cancel(self) -> int | None:
+        """Planner blocks the firmware had acknowledged but not run when the last cancel reset it
+        (None when the driver cannot tell): a checkpoint steps back over them."""
+        value = getattr(self, "_unexecuted", None)
+        return int(value) if value is not None else None
+
     def __enter__(self) -> Driver:
         return self
 

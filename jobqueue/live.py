@@ -40,6 +40,21 @@ def publish_progress(conn: redis.Redis, job_id: int, progress: dict[str, Any]) -
     pipe.execute()
 
 
+def _acked_key(job_id: int) -> str:
+    return f"fablab:job:{job_id}:acked"
+
+
+def set_acked(conn: redis.Redis, job_id: int, lines_acked: int) -> None:
+    """The acknowledged-line count at every acknowledgement: what a reaper resumes from when the
+    process streaming the job died between two durable checkpoints."""
+    conn.set(_acked_key(job_id), lines_acked, ex=7 * 24 * 3600)
+
+
+def last_acked(conn: redis.Redis, job_id: int) -> int | None:
+    raw = conn.get(_acked_key(job_id))
+    return int(raw) if raw is not None else None
+
+
 def latest_progress(conn: redis.Redis, job_id: int) -> dict[str, Any] | None:
     raw = conn.get(_progress_key(job_id))
     return json.loads(raw) if raw else None

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, String, Text, func, true
+from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Index, Integer, String, Text, func, text, true
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 if TYPE_CHECKING:
@@ -69,8 +69,16 @@ class ApiToken(Base):
     user: Mapped[User] = relationship()
 
 
+ON_MACHINE_SQL = "state IN ('running', 'paused')"
+
+
 class Job(Base):
     __tablename__ = "jobs"
+    # One job at a time per machine, enforced by the records (SQLite and PostgreSQL partial index).
+    __table_args__ = (
+        Index("uq_jobs_one_run_per_machine", "machine_id", unique=True,
+              sqlite_where=text(ON_MACHINE_SQL), postgresql_where=text(ON_MACHINE_SQL)),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     owner_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     filename: Mapped[str] = mapped_column(String(255))  # the user's name: a label only
@@ -90,6 +98,8 @@ class Job(Base):
     estimated_seconds: Mapped[float | None] = mapped_column(nullable=True)
     started_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    # the streaming loop's heartbeat (see jobqueue.heartbeat): a run nobody runs is seen from it
+    heartbeat_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     session_label: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
     # The workshop session the job was sent in (jobqueue.workshops), and its revision number.
     session_id: Mapped[int | None] = mapped_column(

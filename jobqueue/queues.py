@@ -4,7 +4,7 @@ on the host wired to that machine, so a machine never runs two jobs)."""
 from __future__ import annotations
 
 import redis
-from rq import Queue
+from rq import Callback, Queue
 
 ANALYSIS = "analysis"
 DEFAULT_RUN_TIMEOUT_S = 6 * 3600
@@ -39,6 +39,9 @@ def run_timeout(estimated_seconds: float | None) -> int:
 
 
 def enqueue_run(conn: redis.Redis, machine_id: str, job_id: int, estimated_seconds: float | None) -> None:
+    # The callbacks end the job's record however rq ends the run (see jobqueue.reaper).
     machine_queue(conn, machine_id).enqueue(
-        "jobqueue.tasks.run_job", job_id, job_timeout=run_timeout(estimated_seconds), result_ttl=3600
+        "jobqueue.tasks.run_job", job_id, job_timeout=run_timeout(estimated_seconds), result_ttl=3600,
+        on_failure=Callback("jobqueue.tasks.run_failed", timeout=60),
+        on_stopped=Callback("jobqueue.tasks.run_stopped", timeout=120),
     )

@@ -2,8 +2,12 @@
 
 The driver streams in its own thread; this loop, in the worker's main thread, relays
 control commands from Redis (pause, resume, cancel) to the driver, moves the job's state,
-writes the durable checkpoint (last acknowledged line) about once a second, and publishes
-progress with an ETA taken from the time model at the current line.
+beats the job's heartbeat and writes the durable checkpoint (last acknowledged line) about
+once a second, and publishes progress with an ETA taken from the time model at the current
+line. Redis may blink: the machine keeps being fed, Redis calls are skipped until it is back
+(see `RunLive`), checkpoints and the heartbeat go on in the database. Whatever ends the loop
+abnormally (rq's timeout, a bug here, a driver error) ends the job in a defined state and
+sends the machine what cancel sends.
 """
 
 from __future__ import annotations
@@ -11,49 +15,40 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from dataclasses import asdict
 
-from jobqueue import live
+from jobqueue import heartbeat, live, reasons
 from jobqueue.calibration import calibrate
 from jobqueue.context import Context
+from jobqueue.machine_link import open_machine_driver, safe_stop_machine
 from jobqueue.models import Job, utcnow
-from jobqueue.states import JobState, transition
+from jobqueue.reaper import mark_needs_attention
+from jobqueue.run_live import RunLive, TimeTable, ack_times, progress_payload, time_table
+from jobqueue.states import JobState, MachineBusy, transition
 
 log = logging.getLogger(__name__)
 CHECKPOINT_EVERY_S = 1.0
 PUBLISH_EVERY_S = 0.2
+BUSY_RETRY_S = 1.0
 
-
-def _port_for(ctx: Context, machine) -> str:  # noqa: ANN001 - slicing Machine
-    if machine.connection.port:
-        return machine.connection.port
-    return str(ctx.settings.simulator_link(machine.id))
-
-
-def open_machine_driver(ctx: Context, machine):  # noqa: ANN001, ANN201
-    """The driver for a machine of machines.yaml (simulated machines through their pty link)."""
-    from drivers import open_driver
-
-    if machine.driver == "octoprint":
-        return open_driver("octoprint", machine.connection.url, 0, api_key_env=machine.connection.api_key_env)
-    return open_driver(
-        machine.driver, _port_for(ctx, machine), machine.connection.baud,
-        flow_control=machine.connection.flow_control,
-    )
+__all__ = ["open_machine_driver", "run_on_machine"]
 
 
 class _Stream(threading.Thread):
     """Runs driver.stream() and keeps the latest progress for the control loop."""
 
-    def __init__(self, driver, lines: list[str], start_line: int):  # noqa: ANN001
+    def __init__(self, driver, lines: list[str], start_line: int, rl: RunLive):  # noqa: ANN001
         super().__init__(daemon=True, name="stream")
-        self.driver, self.lines, self.start_line = driver, lines, start_line
+        self.driver, self.lines, self.start_line, self.rl = driver, lines, start_line, rl
         self.progress = None
         self.result = None
         self.error: BaseException | None = None
+        self._acked = start_line
 
     def _on_progress(self, progress) -> None:  # noqa: ANN001
         self.progress = progress
+        if progress.lines_acked != self._acked and not self.rl.down:
+            self._acked = progress.lines_acked
+            self.rl.call(live.set_acked, self.rl.job_id, progress.lines_acked)
 
     def run(self) -> None:
         try:
@@ -61,24 +56,35 @@ class _Stream(threading.Thread):
         except BaseException as exc:  # handed to the control loop, which decides the job's state
             self.error = exc
 
+    def acked(self, default: int) -> int:
+        err_acked = getattr(self.error, "lines_acked", None)
+        if self.result is not None:
+            return self.result.lines_acked
+        if err_acked is not None:
+            return err_acked
+        return self.progress.lines_acked if self.progress else default
 
-def _progress_payload(progress, estimate, total: int, state: str, factor: float = 1.0) -> dict:  # noqa: ANN001
-    acked = progress.lines_acked if progress else 0
-    data = {"lines_acked": acked, "lines_total": total, "percent": round(100.0 * acked / total, 2) if total else 100.0,
-            "state": state}
-    if progress is not None:
-        data.update({k: v for k, v in asdict(progress).items() if k in ("bytes_sent", "position", "temperatures")})
-        data["firmware_state"] = progress.state
-    if estimate is not None:
-        # Firmware acknowledges a line when it is queued: add back what its planner still holds.
-        remaining = estimate.remaining_seconds(acked - 1, buffered_blocks=15) if acked else estimate.seconds
-        data["eta_seconds"] = round(float(remaining) * factor, 1)
-    return data
+
+def _take_machine(ctx: Context, job_id: int, machine_id: str, start_line: int) -> bool:
+    """READY -> RUNNING; while the records say another job holds the machine, wait (the reaper
+    ends that one if nothing runs it). False when the job left READY meanwhile."""
+    while True:
+        try:
+            with ctx.session() as s:
+                job = s.get(Job, job_id)
+                if job.state != JobState.READY:
+                    return False
+                transition(s, job, JobState.RUNNING, actor=f"system:{machine_id}",
+                           reason=f"from line {start_line}" if start_line else "start")
+                job.started_at = job.started_at or utcnow()
+                job.heartbeat_at = utcnow()
+            return True
+        except MachineBusy:
+            log.info("job %s waits: machine %s still has a job running", job_id, machine_id)
+            time.sleep(BUSY_RETRY_S)
 
 
 def run_on_machine(ctx: Context, job_id: int) -> str:
-    from drivers.base import Cancelled, DriverError
-
     conn = ctx.redis()
     with ctx.session() as s:
         job = s.get(Job, job_id)
@@ -87,51 +93,99 @@ def run_on_machine(ctx: Context, job_id: int) -> str:
         machine = ctx.spec().machine(job.machine_id)
         lines = ctx.store.read_bytes(job.program_sha256).decode().splitlines()
         start_line = job.lines_acked or 0
-        transition(s, job, JobState.RUNNING, actor=f"system:{machine.id}",
-                   reason=f"from line {start_line}" if start_line else "start")
-        job.started_at = job.started_at or utcnow()
-    live.clear_control(conn, job_id)
-    estimate = ctx.estimate_model(lines, machine)
-    with ctx.session() as s:
+        table = time_table(job.program_info, len(lines), ctx.store)
         factor = calibrate(s, machine.id).factor
-    live.set_machine_status(conn, machine.id, "running", job_id)
-    state = JobState.RUNNING
-    outcome: tuple[JobState, str | None]
+    if not _take_machine(ctx, job_id, machine.id, start_line):
+        return "skipped: job left ready"
+    rl = RunLive(conn, job_id)
+    rl.call(live.clear_control, job_id)
+    rl.call(live.set_acked, job_id, start_line)
+    rl.call(heartbeat.beat, job_id)
+    if table is None:  # a program prepared before the time table was stored: run the planner once
+        table = _planned_table(ctx, lines, machine)
+    rl.call(live.set_machine_status, machine.id, "running", job_id)
     try:
         driver = open_machine_driver(ctx, machine)
         driver.connect()
     except Exception as exc:
-        outcome = (JobState.FAILED, f"cannot connect to {machine.name}: {exc}")
-        return _finish(ctx, conn, job_id, machine.id, outcome, None, len(lines), estimate)
-    stream = _Stream(driver, lines, start_line)
+        outcome = (JobState.FAILED, reasons.make(reasons.RUN_CONNECT_FAILED, machine=machine.id, error=str(exc)))
+        return _finish(ctx, rl, job_id, machine.id, outcome, None, len(lines))
+    stream = _Stream(driver, lines, start_line, rl)
     stream.start()
-    last_checkpoint = last_publish = 0.0
+    aborted: BaseException | None = None
     try:
-        while stream.is_alive():
-            control = live.next_control(conn, job_id, timeout=0.2)
-            if control:
-                state = _apply_control(ctx, driver, job_id, control[0], state, control[1])
-            now = time.monotonic()
-            if now - last_publish >= PUBLISH_EVERY_S:
-                live.publish_progress(conn, job_id, _progress_payload(stream.progress, estimate, len(lines), state.value, factor))
-                last_publish = now
-            if now - last_checkpoint >= CHECKPOINT_EVERY_S and stream.progress:
-                _checkpoint(ctx, job_id, stream.progress.lines_acked)
-                last_checkpoint = now
-        stream.join(5)
+        _control_loop(ctx, rl, job_id, driver, stream, len(lines), table, factor)
+    except BaseException as exc:  # rq's timeout (raised in this thread), a bug: stop the machine as cancel does
+        aborted = exc
+        log.error("control loop of job %s ended abnormally: %r", job_id, exc)
+        try:
+            driver.cancel()
+        except Exception:  # noqa: BLE001 - the fresh-link safe stop below still runs
+            log.warning("cancel after the abnormal end of job %s failed", job_id, exc_info=True)
+        stream.join(30)
     finally:
         driver.close()
-    if stream.error is None:
-        outcome = (JobState.COMPLETED, None)
-    elif isinstance(stream.error, Cancelled):
-        outcome = (JobState.CANCELLED, str(stream.error) or "cancelled")
-    elif isinstance(stream.error, DriverError):
-        outcome = (JobState.FAILED, str(stream.error))
-    else:
-        log.error("stream of job %s crashed", job_id, exc_info=stream.error)
-        outcome = (JobState.FAILED, f"internal error while streaming: {type(stream.error).__name__}: {stream.error}")
-    acked = stream.result.lines_acked if stream.result else (stream.progress.lines_acked if stream.progress else start_line)
-    return _finish(ctx, conn, job_id, machine.id, outcome, acked, len(lines), estimate, stream.progress)
+    outcome = _outcome(job_id, stream.error, aborted)
+    acked = stream.acked(start_line)
+    if outcome[0] == JobState.FAILED and not _was_cancel(stream.error):
+        # an abnormal end does what cancel does, where the link still works; moves the firmware had
+        # acknowledged and the stop dropped are not done: the checkpoint steps back over them
+        dropped = safe_stop_machine(ctx, machine)
+        acked = max(start_line, acked - (dropped or 0))
+    state = _finish(ctx, rl, job_id, machine.id, outcome, acked, len(lines), stream.progress)
+    if aborted is not None:
+        raise aborted
+    return state
+
+
+def _was_cancel(error: BaseException | None) -> bool:
+    from drivers.base import Cancelled
+
+    return isinstance(error, Cancelled)
+
+
+def _planned_table(ctx: Context, lines: list[str], machine) -> TimeTable | None:  # noqa: ANN001
+    est = ctx.estimate_model(lines, machine)
+    return time_table({"cumulative_seconds": ack_times(est).tolist()}, len(lines)) if est is not None else None
+
+
+def _control_loop(ctx: Context, rl: RunLive, job_id: int, driver, stream: _Stream, total: int,  # noqa: ANN001
+                  table, factor: float) -> None:  # noqa: ANN001
+    state = JobState.RUNNING
+    last_checkpoint = last_publish = 0.0
+    while stream.is_alive():
+        control = rl.call(live.next_control, job_id, timeout=0.2)
+        if rl.down:
+            time.sleep(0.2)
+        if control:
+            state = _apply_control(ctx, driver, job_id, control[0], state, control[1])
+        now = time.monotonic()
+        if now - last_publish >= PUBLISH_EVERY_S:
+            rl.call(live.publish_progress, job_id, progress_payload(stream.progress, table, total, state.value, factor))
+            last_publish = now
+        if now - last_checkpoint >= CHECKPOINT_EVERY_S:
+            _checkpoint(ctx, job_id, stream.progress.lines_acked if stream.progress else None)
+            rl.call(heartbeat.beat, job_id)
+            last_checkpoint = now
+    stream.join(5)
+
+
+def _outcome(job_id: int, error: BaseException | None, aborted: BaseException | None) -> tuple[JobState, str | None]:
+    from drivers.base import Cancelled, DriverError
+
+    if aborted is not None:
+        from rq.timeouts import JobTimeoutException
+
+        cause = "timeout" if isinstance(aborted, JobTimeoutException) else type(aborted).__name__
+        return JobState.FAILED, reasons.make(reasons.RUN_INTERRUPTED, cause=cause)
+    if error is None:
+        return JobState.COMPLETED, None
+    if isinstance(error, Cancelled):
+        return JobState.CANCELLED, str(error) or "cancelled"
+    if isinstance(error, DriverError):
+        return JobState.FAILED, str(error)
+    log.error("stream of job %s crashed", job_id, exc_info=error)
+    return JobState.FAILED, reasons.make(reasons.RUN_CRASHED, error=type(error).__name__, detail=str(error))
 
 
 def _apply_control(ctx: Context, driver, job_id: int, command: str, state: JobState,  # noqa: ANN001
@@ -154,12 +208,20 @@ def _apply_control(ctx: Context, driver, job_id: int, command: str, state: JobSt
     return target
 
 
-def _checkpoint(ctx: Context, job_id: int, lines_acked: int) -> None:
-    with ctx.session() as s:
-        s.get(Job, job_id).lines_acked = lines_acked
+def _checkpoint(ctx: Context, job_id: int, lines_acked: int | None) -> None:
+    """The durable half of the heartbeat, with the checkpoint; a busy database skips one beat."""
+    try:
+        with ctx.session() as s:
+            job = s.get(Job, job_id)
+            if lines_acked is not None:
+                job.lines_acked = lines_acked
+            job.heartbeat_at = utcnow()
+    except Exception:  # noqa: BLE001 - the machine must keep being fed; the next beat retries
+        log.warning("checkpoint of job %s not written", job_id, exc_info=True)
 
 
-def _finish(ctx, conn, job_id, machine_id, outcome, acked, total, estimate, progress=None) -> str:  # noqa: ANN001
+def _finish(ctx: Context, rl: RunLive, job_id: int, machine_id: str, outcome: tuple[JobState, str | None],
+            acked: int | None, total: int, progress=None) -> str:  # noqa: ANN001
     state, reason = outcome
     with ctx.session() as s:
         job = s.get(Job, job_id)
@@ -172,9 +234,13 @@ def _finish(ctx, conn, job_id, machine_id, outcome, acked, total, estimate, prog
             transition(s, job, JobState.RUNNING, actor=f"system:{machine_id}", reason="program finished while pausing")
         transition(s, job, state, actor=f"system:{machine_id}", reason=reason)
         final_acked = job.lines_acked
-    payload = _progress_payload(progress, None, total, state.value)
+    payload = progress_payload(progress, None, total, state.value)
     payload.update(lines_acked=final_acked, percent=round(100.0 * final_acked / total, 2) if total else 100.0,
                    reason=reason, eta_seconds=0 if state == JobState.COMPLETED else None)
-    live.publish_progress(conn, job_id, payload)
-    live.set_machine_status(conn, machine_id, "idle" if state != JobState.FAILED else "error", None, last_error=reason)
+    rl.call(live.publish_progress, job_id, payload)
+    rl.call(heartbeat.forget, job_id)
+    if state == JobState.FAILED:
+        mark_needs_attention(rl.conn if not rl.down else None, machine_id, reason)
+    else:
+        rl.call(live.set_machine_status, machine_id, "idle", None)
     return state.value

@@ -12,7 +12,7 @@ from typing import BinaryIO
 import redis
 from sqlalchemy.orm import Session
 
-from jobqueue import live, permissions, queues, quotas, trainings, workshops
+from jobqueue import heartbeat, live, permissions, queues, quotas, trainings, workshops
 from jobqueue.errors import PermissionDenied, RequestError  # noqa: F401 - re-exported for callers
 from jobqueue.filestore import FileStore
 from jobqueue.models import Job, JobEvent, User
@@ -21,6 +21,12 @@ from jobqueue.states import JobState, transition
 from slicing.machine_spec import FablabSpec
 
 ALLOWED_SUFFIXES = {".stl": ("fdm",), ".dxf": ("laser", "cnc", "vinyl"), ".svg": ("laser", "cnc", "vinyl")}
+
+
+class Conflict(RequestError):
+    """The job's state does not allow it right now (HTTP 409); the code says why."""
+
+    code = "conflict"
 
 
 def max_upload_bytes() -> int:
@@ -136,6 +142,8 @@ def control(session: Session, conn: redis.Redis, user: User, job: Job, command: 
     if not permissions.can(user, command, job) and not permissions.can(user, Action.CONTROL_MACHINES):
         raise PermissionDenied(command, job.id)  # staff asking what the state refuses: told why below
     state = JobState(job.state)
+    if state in (JobState.RUNNING, JobState.PAUSED) and not heartbeat.alive(conn, job):
+        return _control_stranded(session, conn, user, job, command)
     if state in (JobState.RUNNING, JobState.PAUSED):
         wanted = {"pause": JobState.RUNNING, "resume": JobState.PAUSED}.get(command)
         if wanted and state != wanted:
@@ -146,6 +154,22 @@ def control(session: Session, conn: redis.Redis, user: User, job: Job, command: 
         raise RequestError(f"job {job.id} is {state.value}: only a running job can be paused or resumed")
     transition(session, job, JobState.CANCELLED, actor=user.username, reason="cancelled before running")
     session.commit()
+    return job
+
+
+def _control_stranded(session: Session, conn: redis.Redis, user: User, job: Job, command: str) -> Job:
+    """Nothing runs this job any more (its heartbeat stopped): a command would wait in Redis for
+    nobody. Cancel ends it as cancelled; pause and resume end it as failed and are refused."""
+    from jobqueue.reaper import after_end, end_in_session
+
+    to = JobState.CANCELLED if command == "cancel" else JobState.FAILED
+    reason = end_in_session(session, job, "no_runner", conn, to=to, actor=user.username)
+    session.commit()
+    if reason is not None:
+        after_end(conn, job.id, job.machine_id, to.value, reason, job.lines_acked, job.program_lines or 0)
+    if command != "cancel":
+        raise Conflict(f"job {job.id}: nothing runs it any more, so it cannot {command}; it is now {job.state}",
+                       code="control_no_runner", job=job.id, command=command, state=job.state)
     return job
 
 

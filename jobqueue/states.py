@@ -9,6 +9,7 @@ from __future__ import annotations
 from enum import StrEnum
 
 from sqlalchemy import update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from jobqueue.models import Job, JobEvent, utcnow
@@ -64,6 +65,15 @@ class IllegalTransition(Exception):
         )
 
 
+class MachineBusy(IllegalTransition):
+    """Another job is running or paused on this job's machine (the records allow one at a time)."""
+
+    def __init__(self, job_id: int, current: str, wanted: str, machine_id: str | None):
+        self.machine_id = machine_id
+        Exception.__init__(self, f"job {job_id}: machine '{machine_id}' already has a job running or paused")
+        self.job_id, self.current, self.wanted = job_id, current, wanted
+
+
 def can_transition(current: str, wanted: str) -> bool:
     return JobState(wanted) in ALLOWED[JobState(current)]
 
@@ -74,9 +84,14 @@ def transition(session: Session, job: Job, to: JobState | str, *, actor: str, re
     current = JobState(job.state)
     if to not in ALLOWED[current]:
         raise IllegalTransition(job.id, current, to)
-    result = session.execute(
-        update(Job).where(Job.id == job.id, Job.state == current.value).values(state=to.value, updated_at=utcnow())
-    )
+    machine_id = job.machine_id
+    try:
+        result = session.execute(
+            update(Job).where(Job.id == job.id, Job.state == current.value).values(state=to.value, updated_at=utcnow())
+        )
+    except IntegrityError:  # the one-run-per-machine index refused it; the caller's transaction is void
+        session.rollback()
+        raise MachineBusy(job.id, current, to, machine_id) from None
     if result.rowcount != 1:
         session.refresh(job)
         raise IllegalTransition(job.id, job.state, to)

@@ -14,6 +14,7 @@ from jobqueue import analysis_cache, queues
 from jobqueue.calibration import calibrate
 from jobqueue.context import Context
 from jobqueue.models import Job
+from jobqueue.run_live import ack_times, encode_table
 from jobqueue.states import JobState, transition
 
 log = logging.getLogger(__name__)
@@ -107,7 +108,9 @@ def prepare_job(job_id: int) -> str:
     text = "\n".join(program.lines) + "\n"
     program_sha = ctx.store.put_bytes(text.encode())
     preview_sha = ctx.store.put_bytes(program.preview_svg.encode()) if program.preview_svg else None
-    model_seconds = ctx.estimate(program.lines, machine)
+    est = ctx.estimate_model(program.lines, machine)  # the time model, once per program
+    model_seconds = float(est.seconds) if est is not None else None
+    table_sha = ctx.store.put_bytes(encode_table(ack_times(est))) if est is not None else None
     with ctx.session() as s:
         job = s.get(Job, job_id)
         calib = calibrate(s, machine.id)
@@ -119,6 +122,7 @@ def prepare_job(job_id: int) -> str:
         job.program_info = {
             "format": program.format, "issues": program.issues, "metrics": program.metrics,
             "preview_sha256": preview_sha, "estimated_seconds": estimate, "model_seconds": model_seconds,
+            "time_table_sha256": table_sha,  # per line, modelled seconds at its acknowledgement (runner ETA)
             "calibration": {"factor": calib.factor, "runs": calib.runs, "error_pct": calib.error_after_pct},
             "preslice_seconds": _preslice_seconds(job.analysis, machine.id, job.material),
         }
@@ -137,3 +141,31 @@ def run_job(job_id: int) -> str:
     from jobqueue.runner import run_on_machine
 
     return run_on_machine(Context.from_env(), job_id)
+
+
+def _our_job_id(rq_job) -> int | None:  # noqa: ANN001 - rq.job.Job
+    try:
+        return int(rq_job.args[0])
+    except (IndexError, TypeError, ValueError):
+        return None
+
+
+def run_failed(rq_job, connection, exc_type=None, exc_value=None, tb=None) -> None:  # noqa: ANN001
+    """rq failure callback (in the work horse after run_job raised, or in any worker cleaning up
+    a run whose rq heartbeat expired): end the job unless something still runs it."""
+    from jobqueue.reaper import end_run
+
+    job_id = _our_job_id(rq_job)
+    if job_id is not None:
+        cause = "timeout" if exc_type is not None and exc_type.__name__ == "JobTimeoutException" else "crashed"
+        end_run(Context.from_env(), job_id, cause, conn=connection)
+
+
+def run_stopped(rq_job, connection) -> None:  # noqa: ANN001
+    """rq stopped callback: the worker killed the work horse on request (`rq` stop-job); this runs
+    in the machine's worker, on the machine's host."""
+    from jobqueue.reaper import stop_and_end
+
+    job_id = _our_job_id(rq_job)
+    if job_id is not None:
+        stop_and_end(Context.from_env(), connection, job_id, "stopped")

@@ -83,6 +83,8 @@ def authenticated(view: Callable) -> Callable:
                 return _error(str(exc), 403, "forbidden")
             except IllegalTransition as exc:
                 return _error(str(exc), 409, "illegal_transition")
+            except services.Conflict as exc:
+                return _error(str(exc), 409, exc.code)
             except services.RequestError as exc:
                 return _error(str(exc), 400, "refused")
 

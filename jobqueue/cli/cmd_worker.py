@@ -16,10 +16,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from rq import Worker
-
-    from jobqueue import db, live, migrate, queues
+    from jobqueue import db, migrate, queues
     from jobqueue.context import Context
+    from jobqueue.machine_worker import queue_names, serve
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     ctx = Context.from_env()
@@ -28,32 +27,20 @@ def run(args: argparse.Namespace) -> int:
     except migrate.SchemaError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    conn = ctx.redis()
-    names = list(args.queues)
     if args.machine:
         try:
             ctx.spec().machine(args.machine)
         except KeyError as exc:
             print(f"error: {exc.args[0]}", file=sys.stderr)
             return 2
-        names.append(queues.machine_queue_name(args.machine))
-        live.set_machine_status(conn, args.machine, "idle")
-    names = names or [queues.ANALYSIS]
+    names = queue_names(args.queues, args.machine)
+    analysis_only = queues.ANALYSIS in names and not args.machine
     if queues.ANALYSIS in names:
         from jobqueue.analysis_cache import warm_imports
 
         warm_imports()  # before the first job: each job starts warm
         ctx.spec()  # machines.yaml parsed once here
-    worker_class = Worker
-    if queues.ANALYSIS in names and not args.machine:
-        # Analyses run in this process, not a work horse forked per job: imports, parsed
-        # machines, database engine and the memory numpy already touched stay warm, which is
-        # most of a small upload's verdict time. A crash is the supervisor's to restart.
-        from rq import SimpleWorker
-
-        worker_class = SimpleWorker
-    worker = worker_class(names, connection=conn)
-    worker.work(burst=args.burst, with_scheduler=False)
-    if args.machine:
-        live.set_machine_status(conn, args.machine, "offline")
-    return 0
+    # Analyses run in this process, not a work horse forked per job: imports, parsed machines,
+    # database engine and the memory numpy already touched stay warm, which is most of a small
+    # upload's verdict time. A crash is the supervisor's to restart.
+    return serve(ctx, names, args.machine, burst=args.burst, in_process=analysis_only)

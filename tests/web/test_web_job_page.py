@@ -86,8 +86,8 @@ def test_owner_cancels_own_job_before_approval(client, accounts, login, fablab_e
 
 
 def test_fabmanager_controls_reach_the_machine_loop(client, accounts, login, fablab_env) -> None:  # noqa: ANN001
+    failed = make_job(fablab_env, "member", "failed")  # first: one job at a time runs on laser-1
     running = make_job(fablab_env, "member", "running")
-    failed = make_job(fablab_env, "member", "failed")
     login(accounts["fabmanager"])
     html = client.get(f"/jobs/{running}").get_data(as_text=True)
     assert 'data-command="pause"' in html and 'data-command="cancel"' in html

@@ -10,7 +10,7 @@ from typing import Any
 
 from jobqueue import services
 from jobqueue.context import Context
-from jobqueue.models import Job
+from jobqueue.models import Job, utcnow
 from jobqueue.states import JobState, transition
 from jobqueue.users import get_user
 
@@ -102,6 +102,8 @@ def make_job(ctx: Context, username: str, state: str = "pending_review", analysi
             if step in ("failed", "rejected", "invalid"):
                 job.reason = f"test {step}"
             transition(s, job, JobState(step), actor="system:test", reason=f"test {step}")
+        if state in ("running", "paused"):
+            job.heartbeat_at = utcnow()  # as a live run beats (jobqueue.heartbeat); stale after 10 s
         s.commit()
         return job.id
 
