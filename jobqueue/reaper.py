@@ -17,7 +17,7 @@ import redis
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from jobqueue import heartbeat, live, reasons
+from jobqueue import heartbeat, live, machine_status, reasons
 from jobqueue.context import Context
 from jobqueue.models import Job, JobEvent, utcnow
 from jobqueue.states import IllegalTransition, JobState, transition
@@ -37,6 +37,8 @@ def _redis_progress(conn: redis.Redis | None, job_id: int) -> int:
 
 
 def mark_needs_attention(conn: redis.Redis | None, machine_id: str | None, reason: str | None) -> None:
+    """The live status (Redis) the machines page shows at once; the durable flag is
+    `machine_status.mark_needs_attention`, written with the job's end."""
     if conn is None or machine_id is None:
         return
     try:
@@ -64,6 +66,9 @@ def end_in_session(s: Session, job: Job, cause: str, conn: redis.Redis | None, *
     except IllegalTransition:  # someone else ended it first
         return None
     job.lines_acked, job.reason, job.finished_at = acked, reason, utcnow()
+    if job.machine_id:
+        machine_status.mark_needs_attention(s, job.machine_id, "abnormal_end",
+                                            {"job_id": job.id, "cause": cause, "line": acked}, actor=actor)
     return reason
 
 

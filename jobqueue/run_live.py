@@ -80,32 +80,28 @@ def ack_times(estimate) -> np.ndarray:  # noqa: ANN001 - slicing.motion ProgramE
     return np.maximum.accumulate(np.clip(total - np.minimum(left, total), 0.0, None))
 
 
-def encode_table(done: Sequence[float] | np.ndarray) -> bytes:
-    return np.asarray(done, dtype="<f4").tobytes()
+def encode_table(done: Sequence[float] | np.ndarray, total: float) -> bytes:
+    """Per-line times, then the program's modelled total (the planner still runs after the last ack)."""
+    return np.append(np.asarray(done, dtype=float), float(total)).astype("<f4").tobytes()
 
 
 def decode_table(data: bytes, total_lines: int) -> TimeTable | None:
-    done = np.frombuffer(data, dtype="<f4").astype(float)
-    if len(done) != total_lines:
+    arr = np.frombuffer(data, dtype="<f4").astype(float)
+    if len(arr) != total_lines + 1:
         return None  # a table for another program: no ETA rather than a wrong one
-    return TimeTable(done, float(done[-1]) if len(done) else 0.0)
+    return TimeTable(arr[:-1], float(arr[-1]))
 
 
 def time_table(info: dict | None, total_lines: int, store=None) -> TimeTable | None:  # noqa: ANN001 - FileStore
-    """The program's stored table (`program_info["time_table_sha256"]`), or one from a list."""
-    info = info or {}
-    sha = info.get("time_table_sha256")
-    if sha and store is not None:
-        try:
-            return decode_table(store.read_bytes(sha), total_lines)
-        except (OSError, ValueError):
-            log.warning("time table %s unreadable", sha)
-            return None
-    done = info.get("cumulative_seconds")
-    if done is not None and len(done) == total_lines:
-        arr = np.asarray(done, dtype=float)
-        return TimeTable(arr, float(arr[-1]) if len(arr) else 0.0)
-    return None
+    """The program's stored table (`program_info["time_table_sha256"]`, written by prepare)."""
+    sha = (info or {}).get("time_table_sha256")
+    if not sha or store is None:
+        return None
+    try:
+        return decode_table(store.read_bytes(sha), total_lines)
+    except (OSError, ValueError):
+        log.warning("time table %s unreadable", sha)
+        return None
 
 
 def progress_payload(progress, table: TimeTable | None, total: int, state: str,  # noqa: ANN001

@@ -16,7 +16,7 @@ import logging
 import threading
 import time
 
-from jobqueue import heartbeat, live, reasons
+from jobqueue import heartbeat, live, machine_status, reasons
 from jobqueue.calibration import calibrate
 from jobqueue.context import Context
 from jobqueue.machine_link import open_machine_driver, safe_stop_machine
@@ -146,7 +146,7 @@ def _was_cancel(error: BaseException | None) -> bool:
 
 def _planned_table(ctx: Context, lines: list[str], machine) -> TimeTable | None:  # noqa: ANN001
     est = ctx.estimate_model(lines, machine)
-    return time_table({"cumulative_seconds": ack_times(est).tolist()}, len(lines)) if est is not None else None
+    return TimeTable(ack_times(est), float(est.seconds)) if est is not None else None
 
 
 def _control_loop(ctx: Context, rl: RunLive, job_id: int, driver, stream: _Stream, total: int,  # noqa: ANN001
@@ -234,6 +234,9 @@ def _finish(ctx: Context, rl: RunLive, job_id: int, machine_id: str, outcome: tu
             transition(s, job, JobState.RUNNING, actor=f"system:{machine_id}", reason="program finished while pausing")
         transition(s, job, state, actor=f"system:{machine_id}", reason=reason)
         final_acked = job.lines_acked
+        if state == JobState.FAILED:  # nothing more goes to the machine until someone has looked
+            machine_status.mark_needs_attention(s, machine_id, "abnormal_end",
+                                                {"job_id": job_id, "line": final_acked, "reason": reason})
     payload = progress_payload(progress, None, total, state.value)
     payload.update(lines_acked=final_acked, percent=round(100.0 * final_acked / total, 2) if total else 100.0,
                    reason=reason, eta_seconds=0 if state == JobState.COMPLETED else None)

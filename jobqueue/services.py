@@ -173,8 +173,10 @@ def _control_stranded(session: Session, conn: redis.Redis, user: User, job: Job,
     return job
 
 
-def resume_failed(session: Session, conn: redis.Redis, user: User, job: Job, from_line: int | None = None) -> Job:
-    """Put a failed or cancelled job back in its machine's queue, from its checkpoint."""
+def resume_failed(session: Session, conn: redis.Redis, user: User, job: Job, from_line: int | None = None,
+                  store: FileStore | None = None, machine_homed: bool = False) -> Job:
+    """Put a failed or cancelled job back in its machine's queue, from its checkpoint; refused
+    when the resume preamble cannot restore the state at that line (see `resume_check`)."""
     if permissions.can(user, Action.CONTROL_MACHINES) and not (job.program_sha256 and job.machine_id):
         raise RequestError(f"job {job.id} never had a program for a machine: nothing to run again",
                            code="no_program", job=job.id)
@@ -184,10 +186,27 @@ def resume_failed(session: Session, conn: redis.Redis, user: User, job: Job, fro
         if not 0 <= from_line <= (job.program_lines or 0):
             raise RequestError(f"line {from_line} is outside the program (0..{job.program_lines})")
         job.lines_acked = from_line
+    _check_resumable(job, store, machine_homed)
     transition(session, job, JobState.READY, actor=user.username, reason=f"resume from line {job.lines_acked}")
+    job.reason = None  # the old failure is history (kept in the audit log), not the job's state
     session.commit()
     queues.enqueue_run(conn, job.machine_id, job.id, job.estimated_seconds)
     return job
+
+
+def _check_resumable(job: Job, store: FileStore | None, machine_homed: bool) -> None:
+    from jobqueue.context import Context
+    from jobqueue.resume_check import resume_blockers
+
+    if not job.lines_acked or not job.program_sha256:
+        return
+    store = store or Context.from_env().store
+    lines = store.read_bytes(job.program_sha256).decode().splitlines()
+    blockers = resume_blockers(lines, job.lines_acked, machine_homed=machine_homed)
+    if blockers:
+        code, params = blockers[0]
+        raise Conflict(f"job {job.id} cannot resume at line {job.lines_acked}: {code} {params}", code=code,
+                       job=job.id, **params)
 
 
 def can_view(user: User, job: Job) -> bool:

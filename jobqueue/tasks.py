@@ -110,7 +110,7 @@ def prepare_job(job_id: int) -> str:
     preview_sha = ctx.store.put_bytes(program.preview_svg.encode()) if program.preview_svg else None
     est = ctx.estimate_model(program.lines, machine)  # the time model, once per program
     model_seconds = float(est.seconds) if est is not None else None
-    table_sha = ctx.store.put_bytes(encode_table(ack_times(est))) if est is not None else None
+    table_sha = ctx.store.put_bytes(encode_table(ack_times(est), est.seconds)) if est is not None else None
     with ctx.session() as s:
         job = s.get(Job, job_id)
         calib = calibrate(s, machine.id)

@@ -1,0 +1,39 @@
+"""May a job resume at line N? What the resume preamble cannot restore refuses the resume.
+
+The preamble (`drivers.modal.resume_preamble`) restores units, distance mode, work offset,
+feed, spindle or laser, temperatures, fan and position. It does not restore:
+- a G92 offset on X, Y or Z set before line N (the firmware's G92 is gone after a reset,
+  and re-applying it needs the position it was set at): the resume is refused;
+- homing: a program that homed (G28, `$H`) before line N ran on a machine whose position was
+  known; after an abnormal end it may not be (GRBL loses it on a reset during motion, Marlin
+  on a restart). The resume is refused until the fabmanager says the machine was homed again.
+Refusals are codes with parameters (`resume_g92_offset`, `resume_needs_homing`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from drivers.modal import parse_words
+
+
+def resume_blockers(lines: Sequence[str], n: int, *, machine_homed: bool = False) -> list[tuple[str, dict]]:
+    """The reasons line `n` (0-based count of lines already done) cannot be resumed from."""
+    if n <= 0:
+        return []
+    found: list[tuple[str, dict]] = []
+    homing = None
+    for i, line in enumerate(lines[:n]):
+        text = line.strip().upper()
+        if text.startswith("$H"):
+            homing = homing or (i + 1, "$H")
+            continue
+        words = parse_words(line)
+        gs = [v for k, v in words if k == "G"]
+        if 28 in gs:
+            homing = homing or (i + 1, "G28")
+        if 92 in gs and any(k in "XYZ" for k, _ in words):
+            found.append(("resume_g92_offset", {"line": i + 1, "text": line.strip()}))
+    if homing and not machine_homed:
+        found.append(("resume_needs_homing", {"line": homing[0], "command": homing[1], "from_line": n}))
+    return found[:1] if found and found[0][0] == "resume_g92_offset" else found
