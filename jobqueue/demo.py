@@ -1,8 +1,10 @@
 """`fablab demo`: everything on one machine, on the embedded defaults.
 
-Starts the embedded Valkey (unless REDIS_URL is set), the database with the demo users, a
-firmware simulator per simulated machine, one analysis worker per core and one worker per machine,
-and the web app; prints the URL and the logins; Ctrl-C stops every process it started.
+Starts the embedded Valkey (unless REDIS_URL is set), the database with the demo users, the
+web app, a firmware simulator per simulated machine, one analysis worker per core and one
+worker per machine; prints the URL and the logins. A child that dies is started again with
+backoff while the others keep running (`jobqueue.supervisor`); Ctrl-C stops every process it
+started.
 """
 
 from __future__ import annotations
@@ -18,37 +20,7 @@ from jobqueue import migrate
 from jobqueue.context import Context
 from jobqueue.demo_users import ensure_demo_users
 from jobqueue.redis_server import EmbeddedValkey
-
-
-class Supervisor:
-    """Child processes started in order and stopped in reverse order."""
-
-    def __init__(self, env: dict[str, str], log_dir: Path):
-        self.env, self.log_dir = env, log_dir
-        self.children: list[tuple[str, subprocess.Popen]] = []
-        log_dir.mkdir(parents=True, exist_ok=True)
-
-    def start(self, name: str, *args: str) -> subprocess.Popen:
-        log = open(self.log_dir / f"{name.replace(':', '-')}.log", "ab")  # noqa: SIM115 - owned by the child
-        proc = subprocess.Popen([sys.executable, "-m", "jobqueue.cli.main", *args], env=self.env,
-                                stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-        self.children.append((name, proc))
-        return proc
-
-    def dead(self) -> list[str]:
-        return [name for name, p in self.children if p.poll() is not None]
-
-    def stop(self, timeout: float = 10.0) -> None:
-        for _, proc in reversed(self.children):
-            if proc.poll() is None:
-                proc.send_signal(signal.SIGTERM)
-        deadline = time.monotonic() + timeout
-        for _, proc in reversed(self.children):
-            try:
-                proc.wait(max(0.1, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(5)
+from jobqueue.supervisor import Supervisor
 
 
 def _simulator_args(machine, link: Path) -> list[str]:  # noqa: ANN001 - slicing Machine
@@ -79,20 +51,26 @@ def _wait_for(path: Path, timeout: float) -> bool:
     return False
 
 
+def _embedded_valkey(valkey: EmbeddedValkey):  # noqa: ANN202 - the launch callable of the Valkey child
+    def launch() -> subprocess.Popen:
+        valkey.start()  # same port, same folder: its append-only file brings the queues back
+        assert valkey.proc is not None
+        return valkey.proc
+
+    return launch
+
+
 def run_demo(host: str = "127.0.0.1", port: int = 5000) -> int:
     ctx = Context.from_env()
     spec = ctx.spec()  # fail early, with the machines.yaml message, before starting anything
     data = ctx.settings.data_dir
     data.mkdir(parents=True, exist_ok=True)
-    valkey = None
     env = dict(os.environ, FABLAB_DATA=str(data), FABLAB_MACHINES=str(ctx.settings.machines_file))
+    sup = Supervisor(env, data / "logs")
     if not ctx.settings.redis_url:
         valkey = EmbeddedValkey(data)
-        env["REDIS_URL"] = valkey.start()
-    migrate.upgrade(ctx.settings.database_url)  # the demo brings its database up to date itself
-    with ctx.session() as s:
-        logins = ensure_demo_users(s, data)
-    sup = Supervisor(env, data / "logs")
+        sup.adopt("valkey", _embedded_valkey(valkey))
+        env["REDIS_URL"] = valkey.url
     stopping = False
 
     def _stop(_sig, _frame) -> None:  # noqa: ANN001
@@ -102,11 +80,16 @@ def run_demo(host: str = "127.0.0.1", port: int = 5000) -> int:
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
     try:
+        migrate.upgrade(ctx.settings.database_url)  # the demo brings its database up to date itself
+        with ctx.session() as s:
+            logins = ensure_demo_users(s, data)
+        sup.start("web", "serve", "--host", host, "--port", str(port))  # first: it answers while the rest starts
         for m in spec.machines:
             if m.simulator:
                 link = ctx.settings.simulator_link(m.id)
                 link.unlink(missing_ok=True)
-                sup.start(f"sim-{m.id}", *_simulator_args(m, link))
+                sup.start(f"sim-{m.id}", *_simulator_args(m, link),
+                          before_restart=lambda link=link: link.unlink(missing_ok=True))
                 if not _wait_for(link, 15):
                     print(f"simulator for {m.id} did not start: see {data / 'logs'}", file=sys.stderr)
                     return 1
@@ -114,21 +97,15 @@ def run_demo(host: str = "127.0.0.1", port: int = 5000) -> int:
             sup.start(f"worker-analysis-{i + 1}", "worker", "analysis")
         for m in spec.machines:
             sup.start(f"worker-{m.id}", "worker", "--machine", m.id)
-        sup.start("web", "serve", "--host", host, "--port", str(port))
         print(f"\nFablab demo: http://{host}:{port}/\n")
         for name, password in logins.items():
             print(f"  login {name:<11} password {password}")
         print(f"\nData in {data}; logs in {data / 'logs'}. Ctrl-C stops everything.", flush=True)
         while not stopping:
-            dead = sup.dead()
-            if dead:
-                print(f"stopped unexpectedly: {', '.join(dead)} (see {data / 'logs'})", file=sys.stderr)
-                return 1
+            sup.check()  # a child that died is started again (with backoff); the others keep running
             time.sleep(0.5)
         return 0
     finally:
         print("\nstopping...", flush=True)
-        sup.stop()
-        if valkey:
-            valkey.stop()
+        sup.stop()  # reverse order: Valkey last, after the workers have let go of it
         print("stopped.")
