@@ -1,7 +1,7 @@
 """faults: run heartbeat column, one running or paused job per machine (partial unique index)
 
 Revision ID: faults1
-Revises: store1
+Revises: apisec1
 Create Date: 2026-12-01 01:45:00
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = 'faults1'
-down_revision = 'store1'
+down_revision = 'apisec1'
 branch_labels = None
 depends_on = None
 
