@@ -41,8 +41,9 @@ from web.views import job_dict, machines_list
 api = Blueprint("api", __name__, url_prefix="/api/v1")
 
 
-def api_error(message: str, status: int, code: str = "error") -> tuple[Response, int]:
-    return jsonify(ErrorBody(error=message, code=code).model_dump(exclude_none=True)), status
+def api_error(message: str, status: int, code: str = "error", params: dict | None = None) -> tuple[Response, int]:
+    body = ErrorBody(error=message, code=code, params=params or None)
+    return jsonify(body.model_dump(exclude_none=True, mode="json")), status
 
 
 _error = api_error
@@ -86,7 +87,7 @@ def authenticated(view: Callable) -> Callable:
             except services.Conflict as exc:
                 return _error(str(exc), 409, exc.code)
             except services.RequestError as exc:
-                return _error(str(exc), 400, "refused")
+                return _error(str(exc), 400, exc.code if exc.code != "request_refused" else "refused", exc.params)
 
     return wrapper
 
@@ -114,7 +115,7 @@ def submit(form: SubmitForm):  # noqa: ANN201
     try:
         job = services.submit_job(
             g.db, ctx.redis(), ctx.store, ctx.spec(), g.user, upload.stream, upload.filename, form.process,
-            form.material or None, form.session or None,
+            form.material or None, workshop_id=form.session,
         )
     except FileTooLarge as exc:
         return _error(str(exc), 413, "too_large")
@@ -154,7 +155,8 @@ def approve(job_id: int, json: ApproveIn):  # noqa: ANN201, A002
     if not isinstance(job, Job):
         return job
     ctx = context()
-    services.approve(g.db, ctx.redis(), ctx.spec(), g.user, job, json.machine, json.material, json.options)
+    services.approve(g.db, ctx.redis(), ctx.spec(), g.user, job, json.machine, json.material, json.options,
+                     override_training=json.override_training)
     return job_out(job)
 
 

@@ -68,6 +68,14 @@ def create_app(ctx: Context | None = None, testing: bool = False) -> Flask:
     csrf.exempt(api)  # the API authenticates with bearer tokens, not cookies
     app.register_blueprint(api)
     app.register_blueprint(pages)
+    from web.api_people import api_people
+    from web.pages_accounts import accounts_bp
+    from web.pages_people import people
+    from web.pages_trainer import trainer
+
+    csrf.exempt(api_people)  # bearer tokens, or the session with the X-CSRFToken header (web.api)
+    for bp in (trainer, people, accounts_bp, api_people):  # one blueprint per module (the people area)
+        app.register_blueprint(bp)
 
     @app.errorhandler(413)
     def _too_large(_e):  # noqa: ANN001, ANN202

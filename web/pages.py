@@ -138,4 +138,4 @@ def _not_found(_e):  # noqa: ANN001, ANN202
     return render_template("error.html", message=_('Not found.')), 404
 
 
-from web import pages_jobs, pages_machines, pages_queue, pages_trainer  # noqa: E402, F401 - routes
+from web import pages_jobs, pages_machines, pages_queue  # noqa: E402, F401 - routes

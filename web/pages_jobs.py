@@ -8,9 +8,9 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from sqlalchemy.orm import Session
 from wtforms import IntegerField, SelectField, StringField
-from wtforms.validators import AnyOf, Length, NumberRange, Optional
+from wtforms.validators import AnyOf, NumberRange, Optional
 
-from jobqueue import permissions, previews, services
+from jobqueue import permissions, previews, revisions, services, trainings, workshops
 from jobqueue.filestore import FileTooLarge
 from jobqueue.models import Job
 from jobqueue.permissions import Action
@@ -21,6 +21,7 @@ from web.i18n_errors import say
 from web.pages import pages
 from web.pages_format import issues_list, metrics_rows, quotes_view
 from web.pages_queue import review_row
+from web.people_errors import explain
 from web.views import job_dict
 
 CONTROL_COMMANDS = ("pause", "resume", "cancel", "retry")
@@ -37,7 +38,8 @@ class UploadForm(FlaskForm):
     file = FileField("file", validators=[FileRequired()])
     kind = SelectField("process", choices=[], name="process")
     material = SelectField("material", choices=[], validate_choice=False)
-    session_label = StringField("session", validators=[Optional(), Length(max=64)])
+    # The workshop sessions the user joined and that are open (jobqueue.workshops): no free text.
+    session = SelectField("session", choices=[], validate_choice=False, validators=[Optional()])
 
 
 class ControlForm(FlaskForm):
@@ -54,6 +56,21 @@ def materials_by_process() -> dict[str, list[str]]:
     return out
 
 
+def people_view(s: Session, spec, job: Job, allowed: frozenset) -> dict:  # noqa: ANN001 - FablabSpec
+    """What the job page shows of the people side: revisions, send back, revise, the training
+    its owner lacks for each compatible machine (the approver then needs an override reason)."""
+    missing = {}
+    if Action.APPROVE in allowed and (job.workshop is None or not job.workshop.supervised):
+        missing = {m.id: trainings.missing_for(s, spec, job.owner_id, [m]) for m in spec.machines_of_kind(job.process)}
+    return {
+        "revisions": [{"number": r.number, "filename": r.filename, "state": r.state, "comment": r.comment,
+                       "at": r.created_at} for r in revisions.history(s, job.id)],
+        "revision": job.revision, "send_back": Action.SEND_BACK in allowed, "revise": Action.REVISE in allowed,
+        "missing": {k: v for k, v in missing.items() if v},
+        "session": {"id": job.session_id, "title": job.workshop.title} if job.workshop is not None else None,
+    }
+
+
 def viewable_job(s: Session, job_id: int) -> Job:
     job = s.get(Job, job_id)
     if job is None or not permissions.can_view(current_user, job):
@@ -68,30 +85,34 @@ def upload():  # noqa: ANN201
     form = UploadForm()
     form.kind.choices = [(k, process_label(k)) for k in sorted(by_process)]
     form.material.choices = {"": [("", "—")]} | {process_label(k): [(m, m) for m in v] for k, v in by_process.items()}
+    with context().session() as s:
+        joined = [(str(w.id), w.title) for w in workshops.joined_sessions(s, current_user)]
+    form.session.choices = [("", "—"), *joined]
     status = 200
     if form.validate_on_submit():
         ctx = context()
         upload_file = form.file.data
+        workshop_id = int(form.session.data) if (form.session.data or "").isdigit() else None
         try:
             with ctx.session() as s:
                 job = services.submit_job(
                     s, ctx.redis(), ctx.store, ctx.spec(), current_user, upload_file.stream,
                     upload_file.filename or "upload", form.kind.data, form.material.data or None,
-                    (form.session_label.data or "").strip() or None,
+                    workshop_id=workshop_id,
                 )
                 job_id = job.id
         except FileTooLarge as exc:
             flash(say(str(exc)), "error")
             status = 413
         except services.RequestError as exc:
-            flash(say(str(exc)), "error")
+            flash(explain(exc), "error")
             status = 400
         else:
             flash(_('File received: the analysis starts.'), "ok")
             return redirect(url_for("pages.job", job_id=job_id))
     elif request.method == "POST":
         status = 400
-    return render_template("upload.html", form=form, by_process=by_process), status
+    return render_template("upload.html", form=form, by_process=by_process, joined=joined), status
 
 
 @pages.get("/jobs")
@@ -121,6 +142,7 @@ def job(job_id: int):  # noqa: ANN201
         layers = previews.program_layers(ctx, row)
         allowed = permissions.allowed_actions(current_user, row)
         review = review_row(row, ctx.spec()) if Action.APPROVE in allowed else None
+        people = people_view(s, ctx.spec(), row, allowed)
     issues = issues_list(j["issues"])
     program_issues = issues_list((j["program"] or {}).get("issues"))
     state = JobState(j["state"])
@@ -133,7 +155,7 @@ def job(job_id: int):  # noqa: ANN201
         layers=layers, review=review,
         estimate={k: info.get(k) for k in ("model_seconds", "preslice_seconds", "calibration")},
         analysis_preview=has_analysis, controls=controls, session_label=session_label,
-        live=state not in FINISHED, form=ControlForm(),
+        live=state not in FINISHED, form=ControlForm(), people=people,
     )
 
 

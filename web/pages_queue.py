@@ -10,35 +10,30 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 from wtforms import SelectField, StringField
 from wtforms.validators import DataRequired, Length
 
-from jobqueue import permissions, services
+from jobqueue import permissions, services, trainings
 from jobqueue.models import Job
 from jobqueue.states import ACTIVE_ON_MACHINE, IllegalTransition, JobState
 from slicing.machine_spec import FablabSpec
 from web.app import context
 from web.i18n import _
-from web.i18n_errors import say
 from web.pages import pages, require_fabmanager, safe_next
 from web.pages_format import cheapest_total, issues_list
+from web.people_errors import explain
 from web.views import job_dict
 
 
 class ApproveForm(FlaskForm):
     machine = SelectField("machine", validators=[DataRequired()], validate_choice=False)
     material = SelectField("material", validate_choice=False)
+    override_training = StringField("override_training", validators=[Length(max=500)])
 
 
 class RejectForm(FlaskForm):
     reason = StringField("reason", validators=[Length(max=2000)])
-
-
-class BatchForm(FlaskForm):
-    label = StringField("label", validators=[DataRequired(), Length(max=64)])
-    machine = SelectField("machine", validators=[DataRequired()], validate_choice=False)
-    material = SelectField("material", validate_choice=False)
 
 
 def compatible(spec: FablabSpec, process: str) -> list[dict[str, Any]]:
@@ -60,7 +55,17 @@ def review_row(job: Job, spec: FablabSpec) -> dict[str, Any]:
         "warnings": sum(1 for i in issues if i.get("severity") == "warning"),
         "total": total, "currency": currency, "machines": machines,
         "materials": list(dict.fromkeys(name for m in machines for name in m["materials"])),
+        "session_id": job.session_id, "missing_training": training_notes(job, spec),
     }
+
+
+def training_notes(job: Job, spec: FablabSpec) -> dict[str, list[str]]:
+    """Per compatible machine, the trainings the owner lacks (none in a supervised session)."""
+    s = object_session(job)
+    if s is None or (job.workshop is not None and job.workshop.supervised):
+        return {}
+    out = {m.id: trainings.missing_for(s, spec, job.owner_id, [m]) for m in spec.machines_of_kind(job.process)}
+    return {k: v for k, v in out.items() if v}
 
 
 def machine_lanes(s: Session, spec: FablabSpec) -> list[dict[str, Any]]:
@@ -90,9 +95,8 @@ def queue():  # noqa: ANN201
         pending = list(s.scalars(select(Job).where(Job.state == JobState.PENDING_REVIEW.value).order_by(Job.id)))
         rows = [review_row(j, spec) for j in pending]
         lanes = machine_lanes(s, spec)
-    sessions = sorted({r["session_label"] for r in rows if r["session_label"]})
     all_materials = sorted({x.name for m in spec.machines for x in m.materials})
-    return render_template("queue.html", rows=rows, lanes=lanes, sessions=sessions, machines=spec.machines,
+    return render_template("queue.html", rows=rows, lanes=lanes, machines=spec.machines,
                            all_materials=all_materials)
 
 
@@ -114,7 +118,7 @@ def _review(job_id: int, form: FlaskForm, act, done: str):  # noqa: ANN001, ANN2
         except services.PermissionDenied:
             abort(403)
         except (services.RequestError, IllegalTransition) as exc:
-            flash(say(str(exc)), "error")
+            flash(explain(exc), "error")
         else:
             flash(done, "ok")
     return redirect(_back())
@@ -126,7 +130,8 @@ def approve(job_id: int):  # noqa: ANN201
     form = ApproveForm()
     ctx = context()
     return _review(job_id, form, lambda s, job: services.approve(
-        s, ctx.redis(), ctx.spec(), current_user, job, form.machine.data, form.material.data or None),
+        s, ctx.redis(), ctx.spec(), current_user, job, form.machine.data, form.material.data or None,
+        override_training=form.override_training.data or None),
         _('Job %(id)s approved for %(machine)s.', id=job_id, machine=form.machine.data))
 
 
@@ -136,35 +141,3 @@ def reject(job_id: int):  # noqa: ANN201
     form = RejectForm()
     return _review(job_id, form, lambda s, job: services.reject(s, current_user, job, form.reason.data or ""),
                    _('Job %(id)s rejected.', id=job_id))
-
-
-@pages.post("/queue/batch")
-@login_required
-def approve_batch():  # noqa: ANN201
-    """Approve every job of a session waiting for review onto one machine, one by one through
-    `services.approve`; a job it refuses (wrong process, material) is listed with the reason."""
-    require_fabmanager()
-    form = BatchForm()
-    if not form.validate_on_submit():
-        abort(400)
-    ctx = context()
-    label = form.label.data.strip()
-    done, skipped = 0, []
-    with ctx.session() as s:
-        jobs = list(s.scalars(select(Job).where(Job.session_label == label,
-                                                Job.state == JobState.PENDING_REVIEW.value).order_by(Job.id)))
-        for job in jobs:
-            try:
-                services.approve(s, ctx.redis(), ctx.spec(), current_user, job, form.machine.data,
-                                 form.material.data or None)
-                done += 1
-            except (services.RequestError, IllegalTransition) as exc:
-                s.rollback()
-                skipped.append(f"#{job.id} ({say(str(exc))})")
-    if not jobs:
-        flash(_("No job to review in session '%(label)s'.", label=label), "error")
-    else:
-        flash(_("%(n)s jobs of session '%(label)s' approved for %(machine)s.", n=done, label=label, machine=form.machine.data), "ok")
-    if skipped:
-        flash(_("Not approved: %(items)s", items="; ".join(skipped)), "error")
-    return redirect(_back())

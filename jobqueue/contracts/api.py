@@ -57,6 +57,8 @@ class ErrorBody(BaseModel):
     error: str = Field(description="what went wrong, in words")
     code: str = Field("error", description="stable short code", examples=["invalid_request", "not_found"])
     details: list[FieldError] | None = Field(None, description="for `invalid_request`: each field refused")
+    params: dict[str, Any] | None = Field(None, description="the refusal's parameters (a quota's limit, used, "
+                                                             "allowed, resets...)")
 
 
 # ---- jobs -----------------------------------------------------------------------------
@@ -75,12 +77,14 @@ class SubmitForm(RequestModel):
     file: Any = Field(json_schema_extra={"type": "string", "format": "binary"}, description="STL, DXF or SVG")
     process: Process
     material: str | None = Field(None, max_length=128, description="defaults to the process's first material")
-    session: str | None = Field(None, max_length=64, description="workshop session label")
+    session: int | None = Field(None, ge=1, le=MAX_INT, description="id of a workshop session the caller joined")
 
 
 class ApproveIn(RequestModel):
     machine: str = Field(min_length=1, max_length=40)
     material: str | None = Field(None, max_length=128)
+    override_training: str | None = Field(None, max_length=500,
+                                          description="reason to approve although the owner lacks the training")
     options: dict[str, Any] = Field(default_factory=dict, max_length=64,
                                     description="process options for this job (layer_height_mm, kerf_mm...)")
 

@@ -25,7 +25,6 @@ def test_upload_then_the_job_page_follows_the_analysis(browser_page, accounts, f
     upload = tmp_path / "../../etc-passwd.svg"
     upload.write_bytes(SVG)
     page.set_input_files("input[type=file]", str(upload))
-    page.fill("input[name=session_label]", "Atelier mardi")
     page.click("#upload-form button[type=submit]")
     page.wait_for_url("**/jobs/*")
     job_id = int(page.url.rsplit("/", 1)[1])

@@ -68,7 +68,7 @@ def test_member_cannot_approve_reject_or_control(client, accounts, login, fablab
     assert r.status_code == 403
     r = client.post(f"/queue/{job_id}/reject", data={"reason": "no", "csrf_token": token})
     assert r.status_code == 403
-    r = client.post("/queue/batch", data={"label": "x", "machine": "laser-1", "csrf_token": token})
+    r = client.post("/trainer/sessions/1/approve", data={"process": "laser", "target": "machine:laser-1", "csrf_token": token})
     assert r.status_code == 403
     r = client.post(f"/jobs/{running}/control", data={"command": "pause", "csrf_token": token})
     assert r.status_code == 403
@@ -147,7 +147,7 @@ def test_odd_analysis_results_still_render(client, accounts, login, fablab_env) 
                                            "location": {"faces": list(range(100)), "nan": float("nan")}}]}
     job_id = make_job(fablab_env, "trainee", "invalid", analysis=odd, session_label="S")
     login(accounts["fabmanager"])
-    for path in (f"/jobs/{job_id}", "/trainer/S", "/jobs?all=1", "/queue"):
+    for path in (f"/jobs/{job_id}", "/jobs?all=1", "/queue"):
         r = client.get(path)
         assert r.status_code == 200, path
         assert "Traceback" not in r.get_data(as_text=True)

@@ -1,5 +1,5 @@
 """The fabmanager's queue: review rows, approve onto a compatible machine, reject with a reason,
-approve a training session as a batch; and the machines and trainer pages."""
+and the machines page (workshop sessions: test_web_trainer.py)."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ def test_queue_lists_pending_jobs_with_validity_issues_and_quote(client, account
     assert "1,55\u00a0€" in review and 'class="sev sev-warning">1<' in review
     stl_review = html[html.index(f'id="review-{stl}"'):]
     assert '<option value="prusa-mk3">' in stl_review and '<option value="ender-3">' in stl_review
-    assert 'id="batch"' in html and "<option>Atelier 1</option>" in html
+    assert "Atelier 1" in review and 'id="batch"' not in html  # batches are per session and process now
 
 
 def test_approve_from_the_queue_queues_prepare(client, accounts, login, fablab_env) -> None:  # noqa: ANN001
@@ -69,38 +69,6 @@ def test_reject_needs_a_reason(client, accounts, login, fablab_env) -> None:  # 
     login(accounts["member"])
     html = client.get(f"/jobs/{job_id}").get_data(as_text=True)
     assert "Trop grand pour la machine" in html and "refusé" in html
-
-
-def test_batch_approves_a_session_onto_one_machine(client, accounts, login, fablab_env) -> None:  # noqa: ANN001
-    session_jobs = [make_job(fablab_env, "trainee", "pending_review", session_label="Atelier mardi") for _ in range(3)]
-    stl = make_job(fablab_env, "trainee", "pending_review", session_label="Atelier mardi", name="c.stl",
-                   data=b"solid x\nendsolid x\n", process="fdm")
-    other = make_job(fablab_env, "member", "pending_review", session_label="Autre")
-    login(accounts["fabmanager"])
-    html = client.get("/trainer/Atelier mardi").get_data(as_text=True)
-    assert all(f'id="job-{j}"' in html for j in session_jobs) and f'id="job-{other}"' not in html
-    assert "<b>4 ×</b> Un contour" in html  # an issue common to the session, counted once per job
-    r = client.post("/queue/batch", data={"label": "Atelier mardi", "machine": "laser-1",
-                                          "next": "/trainer/Atelier mardi",
-                                          "csrf_token": page_token(client, "/queue")}, follow_redirects=True)
-    text = r.get_data(as_text=True)
-    assert "3 travaux de la session « Atelier mardi » validés pour laser-1" in text
-    assert f"#{stl} (La machine « laser-1 » fait du laser ; ce travail demande du fdm)" in text
-    assert [job_state(fablab_env, j) for j in session_jobs] == ["preparing"] * 3
-    assert (job_state(fablab_env, stl), job_state(fablab_env, other)) == ("pending_review", "pending_review")
-    r = client.post("/queue/batch", data={"label": "Vide", "machine": "laser-1",
-                                          "csrf_token": page_token(client, "/queue")}, follow_redirects=True)
-    assert "Aucun travail à valider" in r.get_data(as_text=True)
-
-
-def test_trainer_lists_sessions(client, accounts, login, fablab_env) -> None:  # noqa: ANN001
-    make_job(fablab_env, "trainee", "invalid", session_label="Atelier <b>1</b>")
-    login(accounts["fabmanager"])
-    html = client.get("/trainer").get_data(as_text=True)
-    assert "Atelier &lt;b&gt;1&lt;/b&gt;" in html and "1 travaux" in html
-    html = client.get("/trainer/Atelier <b>1</b>").get_data(as_text=True)
-    assert "0 valides, 1 à corriger" in html
-    assert client.get("/trainer/none-such").status_code == 404
 
 
 def test_machines_page_shows_state_current_job_and_controls(client, accounts, login, fablab_env) -> None:  # noqa: ANN001

@@ -10,6 +10,7 @@ table refuses; a success (2xx/3xx) when the table allows it.
 from __future__ import annotations
 
 import datetime as dt
+import io
 from dataclasses import dataclass, field
 
 import pytest
@@ -51,10 +52,44 @@ ROUTES: dict[str, Probe] = {
     "pages.my_jobs": Probe("GET", "/jobs"),
     "pages.machines": Probe("GET", "/machines", action="view_machines"),
     "pages.queue": Probe("GET", "/queue", action="review_queue"),
-    "pages.approve_batch": Probe("POST", "/queue/batch", action="review_queue",
-                                 data={"label": "none", "machine": "laser-1"}),
-    "pages.trainer": Probe("GET", "/trainer", action="review_queue"),
-    "pages.trainer_session": Probe("GET", "/trainer/Atelier", action="review_queue", state="pending_review"),
+    "trainer.index": Probe("GET", "/trainer", action="run_sessions"),
+    "trainer.session_page": Probe("GET", "/trainer/sessions/{session}", action="run_sessions", state="pending_review"),
+    "trainer.approve": Probe("POST", "/trainer/sessions/{session}/approve", action="run_sessions",
+                             state="pending_review", data={"process": "laser", "target": "machine:laser-1"}),
+    "trainer.send_back": Probe("POST", "/trainer/jobs/{job}/send-back", action="send_back", state="pending_review",
+                               data={"comment": "Fermez le contour"}),
+    "trainer.record_training": Probe("POST", "/trainer/jobs/{job}/training", action="record_training",
+                                     state="completed"),
+    "people.join": Probe("GET", "/sessions/join", action="join_sessions"),
+    "people.notifications_page": Probe("GET", "/notifications"),
+    "people.notifications_read": Probe("POST", "/notifications/read"),
+    "people.account": Probe("GET", "/account"),
+    "people.revise": Probe("POST", "/jobs/{job}/revise", action="revise", state="invalid", files=True),
+    "accounts.index": Probe("GET", "/users", action="manage_users"),
+    "accounts.create": Probe("POST", "/users", action="manage_users",
+                             data={"username": "u{n}", "role": "member", "tier": "member", "language": "fr"}),
+    "accounts.import_roster": Probe("POST", "/users/import", action="manage_users", files=True),
+    "accounts.edit": Probe("GET", "/users/{user}", action="manage_users"),
+    "accounts.reset_password": Probe("POST", "/users/{user}/password", action="manage_users"),
+    "accounts.record_training": Probe("POST", "/users/{user}/trainings", action="record_trainings",
+                                      data={"tr-kind": "laser", "tr-csrf_token": "{csrf}"}),
+    "api_people.create_session": Probe("POST", "/api/v1/sessions", action="run_sessions",
+                                       data={"title": "Atelier", "processes": ["laser"]}),
+    "api_people.join_session": Probe("POST", "/api/v1/sessions/join", action="join_sessions", data={"code": "ROLES1"}),
+    "api_people.get_session": Probe("GET", "/api/v1/sessions/{session}", action="run_sessions"),
+    "api_people.approve_session": Probe("POST", "/api/v1/sessions/{session}/approve", action="run_sessions",
+                                        data={"process": "laser", "machine": "laser-1"}),
+    "api_people.send_back": Probe("POST", "/api/v1/jobs/{job}/send-back", action="send_back", state="pending_review",
+                                  data={"comment": "Fermez le contour"}),
+    "api_people.revise": Probe("POST", "/api/v1/jobs/{job}/revisions", action="revise", state="invalid", files=True),
+    "api_people.list_revisions": Probe("GET", "/api/v1/jobs/{job}/revisions", action="view", state="invalid"),
+    "api_people.list_users": Probe("GET", "/api/v1/users", action="manage_users"),
+    "api_people.create_user": Probe("POST", "/api/v1/users", action="manage_users", data={"username": "api{n}"}),
+    "api_people.update_user": Probe("PATCH", "/api/v1/users/other", action="manage_users", data={"language": "en"}),
+    "api_people.record_training": Probe("POST", "/api/v1/users/other/trainings", action="record_trainings",
+                                        data={"kind": "laser", "valid_days": 30}),
+    "api_people.list_notifications": Probe("GET", "/api/v1/notifications"),
+    "api_people.read_notifications": Probe("POST", "/api/v1/notifications/read", data={}),
     "pages.job": Probe("GET", "/jobs/{job}", action="view", state="pending_review"),
     "pages.analysis_preview": Probe("GET", "/jobs/{job}/preview/analysis", action="view", state="pending_review",
                                     owner="other"),
@@ -107,6 +142,7 @@ def people(fablab_env) -> dict:  # noqa: ANN001
         s.flush()
         s.add(SessionMember(session_id=ws.id, user_id=trainee.id))
         out["_session"] = ws.id
+        out["_other_id"] = get_user(s, "other").id
     return out
 
 
@@ -150,21 +186,33 @@ def _answer(status: int, location: str) -> str:
     return f"status {status}"
 
 
+_counter = iter(range(1, 1_000_000))
+ROSTER = "name,email,role\nAda Lovelace,ada{n}@example.org,trainee\n"
+
+
 def _request(client, role: str | None, people: dict, probe: Probe, job_id: int | None):  # noqa: ANN001, ANN202
-    path = probe.path.format(job=job_id, session=people["_session"])
+    n = next(_counter)
+    path = probe.path.format(job=job_id, session=people["_session"], user=people["_other_id"])
     api = path.startswith("/api/")
     headers = {"Authorization": f"Bearer {people[role]}"} if (api and role) else {}
     if probe.method == "GET":
         return client.get(path, headers=headers)
-    if api:
-        if probe.files:
-            import io
+    token = "" if api else csrf_of(client.get("/login").get_data(as_text=True))
 
-            return client.post(path, headers=headers, data={"file": (io.BytesIO(SVG), "a.svg"), "process": "laser"},
-                               content_type="multipart/form-data")
-        return client.post(path, headers=headers, json=probe.data)
-    token = csrf_of(client.get("/login").get_data(as_text=True))
-    return client.post(path, data={**probe.data, "csrf_token": token, "next": "/"})
+    def fill(value):  # noqa: ANN001, ANN202
+        return value.format(n=n, csrf=token) if isinstance(value, str) else value
+
+    data = {k: fill(v) for k, v in probe.data.items()}
+    if probe.files:
+        data |= {"file": (io.BytesIO(SVG), "a.svg"), "process": "laser",
+                 "roster-roster": (io.BytesIO(ROSTER.format(n=n).encode()), "classe.csv"), "roster-tier": "training",
+                 "roster-csrf_token": token}
+    if api and not probe.files:
+        return client.open(path, method=probe.method, headers=headers, json=data)
+    if not api:
+        data |= {"csrf_token": token, "next": "/"}
+    return client.open(path, method=probe.method, headers=headers, data=data,
+                       content_type="multipart/form-data" if probe.files else None)
 
 
 def test_every_route_is_declared(app) -> None:  # noqa: ANN001

@@ -11,7 +11,7 @@ from jobqueue.models import Job
 
 
 def _post_upload(client, data: bytes = SVG, name: str = "plaque.svg", **fields):  # noqa: ANN001, ANN003, ANN202
-    form = {"csrf_token": page_token(client), "process": "laser", "material": "", "session_label": "",
+    form = {"csrf_token": page_token(client), "process": "laser", "material": "", "session": "",
             "file": (io.BytesIO(data), name), **fields}
     return client.post("/upload", data=form, content_type="multipart/form-data")
 
@@ -27,29 +27,28 @@ def test_upload_page_lists_processes_and_materials_by_process(client, accounts, 
 
 def test_upload_redirects_to_the_job_page(client, accounts, login, fablab_env) -> None:  # noqa: ANN001
     login(accounts["member"])
-    r = _post_upload(client, session_label="Atelier mardi")
+    r = _post_upload(client)
     assert r.status_code == 302 and r.location.startswith("/jobs/")
     job_id = int(r.location.rsplit("/", 1)[1])
     with fablab_env.session() as s:
         job = s.get(Job, job_id)
-        assert (job.filename, job.process, job.session_label, job.state) == (
-            "plaque.svg", "laser", "Atelier mardi", "submitted")
+        assert (job.filename, job.process, job.session_id, job.state) == ("plaque.svg", "laser", None, "submitted")
     page = client.get(r.location).get_data(as_text=True)
     assert "plaque.svg" in page and 'data-state="submitted"' in page and "Fichier reçu" in page
 
 
 def test_hostile_file_name_is_only_a_label(client, accounts, login, fablab_env) -> None:  # noqa: ANN001
     login(accounts["member"])
-    r = _post_upload(client, name="../../etc/passwd.svg", session_label="<script>alert(1)</script>")
+    r = _post_upload(client, name="../../etc/passwd<img src=x onerror=alert(1)>.svg")
     assert r.status_code == 302
     job_id = int(r.location.rsplit("/", 1)[1])
     with fablab_env.session() as s:
         job = s.get(Job, job_id)
-        assert job.filename == "passwd.svg"
+        assert job.filename == "passwd<img src=x onerror=alert(1)>.svg"
         stored = fablab_env.store.path(job.file_sha256)
     assert stored.is_relative_to(fablab_env.settings.files_dir) and stored.read_bytes() == SVG
     page = client.get(r.location).get_data(as_text=True)
-    assert "<script>alert(1)</script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "<img src=x" not in page and "passwd&lt;img src=x onerror=alert(1)&gt;.svg" in page
 
 
 @pytest.mark.parametrize("fields,name,needle", [
@@ -110,10 +109,10 @@ def test_login_next_is_kept_on_site(client, accounts) -> None:  # noqa: ANN001
     assert r.status_code == 200 and "incorrect" in r.get_data(as_text=True)
 
 
-def test_session_label_too_long_is_refused_with_a_message(client, accounts, login, fablab_env) -> None:  # noqa: ANN001
+def test_a_session_not_joined_is_refused_with_a_message(client, accounts, login, fablab_env) -> None:  # noqa: ANN001
     login(accounts["member"])
-    r = _post_upload(client, session_label="x" * 65)
-    assert r.status_code == 400 and "64" in r.get_data(as_text=True)
+    r = _post_upload(client, session="1")
+    assert r.status_code == 400 and "Vous n&#39;avez pas rejoint cette session." in r.get_data(as_text=True)
     with fablab_env.session() as s:
         assert s.query(Job).count() == 0
 

@@ -68,7 +68,7 @@ def page_token(client, path: str = "/upload") -> str:  # noqa: ANN001
 
 def make_job(ctx: Context, username: str, state: str = "pending_review", analysis: dict | None = None,
              session_label: str | None = None, name: str = "plaque.svg", data: bytes = SVG,
-             process: str = "laser") -> int:
+             process: str = "laser", workshop_id: int | None = None) -> int:
     """A job brought to `state` as the workers would: upload, then the audited transitions."""
     path = {
         "submitted": [], "analysing": ["analysing"], "invalid": ["analysing", "invalid"],
@@ -83,7 +83,7 @@ def make_job(ctx: Context, username: str, state: str = "pending_review", analysi
     with ctx.session() as s:
         user = get_user(s, username)
         job = services.submit_job(s, ctx.redis(), ctx.store, ctx.spec(), user, io.BytesIO(data), name, process,
-                                  session_label=session_label)
+                                  session_label=session_label, workshop_id=workshop_id)
         for step in path:
             if step in ("invalid", "pending_review"):
                 job.analysis = analysis if analysis is not None else (

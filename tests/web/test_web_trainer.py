@@ -1,0 +1,101 @@
+"""The trainer's pages: open a session (join code), trainees join and upload into it, the session
+page (jobs, verdicts, quotes, shared problems), approve per process onto a machine or a group,
+send one back; the owner's revision; the upload refused past the session's end."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+
+from web_helpers import SVG, job_state, make_job, page_token
+
+from jobqueue.models import Job, utcnow
+from jobqueue.models_people import WorkshopSession
+from jobqueue.users import create_user
+
+
+def test_trainer_runs_a_session_from_the_pages(app, accounts, fablab_env) -> None:  # noqa: ANN001
+    with fablab_env.session() as s:
+        create_user(s, "formatrice", "formatrice-pw", role="trainer")
+        for name in ("t1", "t2"):
+            create_user(s, name, f"{name}-pw", role="trainee", tier="training")
+
+    def logged(name: str):  # noqa: ANN202
+        c = app.test_client()
+        r = c.post("/login", data={"username": name, "password": f"{name}-pw", "csrf_token": page_token(c, "/login")})
+        assert r.status_code == 302
+        return c
+
+    trainer = logged("formatrice")
+    r = trainer.post("/trainer", data={"title": "De la modélisation à la création", "processes": ["laser", "fdm"],
+                                       "quota": "3", "csrf_token": page_token(trainer, "/trainer")})
+    assert r.status_code == 302, r.get_data(as_text=True)
+    session_id = int(r.location.rsplit("/", 1)[1])
+    page = trainer.get(r.location).get_data(as_text=True)
+    code = re.search(r'id="join-code">(\w+)<', page).group(1)
+    jobs = []
+    for name in ("t1", "t2"):
+        c = logged(name)
+        assert 'name="session"' not in c.get("/upload").get_data(as_text=True)  # nothing joined yet
+        r = c.post("/sessions/join", data={"code": code.lower(), "csrf_token": page_token(c, "/sessions/join")})
+        assert r.status_code == 302 and r.location.endswith("/upload")
+        upload = c.get("/upload").get_data(as_text=True)
+        assert f'<option value="{session_id}">De la modélisation à la création</option>' in upload
+        r = c.post("/upload", data={"csrf_token": page_token(c), "process": "laser", "material": "",
+                                    "session": str(session_id), "file": (io.BytesIO(SVG), f"{name}.svg")},
+                   content_type="multipart/form-data")
+        assert r.status_code == 302
+        jobs.append(int(r.location.rsplit("/", 1)[1]))
+    stl = make_job(fablab_env, "trainee", "pending_review", name="c.stl", data=b"solid x\nendsolid x\n",
+                   process="fdm")
+    with fablab_env.session() as s:  # the analysis, as the worker would leave it
+        for job_id in jobs:
+            s.get(Job, job_id).state = "pending_review"
+            s.get(Job, job_id).analysis = {"valid": True, "issues": [
+                {"code": "open_contour", "severity": "warning", "message": {"fr": "Un contour n'est pas fermé.",
+                                                                            "en": "A contour is not closed."}}]}
+        s.get(Job, stl).session_id = session_id
+    page = trainer.get(f"/trainer/sessions/{session_id}").get_data(as_text=True)
+    assert all(f'id="job-{j}"' in page for j in [*jobs, stl])
+    assert 'data-code="open_contour"' in page and "<b>3 stagiaires</b>" in page  # shared by all three owners
+    assert f'/jobs/{jobs[0]}/preview/analysis' in page
+    assert 'data-process="laser"' in page and 'value="group:fdm-pla"' in page  # approve per process
+    r = trainer.post(f"/trainer/jobs/{jobs[1]}/send-back", data={
+        "comment": "Fermez le contour du haut", "next": f"/trainer/sessions/{session_id}",
+        "csrf_token": page_token(trainer, "/trainer")}, follow_redirects=True)
+    assert "renvoyé à son auteur" in r.get_data(as_text=True)
+    r = trainer.post(f"/trainer/sessions/{session_id}/approve", data={
+        "process": "laser", "target": "machine:laser-1", "csrf_token": page_token(trainer, "/trainer")},
+        follow_redirects=True)
+    assert "1 travaux validés pour laser-1" in r.get_data(as_text=True)
+    r = trainer.post(f"/trainer/sessions/{session_id}/approve", data={
+        "process": "fdm", "target": "group:fdm-pla", "csrf_token": page_token(trainer, "/trainer")},
+        follow_redirects=True)
+    assert "1 travaux validés pour fdm-pla" in r.get_data(as_text=True)
+    assert [job_state(fablab_env, j) for j in (*jobs, stl)] == ["preparing", "sent_back", "preparing"]
+    with fablab_env.session() as s:
+        assert s.get(Job, stl).machine_id in ("prusa-mk3", "ender-3")
+    # the owner sees the comment and sends a corrected file: a new revision of the same job
+    t2 = logged("t2")
+    page = t2.get(f"/jobs/{jobs[1]}").get_data(as_text=True)
+    assert "Fermez le contour du haut" in page and 'id="revise-form"' in page
+    r = t2.post(f"/jobs/{jobs[1]}/revise", data={"csrf_token": page_token(t2), "file": (io.BytesIO(SVG + b" "), "v2.svg")},
+                content_type="multipart/form-data", follow_redirects=True)
+    page = r.get_data(as_text=True)
+    assert "Fichier corrigé reçu" in page and "version 2" in page and "1 fichier précédent" in page
+    assert job_state(fablab_env, jobs[1]) == "submitted"
+    assert 'class="unread-count" id="unread-count">1<' in page  # "sent back" is in the header
+    # past its end, the session takes no upload
+    with fablab_env.session() as s:
+        s.get(WorkshopSession, session_id).ends_at = utcnow() - dt.timedelta(minutes=1)
+    t1 = logged("t1")
+    assert 'name="session"' not in t1.get("/upload").get_data(as_text=True)
+    r = t1.post("/upload", data={"csrf_token": page_token(t1), "process": "laser", "material": "",
+                                 "session": str(session_id), "file": (io.BytesIO(SVG), "late.svg")},
+                content_type="multipart/form-data")
+    assert r.status_code == 400 and "est terminée" in r.get_data(as_text=True)
+    # another trainer does not see this session
+    with fablab_env.session() as s:
+        create_user(s, "autre", "autre-pw", role="trainer")
+    assert logged("autre").get(f"/trainer/sessions/{session_id}").status_code == 404
