@@ -5,11 +5,11 @@ file as a new revision of a job sent back."""
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required
+from flask_login import current_user, login_required, login_user
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import BooleanField, PasswordField, StringField
-from wtforms.validators import DataRequired, Length, Optional, Regexp
+from wtforms import BooleanField, IntegerField, PasswordField, StringField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
 from jobqueue import notifications, permissions, revisions, workshops
 from jobqueue.errors import RequestError
@@ -18,6 +18,7 @@ from jobqueue.models import Job, User
 from jobqueue.permissions import Action
 from jobqueue.services import max_upload_bytes
 from jobqueue.states import IllegalTransition
+from jobqueue.tokens import DEFAULT_DAYS, TokenError, issue_token, list_tokens, revoke_token, token_status
 from jobqueue.users import authenticate, set_password
 from web.app import context
 from web.i18n import _
@@ -126,7 +127,8 @@ def account():  # noqa: ANN201
                     flash(_("The current password is not right."), "error")
                     status = 400
                 else:
-                    set_password(user, pw_form.new.data)
+                    set_password(user, pw_form.new.data)  # other sessions and tokens stop working
+                    login_user(user)  # this one goes on, with the new session nonce
                     flash(_("Password changed."), "ok")
             elif mail_form.validate_on_submit():
                 user.email = (mail_form.email.data or "").strip() or None
@@ -146,7 +148,43 @@ def account():  # noqa: ANN201
 
         records = [{"kind": r.kind, "trained_at": r.trained_at, "valid_until": r.valid_until,
                     "trainer": r.trainer.username if r.trainer else None} for r in records_of(s, user.id)]
-    return render_template("account.html", pw_form=pw_form, mail_form=mail_form, records=records), status
+        tokens = [{"id": t.id, "name": t.name, "created_at": t.created_at, "expires_at": t.expires_at,
+                   "last_used_at": t.last_used_at, "status": token_status(t)} for t in list_tokens(s, user)]
+    return render_template("account.html", pw_form=pw_form, mail_form=mail_form, records=records, tokens=tokens,
+                           token_form=TokenForm(prefix="tok"), revoke_form=FlaskForm()), status
+
+
+class TokenForm(FlaskForm):
+    name = StringField("name", validators=[DataRequired(), Length(max=64)])
+    days = IntegerField("days", validators=[Optional(), NumberRange(min=1, max=3650)])
+
+
+@people.post("/account/tokens")
+@login_required
+def new_token():  # noqa: ANN201
+    """A new API token for scripts, shown once."""
+    form = TokenForm(prefix="tok")
+    if not form.validate_on_submit():
+        flash(_("Give the token a name."), "error")
+        return redirect(url_for("people.account"))
+    with context().session() as s:
+        token, _row = issue_token(s, s.get(User, current_user.id), form.name.data, form.days.data or DEFAULT_DAYS)
+    flash(_("New token (shown once, copy it now): %(token)s", token=token), "ok")
+    return redirect(url_for("people.account"))
+
+
+@people.post("/account/tokens/<int:token_id>/revoke")
+@login_required
+def revoke(token_id: int):  # noqa: ANN201
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    with context().session() as s:
+        try:
+            revoke_token(s, s.get(User, current_user.id), token_id)
+        except TokenError:
+            abort(404)
+    flash(_("Token revoked."), "ok")
+    return redirect(url_for("people.account"))
 
 
 @people.post("/jobs/<int:job_id>/revise")

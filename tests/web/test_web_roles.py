@@ -64,6 +64,7 @@ ROUTES: dict[str, Probe] = {
     "people.notifications_page": Probe("GET", "/notifications"),
     "people.notifications_read": Probe("POST", "/notifications/read"),
     "people.account": Probe("GET", "/account"),
+    "people.new_token": Probe("POST", "/account/tokens", data={"tok-name": "script", "tok-csrf_token": "{csrf}"}),
     "people.revise": Probe("POST", "/jobs/{job}/revise", action="revise", state="invalid", files=True),
     "accounts.index": Probe("GET", "/users", action="manage_users"),
     "accounts.create": Probe("POST", "/users", action="manage_users",
@@ -114,7 +115,7 @@ ROUTES: dict[str, Probe] = {
 }
 # Routes whose rules are not a role's: each user's own tokens (made from a session, never by a
 # token), tested in test_web_security_gaps.py.
-OUTSIDE_MATRIX = {"api.create_token", "api.revoke_token"}
+OUTSIDE_MATRIX = {"api.create_token", "api.revoke_token", "people.revoke"}
 # More probes of the same routes, where the answer turns on the job's state or owner.
 EXTRA: list[tuple[str, Probe]] = [
     ("api.control", Probe("POST", "/api/v1/jobs/{job}/cancel", action="cancel", state="pending_review")),
