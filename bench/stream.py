@@ -7,8 +7,13 @@ Targets: GRBL counting >= 95 %, Marlin ADVANCED_OK >= 85 %.
 
 Each simulator runs in its own process (`fablab simulate`), so it does not share the
 driver's interpreter lock; motion is sped up (--speed-factor) so the link, not the planner,
-is what limits. Usage: `python bench/stream.py [--lines N] [--baud B]`; exits 1 if a target
-is missed.
+is what limits. Usage: `python bench/stream.py [--lines N] [--baud B] [--quick]`; exits 1 if
+a target is missed.
+
+Then, for GRBL and Marlin, whether the machine is fed at its own pace: 5,000 segments of
+0.2 mm at F3000 (4 ms of motion each; the simulator's acceleration is instant) at real speed,
+and how long the simulated planner sat empty between blocks while the driver still had lines
+to send (`planner_starved_s`, counted from the first block on). Target: zero.
 """
 
 from __future__ import annotations
@@ -39,6 +44,47 @@ def segments(n: int, flavor: str) -> list[str]:
         x, y = 100 + r * math.cos(a), 100 + r * math.sin(a)
         out.append(f"G1X{x:.3f}Y{y:.3f}" if flavor == "grbl" else f"G1 X{x:.3f} Y{y:.3f} E0.0042")
     return out
+
+
+def short_segments(n: int, flavor: str) -> list[str]:
+    """`n` segments of 0.2 mm at F3000 along a square-ish zigzag that stays on the bed."""
+    out = ["G21", "G90", "G1 F3000"] if flavor == "grbl" else ["G21", "G90", "M83", "G92 E0", "G1 F3000"]
+    x, y = 10.0, 10.0
+    for i in range(n):
+        row, step = divmod(i, 500)
+        x = 10.0 + (step * 0.2 if row % 2 == 0 else (500 - step) * 0.2)
+        y = 10.0 + row * 0.0  # one straight line back and forth: every segment exactly 0.2 mm
+        out.append(f"G1X{x:.3f}Y{y:.3f}" if flavor == "grbl" else f"G1 X{x:.3f} Y{y:.3f} E0.0067")
+    return out
+
+
+def idle_case(firmware: str, n: int, baud: int, workdir: Path) -> dict:
+    """Stream `n` 0.2 mm segments at real speed; the simulator's planner starvation, from its stats."""
+    import json
+
+    link, stats = workdir / f"{firmware}-idle", workdir / f"{firmware}-idle.json"
+    cmd = [sys.executable, "-m", "jobqueue.cli.main", "simulate", "--firmware", firmware, "--link", str(link),
+           "--baud", str(baud), "--speed-factor", "1", "--stats", str(stats)]
+    sim = subprocess.Popen(cmd, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 20
+        while not link.exists():
+            if time.monotonic() > deadline or sim.poll() is not None:
+                raise RuntimeError(f"simulator did not start: {sim.stderr.read().decode() if sim.stderr else ''}")
+            time.sleep(0.05)
+        driver = open_driver(firmware, str(link), baud, mode="counting" if firmware == "grbl" else "auto")
+        driver.connect()
+        try:
+            result = driver.stream(short_segments(n, firmware))
+        finally:
+            driver.close()
+    finally:
+        sim.send_signal(signal.SIGTERM)
+        sim.wait(10)
+    state = json.loads(stats.read_text())
+    return {"firmware": firmware, "seconds": result.seconds, "motion_s": n * 0.2 / 50.0,
+            "starved_s": float(state.get("planner_starved_s", float("nan"))),
+            "starvations": int(state.get("planner_starvations", 0))}
 
 
 def run_case(firmware: str, mode: str, lines: list[str], baud: int, workdir: Path) -> dict:
@@ -74,7 +120,11 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--lines", type=int, default=20_000)
     parser.add_argument("--baud", type=int, default=115200)
+    parser.add_argument("--segments", type=int, default=5_000, help="0.2 mm segments for the idle check")
+    parser.add_argument("--quick", action="store_true", help="4,000 lines and 1,000 segments")
     args = parser.parse_args()
+    if args.quick:
+        args.lines, args.segments = 4_000, 1_000
     cases = [("grbl", "counting"), ("grbl", "send_response"), ("marlin", "auto"), ("marlin", "ping_pong")]
     rows = []
     with tempfile.TemporaryDirectory(prefix="fablab-bench-") as tmp:
@@ -101,6 +151,14 @@ def main() -> int:
                   f"{'' if ok else '  MISSED'}")
     print("\nMarlin wire bytes include line numbers and checksums (N... *cs); "
           f"payload share {100 * by[('marlin', 'auto')]['payload'] / by[('marlin', 'auto')]['wire_bytes']:.0f} %.")
+    print(f"\nFed at its own pace: {args.segments} segments of 0.2 mm at F3000 ({args.segments * 4 / 1000:.1f} s "
+          "of motion), real speed:")
+    with tempfile.TemporaryDirectory(prefix="fablab-bench-") as tmp:
+        for firmware in ("grbl", "marlin"):
+            r = idle_case(firmware, args.segments, args.baud, Path(tmp))
+            print(f"  {firmware:<6} streamed in {r['seconds']:6.2f} s; planner idle while lines remained: "
+                  f"{r['starved_s'] * 1000:7.1f} ms in {r['starvations']} gap(s) "
+                  f"({100 * r['starved_s'] / r['motion_s']:.2f} % of the motion time; target 0)")
     return 1 if failed else 0
 
 

@@ -122,5 +122,7 @@ class Firmware:
             "bytes_dropped": self.bytes_dropped,
             "rx_used": len(self.rx),
             "hung": self.hung,
+            "planner_starved_s": round(getattr(getattr(self, "planner", None), "starved_s", 0.0), 6),
+            "planner_starvations": getattr(getattr(self, "planner", None), "starvations", 0),
             "dead": self.dead,
         }

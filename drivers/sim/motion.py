@@ -35,6 +35,12 @@ class Planner:
         self._last = 0.0
         self.blocks_done = 0
         self.busy_until = 0.0  # dwell (G4) end time
+        # Starvation: time the queue sat empty between one block's end and the next block's
+        # arrival (never before the first block nor after the last): a sender too slow to keep
+        # the machine moving shows here.
+        self.starved_s = 0.0
+        self.starvations = 0
+        self._emptied_at: float | None = None
 
     @property
     def free(self) -> int:
@@ -61,6 +67,10 @@ class Planner:
         duration = (dist / (feed / 60.0)) / self.speed_factor
         if not self.blocks:
             self._last = now
+            if self._emptied_at is not None and not self.held and now > self._emptied_at:
+                self.starved_s += now - self._emptied_at
+                self.starvations += 1
+            self._emptied_at = None
         self.blocks.append(Block(start, full, duration, duration))
 
     def update(self, now: float) -> int:
@@ -79,6 +89,8 @@ class Planner:
             self.position = dict(head.target)
             self.blocks.popleft()
             done += 1
+            if not self.blocks:
+                self._emptied_at = now - dt  # when the last block actually ended
         self.blocks_done += done
         return done
 
@@ -101,6 +113,8 @@ class Planner:
 
     def release(self, now: float) -> None:
         self._last = now
+        if self._emptied_at is not None:
+            self._emptied_at = now  # the hold was asked for: not starvation
         self.held = False
 
     def clear(self) -> None:
@@ -108,3 +122,4 @@ class Planner:
         self.position = self.live_position()
         self.blocks.clear()
         self.held = False
+        self._emptied_at = None  # a stop is not starvation

@@ -8,9 +8,11 @@ Faults for manual testing: `--fault NAME=LINE` (e.g. `--fault hang_at_line=200`)
 from __future__ import annotations
 
 import argparse
+import json
 import signal
 import sys
 import threading
+from pathlib import Path
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -21,6 +23,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--speed-factor", type=float, default=20.0, help="motion runs this many times faster than real")
     p.add_argument("--no-advanced-ok", action="store_true", help="Marlin: plain `ok` (the host must ping-pong)")
     p.add_argument("--rx-buffer", type=int, default=None, help="receive buffer bytes (GRBL 128, grblHAL 1024)")
+    p.add_argument("--stats", type=Path, default=None, metavar="FILE",
+                   help="on exit, write the simulator's counters as JSON (planner starvation...)")
     p.add_argument("--fault", action="append", default=[], metavar="NAME=VALUE",
                    help="inject a fault, e.g. lost_ok_line=50, reset_at_line=100, corrupt_rate=0.001")
     p.set_defaults(func=run)
@@ -66,5 +70,7 @@ def run(args: argparse.Namespace) -> int:
                 print("simulate: the simulator thread stopped", file=sys.stderr)
                 return 1
     finally:
+        if args.stats is not None:
+            args.stats.write_text(json.dumps(handle.state(), default=str), encoding="utf-8")
         handle.stop()
     return 0
