@@ -117,6 +117,9 @@ def prepare_program(
             program.preview_svg = program_preview_svg(program.lines, program.format, machine)
         except Exception:  # a preview is a nicety: never fail the job for it
             log.exception("preview failed for machine %s", machine.id)
+        from slicing.toolpaths.program_parse import parse_gcode_words
+
+        parse_gcode_words.cache_clear()  # shared by the checks and the preview only: free it
     elif not program.issues:
         program.issues.append(make_issue("empty_program", "error"))
     return program

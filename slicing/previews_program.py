@@ -102,10 +102,30 @@ def layer_count(lines: list[str]) -> int:
     return sum(1 for line in lines if line.startswith(";LAYER:"))
 
 
+def _layer_moves(lines: list[str], layer: int | None) -> tuple[list[Move], list[int]] | None:
+    """(moves of the asked layer, default the middle one; every layer number), reading only
+    the program up to that layer's end instead of all of it; None without ;LAYER: marks."""
+    marks = [(n, int(line[7:].strip())) for n, line in enumerate(lines)
+             if line.startswith(";LAYER:") and line[7:].strip().lstrip("-").isdigit()]
+    if not marks:
+        return None
+    numbers = sorted({k for _, k in marks})
+    wanted = numbers[len(numbers) // 2] if layer is None else layer
+    ends = [n for n, k in marks if k != wanted and n > min((m for m, j in marks if j == wanted), default=len(lines))]
+    end = ends[0] if ends else len(lines)
+    # From the start: the modal state (units, absolute/relative, position) is the program's own.
+    return list(program_moves(lines[:end], "gcode")), numbers
+
+
 def fdm_layer_svg(lines: list[str], layer: int | None, machine: Machine) -> str:
     """One layer seen from above (default: the middle layer): extrusions solid, travel dashed."""
-    moves = list(program_moves(lines, "gcode"))
-    layers = sorted({m.layer for m in moves if m.layer is not None})
+    moves = _layer_moves(lines, layer)
+    layers = sorted({m.layer for m in moves if m.layer is not None}) if moves is None else None
+    if moves is None:  # no ;LAYER: marks to jump by: read the whole program
+        moves = list(program_moves(lines, "gcode"))
+        layers = sorted({m.layer for m in moves if m.layer is not None})
+    else:
+        moves, layers = moves
     if layer is None:
         layer = layers[len(layers) // 2] if layers else 0
     chosen = [m for m in moves if m.layer == layer and (m.start[0] != m.end[0] or m.start[1] != m.end[1])]

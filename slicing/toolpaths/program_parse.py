@@ -7,6 +7,7 @@ up as a failed check instead of a machine surprise.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections.abc import Iterator
@@ -41,12 +42,34 @@ def strip_gcode(line: str) -> str:
     return code.strip()
 
 
-def parse_gcode_words(code: str) -> list[tuple[str, float]]:
-    """Letter/number pairs of one comment-free line; ParseError on anything else."""
+_NUMBER_CHARS = frozenset("0123456789.+-")
+
+
+@functools.lru_cache(maxsize=1 << 17)
+def parse_gcode_words(code: str) -> tuple[tuple[str, float], ...]:
+    """Letter/number pairs of one comment-free line; ParseError on anything else.
+
+    Cached (the checks, the preview and the time model read the same lines), and the common
+    spaced form (`G1 X10.5 Y3 E0.02`) is split without the regular expression; anything
+    else (`G1X10`, `X 10`, odd text) takes the exact, slower path.
+    """
     upper = code.upper()
     for cmd in _FREE_TEXT:
         if upper.startswith(cmd) and (len(upper) == len(cmd) or upper[len(cmd)] == " "):
-            return [(cmd[0], float(cmd[1:]))]
+            return ((cmd[0], float(cmd[1:])),)
+    words = []
+    for token in code.split():
+        number = token[1:]
+        if not (token[0].isalpha() and token[0].isascii() and number and _NUMBER_CHARS.issuperset(number)):
+            return _parse_words_exactly(code)
+        try:
+            words.append((token[0].upper(), float(number)))
+        except ValueError:
+            return _parse_words_exactly(code)
+    return tuple(words)
+
+
+def _parse_words_exactly(code: str) -> tuple[tuple[str, float], ...]:
     words = []
     pos = 0
     for m in _WORD.finditer(code):
@@ -59,7 +82,7 @@ def parse_gcode_words(code: str) -> list[tuple[str, float]]:
         pos = m.end()
     if code[pos:].strip():
         raise ParseError(f"unexpected text '{code[pos:].strip()}'")
-    return words
+    return tuple(words)
 
 
 def gcode_moves(lines: list[str], errors: list[tuple[int, str]] | None = None) -> Iterator[Move]:
