@@ -230,6 +230,11 @@ ISSUES: dict[str, IssueText] = {
            "and kerf compensation can go wrong)."),
         N_("Redraw the crossing part, or in Inkscape use Path > Union on the shape to clean it."),
     ),
+    "prusaslicer_refused_builtin_used": IssueText(
+        N_("PrusaSlicer refused this model (%(reason)s): the built-in slicer prepared this print."),
+        N_("To print it with PrusaSlicer, repair the mesh (Meshmixer > Inspector, or PrusaSlicer's own "
+           "repair) and send it again."),
+    ),
     "slicer_missing": IssueText(
         N_("This machine asks for PrusaSlicer, which is not installed on this server."),
         N_("Install prusa-slicer or set slicer: auto in machines.yaml."),

@@ -43,21 +43,21 @@ def parse_settings(items: list[str]) -> dict[str, Any]:
     return out
 
 
-def _estimate(lines: list[str], machine) -> str:
+def _estimate_s(lines: list[str], machine) -> float | None:  # noqa: ANN001 - slicing Machine
+    """The motion model's time for the program, in seconds (None when it refuses it)."""
+    from slicing.motion import estimate_program
+
     try:
-        from slicing.motion import estimate_program  # written in parallel; optional here
-    except ImportError:
-        return "none (time model not installed)"
-    try:
-        est = estimate_program(lines, machine)
-    except Exception as exc:  # an estimate is informative only
-        return f"none ({exc})"
-    seconds = getattr(est, "total_s", None) or getattr(est, "seconds", None) or est
-    try:
-        s = float(seconds)
-    except (TypeError, ValueError):
-        return str(est)
-    return f"{int(s // 3600)} h {int(s % 3600 // 60):02d} min {int(s % 60):02d} s"
+        return float(estimate_program(lines, machine).seconds)
+    except Exception:  # an estimate is informative only
+        return None
+
+
+def _format_s(seconds: float | None) -> str:
+    if seconds is None:
+        return "none"
+    s = int(round(seconds))
+    return f"{s // 3600} h {s % 3600 // 60:02d} min {s % 60:02d} s"
 
 
 def run(args: argparse.Namespace) -> int:
@@ -80,7 +80,7 @@ def run(args: argparse.Namespace) -> int:
 
     said = words(language(args.lang))
     if args.json:
-        print(json.dumps({**program.to_dict(), "estimate": _estimate(program.lines, machine)}, ensure_ascii=False, indent=2))
+        print(json.dumps({**program.to_dict(), "estimate_s": _estimate_s(program.lines, machine)}, ensure_ascii=False, indent=2))
     else:
         print(f"{args.file.name} -> {machine.id} ({program.format}, {len(program.lines)} lines)")
         if not program.issues:
@@ -94,7 +94,7 @@ def run(args: argparse.Namespace) -> int:
                 print(f"          -> {hint}")
         for key, value in program.metrics.items():
             print(f"  {key}: {value}")
-        print(f"  estimate: {_estimate(program.lines, machine)}")
+        print(f"  estimate: {_format_s(_estimate_s(program.lines, machine))}")
     if program.ok or args.force:
         if program.lines:
             args.output.write_text(program.text(), encoding="ascii", errors="replace")

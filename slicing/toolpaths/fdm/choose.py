@@ -1,8 +1,9 @@
 """Which slicer prepares an FDM job: `process["slicer"]` auto | builtin | prusaslicer.
 
 auto uses PrusaSlicer when its command line is installed and falls back to the built-in
-slicer otherwise (with an info issue saying so); prusaslicer insists and reports an error
-when it is missing.
+slicer otherwise (with an info issue saying so), and also when PrusaSlicer refuses a model the
+built-in slicer can slice (an info issue keeps PrusaSlicer's reason); prusaslicer insists and
+reports an error when it is missing or refuses.
 """
 
 from __future__ import annotations
@@ -33,4 +34,21 @@ def fdm_program(mesh: trimesh.Trimesh, machine: Machine, material: Material, opt
         return PreparedProgram(lines=[], format="gcode", issues=refused)
     program = prusaslicer_program(mesh, machine, material, options, exe)
     program.issues = refused + program.issues
+    if choice == "auto" and not program.lines and _slicer_refused(program):
+        # PrusaSlicer refuses some meshes it could print (edges shared by more than two faces:
+        # "no extrusions in the first layer"): the built-in slicer takes them, and says so.
+        builtin = builtin_program(mesh, machine, material, options)
+        if builtin.lines and not any(i["severity"] == "error" for i in builtin.issues):
+            reason = next(i for i in program.issues if i.get("code") == "slicer_failed")
+            builtin.issues = refused + builtin.issues + [make_issue(
+                "prusaslicer_refused_builtin_used", "info", {},
+                reason=(reason.get("message") or {}).get("en", "").removeprefix("PrusaSlicer failed: "))]
+            builtin.metrics["prusaslicer_refused"] = True
+            return builtin
     return program
+
+
+def _slicer_refused(program: PreparedProgram) -> bool:
+    """PrusaSlicer ran and refused the model (not a timeout: the built-in would be slower still)."""
+    return any(i.get("code") == "slicer_failed" and "did not finish" not in str(i.get("message"))
+               for i in program.issues)

@@ -150,11 +150,25 @@ def prusaslicer_program(
             return _slicer_failed(f"PrusaSlicer did not finish within {timeout:g} s", f"PrusaSlicer n'a pas fini en {timeout:g} s")
         out = work / "out.gcode"
         if done.returncode != 0 or not out.is_file():
-            tail = (done.stderr or done.stdout).strip().splitlines()[-1:] or [f"exit {done.returncode}"]
-            return _slicer_failed(f"PrusaSlicer failed: {tail[0][:200]}", f"PrusaSlicer a échoué : {tail[0][:200]}")
+            why = refusal_reason(done.stderr, done.stdout) or f"exit {done.returncode}"
+            return _slicer_failed(f"PrusaSlicer failed: {why}", f"PrusaSlicer a échoué : {why}")
         lines = out.read_text(encoding="ascii", errors="replace").splitlines()
     metrics = {"process": "fdm", "slicer": "prusaslicer", **read_figures(lines)}
     return PreparedProgram(lines=lines, format="gcode", issues=[], metrics=metrics)
+
+
+_PROGRESS = re.compile(r"^\d+\s*=>")
+
+
+def refusal_reason(*outputs: str | None) -> str:
+    """PrusaSlicer's own words for a refusal: its last lines that are not progress
+    (`30 => Preparing infill`) nor the `Object name:` that follows the reason, joined."""
+    for text in outputs:
+        lines = [ln.strip() for ln in (text or "").strip().splitlines() if ln.strip()]
+        kept = [ln for ln in lines if not _PROGRESS.match(ln) and not ln.startswith("Object name:")]
+        if kept:
+            return " ".join(kept[-2:])[:240]
+    return ""
 
 
 def _slicer_failed(en: str, fr: str) -> PreparedProgram:
