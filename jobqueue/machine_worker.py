@@ -27,7 +27,8 @@ from jobqueue.reaper import end_run, reap, stop_and_end
 
 log = logging.getLogger(__name__)
 REAP_EVERY_S = 5.0
-REMOTE_GRACE_S = 20.0  # an analysis worker ends a run whose database heartbeat is this old
+# An analysis worker ends a run whose database heartbeat is this old (FABLAB_REAPER_GRACE_S).
+REMOTE_GRACE_S = float(os.environ.get("FABLAB_REAPER_GRACE_S", "20"))
 REDIS_RETRY_S = (0.2, 0.5, 1.0, 2.0, 5.0)
 
 

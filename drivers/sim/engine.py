@@ -122,6 +122,7 @@ class SimEngine(threading.Thread):
             if at is not None and n >= at and name not in self._fired:
                 self._fired.add(name)
                 self._do(name, now)
+        self.firmware.fault_due = False  # fired: the firmware takes lines again (if it still can)
 
     def _run_pending(self, now: float) -> None:
         while self._pending:

@@ -31,6 +31,11 @@ class Faults:
     def __post_init__(self) -> None:
         self.rng = random.Random(self.seed)
 
+    def line_fault_at(self, n: int) -> bool:
+        """Does a fault fire once the firmware has answered its `n`th line?"""
+        return n in (self.reset_at_line, self.disconnect_at_line, self.alarm_at_line, self.thermal_runaway_at_line,
+                     self.hang_at_line)
+
     @classmethod
     def from_options(cls, options: dict) -> Faults:
         """Pick the fault fields out of free-form simulator options (CLI or tests)."""

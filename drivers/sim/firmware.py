@@ -36,6 +36,10 @@ class Firmware:
         self.dead = False  # killed (Marlin kill(), thermal runaway): answers nothing until reset
         self.cts = True  # the firmware's clear-to-send line (RTS/CTS flow control)
         self._lose_next_ok = False
+        # A line fault ("reset after answering 50 lines") is due: take no further line until the
+        # engine has fired it, so it fires at exactly that count however many lines one tick
+        # could handle (a slow, loaded tick used to let an answer or two more slip out first).
+        self.fault_due = False
 
     # -- wire ----------------------------------------------------------------------------------
     def receive(self, data: bytes, now: float) -> None:
@@ -60,6 +64,8 @@ class Firmware:
 
     def take_line(self) -> bytes | None:
         """Pop one complete line out of the RX buffer, without its terminator (\r or \n)."""
+        if self.fault_due:
+            return None
         for i, b in enumerate(self.rx):
             if b in (0x0A, 0x0D):
                 line = bytes(self.rx[:i])
@@ -77,6 +83,7 @@ class Firmware:
     def answer(self, text: str = "ok") -> None:
         """The reply that acknowledges one line; the lost-ok fault swallows it."""
         self.lines_processed += 1
+        self.fault_due = self.faults.line_fault_at(self.lines_processed)
         if text.startswith("error") or text.startswith("Error"):
             self.errors_sent += 1
         lost = self._lose_next_ok or self.faults.lost_ok_line == self.lines_processed

@@ -48,6 +48,14 @@ def run(args: argparse.Namespace) -> int:
         options["advanced_ok"] = not args.no_advanced_ok
     if args.rx_buffer:
         options["rx_buffer"] = args.rx_buffer
+    stop = threading.Event()
+
+    def _stop(_sig: int, _frame: object) -> None:
+        stop.set()
+
+    # before the link appears: whoever sees the link may stop us at once, and must find us ready
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
     try:
         options.update(_fault_options(args.fault))
         handle = start_simulator(args.firmware, link_path=args.link, baud=args.baud,
@@ -55,13 +63,6 @@ def run(args: argparse.Namespace) -> int:
     except (ValueError, TypeError, OSError) as exc:
         print(f"simulate: {exc}", file=sys.stderr)
         return 2
-    stop = threading.Event()
-
-    def _stop(_sig: int, _frame: object) -> None:
-        stop.set()
-
-    signal.signal(signal.SIGTERM, _stop)
-    signal.signal(signal.SIGINT, _stop)
     print(f"{args.firmware} simulator on {handle.port} (linked at {args.link}), {args.baud} baud, "
           f"speed x{args.speed_factor:g}", flush=True)
     try:

@@ -133,7 +133,9 @@ def test_machine_worker_and_its_horse_killed_then_restarted(fablab_env, accounts
           f"({params['cause']}); lines sent twice on resume: {twice}")
 
 
-def test_machine_worker_killed_for_good_is_reaped_by_another_worker(fablab_env, accounts, spawn, sims, tmp_path) -> None:  # noqa: ANN001
+def test_machine_worker_killed_for_good_is_reaped_by_another_worker(fablab_env, accounts, spawn, sims, tmp_path,  # noqa: ANN001
+                                                                    monkeypatch) -> None:  # noqa: ANN001
+    monkeypatch.setenv("FABLAB_REAPER_GRACE_S", "5")  # (20 s in service: the machine's own worker goes first)
     ctx = fablab_env
     procs = _workers(spawn)
     victim, bystander, _lines, other = _start_two(ctx, tmp_path)
