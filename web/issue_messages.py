@@ -230,6 +230,14 @@ ISSUES: dict[str, IssueText] = {
            "and kerf compensation can go wrong)."),
         N_("Redraw the crossing part, or in Inkscape use Path > Union on the shape to clean it."),
     ),
+    "mesh_first_layer_empty": IssueText(
+        N_("Only %(area_mm2)s mm² of the part is in its first layer: it rests on a point or an edge and "
+           "may come off the bed."),
+        N_("Lay the part on a flat face, or give it a flat base in your modeller."),
+        then=(("prusaslicer_refuses",
+               N_("PrusaSlicer refuses such a model (%(machines)s): the built-in slicer will prepare it."), ""),
+              ("prepare_fails", N_("This printer insists on PrusaSlicer: its preparation will fail."), "")),
+    ),
     "prusaslicer_refused_builtin_used": IssueText(
         N_("PrusaSlicer refused this model (%(reason)s): the built-in slicer prepared this print."),
         N_("To print it with PrusaSlicer, repair the mesh (Meshmixer > Inspector, or PrusaSlicer's own "

@@ -6,6 +6,7 @@ from typing import Any
 
 from slicing.analysis import mesh_issues as mi
 from slicing.analysis.mesh_facts import mesh_facts
+from slicing.analysis.mesh_footprint import first_layer_check
 from slicing.analysis.orientation import fitting_orientations
 from slicing.analysis.targets import Targets
 from slicing.machine_spec import FablabSpec
@@ -41,6 +42,11 @@ def analyze_mesh(data: StlData, targets: Targets, spec: FablabSpec) -> tuple[lis
     overhang = mi.overhang_issue(f) if flat is None else None
     if overhang is not None:
         issues.append(overhang)
+    first_layer_area = None
+    if flat is None and f.watertight:  # the shoelace sum needs a closed surface
+        first_layer_area, first_layer = first_layer_check(f.triangles, float(f.bbox_min[2]), targets.machines)
+        if first_layer is not None:
+            issues.append(first_layer)
     density = None
     if machine is not None:
         try:
@@ -62,6 +68,8 @@ def analyze_mesh(data: StlData, targets: Targets, spec: FablabSpec) -> tuple[lis
         "watertight": bool(f.watertight),
         "ascii": bool(data.ascii),
     }
+    if first_layer_area is not None:
+        metrics["first_layer_area_mm2"] = round(first_layer_area, 2)
     if f.union_volume_mm3 is not None:
         metrics["volume_sum_mm3"] = round(float(abs(f.body_volumes).sum()), 3)
     quotes = [] if flat is not None else quotes_for(lambda m: metrics, targets.machines, spec, targets.material, fits)

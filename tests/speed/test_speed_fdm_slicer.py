@@ -59,3 +59,26 @@ def test_prepare_json_gives_the_estimate_in_seconds(tmp_path, capsys) -> None:  
     out = json.loads(capsys.readouterr().out)
     assert rc == 0
     assert isinstance(out["estimate_s"], float) and out["estimate_s"] > 0
+
+
+def test_the_analysis_says_when_the_first_layer_is_empty(tmp_path) -> None:  # noqa: ANN001
+    from slicing.analysis import analyze_file
+    from slicing.analysis.mesh_footprint import section_area_mm2
+
+    spec = load_spec(REPO / "machines.yaml")
+    tip = tmp_path / "tip.stl"
+    _octahedron_on_its_tip().export(tip)
+    result = analyze_file(tip, spec=spec, process="fdm", machine_id="prusa-mk3")
+    issue = next(i for i in result["issues"] if i["code"] == "mesh_first_layer_empty")
+    assert issue["severity"] == "warning" and issue["params"]["area_mm2"] < 0.16
+    assert issue["params"]["prusaslicer_refuses"] == (shutil.which("prusa-slicer") is not None)
+    builtin_only = analyze_file(tip, spec=spec, process="fdm", machine_id="ender-3")
+    flagged = [i for i in builtin_only["issues"] if i["code"] == "mesh_first_layer_empty"]
+    assert flagged and flagged[0]["params"]["prusaslicer_refuses"] is False
+    box = tmp_path / "box.stl"
+    trimesh.creation.box((10, 20, 5)).apply_translation((100, 100, 2.5)).export(box)
+    flat = analyze_file(box, spec=spec, process="fdm", machine_id="prusa-mk3")
+    assert flat["metrics"]["first_layer_area_mm2"] == pytest.approx(200.0)
+    assert not [i for i in flat["issues"] if i["code"] == "mesh_first_layer_empty"]
+    tube = trimesh.creation.annulus(r_min=12, r_max=20, height=15, sections=256)
+    assert section_area_mm2(np.asarray(tube.triangles), 0.0) == pytest.approx(np.pi * (20**2 - 12**2), rel=1e-3)

@@ -1,0 +1,77 @@
+"""What the first layer holds: the area of the part's cross-section just above the bed.
+
+A part resting on a point or an edge (a sphere, a cone on its tip, a lumpy sculpt) has almost
+nothing in its first layer: PrusaSlicer then refuses the whole model ("There is an object
+with no extrusions in the first layer"), and on any slicer the part may come off the bed. The
+cross-section is measured without chaining contours: each face crossing the plane gives one
+segment, oriented by the face's outward normal so the solid lies on its left, and the
+shoelace sum of the segments is the enclosed area (holes count negative, as they should).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def section_area_mm2(triangles: np.ndarray, z: float) -> float:
+    """Area of the cross-section of a closed, outward-wound mesh at height `z` (mm²)."""
+    tri = np.asarray(triangles, dtype=np.float64)
+    zs = tri[:, :, 2]
+    crossing = (zs.min(axis=1) < z) & (zs.max(axis=1) > z)
+    if not crossing.any():
+        return 0.0
+    t = tri[crossing]
+    below = t[:, :, 2] < z
+    points = []
+    for a, b in ((0, 1), (1, 2), (2, 0)):  # each edge that crosses the plane gives one end point
+        za, zb = t[:, a, 2], t[:, b, 2]
+        cuts = below[:, a] != below[:, b]
+        f = np.where(cuts, (z - za) / np.where(cuts, zb - za, 1.0), 0.0)
+        p = t[:, a, :2] + f[:, None] * (t[:, b, :2] - t[:, a, :2])
+        points.append((cuts, p))
+    # The two cut edges of each face (a face crossing the plane cuts exactly two of its edges).
+    cut_mask = np.stack([c for c, _ in points], axis=1)
+    all_points = np.stack([p for _, p in points], axis=1)
+    first = np.argmax(cut_mask, axis=1)
+    second = 2 - np.argmax(cut_mask[:, ::-1], axis=1)
+    rows = np.arange(len(t))
+    p, q = all_points[rows, first], all_points[rows, second]
+    normal = np.cross(t[:, 1] - t[:, 0], t[:, 2] - t[:, 0])
+    tangent = np.column_stack([-normal[:, 1], normal[:, 0]])  # z x n: the solid is on its left
+    flip = np.einsum("ij,ij->i", q - p, tangent) < 0
+    p[flip], q[flip] = q[flip].copy(), p[flip].copy()
+    return float(0.5 * np.sum(p[:, 0] * q[:, 1] - p[:, 1] * q[:, 0]))
+
+
+def first_layer_check(triangles: np.ndarray, bbox_min_z: float, machines: list) -> tuple[float, dict | None]:
+    """(first-layer area in mm², the issue when it holds less than one nozzle-wide square).
+
+    The area is taken where the slicer cuts the first layer (half its height above the bed)
+    for the first machine; the issue says which of the machines' configured slicers refuse
+    such a model (PrusaSlicer, used by `slicer: auto` when installed, or `slicer: prusaslicer`)
+    and whether the built-in slicer takes over (auto) or `prepare` will fail (prusaslicer).
+    """
+    import shutil
+
+    from slicing.toolpaths.issues import make_issue
+
+    if not machines:
+        return 0.0, None
+    main = machines[0]
+    layer = float(main.process.get("layer_height_mm", 0.2))
+    first = float(main.process.get("first_layer_height_mm", layer))
+    nozzle = float(main.process.get("nozzle_mm", 0.4))
+    area = section_area_mm2(triangles, bbox_min_z + first / 2.0)
+    if area >= nozzle * nozzle:
+        return area, None
+    prusa = shutil.which("prusa-slicer") is not None
+    refusing = [m.id for m in machines
+                if str(m.process.get("slicer", "auto")) == "prusaslicer"
+                or (str(m.process.get("slicer", "auto")) == "auto" and prusa)]
+    insisting = [m.id for m in machines if str(m.process.get("slicer", "auto")) == "prusaslicer"]
+    return area, make_issue(
+        "mesh_first_layer_empty", "error" if insisting and len(insisting) == len(machines) else "warning",
+        {"z_mm": round(bbox_min_z + first / 2.0, 3)},
+        area_mm2=round(area, 2), prusaslicer_refuses=bool(refusing), machines=", ".join(refusing),
+        prepare_fails=bool(insisting),
+    )
