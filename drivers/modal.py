@@ -1,6 +1,7 @@
 """Resume: the modal state in force at line N of a program, and the lines that restore it.
 
-Pure functions. `modal_state_at(lines, n)` replays lines[:n] the way a firmware's parser
+Pure functions. `modal_state_at(lines, n)` (from `gcode_reader`, the one G-code reader that
+checks, previews and the time model share) replays lines[:n] the way a firmware's parser
 would (units, absolute/relative, work offset, feed, spindle or laser, coolant, extruder mode
 and position, temperatures, fan, position); `resume_preamble(lines, n, flavor)` writes the
 G-code that puts a freshly reset machine in that state with a safe Z move: lift, travel
@@ -13,116 +14,17 @@ position must be homed by a person first; the job's error says so).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 
-_COMMENT = re.compile(r"\([^)]*\)|;.*$")
-_WORD = re.compile(r"([A-Z])\s*([-+]?(?:\d+\.?\d*|\.\d+))")
-_CHECKSUM = re.compile(r"\*\d+\s*$")
+from gcode_reader import (  # the one G-code reader (slicing reads with it too)
+    ModalState,
+    apply_line,
+    modal_state_at,
+)
+
+__all__ = ["ModalState", "apply_line", "modal_state_at", "resume_preamble", "SAFE_LIFT_MM"]
+
 SAFE_LIFT_MM = 5.0
-
-
-@dataclass
-class ModalState:
-    units: str = "G21"
-    distance: str = "G90"
-    wcs: str = "G54"
-    plane: str = "G17"
-    feed_mode: str = "G94"
-    motion: str = "G0"
-    feed: float | None = None
-    spindle: str = "M5"
-    spindle_speed: float | None = None
-    coolant: str = "M9"
-    extrude: str = "M82"
-    e: float = 0.0  # logical extruder position (what G92 E sets)
-    hotend: float | None = None
-    bed: float | None = None
-    fan: float | None = None
-    position: dict[str, float] = field(default_factory=dict)  # work coordinates, program units
-    max_z: float | None = None  # highest Z seen: a safe travel height for CNC
-
-
-def parse_words(line: str) -> list[tuple[str, float]]:
-    text = _CHECKSUM.sub("", _COMMENT.sub("", line)).upper()
-    return [(k, float(v)) for k, v in _WORD.findall(text) if k != "N"]
-
-
-def apply_line(state: ModalState, line: str) -> None:
-    """Update `state` with one program line (in place)."""
-    ws = parse_words(line)
-    if not ws:
-        return
-    gs = [v for k, v in ws if k == "G"]
-    ms = [v for k, v in ws if k == "M"]
-    vals = {k: v for k, v in ws if k not in "GM"}
-    for g in gs:
-        if g in (0, 1, 2, 3):
-            state.motion = f"G{g:g}"
-        elif g in (17, 18, 19):
-            state.plane = f"G{g:g}"
-        elif g in (20, 21):
-            state.units = f"G{g:g}"
-        elif g in (90, 91):
-            state.distance = f"G{g:g}"
-        elif g in (93, 94):
-            state.feed_mode = f"G{g:g}"
-        elif 54 <= g <= 59:
-            state.wcs = f"G{g:g}"
-    if "F" in vals:
-        state.feed = vals["F"]
-    for m in ms:
-        if m in (3, 4, 5):
-            state.spindle = f"M{m:g}"
-        elif m in (7, 8, 9):
-            state.coolant = f"M{m:g}"
-        elif m in (82, 83):
-            state.extrude = f"M{m:g}"
-        elif m in (104, 109) and "S" in vals:
-            state.hotend = vals["S"]
-        elif m in (140, 190) and "S" in vals:
-            state.bed = vals["S"]
-        elif m == 106:
-            state.fan = vals.get("S", 255.0)
-        elif m == 107:
-            state.fan = 0.0
-        elif m in (2, 30):
-            state.spindle, state.coolant = "M5", "M9"
-    if "S" in vals and not any(m in (104, 109, 140, 190, 106) for m in ms):
-        state.spindle_speed = vals["S"]
-    if 92 in gs:
-        for a in "XYZ":
-            if a in vals:
-                state.position[a] = vals[a]
-        if "E" in vals:
-            state.e = vals["E"]
-        return
-    if 28 in gs:
-        for a in "XYZ":
-            state.position[a] = 0.0
-        return
-    moving = any(g in (0, 1, 2, 3) for g in gs) or (not gs or all(g in (90, 91, 20, 21) for g in gs))
-    if not moving or 53 in gs:
-        return
-    for a in "XYZ":
-        if a in vals:
-            if state.distance == "G91":
-                state.position[a] = state.position.get(a, 0.0) + vals[a]
-            else:
-                state.position[a] = vals[a]
-    if "Z" in state.position and any(a == "Z" for a in vals):
-        state.max_z = state.position["Z"] if state.max_z is None else max(state.max_z, state.position["Z"])
-    if "E" in vals:
-        state.e = state.e + vals["E"] if state.extrude == "M83" or state.distance == "G91" else vals["E"]
-
-
-def modal_state_at(lines: Sequence[str], n: int) -> ModalState:
-    """The state after lines[:n] have run."""
-    state = ModalState()
-    for line in lines[: max(0, n)]:
-        apply_line(state, line)
-    return state
 
 
 def _num(v: float) -> str:

@@ -14,6 +14,7 @@ from typing import Any
 
 import trimesh
 
+from gcode_reader import clear_cache, read_lines
 from slicing.geometry import Drawing
 from slicing.machine_spec import Machine, Material
 from slicing.program_checks import check_program
@@ -109,17 +110,16 @@ def prepare_program(
     program.metrics.setdefault("machine", machine.id)
     program.metrics.setdefault("material", mat.name)
     if program.lines:
-        program.issues.extend(check_program(program.lines, machine, program.format, opts))
+        parsed = read_lines(program.lines) if program.format == "gcode" else None  # read once: checks and preview
+        program.issues.extend(check_program(program.lines, machine, program.format, opts, parsed=parsed))
         program.metrics["lines"] = len(program.lines)
         try:
             from slicing.previews_program import program_preview_svg
 
-            program.preview_svg = program_preview_svg(program.lines, program.format, machine)
+            program.preview_svg = program_preview_svg(program.lines, program.format, machine, parsed=parsed)
         except Exception:  # a preview is a nicety: never fail the job for it
             log.exception("preview failed for machine %s", machine.id)
-        from slicing.toolpaths.program_parse import parse_gcode_words
-
-        parse_gcode_words.cache_clear()  # shared by the checks and the preview only: free it
+        clear_cache()  # the words cache served the checks and the preview: free it
     elif not program.issues:
         program.issues.append(make_issue("empty_program", "error"))
     return program
@@ -144,6 +144,18 @@ def _build(geometry: Drawing | trimesh.Trimesh, machine: Machine, mat: Material,
         return fdm_program(geometry, machine, mat, opts)
     if not isinstance(geometry, Drawing):
         return _wrong_input(machine.kind, "2D drawing")
+    from slicing.toolpaths.rules import fitted
+
+    geometry, fit = fitted(geometry, machine, opts)  # the analysis's fit rule: too big, or turned
+    if any(i["severity"] == "error" for i in fit):
+        return PreparedProgram(lines=[], format="hpgl" if machine.kind == "vinyl" and opts.get("output") == "hpgl"
+                               else "gcode", issues=fit)
+    program = _build_2d(geometry, machine, mat, opts)
+    program.issues[:0] = fit
+    return program
+
+
+def _build_2d(geometry: Drawing, machine: Machine, mat: Material, opts: dict[str, Any]) -> PreparedProgram:
     if machine.kind == "laser":
         from slicing.toolpaths.laser import laser_program
 

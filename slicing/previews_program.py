@@ -59,11 +59,12 @@ def _frame(width: float, height: float, title: str, view: tuple[float, float, fl
     return head, "</svg>"
 
 
-def program_preview_svg(lines: list[str], fmt: str, machine: Machine) -> str:
-    """The preview of a whole program on `machine` (layer view for FDM)."""
+def program_preview_svg(lines: list[str], fmt: str, machine: Machine, parsed: list | None = None) -> str:
+    """The preview of a whole program on `machine` (layer view for FDM); `parsed`: the lines
+    as `gcode_reader.read_lines` read them, when the caller has them already."""
     if machine.kind == "fdm":
         return fdm_layer_svg(lines, None, machine)
-    moves = list(program_moves(lines, fmt))
+    moves = list(program_moves(lines, fmt, parsed=parsed))
     w, h = machine.work_area.x, machine.work_area.y
     view = _view(moves, w, h)
     head, tail = _frame(w, h, f"{machine.name}: {len(lines)} lines", view)

@@ -11,9 +11,10 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from gcode_reader import BadLine, read_lines
 from slicing.machine_spec import Machine
 from slicing.toolpaths.issues import text_issue
-from slicing.toolpaths.program_parse import gcode_moves, hpgl_moves, parse_gcode_words, strip_gcode
+from slicing.toolpaths.program_parse import gcode_moves, hpgl_moves, strip_gcode
 
 TOLERANCE_MM = 1e-3
 MAX_REPORTED_LINES = 5
@@ -25,11 +26,13 @@ def _err(code: str, en: str, fr: str, hint_en: str, hint_fr: str, line: int | No
     return text_issue(code, severity, en, fr, hint_en, hint_fr, {"line": line + 1} if line is not None else None)
 
 
-def check_program(lines: list[str], machine: Machine, fmt: str, options: dict[str, Any] | None = None) -> list[dict[str, Any]]:
-    """Issues found in `lines` (empty list: the program may be queued)."""
+def check_program(lines: list[str], machine: Machine, fmt: str, options: dict[str, Any] | None = None,
+                  parsed: list | None = None) -> list[dict[str, Any]]:
+    """Issues found in `lines` (empty list: the program may be queued). `parsed`: the lines as
+    `gcode_reader.read_lines` read them, when the caller has them already."""
     options = {**machine.process, **(options or {})}
     try:
-        return _check(lines, machine, fmt, options)
+        return _check(lines, machine, fmt, options, parsed)
     except Exception as exc:  # a checker bug must not take the job down with a traceback
         return [
             _err(
@@ -42,7 +45,7 @@ def check_program(lines: list[str], machine: Machine, fmt: str, options: dict[st
         ]
 
 
-def _check(lines: list[str], machine: Machine, fmt: str, options: dict[str, Any]) -> list[dict[str, Any]]:
+def _check(lines: list[str], machine: Machine, fmt: str, options: dict[str, Any], parsed: list | None) -> list[dict[str, Any]]:
     issues: list[dict[str, Any]] = []
     if not lines:
         return [_err("empty_program", "The program is empty.", "Le programme est vide.", "Check the design.", "Vérifiez le dessin.")]
@@ -59,9 +62,13 @@ def _check(lines: list[str], machine: Machine, fmt: str, options: dict[str, Any]
         ]
     issues += _check_text(lines, machine, fmt)
     errors: list[tuple[int, str]] = []
-    if fmt == "gcode" and machine.driver == "grbl":
-        errors += _foreign_words(lines)
-    moves = list(hpgl_moves(lines, errors) if fmt == "hpgl" else gcode_moves(lines, errors))
+    if fmt == "gcode" and parsed is None:
+        parsed = read_lines(lines)  # the program read once, for every check
+    elif fmt != "gcode":
+        parsed = None
+    if parsed is not None and machine.driver == "grbl":
+        errors += _foreign_words(parsed)
+    moves = list(hpgl_moves(lines, errors) if parsed is None else gcode_moves(lines, errors, parsed))
     errors.sort()
     for n, why in errors[:MAX_REPORTED_LINES]:
         issues.append(
@@ -80,20 +87,16 @@ def _check(lines: list[str], machine: Machine, fmt: str, options: dict[str, Any]
     issues += _check_area(moves, machine)
     issues += _check_feeds(moves, machine, fmt)
     if fmt == "gcode":
-        issues += _check_power_and_heat(lines, machine, options)
+        issues += _check_power_and_heat(parsed, machine, options)
     return issues
 
 
-def _foreign_words(lines: list[str]) -> list[tuple[int, str]]:
+def _foreign_words(parsed: list) -> list[tuple[int, str]]:
     found = []
-    for n, raw in enumerate(lines):
-        code = strip_gcode(raw)
-        if not code or code.startswith("$"):
-            continue
-        try:
-            letters = {letter for letter, _ in parse_gcode_words(code)}
-        except ValueError:
-            continue  # reported by the move reader
+    for n, words in enumerate(parsed):
+        if isinstance(words, BadLine) or not words:
+            continue  # unreadable lines are reported by the move reader
+        letters = {letter for letter, _ in words}
         foreign = letters - GRBL_WORDS
         if foreign:
             found.append((n, f"GRBL has no '{''.join(sorted(foreign))}' word"))
@@ -232,18 +235,14 @@ def _check_feeds(moves, machine: Machine, fmt: str) -> list[dict[str, Any]]:
     return issues
 
 
-def _check_power_and_heat(lines: list[str], machine: Machine, options: dict[str, Any]) -> list[dict[str, Any]]:
+def _check_power_and_heat(parsed: list, machine: Machine, options: dict[str, Any]) -> list[dict[str, Any]]:
     s_max = float(options.get("s_max", 1000)) if machine.kind == "laser" else float(options.get("spindle_max_rpm", 30000))
     nozzle_max = float(options.get("max_nozzle_temp_c", 300))
     bed_max = float(options.get("max_bed_temp_c", 120))
-    for n, raw in enumerate(lines):
-        code = strip_gcode(raw)
-        if not code or "S" not in code.upper():
+    for n, read in enumerate(parsed):
+        if isinstance(read, BadLine) or not read:
             continue
-        try:
-            words = dict(parse_gcode_words(code))
-        except ValueError:
-            continue
+        words = dict(read)
         s = words.get("S")
         if s is None:
             continue

@@ -15,6 +15,7 @@ from slicing.machine_spec import FablabSpec
 from slicing.quote import quotes_for
 from slicing.toolpaths.issues import make_issue
 from slicing.toolpaths.operations import assign_operations
+from slicing.toolpaths.rules import plan_issues, process_margin
 
 
 def units_issue(drawing: Drawing, bbox: list[float]) -> dict[str, Any] | None:
@@ -76,9 +77,10 @@ def analyze_drawing(drawing: Drawing, targets: Targets, spec: FablabSpec) -> tup
         if found is not None:
             issues.append(found)
     issues += di.text_image_issues(drawing)
-    fits = {m.id: fits_flat(*metrics["bbox_mm"], (m.work_area.x, m.work_area.y)) is not None
-            for m in targets.machines}
-    fit = di.fit_issues(metrics["bbox_mm"], targets.machines)
+    margins = {m.id: process_margin(m, m.process) for m in targets.machines}
+    fits = {m.id: fits_flat(*(v + margins[m.id] for v in metrics["bbox_mm"]), (m.work_area.x, m.work_area.y))
+            is not None for m in targets.machines}
+    fit = di.fit_issues(metrics["bbox_mm"], targets.machines, margins)
     if not targets.chosen and any(fits.values()):
         for issue in fit:
             if issue["severity"] == "error":
@@ -87,5 +89,6 @@ def analyze_drawing(drawing: Drawing, targets: Targets, spec: FablabSpec) -> tup
     if machine is not None:
         issues += assign_operations(drawing.paths, machine.process)[1]  # colours/layers with no operation
         issues += process_issues(drawing, machine)
+        issues += plan_issues(drawing, machine, targets.material)  # prepare's own rules, same contours
     quotes = quotes_for(metrics_of, targets.machines, spec, targets.material, fits)
     return issues, metrics, quotes

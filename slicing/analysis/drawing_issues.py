@@ -184,11 +184,14 @@ def text_image_issues(drawing: Drawing) -> list[dict[str, Any]]:
     return issues
 
 
-def fit_issues(bbox: list[float], machines: list[Machine]) -> list[dict[str, Any]]:
+def fit_issues(bbox: list[float], machines: list[Machine], margins: dict[str, float] | None = None) -> list[dict[str, Any]]:
+    """Fit on each bed; `margins` (per machine id, mm) is what the process adds around the design."""
     issues = []
-    w, h = bbox
+    w0, h0 = bbox
     for m in machines:
         area = (m.work_area.x, m.work_area.y)
+        extra = (margins or {}).get(m.id, 0.0)
+        w, h = round(w0 + extra, 2), round(h0 + extra, 2)
         how = fits_flat(w, h, area)
         where = {"machine": m.id, "bbox_mm": [w, h], "bed_mm": list(area)}
         if how is None:

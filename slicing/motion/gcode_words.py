@@ -5,7 +5,9 @@ parser (a regex and a dict per line, 3-5 µs) cannot do. Here the whole program 
 byte array: comments, checksums and free-text commands are blanked by masks, letters and
 number runs are found by character class, and every number of the file is converted in a
 single `np.fromstring` call. Lines that do not have the strict `letter number` shape are
-reported in `bad_lines` (and ignored by the model) rather than guessed at.
+reported in `bad_lines` (and ignored by the model) rather than guessed at. The grammar is
+`gcode_reader`'s (comments, checksums, free-text commands): this is its fast form for whole
+programs; checks, previews and the resume preamble read line by line with `gcode_reader`.
 """
 
 from __future__ import annotations
@@ -16,12 +18,15 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from gcode_reader import FREE_TEXT_M
+
 # Removed before anything else; each keeps its line break so line numbers hold.
 _COMMENTS = re.compile(rb"[;*][^\n]*")  # comments, and Marlin checksums (*nn) after the words
 _PARENS = re.compile(rb"\([^)\n]*\)?")  # (comments) of CAM programs
 # Commands whose argument is free text (messages, file names): the whole line is dropped.
-_FREE_TEXT_KEY = re.compile(rb"M(?:117|118|23|28|32|928)")
-_FREE_TEXT = re.compile(rb"(?m)^[ \t]*(?:N\d+[ \t]*)?M(?:117|118|23|28|32|928)(?![0-9.])[^\n]*")
+_FREE_CODES = "|".join(str(m) for m in FREE_TEXT_M).encode()  # the one reader's list (gcode_reader)
+_FREE_TEXT_KEY = re.compile(rb"M(?:" + _FREE_CODES + rb")")
+_FREE_TEXT = re.compile(rb"(?m)^[ \t]*(?:N\d+[ \t]*)?M(?:" + _FREE_CODES + rb")(?![0-9.])[^\n]*")
 _SPECIAL = re.compile(rb"[$%][^\n]*")  # GRBL `$` commands and `%` program markers
 _SETTING = re.compile(rb"^\$(\d+)\s*=\s*([-+]?(?:\d+\.?\d*|\.\d+))")
 

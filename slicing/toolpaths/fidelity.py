@@ -88,9 +88,10 @@ def closed_in_drawing(drawing: Drawing) -> int:
     """Closed contours the analysis sees: closed paths, and chains of open paths that close
     (chained per layer and colour, as the toolpaths chain them)."""
     from slicing.analysis.chains import open_chains
-    from slicing.toolpaths.contours import absurd
+    from slicing.toolpaths.contours import absurd, clean_points
 
-    closed = sum(1 for p in drawing.paths if p.closed and len(p.points) >= 3 and not absurd(p.points))
+    closed = sum(1 for p in drawing.paths
+                 if p.closed and len(clean_points(p.points)) >= 3 and not absurd(p.points))
     groups: dict[tuple, list] = {}
     for p in drawing.paths:
         if not p.closed and len(p.points) >= 2 and not absurd(p.points):

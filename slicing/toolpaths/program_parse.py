@@ -7,19 +7,15 @@ up as a failed check instead of a machine surprise.
 
 from __future__ import annotations
 
-import functools
-import math
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-_WORD = re.compile(r"([A-Za-z])\s*([-+]?(?:\d+\.?\d*|\.\d+))")
-_FREE_TEXT = {"M117", "M118", "M23", "M28", "M32", "M30"}  # commands whose argument is text
+from gcode_reader import BadLine, ModalState, apply_words, read_line, read_lines, strip
+
 HPGL_UNITS_PER_MM = 40.0
-
-
-class ParseError(ValueError):
-    pass
+ParseError = BadLine  # the name callers knew
+strip_gcode = strip  # the significant part of a line, by the one reader's grammar
 
 
 @dataclass
@@ -34,136 +30,40 @@ class Move:
     layer: int | None = None  # FDM ;LAYER:n
 
 
-def strip_gcode(line: str) -> str:
-    """The significant part of a G-code line: comments removed, spaces kept."""
-    code = line.split(";", 1)[0]
-    if "(" in code:
-        code = re.sub(r"\([^)]*\)", "", code)
-    return code.strip()
+def parse_gcode_words(code: str) -> list[tuple[str, float]]:
+    """Letter/number pairs of one line; `BadLine` (ParseError) on anything else."""
+    return read_line(code)
 
 
-_NUMBER_CHARS = frozenset("0123456789.+-")
+def _xyz(position: dict[str, float]) -> tuple[float, float, float]:
+    return (position.get("X", 0.0), position.get("Y", 0.0), position.get("Z", 0.0))
 
 
-@functools.lru_cache(maxsize=1 << 17)
-def parse_gcode_words(code: str) -> tuple[tuple[str, float], ...]:
-    """Letter/number pairs of one comment-free line; ParseError on anything else.
+def gcode_moves(lines: list[str], errors: list[tuple[int, str]] | None = None,
+                parsed: list | None = None) -> Iterator[Move]:
+    """Every G0/G1/G2/G3 move with absolute start/end; unparsable lines go to `errors`.
 
-    Cached (the checks, the preview and the time model read the same lines), and the common
-    spaced form (`G1 X10.5 Y3 E0.02`) is split without the regular expression; anything
-    else (`G1X10`, `X 10`, odd text) takes the exact, slower path.
+    Words and modal state come from `gcode_reader`, the reader the resume preamble and the
+    time model share; `parsed` (from `read_lines`) spares a second reading of the program.
     """
-    upper = code.upper()
-    for cmd in _FREE_TEXT:
-        if upper.startswith(cmd) and (len(upper) == len(cmd) or upper[len(cmd)] == " "):
-            return ((cmd[0], float(cmd[1:])),)
-    words = []
-    for token in code.split():
-        number = token[1:]
-        if not (token[0].isalpha() and token[0].isascii() and number and _NUMBER_CHARS.issuperset(number)):
-            return _parse_words_exactly(code)
-        try:
-            words.append((token[0].upper(), float(number)))
-        except ValueError:
-            return _parse_words_exactly(code)
-    return tuple(words)
-
-
-def _parse_words_exactly(code: str) -> tuple[tuple[str, float], ...]:
-    words = []
-    pos = 0
-    for m in _WORD.finditer(code):
-        if code[pos : m.start()].strip():
-            raise ParseError(f"unexpected text '{code[pos:m.start()].strip()}'")
-        value = float(m.group(2))
-        if not math.isfinite(value):
-            raise ParseError("non-finite number")
-        words.append((m.group(1).upper(), value))
-        pos = m.end()
-    if code[pos:].strip():
-        raise ParseError(f"unexpected text '{code[pos:].strip()}'")
-    return tuple(words)
-
-
-def gcode_moves(lines: list[str], errors: list[tuple[int, str]] | None = None) -> Iterator[Move]:
-    """Every G0/G1/G2/G3 move with absolute start/end; unparsable lines go to `errors`."""
-    x = y = z = 0.0
-    absolute = True
-    e_absolute = True
-    e_pos = 0.0
-    feed: float | None = None
-    power: float | None = None
+    state = ModalState()
     layer: int | None = None
-    motion = None
-    for n, raw in enumerate(lines):
-        if raw.startswith(";LAYER:"):
-            try:
-                layer = int(raw[7:].strip())
-            except ValueError:
-                pass
-            continue
-        code = strip_gcode(raw)
-        if not code:
-            continue
-        if code.startswith("$") or code.startswith("%"):
-            continue
-        try:
-            words = parse_gcode_words(code)
-        except ParseError as exc:
+    for n, words in enumerate(parsed if parsed is not None else read_lines(lines)):
+        if isinstance(words, BadLine):
             if errors is not None:
-                errors.append((n, str(exc)))
+                errors.append((n, str(words)))
             continue
-        params = {}
-        g_codes = []
-        for letter, value in words:
-            if letter == "G":
-                g_codes.append(value)
-            elif letter == "M":
-                if value == 82:
-                    e_absolute = True
-                elif value == 83:
-                    e_absolute = False
-                params["M"] = value
-            else:
-                params[letter] = value
-        if "F" in params:
-            feed = params["F"]
-        if "S" in params and "M" not in params:
-            power = params["S"]
-        elif "S" in params and params["M"] in (3, 4):
-            power = params["S"]
-        for g in g_codes:
-            if g == 90:
-                absolute = True
-            elif g == 91:
-                absolute = False
-            elif g == 92:
-                if "E" in params:
-                    e_pos = params["E"]
-                x = params.get("X", x)
-                y = params.get("Y", y)
-                z = params.get("Z", z)
-            elif g == 28:
-                x, y, z = 0.0, 0.0, 0.0
-            elif g in (0, 1, 2, 3):
-                motion = g
-        moving = any(k in params for k in "XYZE") and motion in (0, 1, 2, 3) and not any(
-            g in (92, 28, 4, 10, 53) for g in g_codes
-        )
-        if not moving:
+        if not words:
+            if lines[n].startswith(";LAYER:"):
+                try:
+                    layer = int(lines[n][7:].strip())
+                except ValueError:
+                    pass
             continue
-        nx = params.get("X", 0.0 if not absolute else x) + (x if not absolute else 0.0)
-        ny = params.get("Y", 0.0 if not absolute else y) + (y if not absolute else 0.0)
-        nz = params.get("Z", 0.0 if not absolute else z) + (z if not absolute else 0.0)
-        extrude = 0.0
-        if "E" in params:
-            if e_absolute:
-                extrude = params["E"] - e_pos
-                e_pos = params["E"]
-            else:
-                extrude = params["E"]
-        yield Move(n, "rapid" if motion == 0 else "feed", (x, y, z), (nx, ny, nz), feed, power, extrude, layer)
-        x, y, z = nx, ny, nz
+        start, e_before = _xyz(state.position), state.e
+        if apply_words(state, words) and state.motion in ("G0", "G1", "G2", "G3"):
+            yield Move(n, "rapid" if state.motion == "G0" else "feed", start, _xyz(state.position), state.feed,
+                       state.spindle_speed, state.e - e_before, layer)
 
 
 def hpgl_commands(lines: list[str], errors: list[tuple[int, str]] | None = None) -> Iterator[tuple[int, str, list[float]]]:
@@ -212,5 +112,6 @@ def hpgl_moves(lines: list[str], errors: list[tuple[int, str]] | None = None) ->
             x, y = nx, ny
 
 
-def program_moves(lines: list[str], fmt: str, errors: list[tuple[int, str]] | None = None) -> Iterator[Move]:
-    return hpgl_moves(lines, errors) if fmt == "hpgl" else gcode_moves(lines, errors)
+def program_moves(lines: list[str], fmt: str, errors: list[tuple[int, str]] | None = None,
+                  parsed: list | None = None) -> Iterator[Move]:
+    return hpgl_moves(lines, errors) if fmt == "hpgl" else gcode_moves(lines, errors, parsed)

@@ -39,7 +39,7 @@ def drawing_issues(drawing: Drawing, contours: list[Contour]) -> list[dict[str, 
         )
     if not contours:
         issues.append(
-            make_issue("nothing_to_cut", "error")
+            make_issue("drawing_empty", "error")
         )
     dupes = sum(c.duplicates for c in contours)
     if dupes:

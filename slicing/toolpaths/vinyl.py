@@ -12,7 +12,7 @@ import shapely
 from slicing.geometry import Drawing
 from slicing.machine_spec import Machine, Material
 from slicing.toolpaths.containment import nest, path_geometry
-from slicing.toolpaths.contours import contours_from
+from slicing.toolpaths.contours import Contour, contours_from
 from slicing.toolpaths.dragknife import blade_compensate, end_direction, with_overcut
 from slicing.toolpaths.fidelity import Made, fidelity_issues
 from slicing.toolpaths.gcode import GcodeWriter
@@ -22,6 +22,8 @@ from slicing.toolpaths.ordering import in_file_order, order_paths, travel_length
 from slicing.toolpaths.placement import bounds_of, placement_shift
 from slicing.toolpaths.program import PreparedProgram
 from slicing.toolpaths.toolpath import drawing_issues
+
+MIN_ISLAND_MM = 2.0  # smaller closed shapes tear or come off with the waste when weeding
 
 
 def _num(options: dict[str, Any], key: str, default: float) -> float:
@@ -46,6 +48,17 @@ def _resolution(points: np.ndarray, tol: float = 0.5 / UNITS_PER_MM) -> np.ndarr
     return np.asarray(shapely.simplify(shapely.linestrings(points), tol).coords)
 
 
+def island_issues(contours: list[Contour], min_island: float) -> list[dict[str, Any]]:
+    """Closed shapes smaller than `min_island` mm: too small to weed (analysis and prepare alike)."""
+    issues = []
+    for c in contours:
+        size = c.points.max(axis=0) - c.points.min(axis=0)
+        if min_island and c.closed and float(size.max()) < min_island:
+            issues.append(make_issue("too_small_to_weed", "warning", c.location(), max=round(float(size.max()), 1),
+                                     min_island=min_island))
+    return issues
+
+
 def vinyl_program(drawing: Drawing, machine: Machine, material: Material, options: dict[str, Any]) -> PreparedProgram:
     contours = contours_from(drawing)
     issues = drawing_issues(drawing, contours)
@@ -57,21 +70,10 @@ def vinyl_program(drawing: Drawing, machine: Machine, material: Material, option
         return PreparedProgram(lines=[], format="gcode", issues=issues)
     blade = _num(options, "blade_offset_mm", 0.25)
     overcut = _num(options, "overcut_mm", 1.0)
-    min_island = _num(options, "min_island_mm", 0.0)
+    min_island = _num(options, "min_island_mm", MIN_ISLAND_MM)
     border_on = bool(options.get("weeding_border", True))
     margin = _num(options, "weeding_border_mm", 0.0) if border_on else 0.0
-    for c in contours:
-        size = c.points.max(axis=0) - c.points.min(axis=0)
-        if min_island and c.closed and float(size.max()) < min_island:
-            issues.append(
-                make_issue(
-                    "too_small_to_weed",
-                    "warning",
-                    c.location(),
-                    max=round(float(size.max()), 1),
-                    min_island=min_island,
-                )
-            )
+    issues += island_issues(contours, min_island)
     geoms = [path_geometry(c.points, c.closed) for c in contours]
     nesting = nest(geoms)
     paths = [c.points for c in contours]

@@ -102,7 +102,7 @@ def test_svg_units_and_narrow_and_islands(tmp_path, spec):
     comb = svg('<path d="M 0 0 L 100 0 L 100 20 L 50.1 20 L 50.1 60 L 50 60 L 50 20 L 0 20 Z"/>')
     assert "features_too_narrow" in _codes(analyze_file(write(tmp_path, "c.svg", comb), spec=spec, machine_id="laser-1"))
     dots = svg('<rect x="10" y="10" width="50" height="50"/><circle cx="80" cy="80" r="0.5"/>')
-    assert "vinyl_islands_too_small" in _codes(analyze_file(write(tmp_path, "d.svg", dots), spec=spec,
+    assert "too_small_to_weed" in _codes(analyze_file(write(tmp_path, "d.svg", dots), spec=spec,
                                                             machine_id="vinyl-1"))
 
 
@@ -215,9 +215,9 @@ def test_plain_group_ids_are_layers(tmp_path, spec):
 def test_cnc_checks_what_the_cutter_cannot_reach(tmp_path, spec):
     # a 3 mm wide tongue is fine for a 6 mm cutter going round it; a 3 mm slot and a 4 mm hole are not
     tongue = svg('<path d="M 0 0 L 100 0 L 100 20 L 51.5 20 L 51.5 60 L 48.5 60 L 48.5 20 L 0 20 Z"/>')
-    assert "features_too_narrow" not in _codes(analyze_file(write(tmp_path, "t.svg", tongue), spec=spec,
-                                                               machine_id="cnc-1"))
+    assert "narrower_than_tool" not in _codes(analyze_file(write(tmp_path, "t.svg", tongue), spec=spec,
+                                                              machine_id="cnc-1"))
     slot = svg('<path d="M 0 0 L 100 0 L 100 60 L 51.5 60 L 51.5 20 L 48.5 20 L 48.5 60 L 0 60 Z"/>')
-    assert "features_too_narrow" in _codes(analyze_file(write(tmp_path, "s.svg", slot), spec=spec, machine_id="cnc-1"))
+    assert "narrower_than_tool" in _codes(analyze_file(write(tmp_path, "s.svg", slot), spec=spec, machine_id="cnc-1"))
     hole = svg('<rect x="0" y="0" width="80" height="60"/><circle cx="40" cy="30" r="2"/>')
-    assert "features_too_narrow" in _codes(analyze_file(write(tmp_path, "h.svg", hole), spec=spec, machine_id="cnc-1"))
+    assert "narrower_than_tool" in _codes(analyze_file(write(tmp_path, "h.svg", hole), spec=spec, machine_id="cnc-1"))

@@ -39,7 +39,7 @@ def test_prepare_refuses_to_write_a_failing_program(tmp_path, capsys):
     rc = main(["prepare", str(src), "--machine", "laser-1", "-o", str(out), "--lang", "fr"])
     text = capsys.readouterr().out
     assert rc == 1 and not out.exists()
-    assert "zone de travail" in text
+    assert "plus grand que le plateau" in text  # drawing_too_big, the analysis's own fit rule
 
 
 def test_prepare_fdm_and_bad_arguments(tmp_path, capsys):

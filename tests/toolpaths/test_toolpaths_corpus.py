@@ -40,7 +40,7 @@ def test_wrench_segments_are_chained_into_closed_contours(corpus, spec):
 
 def test_design_larger_than_the_bed_is_refused(corpus, spec):
     program = prepare_program(corpus / "svg/Lamp.svg", spec.machine("laser-1"), options={"two_opt": False})
-    assert not program.ok and any(i["code"] == "outside_work_area" for i in program.issues)
+    assert not program.ok and any(i["code"] == "drawing_too_big" for i in program.issues)
 
 
 def test_unreadable_files_are_issues(corpus, spec, tmp_path):

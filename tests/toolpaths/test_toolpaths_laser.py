@@ -117,12 +117,12 @@ def test_hole_smaller_than_kerf_is_reported(spec):
 def test_empty_and_hostile_drawings_become_issues(spec):
     machine = spec.machine("laser-1")
     empty = prepare_program(Drawing(), machine)
-    assert not empty.ok and any(i["code"] == "nothing_to_cut" for i in empty.issues)
+    assert not empty.ok and any(i["code"] == "drawing_empty" for i in empty.issues)
     nan = Drawing(paths=[Path2D(np.array([[0, 0], [np.nan, 5], [10, 10]], float), False)])
     assert prepare_program(nan, machine).ok  # the NaN point is dropped, the rest is cut
     huge = Drawing(paths=[Path2D(square(0, 0, 5000), True)])
     program = prepare_program(huge, machine)
-    assert not program.ok and any(i["code"] == "outside_work_area" for i in program.issues)
+    assert not program.ok and any(i["code"] == "drawing_too_big" for i in program.issues)
 
 
 def test_unknown_material_is_an_issue(spec):
