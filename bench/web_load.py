@@ -1,0 +1,186 @@
+"""Web load benchmark: the app on the real stack (`fablab serve`, the embedded Valkey, the
+database at head) with 1,000 jobs, under 50 concurrent clients.
+
+Prints p50/p99 latency and throughput for the job list (API and page) and the job page, then
+the job page again while 100 job pages hold their live-progress streams (SSE) open; the ratio
+of the two is the "streams do not slow pages" figure (baseline measured in the same run).
+Targets: p99 < 100 ms for pages and lists; with streams open, the job page p99 stays under
+the target and every stream stays open. Bounded in count and time.
+
+Usage: python bench/web_load.py [--jobs 1000] [--clients 50] [--requests 1000] [--streams 100]
+       [--server gunicorn|werkzeug] [--database-url URL]  (exit 1 when a target is missed)
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import socket
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+from web_load_stack import Client, bench_env, free_port, login_cookie, seed, start_server
+
+TARGET_P99_MS = 100.0
+
+
+def run_load(port: int, headers: dict[str, str], paths: list[str], clients: int, requests: int,
+             max_seconds: float) -> dict:
+    """`requests` GETs spread over `clients` threads, each on its own keep-alive connection."""
+    latencies: list[float] = []
+    errors: list[str] = []
+    lock = threading.Lock()
+    deadline = time.monotonic() + max_seconds
+    per_client = max(1, requests // clients)
+
+    def client(seed_: int) -> None:
+        rng = random.Random(seed_)
+        c = Client(port, headers)
+        for _ in range(per_client):
+            if time.monotonic() > deadline:
+                return
+            path = rng.choice(paths)
+            t0 = time.perf_counter()
+            try:
+                status, _ = c.get(path)
+            except OSError as exc:
+                status = f"{type(exc).__name__}"
+            dt = time.perf_counter() - t0
+            with lock:
+                latencies.append(dt)
+                if status != 200:
+                    errors.append(f"{path}: {status}")
+
+    threads = [threading.Thread(target=client, args=(i,), daemon=True) for i in range(clients)]
+    t0 = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(max_seconds + 60)
+    wall = time.perf_counter() - t0
+    q = statistics.quantiles(latencies, n=100) if len(latencies) >= 2 else [0.0] * 99
+    return {"n": len(latencies), "p50_ms": 1000 * q[49], "p99_ms": 1000 * q[98], "rps": len(latencies) / wall,
+            "errors": len(errors), "first_error": errors[0] if errors else ""}
+
+
+class Streams:
+    """`n` Server-Sent Event streams held open (raw sockets: a browser's EventSource, minus the browser)."""
+
+    def __init__(self, port: int, token: str, job_ids: list[int], n: int):
+        self.socks: list[socket.socket] = []
+        self.opened = 0
+        for i in range(n):
+            s = socket.create_connection(("127.0.0.1", port), timeout=30)
+            jid = job_ids[i % len(job_ids)]
+            s.sendall(f"GET /api/v1/jobs/{jid}/events HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                      f"Authorization: Bearer {token}\r\nAccept: text/event-stream\r\n\r\n".encode())
+            self.socks.append(s)
+        for s in self.socks:  # each must answer 200 and send its first event
+            buf = b""
+            while b"data:" not in buf:
+                try:
+                    chunk = s.recv(4096)
+                except OSError:  # timed out: the server did not serve this stream
+                    break
+                if not chunk:
+                    break
+                buf += chunk
+            if buf.startswith(b"HTTP/1.1 200") and b"data:" in buf:
+                self.opened += 1
+
+    def still_open(self) -> int:
+        alive = 0
+        for s in self.socks:
+            s.setblocking(False)
+            try:
+                alive += s.recv(65536) != b""  # keep-alive comments or nothing yet: open
+            except BlockingIOError:
+                alive += 1
+            except OSError:
+                pass
+        return alive
+
+    def close(self) -> None:
+        for s in self.socks:
+            s.close()
+
+
+def _row(name: str, r: dict) -> str:
+    flag = "ok" if r["p99_ms"] < TARGET_P99_MS and not r["errors"] else "MISSED"
+    err = f"  errors {r['errors']} ({r['first_error']})" if r["errors"] else ""
+    return (f"{name:<38} {r['n']:>6} {r['p50_ms']:>9.1f} {r['p99_ms']:>9.1f} {r['rps']:>8.1f}  {flag}{err}")
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--jobs", type=int, default=1000)
+    ap.add_argument("--running", type=int, default=120, help="running jobs (their pages stream)")
+    ap.add_argument("--clients", type=int, default=50)
+    ap.add_argument("--requests", type=int, default=1000, help="per scenario")
+    ap.add_argument("--streams", type=int, default=100)
+    ap.add_argument("--max-seconds", type=float, default=90, help="per scenario")
+    ap.add_argument("--server", choices=["gunicorn", "werkzeug"], help="default: what `fablab serve` runs")
+    ap.add_argument("--database-url", help="default: SQLite in the temporary data folder")
+    args = ap.parse_args()
+
+    from jobqueue.redis_server import EmbeddedValkey
+
+    with tempfile.TemporaryDirectory(prefix="fablab-web-load-") as tmp:
+        data = Path(tmp)
+        valkey = EmbeddedValkey(data / "valkey")
+        redis_url = valkey.start()
+        database_url = args.database_url or f"sqlite:///{data / 'fablab.sqlite3'}"
+        proc = None
+        try:
+            t0 = time.perf_counter()
+            seeded = seed(data, database_url, redis_url, args.jobs, args.running)
+            print(f"seeded {args.jobs} jobs ({len(seeded.running)} running) in {time.perf_counter() - t0:.1f} s "
+                  f"on {database_url.split(':')[0]}")
+            port = free_port()
+            proc = start_server(bench_env(data, redis_url, database_url), port, args.server, data / "server.log")
+            cookie = {"Cookie": login_cookie(port, "fabmanager", seeded.password)}
+            bearer = {"Authorization": f"Bearer {seeded.token}"}
+            pages = [f"/jobs/{j}" for j in seeded.job_ids]
+            scenarios = [("job list, API (GET /api/v1/jobs)", bearer, ["/api/v1/jobs"]),
+                         ("job list, page (GET /jobs?all=1)", cookie, ["/jobs?all=1"]),
+                         ("job page (GET /jobs/ID)", cookie, pages)]
+            print(f"\n{args.clients} concurrent clients, {args.requests} requests per scenario "
+                  f"(server: {args.server or 'fablab serve default'})")
+            print(f"{'scenario':<38} {'n':>6} {'p50 ms':>9} {'p99 ms':>9} {'req/s':>8}")
+            results = {}
+            for name, headers, paths in scenarios:
+                run_load(port, headers, paths[:20], 5, 50, 30)  # warm up
+                results[name] = run_load(port, headers, paths, args.clients, args.requests, args.max_seconds)
+                print(_row(name, results[name]), flush=True)
+            streams = Streams(port, seeded.token, seeded.running, args.streams)
+            try:
+                name = f"job page, {args.streams} streams open"
+                results[name] = run_load(port, cookie, pages, args.clients, args.requests, args.max_seconds)
+                print(_row(name, results[name]))
+                alive = streams.still_open()
+            finally:
+                streams.close()
+            base, loaded = results["job page (GET /jobs/ID)"], results[name]
+            print(f"\nstreams: {streams.opened}/{args.streams} opened, {alive} still open after the load; "
+                  f"job page p99 with streams / without: {loaded['p99_ms'] / max(base['p99_ms'], 1e-9):.2f}")
+            missed = [n for n, r in results.items() if r["p99_ms"] >= TARGET_P99_MS or r["errors"]]
+            if streams.opened < args.streams or alive < args.streams:
+                missed.append("streams")
+            print("targets: " + ("all met" if not missed else "MISSED: " + ", ".join(missed)))
+            return 1 if missed else 0
+        finally:
+            if proc is not None:
+                proc.terminate()
+                try:
+                    proc.wait(20)
+                except Exception:
+                    proc.kill()
+            valkey.stop()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
