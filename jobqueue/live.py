@@ -60,6 +60,14 @@ def latest_progress(conn: redis.Redis, job_id: int) -> dict[str, Any] | None:
     return json.loads(raw) if raw else None
 
 
+def latest_progress_many(conn: redis.Redis, job_ids: list[int]) -> dict[int, dict[str, Any] | None]:
+    """The latest progress of many jobs in one round trip (MGET), for lists."""
+    if not job_ids:
+        return {}
+    raws = conn.mget([_progress_key(j) for j in job_ids])
+    return {j: (json.loads(raw) if raw else None) for j, raw in zip(job_ids, raws, strict=True)}
+
+
 def send_control(conn: redis.Redis, job_id: int, command: str, actor: str = "") -> None:
     if command not in CONTROL_COMMANDS:
         raise ValueError(f"unknown control command {command!r}")

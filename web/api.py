@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 from flask import Blueprint, Response, g, jsonify, request, stream_with_context
 from flask_login import current_user
@@ -18,7 +18,7 @@ from flask_wtf.csrf import validate_csrf
 from sqlalchemy import select
 from wtforms import ValidationError
 
-from jobqueue import live, permissions, services
+from jobqueue import listing, live, permissions, services
 from jobqueue.contracts.api import (
     ApproveIn,
     ErrorBody,
@@ -34,9 +34,10 @@ from jobqueue.filestore import FileTooLarge
 from jobqueue.models import Job
 from jobqueue.states import ACTIVE_ON_MACHINE, FINISHED, IllegalTransition
 from jobqueue.users import user_for_token
+from web import sse
 from web.app import context
 from web.validation import api_route
-from web.views import job_dict, machines_list
+from web.views import job_dict, job_dicts, machines_list
 
 api = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -126,13 +127,15 @@ def submit(form: SubmitForm):  # noqa: ANN201
 @authenticated
 @api_route(query=JobListQuery, resp={200: JobList}, tags=["jobs"])
 def list_jobs(query: JobListQuery):  # noqa: ANN201
-    """List jobs (the caller's own; all of them for the fabmanager), newest first, up to 200"""
-    q = permissions.visible_jobs_query(g.user).order_by(Job.id.desc()).limit(200)
+    """List jobs (the caller's own; all of them for the fabmanager), newest first, by pages"""
+    q = permissions.visible_jobs_query(g.user).order_by(Job.id.desc())
     if query.mine:
         q = q.where(Job.owner_id == g.user.id)
     if query.state:
         q = q.where(Job.state == query.state.value)
-    return JobList(jobs=[job_out(j) for j in g.db.scalars(q)])
+    page = listing.paginate(g.db, q, query.page, query.per_page)
+    jobs = [JobOut.model_validate(d) for d in job_dicts(page.items, context().redis())]
+    return JobList(jobs=jobs, **page.meta())
 
 
 @api.get("/jobs/<int:job_id>")
@@ -230,24 +233,33 @@ def events(job_id: int):  # noqa: ANN201
     first = job_dict(job, conn)
 
     def stream():  # noqa: ANN202
-        try:
-            yield f"data: {json.dumps(first['progress'] | {'state': first['state']})}\n\n"
-            if first["state"] in FINISHED:
-                return
-            deadline = time.monotonic() + 3600
-            while time.monotonic() < deadline:
-                msg = pubsub.get_message(timeout=15)
-                if msg is None:
-                    yield ": keep-alive\n\n"
-                    continue
-                yield f"data: {msg['data'].decode()}\n\n"
-                if json.loads(msg["data"]).get("state") in FINISHED:
+        with sse.stream_slot() as slot:  # bounded per process, so streams leave threads to pages
+            try:
+                yield f"data: {json.dumps(first['progress'] | {'state': first['state']})}\n\n"
+                if first["state"] in FINISHED:
                     return
-        finally:
-            pubsub.close()
+                if not slot:
+                    yield f"retry: {sse.RETRY_MS}\n\n"
+                    return
+                yield from _relay(pubsub)
+            finally:
+                pubsub.close()
 
     return Response(stream_with_context(stream()), mimetype="text/event-stream",
                     headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+
+
+def _relay(pubsub) -> Iterator[str]:  # noqa: ANN001 - redis PubSub
+    """Progress events as they are published, keep-alive comments between, until the job ends."""
+    deadline = time.monotonic() + 3600
+    while time.monotonic() < deadline:
+        msg = pubsub.get_message(timeout=15)
+        if msg is None:
+            yield ": keep-alive\n\n"
+            continue
+        yield f"data: {msg['data'].decode()}\n\n"
+        if json.loads(msg["data"]).get("state") in FINISHED:
+            return
 
 
 from web import api_tokens  # noqa: E402, F401 - routes on this blueprint

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from wtforms import IntegerField, SelectField, StringField
 from wtforms.validators import AnyOf, NumberRange, Optional
 
-from jobqueue import permissions, previews, revisions, services, trainings, workshops
+from jobqueue import listing, permissions, previews, revisions, services, trainings, workshops
 from jobqueue.filestore import FileTooLarge
 from jobqueue.models import Job
 from jobqueue.permissions import Action
@@ -22,7 +22,7 @@ from web.pages import pages
 from web.pages_format import issues_list, metrics_rows, quotes_view
 from web.pages_queue import review_row
 from web.people_errors import explain
-from web.views import job_dict
+from web.views import job_dict, job_dicts
 
 CONTROL_COMMANDS = ("pause", "resume", "cancel", "retry")
 PREVIEW_HEADERS = {
@@ -120,12 +120,14 @@ def upload():  # noqa: ANN201
 def my_jobs():  # noqa: ANN201
     ctx = context()
     show_all = permissions.can(current_user, Action.VIEW_ALL_JOBS) and request.args.get("all") == "1"
-    q = permissions.visible_jobs_query(current_user).order_by(Job.id.desc()).limit(300)
+    q = permissions.visible_jobs_query(current_user).order_by(Job.id.desc())
     if not show_all:
         q = q.where(Job.owner_id == current_user.id)
     with ctx.session() as s:
-        jobs = [job_dict(j, ctx.redis()) | {"session_label": j.session_label} for j in s.scalars(q)]
-    return render_template("my_jobs.html", jobs=jobs, show_all=show_all)
+        page = listing.paginate(s, q, request.args.get("page", 1, type=int))
+        jobs = [d | {"session_label": j.session_label}
+                for j, d in zip(page.items, job_dicts(page.items, ctx.redis()), strict=True)]
+    return render_template("my_jobs.html", jobs=jobs, show_all=show_all, page=page)
 
 
 @pages.get("/jobs/<int:job_id>")

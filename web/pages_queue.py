@@ -10,11 +10,12 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from sqlalchemy import select
-from sqlalchemy.orm import Session, object_session
+from sqlalchemy.orm import Session, object_session, selectinload
 from wtforms import SelectField, StringField
 from wtforms.validators import DataRequired, Length
 
 from jobqueue import permissions, services, trainings
+from jobqueue.listing import with_details
 from jobqueue.models import Job
 from jobqueue.states import ACTIVE_ON_MACHINE, IllegalTransition, JobState
 from slicing.machine_spec import FablabSpec
@@ -23,7 +24,7 @@ from web.i18n import _
 from web.pages import pages, require_fabmanager, safe_next
 from web.pages_format import cheapest_total, issues_list
 from web.people_errors import explain
-from web.views import job_dict
+from web.views import job_dicts
 
 
 class ApproveForm(FlaskForm):
@@ -71,7 +72,8 @@ def training_notes(job: Job, spec: FablabSpec) -> dict[str, list[str]]:
 def machine_lanes(s: Session, spec: FablabSpec) -> list[dict[str, Any]]:
     """Per machine: its running job then its ready jobs, with expected finish when known."""
     conn = context().redis()
-    jobs = list(s.scalars(select(Job).where(Job.state.in_([x.value for x in ACTIVE_ON_MACHINE])).order_by(Job.id)))
+    jobs = list(s.scalars(with_details(select(Job).where(Job.state.in_([x.value for x in ACTIVE_ON_MACHINE])))
+                          .order_by(Job.id)))
     finish: dict[int, Any] = {}
     try:
         from jobqueue.planning import plan
@@ -80,8 +82,9 @@ def machine_lanes(s: Session, spec: FablabSpec) -> list[dict[str, Any]]:
     except Exception:  # planning is a nicety on this page
         finish = {}
     lanes: dict[str, list[dict]] = defaultdict(list)
-    for j in sorted(jobs, key=lambda j: (j.state == JobState.READY, j.id)):
-        lanes[j.machine_id or ""].append(job_dict(j, conn) | {"finish": finish.get(j.id)})
+    ordered = sorted(jobs, key=lambda j: (j.state == JobState.READY, j.id))
+    for j, d in zip(ordered, job_dicts(ordered, conn), strict=True):
+        lanes[j.machine_id or ""].append(d | {"finish": finish.get(j.id)})
     return [{"id": m.id, "name": m.name, "jobs": lanes.get(m.id, [])} for m in spec.machines]
 
 
@@ -92,7 +95,8 @@ def queue():  # noqa: ANN201
     ctx = context()
     spec = ctx.spec()
     with ctx.session() as s:
-        pending = list(s.scalars(select(Job).where(Job.state == JobState.PENDING_REVIEW.value).order_by(Job.id)))
+        pending = list(s.scalars(select(Job).where(Job.state == JobState.PENDING_REVIEW.value)
+                                 .options(selectinload(Job.owner)).order_by(Job.id)))
         rows = [review_row(j, spec) for j in pending]
         lanes = machine_lanes(s, spec)
     all_materials = sorted({x.name for m in spec.machines for x in m.materials})

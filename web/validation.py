@@ -22,7 +22,7 @@ import json
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from flask import Blueprint, Flask, Response, current_app, request
+from flask import Blueprint, Flask, Response, current_app, g, request
 from pydantic import BaseModel, ValidationError
 from spectree import Response as SpecResponse
 from spectree import SecurityScheme, SecuritySchemeData, SpecTree
@@ -127,9 +127,23 @@ def api_route(
             for name, media in (("json", "application/json"), ("form", "multipart/form-data")):
                 if kwargs.get(name, False) is None:
                     return invalid(f"expected a {media} body", [])
-            return view(*args, **kwargs)
+            rv = view(*args, **kwargs)
+            if isinstance(rv, Response) and rv.is_streamed:
+                # spectree reads every response's body (get_data), which would run a live stream
+                # (SSE) to its end inside the request: hand spectree an empty stand-in instead.
+                g.fablab_stream = rv
+                return current_app.response_class(status=rv.status_code)
+            return rv
 
-        return validate(body_present)
+        validated = validate(body_present)
+
+        @functools.wraps(validated)
+        def streaming_passthrough(*args: Any, **kwargs: Any) -> Any:
+            rv = validated(*args, **kwargs)
+            stream = g.pop("fablab_stream", None)
+            return stream if stream is not None else rv
+
+        return streaming_passthrough
 
     return decorate
 

@@ -20,9 +20,21 @@ def _iso(value) -> str | None:  # noqa: ANN001
     return (value if value.tzinfo else value.replace(tzinfo=dt.UTC)).isoformat()
 
 
-def job_dict(job: Job, conn: redis.Redis | None) -> dict[str, Any]:
+_FETCH: Any = object()
+
+
+def job_dicts(jobs: list[Job], conn: redis.Redis | None) -> list[dict[str, Any]]:
+    """`job_dict` of many jobs with their progress fetched in one MGET (load owners and events
+    in bulk too: jobqueue.listing.with_details)."""
+    found = live.latest_progress_many(conn, [j.id for j in jobs]) if conn is not None else {}
+    return [job_dict(j, conn, found.get(j.id)) for j in jobs]
+
+
+def job_dict(job: Job, conn: redis.Redis | None, progress: dict[str, Any] | None = _FETCH) -> dict[str, Any]:
+    """What pages and the API show of a job; `progress`: already fetched (lists), else read here."""
     analysis = job.analysis or {}
-    progress = live.latest_progress(conn, job.id) if conn is not None else None
+    if progress is _FETCH:
+        progress = live.latest_progress(conn, job.id) if conn is not None else None
     total = job.program_lines or 0
     if progress is None or job.state not in (JobState.RUNNING, JobState.PAUSED):
         progress = {

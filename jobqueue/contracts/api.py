@@ -67,6 +67,8 @@ class ErrorBody(BaseModel):
 class JobListQuery(RequestModel):
     state: JobState | None = Field(None, description="only jobs in this state")
     mine: bool = Field(False, description="only the caller's jobs, even for the fabmanager")
+    page: int = Field(1, ge=1, le=1_000_000, description="page number, from 1 (newest jobs first)")
+    per_page: int = Field(50, ge=1, le=200, description="jobs per page")
 
 
 class SubmitForm(RequestModel):
@@ -151,6 +153,10 @@ class JobOut(BaseModel):
 
 class JobList(BaseModel):
     jobs: list[JobOut]
+    page: int = Field(1, description="this page's number")
+    per_page: int = Field(50, description="jobs per page")
+    total: int = Field(0, description="jobs matching the query, on all pages")
+    pages: int = Field(1, description="number of pages")
 
 
 # ---- machines -------------------------------------------------------------------------

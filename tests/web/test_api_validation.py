@@ -81,7 +81,7 @@ def test_query_is_validated(client, accounts) -> None:  # noqa: ANN001
     member = accounts["member"].headers
     _is_error(client.get("/api/v1/jobs?state=exploded", headers=member), 400, "invalid_request")
     _is_error(client.get("/api/v1/jobs?mine=perhaps", headers=member), 400, "invalid_request")
-    assert client.get("/api/v1/jobs?state=running&mine=1", headers=member).json == {"jobs": []}
+    assert client.get("/api/v1/jobs?state=running&mine=1", headers=member).json["jobs"] == []  # + page, total...
 
 
 def test_http_errors_under_api_are_json(client, accounts) -> None:  # noqa: ANN001

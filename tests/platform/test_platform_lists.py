@@ -1,0 +1,101 @@
+"""Job lists are paginated and cost the same few queries whatever the page size (no N+1:
+owners and events loaded in bulk, live progress by one MGET), on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from sqlalchemy import event
+
+from jobqueue import db, live
+from jobqueue.models import Job, JobEvent
+from jobqueue.users import get_user
+
+pytestmark = pytest.mark.both_engines  # SQLite and PostgreSQL (tests/db_engines.py)
+
+
+def _jobs(ctx, owner: str, n: int, state: str = "pending_review") -> list[int]:  # noqa: ANN001
+    with ctx.session() as s:
+        user = get_user(s, owner)
+        rows = [Job(owner_id=user.id, filename=f"p{i}.svg", file_sha256="0" * 64, file_size=10, process="laser",
+                    state=state, options={}, analysis={"valid": True, "issues": [], "metrics": {}, "quotes": []},
+                    events=[JobEvent(actor=owner, from_state=None, to_state="submitted"),
+                            JobEvent(actor="system", from_state="submitted", to_state=state)])
+                for i in range(n)]
+        s.add_all(rows)
+        s.flush()
+        return [r.id for r in rows]
+
+
+class Counter:
+    """SQL statements run on this process's engine, and Redis commands, during a block."""
+
+    def __init__(self, ctx):  # noqa: ANN001
+        self.engine = db.get_engine(ctx.settings.database_url)[0]
+        self.conn = ctx.redis()
+        self.sql = 0
+
+    def _count(self, *_a) -> None:  # noqa: ANN002
+        self.sql += 1
+
+    def __enter__(self) -> Counter:
+        self.sql = 0
+        self.redis_before = self._redis_calls()
+        event.listen(self.engine, "before_cursor_execute", self._count)
+        return self
+
+    def __exit__(self, *_exc) -> None:  # noqa: ANN002
+        event.remove(self.engine, "before_cursor_execute", self._count)
+        self.redis = self._redis_calls() - self.redis_before
+
+    def _redis_calls(self) -> int:
+        stats = self.conn.info("commandstats")
+        return sum(v["calls"] for k, v in stats.items() if k in ("cmdstat_get", "cmdstat_mget"))
+
+
+def test_api_list_is_paginated_and_its_cost_does_not_grow_with_the_page(client, accounts, fablab_env) -> None:  # noqa: ANN001
+    ids = _jobs(fablab_env, "member", 45)
+    for jid in ids[:5]:
+        live.publish_progress(fablab_env.redis(), jid, {"job_id": jid, "state": "running", "percent": 12.0})
+    fm = accounts["fabmanager"].headers
+    costs = {}
+    for per_page in (2, 40):
+        with Counter(fablab_env) as c:
+            r = client.get(f"/api/v1/jobs?per_page={per_page}", headers=fm)
+        assert r.status_code == 200 and len(r.json["jobs"]) == per_page
+        assert all(len(j["history"]) == 2 and j["owner"] == "member" for j in r.json["jobs"])
+        costs[per_page] = (c.sql, c.redis)
+    assert costs[2] == costs[40], f"the list's cost grows with its size (SQL, Redis GET/MGET): {costs}"
+    assert costs[40][1] <= 1
+    body = client.get("/api/v1/jobs?per_page=20&page=3", headers=fm).json
+    assert (body["page"], body["per_page"], body["total"], body["pages"]) == (3, 20, 45, 3)
+    assert [j["id"] for j in body["jobs"]] == sorted(ids, reverse=True)[40:]
+    assert client.get("/api/v1/jobs?page=99", headers=fm).json["jobs"] == []  # past the end: empty
+    assert client.get("/api/v1/jobs?per_page=201", headers=fm).status_code == 400
+    assert client.get("/api/v1/jobs?page=0", headers=fm).status_code == 400
+    mine = client.get("/api/v1/jobs?mine=1", headers=fm).json
+    assert mine["total"] == 0 and mine["jobs"] == []
+
+
+def _login(client, account) -> None:  # noqa: ANN001
+    token = re.search(r'name="csrf-token" content="([^"]+)"', client.get("/login").get_data(as_text=True))
+    r = client.post("/login", data={"username": account.username, "password": account.password,
+                                    "csrf_token": token.group(1)})
+    assert r.status_code == 302
+
+
+def test_jobs_page_is_paginated(client, accounts, fablab_env) -> None:  # noqa: ANN001
+    ids = _jobs(fablab_env, "member", 55)
+    _login(client, accounts["member"])
+    with Counter(fablab_env) as small:
+        first = client.get("/jobs").get_data(as_text=True)
+    shown = [int(x) for x in re.findall(r'id="job-(\d+)"', first)]
+    assert shown == sorted(ids, reverse=True)[:50]
+    assert 'rel="next"' in first and 'rel="prev"' not in first and "Page 1 sur 2" in first
+    with Counter(fablab_env) as big:
+        second = client.get("/jobs?page=2").get_data(as_text=True)
+    assert [int(x) for x in re.findall(r'id="job-(\d+)"', second)] == sorted(ids, reverse=True)[50:]
+    assert 'rel="prev"' in second and 'rel="next"' not in second
+    assert small.sql == big.sql  # 50 jobs or 5: the same queries
+    assert client.get("/jobs?page=abc").status_code == 200  # a bad page number is page 1

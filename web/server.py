@@ -1,0 +1,82 @@
+"""The production web server: the Flask app under gunicorn, threaded workers (gthread).
+
+Why gthread, from gunicorn's design notes: the default sync worker handles one request at a
+time and suits only short CPU-bound requests behind a buffering proxy; streaming responses
+and long polling (our Server-Sent Events: a job page holds one open for the whole run)
+need a worker that serves other requests meanwhile: an async (greenlet) worker or the
+threaded one. We take gthread because it runs the app unchanged: gevent would have to
+monkey-patch the standard library, and the database drivers block in C (SQLite's busy
+wait, libpq) where one blocked call would stall every greenlet of the worker. With gthread
+a stream holds one thread of a pool; so that streams never take the threads pages need,
+each worker serves at most `stream_limit` streams at once (web/sse.py) and keeps the other
+threads for pages: a stream over the limit is answered with its current state and a
+`retry:` delay, and the browser reconnects.
+
+Settings (environment): FABLAB_WEB_WORKERS (processes, default: CPU count, at most 4),
+FABLAB_WEB_THREADS (threads per process, default 128), FABLAB_WEB_STREAMS (open streams per
+process, default threads - 32), FABLAB_ACCESS_LOG (a path, or `-` for stderr).
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from gunicorn.app.base import BaseApplication
+
+
+def _int_env(name: str, default: int, low: int = 1) -> int:
+    raw = os.environ.get(name)
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise SystemExit(f"error: {name}={raw!r} is not a whole number") from None
+    if value < low:
+        raise SystemExit(f"error: {name} must be at least {low}")
+    return value
+
+
+def server_options(host: str, port: int) -> dict[str, Any]:
+    workers = _int_env("FABLAB_WEB_WORKERS", min(4, os.cpu_count() or 1))
+    threads = _int_env("FABLAB_WEB_THREADS", 128, low=8)
+    streams = _int_env("FABLAB_WEB_STREAMS", max(1, threads - 32))
+    if streams >= threads:
+        raise SystemExit("error: FABLAB_WEB_STREAMS must be below FABLAB_WEB_THREADS (pages need threads too)")
+    os.environ["FABLAB_WEB_STREAMS"] = str(streams)  # read by web/sse.py in each worker
+    return {
+        "bind": f"{host}:{port}",
+        "worker_class": "gthread",
+        "workers": workers,
+        "threads": threads,
+        "keepalive": 5,
+        "timeout": 60,  # the worker's main loop heartbeat, not a request limit: streams may last hours
+        "graceful_timeout": 5,  # open streams must not hold a restart for long
+        "accesslog": os.environ.get("FABLAB_ACCESS_LOG") or None,
+        "errorlog": "-",
+        "loglevel": "info",
+        "proc_name": "fablab-web",
+    }
+
+
+class FablabServer(BaseApplication):
+    """gunicorn's custom application: options from `server_options`, the app built per worker."""
+
+    def __init__(self, options: dict[str, Any]):
+        self.options = options
+        super().__init__()
+
+    def load_config(self) -> None:
+        for key, value in self.options.items():
+            if value is not None:
+                self.cfg.set(key, value)
+
+    def load(self):  # noqa: ANN201 - the WSGI app
+        from web.app import create_app
+
+        return create_app()
+
+
+def serve(host: str, port: int) -> None:
+    FablabServer(server_options(host, port)).run()
