@@ -60,6 +60,7 @@ def test_api_list_is_paginated_and_its_cost_does_not_grow_with_the_page(client, 
         live.publish_progress(fablab_env.redis(), jid, {"job_id": jid, "state": "running", "percent": 12.0})
     fm = accounts["fabmanager"].headers
     costs = {}
+    client.get("/api/v1/jobs?per_page=1", headers=fm)  # once-per-token work (last use...) out of the way
     for per_page in (2, 40):
         with Counter(fablab_env) as c:
             r = client.get(f"/api/v1/jobs?per_page={per_page}", headers=fm)
@@ -88,6 +89,7 @@ def _login(client, account) -> None:  # noqa: ANN001
 def test_jobs_page_is_paginated(client, accounts, fablab_env) -> None:  # noqa: ANN001
     ids = _jobs(fablab_env, "member", 55)
     _login(client, accounts["member"])
+    client.get("/jobs")
     with Counter(fablab_env) as small:
         first = client.get("/jobs").get_data(as_text=True)
     shown = [int(x) for x in re.findall(r'id="job-(\d+)"', first)]
