@@ -18,7 +18,7 @@ from pathlib import Path
 
 from jobqueue import migrate
 from jobqueue.context import Context
-from jobqueue.demo_users import ensure_demo_users
+from jobqueue.demo_users import ensure_demo_session, ensure_demo_users
 from jobqueue.redis_server import EmbeddedValkey
 from jobqueue.supervisor import Supervisor
 
@@ -83,6 +83,7 @@ def run_demo(host: str = "127.0.0.1", port: int = 5000) -> int:
         migrate.upgrade(ctx.settings.database_url)  # the demo brings its database up to date itself
         with ctx.session() as s:
             logins = ensure_demo_users(s, data)
+            workshop = ensure_demo_session(s, spec)
         sup.start("web", "serve", "--host", host, "--port", str(port))  # first: it answers while the rest starts
         for m in spec.machines:
             if m.simulator:
@@ -100,6 +101,7 @@ def run_demo(host: str = "127.0.0.1", port: int = 5000) -> int:
         print(f"\nFablab demo: http://{host}:{port}/\n")
         for name, password in logins.items():
             print(f"  login {name:<11} password {password}")
+        print(f"\n  workshop session '{workshop[0]}': join code {workshop[1]}")
         print(f"\nData in {data}; logs in {data / 'logs'}. Ctrl-C stops everything.", flush=True)
         while not stopping:
             sup.check()  # a child that died is started again (with backoff); the others keep running

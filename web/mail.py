@@ -27,8 +27,8 @@ def _message(note: Notification, user: User, settings: notifications.MailSetting
     msg["From"] = settings.sender
     msg["To"] = user.email
     msg["Message-ID"] = make_msgid(domain="fablab")
-    msg["Content-Language"] = lang
     msg.set_content(f"{body}\n\n{link}\n")
+    msg["Content-Language"] = lang  # after set_content, which resets the Content-* headers
     return msg
 
 

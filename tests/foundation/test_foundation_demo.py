@@ -46,7 +46,8 @@ def test_demo_starts_prints_logins_and_stops_cleanly(tmp_path: Path) -> None:
         text = "".join(output)
         assert f"http://127.0.0.1:{port}/" in text, text
         logins = dict(re.findall(r"login (\w+)\s+password (\S+)", text))
-        assert set(logins) == {"fabmanager", "member", "trainee"}
+        assert set(logins) == {"fabmanager", "member", "trainee", "trainer"}
+        assert re.search(r"workshop session '.+': join code [A-Z0-9]{6}", text)
         children = _children(proc.pid)
         assert len(children) >= 1 + 5 + 1 + 5  # valkey, simulators, analysis worker, machine workers (+ web)
         for _ in range(100):

@@ -4,6 +4,7 @@ on 127.0.0.1 that keeps what it receives."""
 from __future__ import annotations
 
 import email
+import email.policy
 import socket
 import time
 from collections.abc import Iterator
@@ -20,7 +21,7 @@ class Inbox:
         self.messages: list[Message] = []
 
     async def handle_DATA(self, server, session, envelope):  # noqa: ANN001, ANN201, N802 - aiosmtpd's hook
-        msg = email.message_from_bytes(envelope.content)
+        msg = email.message_from_bytes(envelope.content, policy=email.policy.default)  # headers decoded
         msg["X-Rcpt"] = ",".join(envelope.rcpt_tos)
         self.messages.append(msg)
         return "250 OK"

@@ -160,7 +160,8 @@ def test_send_back_revise_keeps_history_and_notifies_by_mail(fablab_env, people,
     assert deliver_pending() == 1
     [msg] = smtp.to("a2@example.org")
     assert msg["Subject"] == f"Job #{job_id} sent back"  # a2 reads English
-    assert "Les trous sont trop petits" in msg.get_payload() and f"/jobs/{job_id}" in msg.get_payload()
+    body = msg.get_payload(decode=True).decode()
+    assert "Les trous sont trop petits" in body and f"/jobs/{job_id}" in body
     assert deliver_pending() == 0  # never sent twice
     with ctx.session() as s:
         assert s.query(Notification).filter_by(user_id=people["a2"]).one().email_state == "sent"
