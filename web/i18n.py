@@ -162,7 +162,9 @@ def pick(message: Any, lang: str | None = None) -> str:
 
 def template_helpers() -> dict[str, Any]:
     """What every template gets besides `_`/`ngettext`: labels for codes, `lang`, `when`."""
-    return {"pick": pick, "state_label": state_label, "process_label": process_label,
+    from web.i18n_faults import reason_label
+
+    return {"pick": pick, "state_label": state_label, "reason_label": reason_label, "process_label": process_label,
             "severity_label": severity_label, "command_label": command_label, "actor_label": actor_label, "when": when,
             "lang": current_language() if has_request_context() else str(get_locale() or DEFAULT),
             "LANGUAGES": LANGUAGES}

@@ -152,3 +152,19 @@ def test_resume_is_refused_when_the_preamble_cannot_restore_the_state() -> None:
     assert resume_blockers(printer, 4) == [("resume_needs_homing", {"line": 2, "command": "G28", "from_line": 4})]
     assert resume_blockers(printer, 4, machine_homed=True) == []  # G92 E is what the preamble restores
     assert resume_blockers(["$H", "G1 X1 F100", "G1 X2"], 2)[0][0] == "resume_needs_homing"
+
+
+@pytest.mark.parametrize("lang, expected", [
+    ("fr", "Exécution interrompue après la ligne 11 : le processus qui envoyait le travail a été tué."),
+    ("en", "Run interrupted after line 11: the process streaming the job was killed."),
+])
+def test_a_stored_reason_code_reads_in_the_page_language(app, lang: str, expected: str) -> None:  # noqa: ANN001
+    from flask import session
+
+    from web.i18n_faults import reason_label
+
+    with app.test_request_context("/"):
+        session["lang"] = lang
+        assert reason_label(reasons.make("run.interrupted", cause="work_horse_killed", line=11)) == expected
+        assert reason_label("a driver's own words") == "a driver's own words"
+        assert reason_label(None) == ""

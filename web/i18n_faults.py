@@ -1,0 +1,36 @@
+"""Words for the codes the run path stores as a job's reason (`jobqueue.reasons`): why a run
+was interrupted, crashed or could not start. French in `translations/faults/`.
+
+A reason that is not a code (an older free-text reason, a driver's own text) is shown as it is.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from jobqueue import reasons
+from web.i18n import _, _l
+
+_CAUSES = {
+    "work_horse_killed": _l("the process streaming the job was killed"),
+    "heartbeat_lost": _l("nothing was running it any more (missed heartbeat)"),
+    "worker_restarted": _l("the machine's worker restarted"),
+    "timeout": _l("it ran past its time limit"),
+    "stopped": _l("it was stopped by an administrator"),
+    "no_runner": _l("nothing was running it when a command arrived"),
+    "crashed": _l("the run stopped on an internal error"),
+    "migration": _l("it was found running during a database upgrade"),
+}
+
+
+def reason_label(text: Any) -> str:
+    """A stored reason in the page's language."""
+    code, params = reasons.parse(text if isinstance(text, str) else None)
+    if code == reasons.RUN_INTERRUPTED:
+        cause = _CAUSES.get(str(params.get("cause")), str(params.get("cause", "")))
+        return _("Run interrupted after line %(line)s: %(cause)s.", line=params.get("line", "?"), cause=cause)
+    if code == reasons.RUN_CRASHED:
+        return _("Internal error while streaming (%(error)s).", error=params.get("error", "?"))
+    if code == reasons.RUN_CONNECT_FAILED:
+        return _("Cannot connect to machine %(machine)s.", machine=params.get("machine", "?"))
+    return "" if text is None else str(text)
