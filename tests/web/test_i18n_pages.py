@@ -87,7 +87,8 @@ def _set_language(client, lang: str) -> None:  # noqa: ANN001
 
 def test_every_page_in_both_languages(app, client, accounts, fablab_env, seen) -> None:  # noqa: ANN001
     jobs = [make_job(fablab_env, "member", state, session_label="atelier" if state == "pending_review" else None)
-            for state in ("pending_review", "invalid", "running", "completed", "failed", "rejected")]
+            # running last: laser-1 takes one run at a time, and completed/failed passed through running
+            for state in ("pending_review", "invalid", "completed", "failed", "rejected", "running")]
     jobs.append(make_job(fablab_env, "trainee", "pending_review", session_label="atelier"))
     urls, unfilled = _urls(app, {"job_id": jobs, "label": ["atelier"]})
     assert not unfilled, f"pages this test cannot reach (give their arguments a value): {unfilled}"
