@@ -69,7 +69,12 @@ def page_token(client, path: str = "/upload") -> str:  # noqa: ANN001
 def make_job(ctx: Context, username: str, state: str = "pending_review", analysis: dict | None = None,
              session_label: str | None = None, name: str = "plaque.svg", data: bytes = SVG,
              process: str = "laser", workshop_id: int | None = None) -> int:
-    """A job brought to `state` as the workers would: upload, then the audited transitions."""
+    """A job brought to `state` as the workers would: upload, then the audited transitions.
+
+    The records allow one run per machine: a job that must pass through `running` while an
+    earlier test job still holds the machine first ends that one (as failed), as a fabmanager
+    would before starting the next."""
+    _free_machine_for(ctx, process, state)
     path = {
         "submitted": [], "analysing": ["analysing"], "invalid": ["analysing", "invalid"],
         "pending_review": ["analysing", "pending_review"], "rejected": ["analysing", "pending_review", "rejected"],
@@ -106,6 +111,16 @@ def make_job(ctx: Context, username: str, state: str = "pending_review", analysi
             job.heartbeat_at = utcnow()  # as a live run beats (jobqueue.heartbeat); stale after 10 s
         s.commit()
         return job.id
+
+
+def _free_machine_for(ctx: Context, process: str, state: str) -> None:
+    if state not in ("running", "paused", "completed", "failed"):
+        return
+    machine_id = "laser-1" if process == "laser" else ctx.spec().machines_of_kind(process)[0].id
+    with ctx.session() as s:
+        for job in s.query(Job).filter(Job.machine_id == machine_id, Job.state.in_(("running", "paused"))):
+            job.reason = "test: machine freed for the next test job"
+            transition(s, job, JobState.FAILED, actor="system:test", reason=job.reason)
 
 
 def job_state(ctx: Context, job_id: int) -> str:
