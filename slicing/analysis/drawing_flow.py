@@ -6,7 +6,7 @@ from typing import Any
 
 from slicing.analysis import drawing_issues as di
 from slicing.analysis.chains import open_chains
-from slicing.analysis.drawing_metrics import drawing_metrics
+from slicing.analysis.drawing_metrics import drawing_metrics, operations
 from slicing.analysis.mesh_issues import UNIT_WORDS
 from slicing.analysis.orientation import fits_flat
 from slicing.analysis.targets import Targets
@@ -56,6 +56,10 @@ def analyze_drawing(drawing: Drawing, targets: Targets, spec: FablabSpec) -> tup
         nothing = make_issue("drawing_empty", "error", None, texts_or_images=bool(drawing.texts or drawing.images))
         return [nothing, *di.text_image_issues(drawing)], drawing_metrics(drawing, machine), []
     chains = open_chains(drawing, tol=max(drawing.tolerance_mm / 5, 0.001))
+    # Loose ends matter where the machine cuts: an engraved line is meant to stay open.
+    cut_paths = [p for p, op in zip(drawing.paths, operations(drawing, machine), strict=True) if op != "engrave"]
+    cut_chains = chains if len(cut_paths) == len(drawing.paths) else open_chains(
+        Drawing(paths=cut_paths, tolerance_mm=drawing.tolerance_mm), tol=max(drawing.tolerance_mm / 5, 0.001))
     cache: dict[str, dict] = {}
 
     def metrics_of(m) -> dict:
@@ -72,7 +76,7 @@ def analyze_drawing(drawing: Drawing, targets: Targets, spec: FablabSpec) -> tup
     if units is not None:
         issues.append(units)
     segs, owner = di._segments(drawing)
-    for found in (di.open_contour_issue(chains), di.zero_length_issue(drawing, segs, owner),
+    for found in (di.open_contour_issue(cut_chains), di.zero_length_issue(drawing, segs, owner),
                   di.overlap_issue(drawing, segs, owner), di.self_intersection_issue(drawing)):
         if found is not None:
             issues.append(found)

@@ -38,14 +38,46 @@ def polygons(drawing: Drawing) -> tuple[list[int], np.ndarray]:
 
 
 def nesting_depth(polys: np.ndarray) -> np.ndarray:
-    """How many other closed contours surround each one (even: material, odd: hole)."""
+    """How many other closed contours surround each one (even: material, odd: hole).
+
+    Whole shapes are compared, not a point of each: a hole and the part inside it have the
+    same centre, and a probe there once put both at the same depth."""
     if len(polys) == 0:
         return np.zeros(0, dtype=int)
-    probes = shapely.point_on_surface(shapely.make_valid(polys))
-    tree = shapely.STRtree(polys)
-    pairs = tree.query(probes, predicate="within")
+    valid = shapely.make_valid(polys)
+    tree = shapely.STRtree(valid)
+    pairs = tree.query(valid, predicate="within")
     own = pairs[0] == pairs[1]
     return np.bincount(pairs[0][~own], minlength=len(polys))
+
+
+def _areas(drawing: Drawing, machine: Machine | None) -> tuple[float, float]:
+    """(area the cut outlines enclose, filled area engraved), mm², from the chained contours
+    the toolpaths use: outlines drawn as LINE/ARC pieces count, a shape drawn twice counts
+    once, and a part in a hole in a part adds while the hole subtracts (even/odd depth)."""
+    from slicing.toolpaths.contours import contours_from
+
+    closed = [c for c in contours_from(drawing) if c.closed and len(c.points) >= 3]
+    if not closed:
+        return 0.0, 0.0
+    coords = np.vstack([c.points for c in closed])
+    ring_of = np.repeat(np.arange(len(closed)), [len(c.points) for c in closed])
+    polys = shapely.polygons(shapely.linearrings(coords, indices=ring_of))
+    polys = np.array([p if p.is_valid else shapely.make_valid(p) for p in polys], dtype=object)
+    areas = shapely.area(polys)
+    keep = areas > 1e-9
+    closed, polys, areas = [c for c, k in zip(closed, keep, strict=True) if k], polys[keep], areas[keep]
+    ops = operations(Drawing(paths=[c.path for c in closed]), machine)
+    engraved = np.array([op == "engrave" for op in ops], dtype=bool)
+    filled = np.array([bool(c.path.fill) for c in closed], dtype=bool)
+
+    def even_odd(pick: np.ndarray) -> float:  # depth among the outlines of one kind only
+        if not pick.any():
+            return 0.0
+        sign = np.where(nesting_depth(polys[pick]) % 2 == 0, 1.0, -1.0)
+        return max(float((areas[pick] * sign).sum()), 0.0)
+
+    return even_odd(~engraved), even_odd(engraved & filled)
 
 
 def drawing_metrics(drawing: Drawing, machine: Machine | None) -> dict[str, Any]:
@@ -54,16 +86,7 @@ def drawing_metrics(drawing: Drawing, machine: Machine | None) -> dict[str, Any]
     ops = operations(drawing, machine)
     for p, op in zip(paths, ops, strict=True):
         lengths[op] = lengths.get(op, 0.0) + p.length_mm()
-    idx, polys = polygons(drawing)
-    depth = nesting_depth(polys)
-    areas = shapely.area(polys) if len(polys) else np.zeros(0)
-    sign = np.where(depth % 2 == 0, 1.0, -1.0)
-    enclosed = float(max((areas * sign).sum(), 0.0)) if len(areas) else 0.0
-    engrave_area = 0.0
-    for k, i in enumerate(idx):
-        p = paths[i]
-        if p.fill and ops[i] == "engrave":
-            engrave_area += float(areas[k] * sign[k])
+    enclosed, engrave_area = _areas(drawing, machine)
     bounds = drawing.bounds()
     w, h = (bounds[2] - bounds[0], bounds[3] - bounds[1]) if bounds else (0.0, 0.0)
     cut_ops = {op: v for op, v in lengths.items() if op != "engrave"}
