@@ -43,7 +43,8 @@ def safe_label(filename: str) -> str:
 def default_material(spec: FablabSpec, process: str) -> str:
     machines = spec.machines_of_kind(process)
     if not machines:
-        raise RequestError(f"no machine for process '{process}' in this fablab")
+        raise RequestError(f"no machine for process '{process}' in this fablab", code="no_machine_for_process",
+                           process=process)
     return machines[0].materials[0].name
 
 
@@ -69,11 +70,13 @@ def submit_job(
     suffix = Path(label).suffix.lower()
     kinds = sorted({m.kind for m in spec.machines})
     if process not in kinds:
-        raise RequestError(f"unknown process '{process}' (this fablab has: {', '.join(kinds)})")
+        raise RequestError(f"unknown process '{process}' (this fablab has: {', '.join(kinds)})", code="unknown_process",
+                           process=process, kinds=", ".join(kinds))
     if suffix not in ALLOWED_SUFFIXES:
-        raise RequestError(f"'{label}': only STL, DXF and SVG files are accepted")
+        raise RequestError(f"'{label}': only STL, DXF and SVG files are accepted", code="wrong_file_type", name=label)
     if process not in ALLOWED_SUFFIXES[suffix]:
-        raise RequestError(f"a {suffix[1:].upper()} file cannot be made with process '{process}'")
+        raise RequestError(f"a {suffix[1:].upper()} file cannot be made with process '{process}'",
+                           code="file_process_mismatch", ext=suffix[1:].upper(), process=process)
     ws = workshops.check_upload(session, user, workshop_id, process) if workshop_id is not None else None
     quotas.check_upload(session, spec, user, process, ws)  # refused at once, before the file is kept
     if material is None and ws is not None and ws.material and process_offers(spec, process, ws.material):
@@ -81,7 +84,8 @@ def submit_job(
     if material is None:
         material = default_material(spec, process)
     elif not process_offers(spec, process, material):
-        raise RequestError(f"no machine for process '{process}' offers material '{material}'")
+        raise RequestError(f"no machine for process '{process}' offers material '{material}'", code="no_material",
+                           process=process, material=material)
     sha, size = store.put_stream(stream, max_bytes=max_upload_bytes())
     job = Job(
         owner_id=user.id, filename=label, file_sha256=sha, file_size=size, process=process,
@@ -105,9 +109,10 @@ def approve(
     try:
         machine = spec.machine(machine_id)
     except KeyError:
-        raise RequestError(f"no machine '{machine_id}'") from None
+        raise RequestError(f"no machine '{machine_id}'", code="unknown_machine", machine=machine_id) from None
     if machine.kind != job.process:
-        raise RequestError(f"machine '{machine_id}' is a {machine.kind} machine, the job needs {job.process}")
+        raise RequestError(f"machine '{machine_id}' is a {machine.kind} machine, the job needs {job.process}",
+                           code="machine_kind_mismatch", machine=machine_id, kind=machine.kind, need=job.process)
     material = material or job.material
     try:
         machine.material(material)
@@ -128,7 +133,7 @@ def reject(session: Session, user: User, job: Job, reason: str) -> Job:
     require(user, Action.REJECT, job, state=False)
     reason = (reason or "").strip()
     if not reason:
-        raise RequestError("a reason is required to reject a job")
+        raise RequestError("a reason is required to reject a job", code="reason_required")
     transition(session, job, JobState.REJECTED, actor=user.username, reason=reason)
     job.reason = reason
     session.commit()
@@ -138,7 +143,7 @@ def reject(session: Session, user: User, job: Job, reason: str) -> Job:
 def control(session: Session, conn: redis.Redis, user: User, job: Job, command: str) -> Job:
     """Pause, resume or cancel. A running job is told through Redis; others change here."""
     if command not in live.CONTROL_COMMANDS:
-        raise RequestError(f"unknown command '{command}'")
+        raise RequestError(f"unknown command '{command}'", code="unknown_command", command=command)
     if not permissions.can(user, command, job) and not permissions.can(user, Action.CONTROL_MACHINES):
         raise PermissionDenied(command, job.id)  # staff asking what the state refuses: told why below
     state = JobState(job.state)
@@ -147,11 +152,13 @@ def control(session: Session, conn: redis.Redis, user: User, job: Job, command: 
     if state in (JobState.RUNNING, JobState.PAUSED):
         wanted = {"pause": JobState.RUNNING, "resume": JobState.PAUSED}.get(command)
         if wanted and state != wanted:
-            raise RequestError(f"job {job.id} is {state.value}: cannot {command}")
+            raise RequestError(f"job {job.id} is {state.value}: cannot {command}", code="command_refused",
+                               job=job.id, state=state.value, command=command)
         live.send_control(conn, job.id, command, user.username)
         return job
     if command != "cancel":
-        raise RequestError(f"job {job.id} is {state.value}: only a running job can be paused or resumed")
+        raise RequestError(f"job {job.id} is {state.value}: only a running job can be paused or resumed",
+                           code="not_running", job=job.id, state=state.value)
     transition(session, job, JobState.CANCELLED, actor=user.username, reason="cancelled before running")
     session.commit()
     return job
@@ -184,7 +191,8 @@ def resume_failed(session: Session, conn: redis.Redis, user: User, job: Job, fro
         require(user, Action.RETRY, job)
     if from_line is not None:
         if not 0 <= from_line <= (job.program_lines or 0):
-            raise RequestError(f"line {from_line} is outside the program (0..{job.program_lines})")
+            raise RequestError(f"line {from_line} is outside the program (0..{job.program_lines})", code="line_outside",
+                               line=from_line, last=job.program_lines or 0)
         job.lines_acked = from_line
     _check_resumable(job, store, machine_homed)
     transition(session, job, JobState.READY, actor=user.username, reason=f"resume from line {job.lines_acked}")

@@ -8,6 +8,10 @@ issues in its own catalog). Stored analyses keep codes and parameters, so a word
 needs no new analysis; analyses stored before this (with `message: {fr, en}`) still render
 their own text.
 
+A code whose sentence differs by case has `variant=` in its parameters and entries
+`"code/variant"` (whole sentences, never fragments glued together); optional extra sentences go
+in `then=`. Parameters named in `_WORD_PARAMS` (process, unit) are codes said as words.
+
 Adding a code: one `IssueText(N_(message), N_(hint))` entry below (the `N_` marks the msgid
 for `python -m web.i18n_tool missing`), then its French in a catalog. Plural-sensitive text:
 `IssueText(Nn_(singular, plural), hint, count="n_holes")` (ngettext on that parameter).
@@ -113,8 +117,23 @@ ISSUES: dict[str, IssueText] = {
         N_("The program is empty."),
     ),
     "features_too_narrow": IssueText(
-        N_("%(n_narrow)s shape(s) have parts narrower than %(what_en)s (%(w)s mm) on %(name)s: those "
-           "parts will be burnt away, left uncut or torn."),
+        N_("%(n_narrow)s shape(s) have parts narrower than %(w)s mm on %(name)s: those parts will be burnt "
+           "away, left uncut or torn."),
+        N_("Widen those parts to more than %(w)s mm, or engrave them instead of cutting."),
+    ),
+    "features_too_narrow/kerf": IssueText(
+        N_("%(n_narrow)s shape(s) have parts narrower than the laser kerf (%(w)s mm) on %(name)s: those "
+           "parts will be burnt away."),
+        N_("Widen those parts to more than %(w)s mm, or engrave them instead of cutting."),
+    ),
+    "features_too_narrow/cutter": IssueText(
+        N_("%(n_narrow)s shape(s) have parts narrower than the cutter diameter (%(w)s mm) on %(name)s: "
+           "those parts will be left uncut."),
+        N_("Widen those parts to more than %(w)s mm, or engrave them instead of cutting."),
+    ),
+    "features_too_narrow/blade": IssueText(
+        N_("%(n_narrow)s shape(s) have parts narrower than the blade (twice its offset, %(w)s mm) on "
+           "%(name)s: those parts will be torn."),
         N_("Widen those parts to more than %(w)s mm, or engrave them instead of cutting."),
     ),
     "format_unknown": IssueText(
@@ -159,7 +178,7 @@ ISSUES: dict[str, IssueText] = {
         N_("Flip the normals (Blender: Mesh > Normals > Flip); most slicers also fix it on their own."),
     ),
     "mesh_needs_rotation": IssueText(
-        N_("As placed (%(extents)s) the part does not fit %(name)s (%(area)s); %(best)s it does "
+        N_("As placed (%(extents)s) the part does not fit %(name)s (%(area)s); %(rotation)s it does "
            "(%(best2)s)."),
         N_("Rotate it in the slicer (or in your modeller) as suggested."),
     ),
@@ -177,9 +196,10 @@ ISSUES: dict[str, IssueText] = {
         N_("Turn the part so big flat faces rest on the bed, or accept supports (more time and material)."),
     ),
     "mesh_scale_suspicious": IssueText(
-        N_("The model is only %(ext)s if its unit is the millimetre: it was probably exported in "
-           "another unit.%(why_en)s Confirm the unit: %(sizes_en)s."),
+        N_("The model is only %(ext)s if its unit is the millimetre: it was probably exported in another "
+           "unit. Confirm the unit: the size each unit gives is listed under “Where”."),
         N_("Choose the right unit when exporting (millimetres), or scale the part in the slicer."),
+        then=(("normalised", N_("It looks like a scan normalised to 1 unit."), ""),),
     ),
     "mesh_thin_walls": IssueText(
         N_("Walls thinner than the %(nozzle_mm)s mm nozzle (down to %(min_thickness_mm)s mm, about "
@@ -205,16 +225,26 @@ ISSUES: dict[str, IssueText] = {
     ),
     "open_contours": IssueText(
         N_("%(n_loose_ends)s loose end(s): some outlines are not closed, so the part will not come out "
-           "of the sheet there.%(gap_en)s"),
+           "of the sheet there."),
         N_("Join the ends: Inkscape Path > Join (Ctrl+J) on the selected nodes; in CAD use JOIN / PEDIT "
            "to make closed polylines."),
+        then=(("smallest_gap", N_("The smallest gap is %(smallest_gap)s mm."), ""),
+              ("closable", N_("%(closable)s end(s) within %(close_mm)s mm of another can be closed."), "")),
     ),
     "operation_defaulted": IssueText(
         N_("Paths with colour/layer '%(key)s' have no operation mapped: they are treated as '%(default)s'."),
         N_("Use a colour or layer the machine knows to choose engraving or cutting."),
     ),
     "option_invalid": IssueText(
-        N_("Option '%(key)s' is %(value)s: it must be %(need_en)s."),
+        N_("Option '%(key)s' is %(value)s: that value cannot work."),
+        N_("Correct the value in the job options or machines.yaml."),
+    ),
+    "option_invalid/positive": IssueText(
+        N_("Option '%(key)s' is %(value)s: it must be a number above 0."),
+        N_("Correct the value in the job options or machines.yaml."),
+    ),
+    "option_invalid/non_negative": IssueText(
+        N_("Option '%(key)s' is %(value)s: it must be a number, 0 or more."),
         N_("Correct the value in the job options or machines.yaml."),
     ),
     "parts_too_close": IssueText(
@@ -275,9 +305,19 @@ ISSUES: dict[str, IssueText] = {
         N_("Enlarge small details or remove them."),
     ),
     "units_unconfirmed": IssueText(
-        N_("%(en_what)s: it was read in %(UNIT_WORDS)s. Confirm the size — %(sizes_en)s."),
-        N_("Check the size above matches your design; otherwise export again with the unit set to "
-           "millimetres."),
+        N_("The drawing's unit is not certain: it was read in %(unit)s. Confirm the size (each unit's size "
+           "is listed under “Where”)."),
+        N_("Check the size matches your design; otherwise export again with the unit set to millimetres."),
+    ),
+    "units_unconfirmed/dxf_unitless": IssueText(
+        N_("This DXF does not state its unit ($INSUNITS = 0): it was read in %(unit)s. Confirm the size "
+           "(each unit's size is listed under “Where”)."),
+        N_("Check the size matches your design; otherwise export again with the unit set to millimetres."),
+    ),
+    "units_unconfirmed/svg_90dpi": IssueText(
+        N_("This SVG comes from an old Inkscape (90 px per inch instead of 96): it was read at 96 px per "
+           "inch. Confirm the size (each choice's size is listed under “Where”)."),
+        N_("Check the size matches your design; otherwise export again with the unit set to millimetres."),
     ),
     "vinyl_islands_too_small": IssueText(
         N_("%(n_tiny)s piece(s) are smaller than %(s)s mm: too small to weed, they will come off with "
@@ -285,13 +325,34 @@ ISSUES: dict[str, IssueText] = {
         N_("Enlarge the design or remove details under %(s)s mm (dots of i, thin serifs)."),
     ),
     "wrong_process": IssueText(
-        N_("This file is a %(geometry)s; %(en)s needs %(need_en)s."),
+        N_("This file does not suit the process “%(process)s”."),
+        N_("Choose the process that matches the file, or export the right kind of file."),
+    ),
+    "wrong_process/mesh": IssueText(
+        N_("This file is a 3D model; the process “%(process)s” needs an SVG or a DXF (2D drawing)."),
+        N_("Choose the process that matches the file, or export the right kind of file."),
+    ),
+    "wrong_process/drawing": IssueText(
+        N_("This file is a 2D drawing; the process “%(process)s” needs an STL (3D model)."),
         N_("Choose the process that matches the file, or export the right kind of file."),
     ),
     "zero_length_segments": IssueText(
         N_("%(n)s segment(s) or path(s) have zero length; they are ignored."),
         N_("Harmless; 'Simplify' or deleting the stray points removes them."),
     ),
+}
+
+# Parameters that are codes, said as words: {"process": "laser"} -> "laser cutting".
+_WORD_PARAMS: dict[str, dict[str, str]] = {
+    "process": {"fdm": N_("3D printing (FDM)"), "laser": N_("Laser cutting"), "cnc": N_("CNC router"),
+                "vinyl": N_("Vinyl cutting")},
+    "rotation": {"0,1,2": N_("as it is"), "1,0,2": N_("rotated 90° about Z"),
+                 "0,2,1": N_("rotated 90° about X (laid on its side)"),
+                 "2,1,0": N_("rotated 90° about Y (laid on its side)"),
+                 "1,2,0": N_("rotated 90° about Y then 90° about Z"),
+                 "2,0,1": N_("rotated 90° about X then 90° about Z")},
+    "unit": {"mm": N_("millimetres"), "cm": N_("centimetres"), "in": N_("inches"), "m": N_("metres"),
+             "px96": N_("96 px per inch"), "px90": N_("90 px per inch")},
 }
 
 _DECIMAL_POINT = re.compile(r"(?<=\d)\.(?=\d)")
@@ -330,9 +391,13 @@ def render_issue(issue: dict[str, Any], words: Words) -> tuple[str, str]:
     when it has one and no parameters; the code itself as a last resort, never an error."""
     code = str(issue.get("code") or "")
     params = issue.get("params")
-    entry = ISSUES.get(code)
+    variant = params.get("variant") if isinstance(params, dict) else None
+    entry = ISSUES.get(f"{code}/{variant}") or ISSUES.get(code)
     if isinstance(params, dict) and entry is not None:
         values = {k: _value(v, words) for k, v in params.items()}
+        for key, table in _WORD_PARAMS.items():
+            if key in params and str(params[key]) in table:
+                values[key] = words.gettext(table[str(params[key])])
         try:
             if "more" in params:
                 text = words.gettext(MORE_LIKE_ABOVE) % values

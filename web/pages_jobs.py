@@ -17,7 +17,6 @@ from jobqueue.permissions import Action
 from jobqueue.states import FINISHED, IllegalTransition, JobState
 from web.app import context
 from web.i18n import _, process_label
-from web.i18n_errors import say
 from web.pages import pages
 from web.pages_format import issues_list, metrics_rows, quotes_view
 from web.pages_queue import review_row
@@ -102,7 +101,7 @@ def upload():  # noqa: ANN201
                 )
                 job_id = job.id
         except FileTooLarge as exc:
-            flash(say(str(exc)), "error")
+            flash(explain(exc), "error")
             status = 413
         except services.RequestError as exc:
             flash(explain(exc), "error")
@@ -180,7 +179,7 @@ def job_control(job_id: int):  # noqa: ANN201
         except services.PermissionDenied:
             abort(403)
         except (services.RequestError, IllegalTransition) as exc:
-            flash(say(str(exc)), "error")
+            flash(explain(exc), "error")
             return redirect(back)
     flash(_('Command sent.'), "ok")
     return redirect(request.form.get("back") if request.form.get("back", "").startswith("/machines") else back)

@@ -9,7 +9,6 @@ from flask_babel import format_date
 
 from jobqueue.errors import RequestError
 from web.i18n import _, process_label
-from web.i18n_errors import say
 
 
 def limit_label(limit: str) -> str:
@@ -70,4 +69,8 @@ def explain(exc: Exception) -> str:
         "forbidden": lambda: _("You are not allowed to do this."),
     }
     text = texts.get(code)
-    return text() if text else say(str(exc))
+    if text:
+        return text()
+    from web.refusals import refusal  # the queue's and upload's codes
+
+    return refusal(exc)

@@ -7,7 +7,6 @@ from typing import Any
 from slicing.analysis import drawing_issues as di
 from slicing.analysis.chains import open_chains
 from slicing.analysis.drawing_metrics import drawing_metrics, operations
-from slicing.analysis.mesh_issues import UNIT_WORDS
 from slicing.analysis.orientation import fits_flat
 from slicing.analysis.targets import Targets
 from slicing.geometry import Drawing
@@ -24,28 +23,15 @@ def units_issue(drawing: Drawing, bbox: list[float]) -> dict[str, Any] | None:
     if drawing.units == "unitless":
         choices = [{"unit": u, "factor": f, "bbox_mm": [round(w * f, 2), round(h * f, 2)]}
                    for u, f in (("mm", 1.0), ("cm", 10.0), ("in", 25.4))]
-        fr_what, en_what = "Ce DXF ne dit pas son unité ($INSUNITS = 0)", "This DXF does not state its unit ($INSUNITS = 0)"
+        variant = "dxf_unitless"
     elif drawing.units == "px90?":
         f = 96.0 / 90.0
         choices = [{"unit": "px96", "factor": 1.0, "bbox_mm": [round(w, 2), round(h, 2)]},
                    {"unit": "px90", "factor": round(f, 6), "bbox_mm": [round(w * f, 2), round(h * f, 2)]}]
-        fr_what = "Ce SVG vient d'une ancienne version d'Inkscape (90 px par pouce au lieu de 96)"
-        en_what = "This SVG comes from an old Inkscape (90 px per inch instead of 96)"
+        variant = "svg_90dpi"
     else:
         return None
-    sizes_fr = " ; ".join(f"en {UNIT_WORDS[c['unit']][0]} : {c['bbox_mm'][0]} × {c['bbox_mm'][1]} mm" for c in choices)
-    sizes_en = "; ".join(f"in {UNIT_WORDS[c['unit']][1]}: {c['bbox_mm'][0]} × {c['bbox_mm'][1]} mm" for c in choices)
-    return make_issue(
-        "units_unconfirmed",
-        "warning",
-        {"choices": choices},
-        en_what=en_what,
-        UNIT_WORDS=UNIT_WORDS[choices[0]['unit']][1],
-        sizes_en=sizes_en,
-        fr_what=fr_what,
-        UNIT_WORDS2=UNIT_WORDS[choices[0]['unit']][0],
-        sizes_fr=sizes_fr,
-    )
+    return make_issue("units_unconfirmed", "warning", {"choices": choices}, unit=choices[0]["unit"], variant=variant)
 
 
 def analyze_drawing(drawing: Drawing, targets: Targets, spec: FablabSpec) -> tuple[list[dict], dict[str, Any], list[dict]]:

@@ -36,21 +36,12 @@ def open_contour_issue(chains: Chains) -> dict[str, Any] | None:
     where = {"loose_ends": int(len(chains.loose_ends)), "points": [_xy(chains.loose_ends[i]) for i in worst],
              "sources": [chains.loose_sources[i] for i in worst],
              "gaps_mm": [round(float(chains.gaps[i]), 3) if np.isfinite(chains.gaps[i]) else None for i in worst]}
-    gap_fr = gap_en = ""
-    if len(gaps):
-        gap_fr = f" Le plus petit écart est de {_mm(float(gaps.min()))} mm."
-        gap_en = f" The smallest gap is {_mm(float(gaps.min()))} mm."
-        if small:
-            gap_fr += f" {small} extrémité(s) à moins de {_mm(SUGGEST_CLOSE_MM)} mm d'une autre peuvent être refermées."
-            gap_en += f" {small} end(s) within {_mm(SUGGEST_CLOSE_MM)} mm of another can be closed."
+    smallest = _mm(float(gaps.min())) if len(gaps) else None
     all_tiny = len(gaps) == len(chains.loose_ends) and len(gaps) and gaps.max() <= AUTO_CLOSE_MM
     return make_issue(
-        "open_contours",
-        "info" if all_tiny else "warning",
-        where,
-        n_loose_ends=len(chains.loose_ends),
-        gap_en=gap_en,
-        gap_fr=gap_fr,
+        "open_contours", "info" if all_tiny else "warning", where,
+        n_loose_ends=len(chains.loose_ends), smallest_gap=smallest,
+        closable=small if smallest is not None else 0, close_mm=_mm(SUGGEST_CLOSE_MM),
     )
 
 

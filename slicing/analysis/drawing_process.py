@@ -20,12 +20,13 @@ MAX_SHAPES = 3000
 MAX_LOCATIONS = 20
 
 
-def _width(machine: Machine) -> tuple[float, str, str] | None:
+def _width(machine: Machine) -> tuple[float, str] | None:
+    """The narrowest part the machine can make, and what sets it (the issue's variant)."""
     p = machine.process
     if machine.kind == "laser" and p.get("kerf_mm"):
-        return float(p["kerf_mm"]), "le trait de coupe du laser", "the laser kerf"
+        return float(p["kerf_mm"]), "kerf"
     if machine.kind == "vinyl" and p.get("blade_offset_mm"):
-        return 2 * float(p["blade_offset_mm"]), "la lame (deux fois son décalage)", "the blade (twice its offset)"
+        return 2 * float(p["blade_offset_mm"]), "blade"
     return None
 
 
@@ -33,7 +34,7 @@ def narrow_issue(drawing: Drawing, machine: Machine) -> dict[str, Any] | None:
     found = _width(machine)
     if found is None:
         return None
-    width, what_fr, what_en = found
+    width, what = found
     _, polys = polygons(drawing)
     polys = polys[:MAX_SHAPES]
     if len(polys) == 0:
@@ -52,14 +53,8 @@ def narrow_issue(drawing: Drawing, machine: Machine) -> dict[str, Any] | None:
               for i in narrow[:MAX_LOCATIONS]]
     w = f"{width:.2f}".rstrip("0").rstrip(".")
     return make_issue(
-        "features_too_narrow",
-        "warning",
-        {"points": points, "width_mm": width},
-        n_narrow=len(narrow),
-        what_en=what_en,
-        w=w,
-        name=machine.name,
-        what_fr=what_fr,
+        "features_too_narrow", "warning", {"points": points, "width_mm": width},
+        n_narrow=len(narrow), w=w, name=machine.name, variant=what,
     )
 
 

@@ -18,9 +18,6 @@ from slicing.toolpaths.issues import make_issue
 
 MAX_LOCATIONS = 20
 SMALL_HOLE_EDGES = 12  # open edges a slicer's automatic repair closes reliably
-UNIT_WORDS = {"mm": ("millimètres", "millimetres"), "cm": ("centimètres", "centimetres"), "in": ("pouces", "inches"),
-              "m": ("mètres", "metres"), "px96": ("96 px par pouce", "96 px per inch"),
-              "px90": ("90 px par pouce", "90 px per inch")}
 
 
 def _pts(points: np.ndarray) -> list[list[float]]:
@@ -112,19 +109,12 @@ def scale_issue(f: MeshFacts) -> dict[str, Any] | None:
             choices.append({"unit": unit, "factor": factor, "bbox_mm": [round(float(v), 2) for v in size]})
     normalised = abs(biggest - 1) < 0.02 or abs(biggest - 2) < 0.04
     severity = "warning" if biggest < 3 else "info"
-    sizes_fr = " ; ".join(f"en {UNIT_WORDS[c['unit']][0]} : {_box(c['bbox_mm'])}" for c in choices)
-    sizes_en = "; ".join(f"in {UNIT_WORDS[c['unit']][1]}: {_box(c['bbox_mm'])}" for c in choices)
-    why_fr = (" Il ressemble à un scan normalisé à 1 unité." if normalised else "")
-    why_en = (" It looks like a scan normalised to 1 unit." if normalised else "")
     return make_issue(
         "mesh_scale_suspicious",
         severity,
         {"choices": choices},
         ext=_box(ext),
-        why_en=why_en,
-        sizes_en=sizes_en,
-        why_fr=why_fr,
-        sizes_fr=sizes_fr,
+        normalised=bool(normalised),
     )
 
 
@@ -153,9 +143,8 @@ def fit_issues(f: MeshFacts, machines: list[Machine]) -> list[dict[str, Any]]:
                 extents=_box(f.extents),
                 name=m.name,
                 area=_box(area),
-                best=best['rotation']['en'],
-                best2=_box(best['bbox_mm']),
-                best3=best['rotation']['fr'],
+                rotation=best["rotation"],
+                best2=_box(best["bbox_mm"]),
             ))
     return issues
 

@@ -10,16 +10,6 @@ from itertools import permutations
 
 import numpy as np
 
-# (x, y, z) axis order -> the rotation, in words, that puts the part that way.
-ROTATIONS: dict[tuple[int, int, int], tuple[str, str]] = {
-    (0, 1, 2): ("telle quelle", "as it is"),
-    (1, 0, 2): ("tournée de 90° autour de Z", "rotated 90° about Z"),
-    (0, 2, 1): ("tournée de 90° autour de X (couchée sur le côté)", "rotated 90° about X (laid on its side)"),
-    (2, 1, 0): ("tournée de 90° autour de Y (couchée sur le côté)", "rotated 90° about Y (laid on its side)"),
-    (1, 2, 0): ("tournée de 90° autour de Y puis de 90° autour de Z", "rotated 90° about Y then 90° about Z"),
-    (2, 0, 1): ("tournée de 90° autour de X puis de 90° autour de Z", "rotated 90° about X then 90° about Z"),
-}
-
 
 def fitting_orientations(extents: np.ndarray, volume: tuple[float, float, float]) -> list[dict]:
     """The orientations whose box fits `volume` (x, y, z), as-is first, then the lowest (fastest)."""
@@ -27,9 +17,8 @@ def fitting_orientations(extents: np.ndarray, volume: tuple[float, float, float]
     for order in permutations(range(3)):
         box = extents[list(order)]
         if box[0] <= volume[0] and box[1] <= volume[1] and (volume[2] <= 0 or box[2] <= volume[2]):
-            fr, en = ROTATIONS[order]
             fits.append({"axes": list(order), "bbox_mm": [round(float(v), 2) for v in box],
-                         "rotation": {"fr": fr, "en": en}})
+                         "rotation": ",".join(map(str, order))})
     fits.sort(key=lambda f: (f["axes"] != [0, 1, 2], f["bbox_mm"][2]))
     return fits
 

@@ -7,8 +7,6 @@ from dataclasses import dataclass
 from slicing.machine_spec import FablabSpec, Machine
 from slicing.toolpaths.issues import make_issue
 
-KIND_WORDS = {"fdm": ("impression 3D", "3D printing"), "laser": ("découpe laser", "laser cutting"),
-              "cnc": ("fraisage CNC", "CNC milling"), "vinyl": ("découpe vinyle", "vinyl cutting")}
 MESH_KINDS = ("fdm",)
 DRAWING_KINDS = ("laser", "cnc", "vinyl")
 
@@ -37,20 +35,7 @@ def choose_targets(spec: FablabSpec, geometry: str, process: str | None, machine
             known = ", ".join(m.id for m in spec.machines)
             issues.append(make_issue("machine_unknown", "warning", None, machine_id=machine_id, known=known))
     if process and process not in allowed and geometry in ("mesh", "drawing"):
-        fr, en = KIND_WORDS.get(process, (process, process))
-        need_fr = "un STL (modèle 3D)" if process == "fdm" else "un SVG ou un DXF (dessin 2D)"
-        need_en = "an STL (3D model)" if process == "fdm" else "an SVG or a DXF (2D drawing)"
-        issues.append(make_issue(
-            "wrong_process",
-            "error",
-            None,
-            geometry='3D model' if geometry == 'mesh' else '2D drawing',
-            en=en,
-            need_en=need_en,
-            geometry2='modèle 3D' if geometry == 'mesh' else 'dessin 2D',
-            fr=fr,
-            need_fr=need_fr,
-        ))
+        issues.append(make_issue("wrong_process", "error", None, process=process, variant=geometry))
         return None, issues
     if not machines:
         kinds = [process] if process else list(allowed)

@@ -70,15 +70,8 @@ def invalid_options(kind: str, options: dict[str, Any]) -> list[dict[str, Any]]:
         number = value if isinstance(value, int | float) and not isinstance(value, bool) else None
         ok = number is not None and math.isfinite(number) and (number > 0 if strictly else number >= 0)
         if not ok:
-            need_en = "a number above 0" if strictly else "a number, 0 or more"
-            need_fr = "un nombre supérieur à 0" if strictly else "un nombre positif ou nul"
             issues.append(make_issue(
-                "option_invalid",
-                "error",
-                {"option": key},
-                key=key,
-                value=repr(value),
-                need_en=need_en,
-                need_fr=need_fr,
+                "option_invalid", "error", {"option": key},
+                key=key, value=repr(value), variant="positive" if strictly else "non_negative",
             ))
     return issues

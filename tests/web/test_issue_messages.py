@@ -1,0 +1,94 @@
+"""Issue codes and refusals are said through one registry each, in French and English.
+
+A code raised in slicing/ without a registry entry, or an entry whose French lacks one of its
+parameters, fails here (the page would otherwise show the bare code or a half sentence).
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+from jobqueue.cli.words import issue_hint, issue_text
+from web.issue_messages import ISSUES
+
+REPO = Path(__file__).resolve().parents[2]
+PARAM = re.compile(r"%\((\w+)\)s")
+
+
+def _make_issue_calls() -> list[tuple[str, int, ast.Call]]:
+    calls = []
+    for path in (REPO / "slicing").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "make_issue":
+                calls.append((str(path.relative_to(REPO)), node.lineno, node))
+    return calls
+
+
+def test_every_code_raised_in_slicing_has_its_sentence() -> None:
+    calls = _make_issue_calls()
+    assert len(calls) > 40
+    missing, texts = [], []
+    for where, line, call in calls:
+        if call.args and isinstance(call.args[0], ast.Constant) and call.args[0].value not in ISSUES:
+            missing.append(f"{where}:{line} {call.args[0].value}")
+        if len(call.args) > 3 or any(isinstance(a, ast.JoinedStr) or isinstance(a, ast.Constant) and
+                                     isinstance(a.value, str) for a in call.args[2:]):
+            texts.append(f"{where}:{line}")
+    assert not missing, f"add these codes to web/issue_messages.py: {missing}"
+    assert not texts, f"make_issue takes code, severity, location and parameters, not sentences: {texts}"
+
+
+def test_every_sentence_renders_in_both_languages_with_its_parameters() -> None:
+    for code, entry in ISSUES.items():
+        msgids = [*(entry.message if isinstance(entry.message, tuple) else (entry.message,)), entry.hint]
+        msgids += [m for _, yes, no in entry.then for m in (yes, no)]
+        names = {n for m in msgids for n in PARAM.findall(m)} | {p for p, _, _ in entry.then}
+        params = dict.fromkeys(names, 7)
+        issue = {"code": code, "severity": "warning", "params": params, "location": {}}
+        for lang in ("fr", "en"):
+            text = issue_text(issue, lang)
+            assert text and text != code and "%(" not in text, (code, lang, text)
+        assert issue_text(issue, "fr") != issue_text(issue, "en") or code.startswith("x"), code
+        if entry.hint:
+            assert issue_hint(issue, "fr") != issue_hint(issue, "en"), code
+
+
+def test_numbers_take_the_reader_s_decimal_mark() -> None:
+    issue = {"code": "smaller_than_kerf", "severity": "warning", "params": {"kerf": 0.15}, "location": {}}
+    assert "0,15" in issue_text(issue, "fr") and "0.15" in issue_text(issue, "en")
+
+
+def test_an_analysis_stored_with_its_own_sentences_still_renders() -> None:
+    old = {"code": "open_contour", "severity": "warning", "location": None,
+           "message": {"fr": "Un contour n'est pas fermé.", "en": "A contour is not closed."},
+           "hint": {"fr": "Joignez les extrémités.", "en": "Join the ends."}}
+    assert issue_text(old, "fr") == "Un contour n'est pas fermé." and issue_hint(old, "en") == "Join the ends."
+    # a code with parameters the sentence does not know falls back to the code, never an error
+    odd = {"code": "mesh_open_edges", "severity": "error", "params": {"other": 1}, "location": {}}
+    assert issue_text(odd, "fr") == "mesh_open_edges"
+
+
+def test_repeats_are_counted_in_the_reader_s_language() -> None:
+    from slicing.toolpaths.issues import cap_repeats, make_issue
+
+    issues = cap_repeats([make_issue("smaller_than_kerf", "warning", None, kerf=0.2)] * 10, per_code=8)
+    assert issue_text(issues[-1], "fr") == "… et 2 autre(s) du même type."
+    assert issue_text(issues[-1], "en") == "… and 2 more like the above."
+
+
+def test_refusals_from_jobqueue_are_said_in_french(app) -> None:  # noqa: ANN001
+    from flask import session
+
+    from jobqueue.errors import RequestError
+    from jobqueue.states import IllegalTransition
+    from web.refusals import refusal
+
+    with app.test_request_context():
+        err = RequestError("'x.exe': only STL, DXF and SVG files are accepted", code="wrong_file_type", name="x.exe")
+        assert refusal(err) == "« x.exe » : seuls les fichiers STL, DXF et SVG sont acceptés."
+        assert "impossible de passer de « en cours » à « prêt »" in refusal(IllegalTransition(3, "running", "ready"))
+        session["lang"] = "en"
+        __import__("flask_babel").refresh()
+        assert refusal(err) == "“x.exe”: only STL, DXF and SVG files are accepted."
