@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from web.i18n import N_, _, process_label, state_label
+from web.i18n import N_, _, command_label, process_label, state_label
 
 REFUSALS: dict[str, str] = {
     "no_machine_for_process": N_("No machine for the process “%(process)s” in this fablab."),
@@ -50,6 +50,8 @@ def refusal(exc: BaseException) -> str:
     for key in _PROCESSES:
         if key in params:
             params[key] = process_label(params[key])
+    if "command" in params:
+        params["command"] = command_label(params["command"])
     try:
         return _(msgid, **params)
     except (KeyError, ValueError, TypeError):

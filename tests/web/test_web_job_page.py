@@ -3,7 +3,7 @@ program section, history, controls only for who may use them, and previews serve
 
 from __future__ import annotations
 
-from web_helpers import job_state, make_job, page_token
+from web_helpers import job_state, make_job, page_texts, page_token
 
 from jobqueue import live
 from jobqueue.models import Job
@@ -97,7 +97,7 @@ def test_fabmanager_controls_reach_the_machine_loop(client, accounts, login, fab
     # resume of a running job is refused with the reason, nothing sent
     r = client.post(f"/jobs/{running}/control", data={"command": "resume", "csrf_token": token},
                     follow_redirects=True)
-    assert "commande « resume » impossible" in r.get_data(as_text=True)
+    assert f"Le travail {running} est en cours : la commande « Reprendre » est impossible." in page_texts(r.get_data(as_text=True))
     assert live.next_control(fablab_env.redis(), running, timeout=0.1) is None
     # retry from a checkpoint: back to ready, from the given line
     assert 'data-command="retry"' in client.get(f"/jobs/{failed}").get_data(as_text=True)
