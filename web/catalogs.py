@@ -24,6 +24,9 @@ from babel.support import NullTranslations, Translations
 
 ROOT = Path(__file__).resolve().parent / "translations"
 DOMAIN = "messages"
+# One plural rule per language for every area: catalogs are merged, and the last one's rule
+# applies to all (Babel would otherwise take CLDR's three French forms for a .po without it).
+PLURAL_FORMS = {"fr": (2, "(n > 1)"), "en": (2, "(n != 1)")}
 
 
 def po_files(root: Path = ROOT) -> list[Path]:
@@ -56,6 +59,8 @@ def compile_catalogs(root: Path = ROOT) -> list[str]:
             mo.parent.mkdir(parents=True, exist_ok=True)
             with po.open("rb") as f:
                 catalog = read_po(f, locale=locale)
+            if locale in PLURAL_FORMS:
+                catalog._num_plurals, catalog._plural_expr = PLURAL_FORMS[locale]  # noqa: SLF001
             tmp = mo.with_suffix(f".{os.getpid()}.tmp")
             with tmp.open("wb") as f:
                 write_mo(f, catalog, use_fuzzy=False)

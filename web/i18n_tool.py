@@ -73,7 +73,8 @@ def french() -> dict[str, dict[str, str | tuple[str, ...]]]:
 def problems() -> list[str]:
     """Empty, fuzzy or conflicting French translations, and msgids used but untranslated."""
     fr = french()
-    out = []
+    out = [f"{po.relative_to(REPO)}: no 'Plural-Forms: nplurals=2; plural=(n > 1);' header"
+           for po in po_files() if po.parents[1].name == "fr" and "plural=(n > 1);" not in po.read_text()]
     for msgid, areas in fr.items():
         texts = set(areas.values())
         if any(not t or (isinstance(t, tuple) and not all(t)) for t in texts):
