@@ -79,4 +79,8 @@ class FablabServer(BaseApplication):
 
 
 def serve(host: str, port: int) -> None:
+    from jobqueue.context import Context
+    from web.app import _secret_key
+
+    _secret_key(Context.from_env())  # made once here: workers starting together would race on the file
     FablabServer(server_options(host, port)).run()
