@@ -37,7 +37,7 @@ from jobqueue.users import user_for_token
 from web import sse
 from web.app import context
 from web.validation import api_route
-from web.views import job_dict, job_dicts, machines_list
+from web.views import job_dict, job_summaries, machines_list
 
 api = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -127,15 +127,17 @@ def submit(form: SubmitForm):  # noqa: ANN201
 @authenticated
 @api_route(query=JobListQuery, resp={200: JobList}, tags=["jobs"])
 def list_jobs(query: JobListQuery):  # noqa: ANN201
-    """List jobs (the caller's own; all of them for the fabmanager), newest first, by pages"""
+    """List jobs (the caller's own; all of them for the fabmanager), newest first, by pages
+
+    Each item is a summary (verdict and issue count); GET /jobs/{id} gives the whole job.
+    """
     q = permissions.visible_jobs_query(g.user).order_by(Job.id.desc())
     if query.mine:
         q = q.where(Job.owner_id == g.user.id)
     if query.state:
         q = q.where(Job.state == query.state.value)
-    page = listing.paginate(g.db, q, query.page, query.per_page)
-    jobs = [JobOut.model_validate(d) for d in job_dicts(page.items, context().redis())]
-    return JobList(jobs=jobs, **page.meta())
+    page = listing.paginate_summaries(g.db, q, query.page, query.per_page)
+    return JobList.model_validate({"jobs": job_summaries(page.items, context().redis()), **page.meta()})
 
 
 @api.get("/jobs/<int:job_id>")

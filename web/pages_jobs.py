@@ -21,7 +21,7 @@ from web.pages import pages
 from web.pages_format import issues_list, metrics_rows, quotes_view
 from web.pages_queue import review_row
 from web.people_errors import explain
-from web.views import job_dict, job_dicts
+from web.views import job_dict, job_summaries
 
 CONTROL_COMMANDS = ("pause", "resume", "cancel", "retry")
 PREVIEW_HEADERS = {
@@ -123,9 +123,8 @@ def my_jobs():  # noqa: ANN201
     if not show_all:
         q = q.where(Job.owner_id == current_user.id)
     with ctx.session() as s:
-        page = listing.paginate(s, q, request.args.get("page", 1, type=int))
-        jobs = [d | {"session_label": j.session_label}
-                for j, d in zip(page.items, job_dicts(page.items, ctx.redis()), strict=True)]
+        page = listing.paginate_summaries(s, q, request.args.get("page", 1, type=int))
+        jobs = job_summaries(page.items, ctx.redis())
     return render_template("my_jobs.html", jobs=jobs, show_all=show_all, page=page)
 
 

@@ -30,11 +30,7 @@ def job_dicts(jobs: list[Job], conn: redis.Redis | None) -> list[dict[str, Any]]
     return [job_dict(j, conn, found.get(j.id)) for j in jobs]
 
 
-def job_dict(job: Job, conn: redis.Redis | None, progress: dict[str, Any] | None = _FETCH) -> dict[str, Any]:
-    """What pages and the API show of a job; `progress`: already fetched (lists), else read here."""
-    analysis = job.analysis or {}
-    if progress is _FETCH:
-        progress = live.latest_progress(conn, job.id) if conn is not None else None
+def _progress(job: Job, progress: dict[str, Any] | None) -> dict[str, Any]:
     total = job.program_lines or 0
     if progress is None or job.state not in (JobState.RUNNING, JobState.PAUSED):
         progress = {
@@ -42,6 +38,33 @@ def job_dict(job: Job, conn: redis.Redis | None, progress: dict[str, Any] | None
             "percent": 100.0 if job.state == JobState.COMPLETED else (round(100.0 * job.lines_acked / total, 2) if total else 0.0),
             "state": job.state, **({k: progress[k] for k in ("eta_seconds",) if progress and k in progress}),
         }
+    return progress
+
+
+def job_summaries(rows: list, conn: redis.Redis | None) -> list[dict[str, Any]]:
+    """List rows (jobqueue.listing.Row): what a table shows, progress by one MGET; the analysis
+    and program columns are not read."""
+    found = live.latest_progress_many(conn, [r.job.id for r in rows]) if conn is not None else {}
+    out = []
+    for r in rows:
+        job = r.job
+        out.append({
+            "id": job.id, "filename": job.filename, "owner": job.owner.username if job.owner else None,
+            "process": job.process, "material": job.material, "machine": job.machine_id, "state": job.state,
+            "reason": job.reason, "valid": r.valid, "issue_count": r.issue_count,
+            "session_label": job.session_label, "progress": _progress(job, found.get(job.id)),
+            "created_at": _iso(job.created_at), "started_at": _iso(job.started_at),
+            "finished_at": _iso(job.finished_at),
+        })
+    return out
+
+
+def job_dict(job: Job, conn: redis.Redis | None, progress: dict[str, Any] | None = _FETCH) -> dict[str, Any]:
+    """What pages and the API show of a job; `progress`: already fetched (lists), else read here."""
+    analysis = job.analysis or {}
+    if progress is _FETCH:
+        progress = live.latest_progress(conn, job.id) if conn is not None else None
+    progress = _progress(job, progress)
     info = job.program_info or {}
     return {
         "id": job.id,

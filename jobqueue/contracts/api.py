@@ -151,8 +151,28 @@ class JobOut(BaseModel):
     history: list[HistoryEntry] = Field(default_factory=list)
 
 
+class JobSummary(BaseModel):
+    """A job as a list shows it (a table row); GET /jobs/{id} gives issues, quotes, history."""
+
+    id: int
+    filename: str = Field(description="the user's file name, a label")
+    owner: str | None = None
+    process: str
+    material: str | None = None
+    machine: str | None = None
+    state: JobState
+    reason: str | None = None
+    valid: bool | None = Field(None, description="the analysis's verdict (None: not analysed yet)")
+    issue_count: int = Field(0, description="issues the analysis found (any severity)")
+    session_label: str | None = None
+    progress: ProgressEvent
+    created_at: str | None = None
+    started_at: str | None = None
+    finished_at: str | None = None
+
+
 class JobList(BaseModel):
-    jobs: list[JobOut]
+    jobs: list[JobSummary]
     page: int = Field(1, description="this page's number")
     per_page: int = Field(50, description="jobs per page")
     total: int = Field(0, description="jobs matching the query, on all pages")
