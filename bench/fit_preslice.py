@@ -100,9 +100,28 @@ def _sample(spec, kind, machine, material, path: Path) -> dict | None:
     if model.seconds <= 1.0:
         return None
     metrics = analysis["metrics"]
-    return {"kind": kind, "machine": machine, "material": material, "metrics": metrics, "file": path.name,
-            "corpus": not path.name.startswith("generated_"), "model_s": model.seconds,
-            "pre_s": preslice.preslice_seconds(kind, metrics, machine, material)}
+    row = {"kind": kind, "machine": machine, "material": material, "metrics": metrics, "file": path.name,
+           "corpus": not path.name.startswith("generated_"), "model_s": model.seconds,
+           "pre_s": preslice.preslice_seconds(kind, metrics, machine, material),
+           "slicer": program.metrics.get("slicer")}
+    if kind == "fdm" and program.metrics.get("filament_g"):
+        row["model_g"] = float(program.metrics["filament_g"])
+    return row
+
+
+def _pre_grams(r: dict) -> float:
+    shell, infill = preslice.fdm_printed_volume_mm3(r["metrics"], r["machine"])
+    return (shell + infill) / 1000.0 * (r["material"].density_g_cm3 or 1.24)
+
+
+def filament_summary(rows: list[dict], label: str) -> str | None:
+    """The quote's filament against the prepared program's (`filament_g` of its slicer)."""
+    rows = [r for r in rows if r.get("model_g")]
+    if not rows:
+        return None
+    err = np.array([_pre_grams(r) / r["model_g"] - 1 for r in rows])
+    return (f"{label}: n={len(rows)} median |error| {np.median(np.abs(err)):.0%}, max {np.max(np.abs(err)):.0%}, "
+            f"mean signed {np.mean(err):+.0%} (target within 10 %)")
 
 
 def _set(names: list[str], values: np.ndarray) -> None:
@@ -130,7 +149,7 @@ def _load_rows(spec: FablabSpec, cache: Path | None) -> list[dict]:
     with tempfile.TemporaryDirectory() as tmp:
         rows = samples(spec, Path(tmp))
     if cache:
-        keep = [{**r, "machine": r["machine"].id, "material": r["material"].name} for r in rows]
+        keep = [{**r, "machine": r["machine"].id, "material": r["material"].name} for r in rows]  # noqa: E501
         cache.write_text(json.dumps(keep, default=float), encoding="utf-8")
     return rows
 
@@ -157,6 +176,14 @@ def main() -> int:
         kind_rows = [r for r in rows if r["kind"] == kind]
         if kind_rows:
             print(summary(kind_rows, f"before {kind}"))
+    fdm = [r for r in rows if r["kind"] == "fdm"]
+    for machine_id in sorted({r["machine"].id for r in fdm}):
+        mrows = [r for r in fdm if r["machine"].id == machine_id]
+        slicers = ", ".join(sorted({str(r.get("slicer")) for r in mrows}))
+        print(summary(mrows, f"  time, fdm on {machine_id} (its configured slicer: {slicers})"))
+        grams = filament_summary(mrows, f"  filament, fdm on {machine_id} ({slicers})")
+        if grams:
+            print(grams)
     if args.check:
         return 0
     lo = np.array([bounds[n][0] for n in names])

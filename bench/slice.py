@@ -42,6 +42,10 @@ def organic(faces_subdiv: int, seed: int = 3) -> trimesh.Trimesh:
                 zip(rng.uniform(0.04, 0.1, 6), rng.normal(0, 2.5, (6, 3)), rng.uniform(0, 6, 6), strict=True))
     scale = 1.0 + bumps + 0.004 * rng.standard_normal(len(v))
     mesh = trimesh.Trimesh(v * scale[:, None], sphere.faces, process=False)
+    # Cut flat 6 mm above its lowest point, as a figure stands on its base (a sphere resting on
+    # a point has nothing in its first layer, which PrusaSlicer refuses).
+    floor = trimesh.creation.box((200, 200, 100)).apply_translation((0, 0, mesh.bounds[0][2] + 6 - 50))
+    mesh = trimesh.boolean.difference([mesh, floor], engine="manifold")
     return mesh.apply_translation(-mesh.bounds[0])
 
 
