@@ -33,4 +33,6 @@ def reason_label(text: Any) -> str:
         return _("Internal error while streaming (%(error)s).", error=params.get("error", "?"))
     if code == reasons.RUN_CONNECT_FAILED:
         return _("Cannot connect to machine %(machine)s.", machine=params.get("machine", "?"))
-    return "" if text is None else str(text)
+    from web.history_reasons import history_reason  # jobqueue's other reasons (upload, approved for...)
+
+    return history_reason(None if text is None else str(text))

@@ -9,9 +9,9 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from flask_babel import format_currency, format_decimal, get_translations
+from flask_babel import format_currency, format_decimal, get_translations, gettext
 
-from web.i18n import current_language, pick
+from web.i18n import N_, current_language, pick
 from web.issue_messages import Words, render_issue
 
 UNITS = {"mm": "mm", "mm2": "mm²", "mm3": "mm³", "cm3": "cm³", "m": "m", "m2": "m²", "g": "g", "kg": "kg",
@@ -136,6 +136,17 @@ def metrics_rows(metrics: Any, primary: bool | None = None) -> list[tuple[str, s
     return rows
 
 
+# Location keys written by slicing/, as a reader names them (unknown keys shown as they are).
+LOCATION_KEYS = {
+    "points": N_("points (x, y in mm)"), "sources": N_("elements"), "source": N_("element"),
+    "element": N_("element"), "faces": N_("faces"), "open_edges": N_("open edges"), "edges": N_("edges"),
+    "bodies": N_("bodies"), "layer": N_("layer"), "line": N_("line"), "machine": N_("machine"),
+    "bbox_mm": N_("size (mm)"), "bed_mm": N_("bed (mm)"), "count": N_("count"), "gaps_mm": N_("gaps (mm)"),
+    "loose_ends": N_("loose ends"), "overlap_mm": N_("overlap (mm)"), "width_mm": N_("width (mm)"),
+    "area_mm2": N_("area (mm²)"), "operation": N_("operation"),
+}
+
+
 def location(loc: Any, limit: int = 6) -> str:
     """A short, readable place: coordinates, face indices, DXF handle and layer, SVG id."""
     if loc is None or loc == {} or loc == []:
@@ -149,11 +160,12 @@ def location(loc: Any, limit: int = 6) -> str:
                 parts.append(" ; ".join(
                     f"{c.get('unit')} → {metric_value(c.get('bbox_mm'), 'mm')}" for c in value if isinstance(c, dict)))
                 continue
+            label = gettext(LOCATION_KEYS[key]) if key in LOCATION_KEYS else key
             if isinstance(value, list) and len(value) > limit:
                 shown = ", ".join(location(v) for v in value[:limit]) + f", … ({len(value)})"
-                parts.append(f"{key}: {shown}")
+                parts.append(f"{label}: {shown}")
             else:
-                parts.append(f"{key}: {location(value)}")
+                parts.append(f"{label}: {location(value)}")
         return "; ".join(parts)
     if isinstance(loc, list | tuple):
         if all(isinstance(v, int | float) and not isinstance(v, bool) for v in loc):
