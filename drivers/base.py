@@ -102,6 +102,11 @@ class Driver(abc.ABC):
     def cancel(self) -> None:
         """Stop streaming and leave the machine safe; `stream()` then raises `Cancelled`."""
 
+    def emergency_stop(self) -> None:
+        """Stop the machine at once (Marlin M112, GRBL soft reset). A protocol without such a
+        command (HPGL, OctoPrint) gets the safe cancel."""
+        self.cancel()
+
     @abc.abstractmethod
     def status(self) -> Progress | None: ...
 

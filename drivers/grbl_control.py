@@ -33,6 +33,11 @@ class GrblControl(StreamFlags):
         """Stop now and leave the machine safe: feed hold, wait for Hold, soft reset, spindle off."""
         self._cancel_with(self._safe_stop)
 
+    def emergency_stop(self) -> None:
+        """Soft reset (0x18) now: GRBL stops motion, spindle and laser at once and drops its buffers."""
+        if self._link is not None:
+            self._realtime(b"\x18")
+
     def _safe_stop(self) -> None:
         if self._link is None or self._disconnected is not None:
             return

@@ -13,7 +13,7 @@ from typing import Any
 
 import redis
 
-CONTROL_COMMANDS = ("pause", "resume", "cancel")
+CONTROL_COMMANDS = ("pause", "resume", "cancel", "emergency_stop")
 
 
 def _progress_key(job_id: int) -> str:

@@ -75,7 +75,8 @@ def mark_needs_attention(session: Session, machine_id: str, reason_code: str,
     """After an abnormal end (lost worker, timeout, firmware fault): no job is dispatched to the
     machine until someone acknowledges. Also recorded as its last error."""
     row = get(session, machine_id)
-    row.attention_code, row.attention_params = reason_code, dict(params or {})
+    if not row.attention_code:  # the first cause stays shown (an emergency stop, then the run's end)
+        row.attention_code, row.attention_params = reason_code, dict(params or {})
     record_error(session, machine_id, reason_code, params, log=False)
     _log(session, machine_id, actor, "needs_attention", reason=reason_code, params=params,
          job_id=(params or {}).get("job_id"))

@@ -17,7 +17,7 @@ import redis
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from jobqueue import heartbeat, live, machine_status, reasons
+from jobqueue import heartbeat, live, machine_status, reasons, runs
 from jobqueue.context import Context
 from jobqueue.models import Job, JobEvent, utcnow
 from jobqueue.states import IllegalTransition, JobState, transition
@@ -67,6 +67,7 @@ def end_in_session(s: Session, job: Job, cause: str, conn: redis.Redis | None, *
         return None
     job.lines_acked, job.reason, job.finished_at = acked, reason, utcnow()
     if job.machine_id:
+        runs.ended(s, None, job, job.machine_id, to, reason, acked)  # run closed, usage, machine released
         machine_status.mark_needs_attention(s, job.machine_id, "abnormal_end",
                                             {"job_id": job.id, "cause": cause, "line": acked}, actor=actor)
     return reason

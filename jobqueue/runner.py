@@ -16,7 +16,7 @@ import logging
 import threading
 import time
 
-from jobqueue import heartbeat, live, machine_status, reasons
+from jobqueue import dispatch, heartbeat, live, machine_status, reasons, runs
 from jobqueue.calibration import calibrate
 from jobqueue.context import Context
 from jobqueue.machine_link import open_machine_driver, safe_stop_machine
@@ -91,6 +91,8 @@ def run_on_machine(ctx: Context, job_id: int) -> str:
         if job.state != JobState.READY:
             return f"skipped: job is {job.state}"
         machine = ctx.spec().machine(job.machine_id)
+        if not runs.started(s, job, machine.id):  # the record says the machine is another job's
+            return f"skipped: {machine.id} is held by another job"
         lines = ctx.store.read_bytes(job.program_sha256).decode().splitlines()
         start_line = job.lines_acked or 0
         table = time_table(job.program_info, len(lines), ctx.store)
@@ -113,8 +115,9 @@ def run_on_machine(ctx: Context, job_id: int) -> str:
     stream = _Stream(driver, lines, start_line, rl)
     stream.start()
     aborted: BaseException | None = None
+    estopped = False
     try:
-        _control_loop(ctx, rl, job_id, driver, stream, len(lines), table, factor)
+        estopped = _control_loop(ctx, rl, job_id, driver, stream, len(lines), table, factor)
     except BaseException as exc:  # rq's timeout (raised in this thread), a bug: stop the machine as cancel does
         aborted = exc
         log.error("control loop of job %s ended abnormally: %r", job_id, exc)
@@ -125,9 +128,9 @@ def run_on_machine(ctx: Context, job_id: int) -> str:
         stream.join(30)
     finally:
         driver.close()
-    outcome = _outcome(job_id, stream.error, aborted)
+    outcome = (JobState.FAILED, "emergency_stop") if estopped else _outcome(job_id, stream.error, aborted)
     acked = stream.acked(start_line)
-    if outcome[0] == JobState.FAILED and not _was_cancel(stream.error):
+    if outcome[0] == JobState.FAILED and not _was_cancel(stream.error) and not estopped:
         # an abnormal end does what cancel does, where the link still works; moves the firmware had
         # acknowledged and the stop dropped are not done: the checkpoint steps back over them
         dropped = safe_stop_machine(ctx, machine)
@@ -150,13 +153,18 @@ def _planned_table(ctx: Context, lines: list[str], machine) -> TimeTable | None:
 
 
 def _control_loop(ctx: Context, rl: RunLive, job_id: int, driver, stream: _Stream, total: int,  # noqa: ANN001
-                  table, factor: float) -> None:  # noqa: ANN001
+                  table, factor: float) -> bool:  # noqa: ANN001
+    """Relay controls, publish progress, beat; True when an emergency stop ended the run."""
     state = JobState.RUNNING
     last_checkpoint = last_publish = 0.0
     while stream.is_alive():
         control = rl.call(live.next_control, job_id, timeout=0.2)
         if rl.down:
             time.sleep(0.2)
+        if control and control[0] == "emergency_stop":
+            _emergency_stop(driver, job_id)
+            stream.join(5)
+            return True
         if control:
             state = _apply_control(ctx, driver, job_id, control[0], state, control[1])
         now = time.monotonic()
@@ -168,6 +176,7 @@ def _control_loop(ctx: Context, rl: RunLive, job_id: int, driver, stream: _Strea
             rl.call(heartbeat.beat, job_id)
             last_checkpoint = now
     stream.join(5)
+    return False
 
 
 def _outcome(job_id: int, error: BaseException | None, aborted: BaseException | None) -> tuple[JobState, str | None]:
@@ -208,6 +217,17 @@ def _apply_control(ctx: Context, driver, job_id: int, command: str, state: JobSt
     return target
 
 
+def _emergency_stop(driver, job_id: int) -> bool:  # noqa: ANN001
+    """M112 / soft reset through the driver, then drop the link so the stream ends at once
+    (a killed firmware answers nothing more)."""
+    try:
+        driver.emergency_stop()
+    except Exception:  # noqa: BLE001 - the link may already be gone: closing it below still stops the stream
+        log.exception("job %s: emergency stop through the driver failed", job_id)
+    driver.close()
+    return True
+
+
 def _checkpoint(ctx: Context, job_id: int, lines_acked: int | None) -> None:
     """The durable half of the heartbeat, with the checkpoint; a busy database skips one beat."""
     try:
@@ -232,12 +252,15 @@ def _finish(ctx: Context, rl: RunLive, job_id: int, machine_id: str, outcome: tu
         if state == JobState.COMPLETED and job.state == JobState.PAUSED:
             # The last line was acknowledged just as a pause arrived: record the finish truthfully.
             transition(s, job, JobState.RUNNING, actor=f"system:{machine_id}", reason="program finished while pausing")
-        transition(s, job, state, actor=f"system:{machine_id}", reason=reason)
+        job_state = runs.ended(s, ctx.spec(), job, machine_id, state, reason, job.lines_acked)
+        transition(s, job, job_state, actor=f"system:{machine_id}",
+                   reason=reason if job_state == state else "copy_done")
         final_acked = job.lines_acked
         if state == JobState.FAILED:  # nothing more goes to the machine until someone has looked
             machine_status.mark_needs_attention(s, machine_id, "abnormal_end",
                                                 {"job_id": job_id, "line": final_acked, "reason": reason})
     payload = progress_payload(progress, None, total, state.value)
+    rl.call(dispatch.request)  # the machine is free (or waits to be cleared): the queue moves on
     payload.update(lines_acked=final_acked, percent=round(100.0 * final_acked / total, 2) if total else 100.0,
                    reason=reason, eta_seconds=0 if state == JobState.COMPLETED else None)
     rl.call(live.publish_progress, job_id, payload)

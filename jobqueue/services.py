@@ -12,7 +12,18 @@ from typing import BinaryIO
 import redis
 from sqlalchemy.orm import Session
 
-from jobqueue import heartbeat, live, permissions, queues, quotas, trainings, workshops
+from jobqueue import (
+    dispatch,
+    heartbeat,
+    live,
+    permissions,
+    queue_order,
+    queues,
+    quotas,
+    runs,
+    trainings,
+    workshops,
+)
 from jobqueue.errors import PermissionDenied, RequestError  # noqa: F401 - re-exported for callers
 from jobqueue.filestore import FileStore
 from jobqueue.models import Job, JobEvent, User
@@ -103,29 +114,34 @@ def submit_job(
 def approve(
     session: Session, conn: redis.Redis, spec: FablabSpec, user: User, job: Job,
     machine_id: str, material: str | None = None, options: dict | None = None,
-    override_training: str | None = None,
+    override_training: str | None = None, *, copies: int = 1, priority: str = "normal",
 ) -> Job:
+    """Approve onto a machine or a group (`machine_id` may name either): a machine's program
+    is prepared now; a group's when dispatch gives it a machine (jobqueue.dispatch)."""
     require(user, Action.APPROVE, job, state=False)  # the transition below checks the state
-    try:
-        machine = spec.machine(machine_id)
-    except KeyError:
-        raise RequestError(f"no machine '{machine_id}'", code="unknown_machine", machine=machine_id) from None
-    if machine.kind != job.process:
-        raise RequestError(f"machine '{machine_id}' is a {machine.kind} machine, the job needs {job.process}",
-                           code="machine_kind_mismatch", machine=machine_id, kind=machine.kind, need=job.process)
     material = material or job.material
     try:
-        machine.material(material)
-    except KeyError as exc:
-        raise RequestError(str(exc.args[0])) from None
+        machines = queue_order.check_target(session, spec, job, machine_id, material)
+    except queue_order.QueueError as exc:
+        raise RequestError(str(exc), code=exc.code, **exc.params) from None
     note = None  # the owner is trained, or why they may still be approved (a wrong state: refused below)
     if job.state == JobState.PENDING_REVIEW:
-        note = trainings.gate(session, spec, user, job, [machine], override_training)
+        note = trainings.gate(session, spec, user, job, machines, override_training)
+    pinned = machine_id in {m.id for m in spec.machines}
     transition(session, job, JobState.PREPARING, actor=user.username,
                reason=f"approved for {machine_id}" + (f"; {note}" if note else ""))
-    job.machine_id, job.material, job.options = machine_id, material, dict(options or {})
+    job.machine_id = machine_id if pinned else None
+    job.material, job.options = material, dict(options or {})
+    try:
+        queue_order.enter(session, job, machine_id, copies, priority)
+    except queue_order.QueueError as exc:
+        session.rollback()
+        raise RequestError(str(exc), code=exc.code, **exc.params) from None
     session.commit()
-    queues.enqueue_prepare(conn, job.id)
+    if pinned:
+        queues.enqueue_prepare(conn, job.id)
+    else:
+        dispatch.request(conn)
     return job
 
 
@@ -160,7 +176,9 @@ def control(session: Session, conn: redis.Redis, user: User, job: Job, command: 
         raise RequestError(f"job {job.id} is {state.value}: only a running job can be paused or resumed",
                            code="not_running", job=job.id, state=state.value)
     transition(session, job, JobState.CANCELLED, actor=user.username, reason="cancelled before running")
+    runs.abandon(session, job)  # a machine it was given is free again at once
     session.commit()
+    dispatch.request(conn)
     return job
 
 

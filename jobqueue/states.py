@@ -42,8 +42,10 @@ ALLOWED: dict[JobState, frozenset[JobState]] = {
     S.REJECTED: frozenset(),
     # A program that fails its checks goes back to review with the issues shown.
     S.PREPARING: frozenset({S.READY, S.PENDING_REVIEW, S.FAILED, S.CANCELLED}),
-    S.READY: frozenset({S.RUNNING, S.PENDING_REVIEW, S.CANCELLED}),
-    S.RUNNING: frozenset({S.PAUSED, S.COMPLETED, S.FAILED, S.CANCELLED}),
+    # READY -> PREPARING: a group job's next copy goes to another machine of the group.
+    S.READY: frozenset({S.RUNNING, S.PENDING_REVIEW, S.PREPARING, S.CANCELLED}),
+    # RUNNING -> READY: a copy is done and more copies remain (each copy is a row in `runs`).
+    S.RUNNING: frozenset({S.PAUSED, S.COMPLETED, S.FAILED, S.CANCELLED, S.READY}),
     S.PAUSED: frozenset({S.RUNNING, S.FAILED, S.CANCELLED}),
     S.COMPLETED: frozenset(),
     # A failed or cancelled job may be resumed from its checkpoint: back to ready.

@@ -10,7 +10,7 @@ import logging
 import traceback
 from pathlib import Path
 
-from jobqueue import analysis_cache, queues
+from jobqueue import analysis_cache, dispatch, runs
 from jobqueue.calibration import calibrate
 from jobqueue.context import Context
 from jobqueue.models import Job
@@ -103,6 +103,7 @@ def prepare_job(job_id: int) -> str:
         with ctx.session() as s:
             job = s.get(Job, job_id)
             job.reason = f"preparing the program failed: {type(exc).__name__}: {exc}"
+            runs.abandon(s, job)
             transition(s, job, JobState.FAILED, actor="system:prepare", reason=job.reason)
         return "failed"
     text = "\n".join(program.lines) + "\n"
@@ -128,11 +129,12 @@ def prepare_job(job_id: int) -> str:
         }
         if not program.ok:
             job.reason = _error_summary(program.issues) or "program checks failed"
+            runs.abandon(s, job)
             transition(s, job, JobState.PENDING_REVIEW, actor="system:prepare", reason=job.reason)
             return "pending_review"
         transition(s, job, JobState.READY, actor="system:prepare", reason=f"{len(program.lines)} lines")
-        machine_id, est = job.machine_id, job.estimated_seconds
-    queues.enqueue_run(ctx.redis(), machine_id, job_id, est)
+        s.commit()
+        dispatch.after_prepare(s, ctx.redis(), job)  # run now if it holds its machine, else wait
     return "ready"
 
 

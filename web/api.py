@@ -15,7 +15,6 @@ from collections.abc import Callable, Iterator
 from flask import Blueprint, Response, g, jsonify, request, stream_with_context
 from flask_login import current_user
 from flask_wtf.csrf import validate_csrf
-from sqlalchemy import select
 from wtforms import ValidationError
 
 from jobqueue import listing, live, permissions, services
@@ -25,19 +24,18 @@ from jobqueue.contracts.api import (
     JobList,
     JobListQuery,
     JobOut,
-    MachineList,
     RejectIn,
     RetryIn,
     SubmitForm,
 )
 from jobqueue.filestore import FileTooLarge
 from jobqueue.models import Job
-from jobqueue.states import ACTIVE_ON_MACHINE, FINISHED, IllegalTransition
+from jobqueue.states import FINISHED, IllegalTransition
 from jobqueue.users import user_for_token
 from web import sse
 from web.app import context
 from web.validation import api_route
-from web.views import job_dict, job_summaries, machines_list
+from web.views import job_dict, job_summaries
 
 api = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -155,13 +153,14 @@ def get_job(job_id: int):  # noqa: ANN201
 @authenticated
 @api_route(json=ApproveIn, resp={200: JobOut, 409: ErrorBody}, tags=["review"])
 def approve(job_id: int, json: ApproveIn):  # noqa: ANN201, A002
-    """Approve a job waiting for review onto a machine (fabmanager)"""
+    """Approve a job waiting for review onto a machine or a group, with copies and priority (fabmanager)"""
     job = _job_or_404(job_id)
     if not isinstance(job, Job):
         return job
     ctx = context()
-    services.approve(g.db, ctx.redis(), ctx.spec(), g.user, job, json.machine, json.material, json.options,
-                     override_training=json.override_training)
+    services.approve(g.db, ctx.redis(), ctx.spec(), g.user, job, json.machine or json.group, json.material,
+                     json.options, override_training=json.override_training, copies=json.copies,
+                     priority=json.priority)
     return job_out(job)
 
 
@@ -203,16 +202,6 @@ def retry(job_id: int, json: RetryIn):  # noqa: ANN201, A002
         return job
     services.resume_failed(g.db, context().redis(), g.user, job, json.from_line)
     return job_out(job), 202
-
-
-@api.get("/machines")
-@authenticated
-@api_route(resp={200: MachineList}, tags=["machines"])
-def machines():  # noqa: ANN201
-    """The machines: kind, state, current job"""
-    ctx = context()
-    active = list(g.db.scalars(select(Job).where(Job.state.in_([s.value for s in ACTIVE_ON_MACHINE]))))
-    return MachineList.model_validate({"machines": machines_list(ctx.spec(), ctx.redis(), active)})
 
 
 @api.get("/jobs/<int:job_id>/events")
@@ -264,4 +253,5 @@ def _relay(pubsub) -> Iterator[str]:  # noqa: ANN001 - redis PubSub
             return
 
 
-from web import api_tokens  # noqa: E402, F401 - routes on this blueprint
+# Areas with their own endpoints add their routes to this blueprint (tokens; machines, queue, usage).
+from web import api_machines, api_tokens  # noqa: E402, F401

@@ -25,6 +25,17 @@ REFUSALS: dict[str, str] = {
     "command_refused": N_("Job %(job)s is %(state)s: the command “%(command)s” is not possible."),
     "not_running": N_("Job %(job)s is %(state)s: only a running job can be paused or resumed."),
     "line_outside": N_("Line %(line)s is outside the program (0 to %(last)s)."),
+    # a day at the machines (jobqueue.queue_order, machine_status, usage; French in the machines catalog)
+    "machine_lacks_material": N_("The machine “%(target)s” has no material “%(material)s”."),
+    "no_machine_offers": N_("No machine of “%(target)s” offers the material “%(material)s” for this part."),
+    "machine_out_of_service": N_("“%(target)s” is out of service: %(reason)s"),
+    "copies_out_of_range": N_("The number of copies must be a whole number from 1 to %(max)s."),
+    "unknown_priority": N_("The priority is normal or urgent."),
+    "duplicate_job_ids": N_("A job is listed twice."),
+    "not_in_queue": N_("These jobs are not in the queue: %(job_ids)s"),
+    "bad_month": N_("The month is written YYYY-MM (for example 2026-12)."),
+    "maintenance_reason_required": N_("Give a reason to take “%(machine)s” out of service."),
+    "machine_already_in_service": N_("“%(machine)s” is already in service."),
 }
 _STATES = ("state", "current", "wanted")
 _PROCESSES = ("process", "kind", "need")

@@ -94,7 +94,10 @@ def job_dict(job: Job, conn: redis.Redis | None, progress: dict[str, Any] | None
     }
 
 
-def machines_list(spec: FablabSpec, conn: redis.Redis | None, active_jobs: list[Job]) -> list[dict[str, Any]]:
+def machines_list(spec: FablabSpec, conn: redis.Redis | None, active_jobs: list[Job],
+                  statuses: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    """Each machine as pages and the API show it. With `statuses` (jobqueue.machine_status rows)
+    the state is the durable one: idle, busy, to_be_cleared, needs_attention, out_of_service."""
     by_machine = {}
     for j in active_jobs:
         if j.state in ACTIVE_ON_MACHINE and j.state != JobState.READY:
@@ -102,11 +105,23 @@ def machines_list(spec: FablabSpec, conn: redis.Redis | None, active_jobs: list[
     out = []
     for m in spec.machines:
         status = live.machine_status(conn, m.id) if conn is not None else {}
-        out.append({
+        row = {
             "id": m.id, "name": m.name, "kind": m.kind, "driver": m.driver,
             "state": status.get("state", "offline"),
             "current_job": by_machine.get(m.id),
             "materials": [mat.name for mat in m.materials],
             "work_area_mm": [m.work_area.x, m.work_area.y, m.work_area.z],
-        })
+        }
+        if statuses is not None and m.id in statuses:
+            from jobqueue import machine_status
+
+            durable = machine_status.as_dict(statuses[m.id])
+            row.update(durable, link_state=row["state"], clearance_required=m.clearance_required)
+            row["current_job"] = durable["current_job"] or row["current_job"]
+            progress = live.latest_progress(conn, row["current_job"]) if conn is not None and row["current_job"] else None
+            progress = progress or {}
+            row["temperatures"] = progress.get("temperatures")
+            row["position"] = progress.get("position")
+            row["firmware_state"] = progress.get("firmware_state")
+        out.append(row)
     return out

@@ -12,7 +12,7 @@ import datetime as dt
 import json as _json
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from jobqueue.contracts.results import (
     Issue,
@@ -83,7 +83,11 @@ class SubmitForm(RequestModel):
 
 
 class ApproveIn(RequestModel):
-    machine: str = Field(min_length=1, max_length=40)
+    machine: str | None = Field(None, min_length=1, max_length=40, description="a machine id (or give `group`)")
+    group: str | None = Field(None, min_length=1, max_length=40,
+                              description="a group of machines.yaml or a kind: the first free machine takes it")
+    copies: int = Field(1, ge=1, le=100, description="copies to make, each one run")
+    priority: Literal["normal", "urgent"] = "normal"
     material: str | None = Field(None, max_length=128)
     override_training: str | None = Field(None, max_length=500,
                                           description="reason to approve although the owner lacks the training")
@@ -98,6 +102,14 @@ class ApproveIn(RequestModel):
         if any(len(k) > 64 for k in value):
             raise ValueError("option names are at most 64 characters")
         return value
+
+    @model_validator(mode="after")
+    def _target(self) -> ApproveIn:
+        if not (self.machine or self.group):
+            raise ValueError("'machine' is required (or 'group': a machine group or a kind)")
+        if self.machine and self.group:
+            raise ValueError("give 'machine' or 'group', not both")
+        return self
 
 
 class RejectIn(RequestModel):
