@@ -54,10 +54,8 @@ def clear(session: Session, conn: redis.Redis | None, spec: FablabSpec, user: Us
     _machine(spec, machine_id)
     if not may_clear(session, user, machine_id):
         raise PermissionDenied("clear_machine")
-    try:
+    if machine_status.get(session, machine_id).awaiting_clearance:  # twice (two tabs) is not an error
         machine_status.confirm_cleared(session, machine_id, user.username)
-    except machine_status.MachineStateError as exc:
-        raise _refuse(exc) from None
     session.commit()
     dispatch.request(conn)
 
@@ -78,10 +76,8 @@ def maintenance(session: Session, conn: redis.Redis | None, spec: FablabSpec, us
 def acknowledge(session: Session, conn: redis.Redis | None, spec: FablabSpec, user: User, machine_id: str) -> None:
     _fabmanager(user)
     _machine(spec, machine_id)
-    try:
+    if machine_status.get(session, machine_id).attention_code:  # nothing to acknowledge: nothing to do
         machine_status.acknowledge(session, machine_id, user.username)
-    except machine_status.MachineStateError as exc:
-        raise _refuse(exc) from None
     session.commit()
     dispatch.request(conn)
 

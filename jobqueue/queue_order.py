@@ -85,18 +85,20 @@ def enter(session: Session, job: Job, target: str, copies: int = 1, priority: st
 
 def reorder(session: Session, job_ids: list[int]) -> list[int]:
     """The listed queued jobs take the listed order, in the places they held between them;
-    every other job keeps its place. Priority still comes first when dispatching."""
+    every other job keeps its place. Priority still comes first when dispatching. A listed
+    job no longer waiting (it got a machine while the list was being sorted) is left out;
+    the jobs reordered are returned."""
     if len(set(job_ids)) != len(job_ids):
         raise QueueError("duplicate_job_ids")
-    entries = {e.job_id: e for e in session.scalars(select(QueueEntry).where(QueueEntry.job_id.in_(job_ids)))}
-    missing = [j for j in job_ids if j not in entries]
-    if missing:
-        raise QueueError("not_in_queue", job_ids=missing)
+    waiting_ids = {j.id for j, _ in waiting(session)}
+    entries = {e.job_id: e for e in session.scalars(select(QueueEntry).where(QueueEntry.job_id.in_(job_ids)))
+               if e.job_id in waiting_ids}
+    applied = [j for j in job_ids if j in entries]
     ranks = sorted(e.rank for e in entries.values())
-    for job_id, rank in zip(job_ids, ranks, strict=True):
+    for job_id, rank in zip(applied, ranks, strict=True):
         entries[job_id].rank = rank
     session.flush()
-    return job_ids
+    return applied
 
 
 def set_priority(session: Session, job_id: int, priority: str) -> None:

@@ -24,6 +24,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from jobqueue.errors import RequestError
 from jobqueue.models import Job, User, utcnow
 from jobqueue.models_machines import Run, UsageRecord
 from slicing.machine_spec import FablabSpec, Machine, Material
@@ -115,9 +116,11 @@ def month_bounds(month: str, zone: str) -> tuple[dt.datetime, dt.datetime]:
     """'2026-12' -> [start, end) in UTC, the month being the fablab's (its time zone)."""
     try:
         year, mon = (int(x) for x in month.split("-"))
+        if not 1970 <= year <= 9998:
+            raise ValueError(year)
         start = dt.datetime(year, mon, 1, tzinfo=ZoneInfo(zone))
     except (ValueError, TypeError):
-        raise ValueError(f"month must be YYYY-MM, got '{month}'") from None
+        raise RequestError(f"month must be YYYY-MM, got '{month}'", code="bad_month", month=month) from None
     end = dt.datetime(year + (mon == 12), mon % 12 + 1, 1, tzinfo=ZoneInfo(zone))
     return start.astimezone(dt.UTC), end.astimezone(dt.UTC)
 

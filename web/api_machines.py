@@ -118,12 +118,12 @@ def reorder(json: ReorderIn):  # noqa: ANN201, A002
     if not permissions.can(g.user, permissions.Action.REVIEW_QUEUE):
         raise services.PermissionDenied(permissions.Action.REVIEW_QUEUE)
     try:
-        queue_order.reorder(g.db, json.job_ids)
+        applied = queue_order.reorder(g.db, json.job_ids)
     except queue_order.QueueError as exc:
         raise services.RequestError(str(exc), code=exc.code, **exc.params) from None
     g.db.commit()
     dispatch.request(context().redis())
-    return ReorderOut(job_ids=json.job_ids)
+    return ReorderOut(job_ids=applied)
 
 
 def _who(asked: str | None) -> str | None:

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field
 
-from jobqueue.contracts.api import MachineOut, RequestModel
+from jobqueue.contracts.api import MAX_INT, MachineOut, RequestModel
 
 MachineState = Literal["idle", "busy", "to_be_cleared", "needs_attention", "out_of_service"]
 
@@ -61,11 +61,12 @@ class MaintenanceIn(RequestModel):
 
 
 class ReorderIn(RequestModel):
-    job_ids: list[int] = Field(min_length=1, max_length=500, description="queued jobs in their new order")
+    job_ids: list[Annotated[int, Field(ge=1, le=MAX_INT)]] = Field(min_length=1, max_length=500,
+                                                                    description="queued jobs in their new order")
 
 
 class ReorderOut(BaseModel):
-    job_ids: list[int]
+    job_ids: list[int] = Field(description="the jobs reordered (one that got a machine meanwhile is left out)")
 
 
 class QueueRow(BaseModel):
@@ -86,7 +87,7 @@ class QueueOut(BaseModel):
 
 
 class UsageQuery(RequestModel):
-    month: str = Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", max_length=7, examples=["2026-12"])
+    month: str = Field(pattern=r"^(19[7-9]\d|2\d{3})-(0[1-9]|1[0-2])$", max_length=7, examples=["2026-12"])
     user: str | None = Field(None, max_length=64)
     format: Literal["en", "fr"] = Field("en", description="CSV only: fr = `;` separator and decimal comma")
 

@@ -88,7 +88,7 @@ def test_approve_refuses_illegal_state_wrong_machine_and_bad_body(client, accoun
     r = client.post(f"/api/v1/jobs/{job['id']}/approve", headers=fm, data="not json", content_type="application/json")
     assert r.status_code == 400
     r = client.post(f"/api/v1/jobs/{job['id']}/approve", headers=fm, json={})
-    assert r.status_code == 400 and r.json["error"] == "machine: Field required"
+    assert r.status_code == 400 and "'machine' is required" in r.json["error"]
     r = client.post(f"/api/v1/jobs/{job['id']}/approve", headers=fm, json={"machine": "prusa-mk3"})
     assert r.status_code == 400 and "fdm machine" in r.json["error"]
 

@@ -112,6 +112,15 @@ ROUTES: dict[str, Probe] = {
     "api.control": Probe("POST", "/api/v1/jobs/{job}/pause", action="pause", state="running", owner="other"),
     "api.retry": Probe("POST", "/api/v1/jobs/{job}/retry", action="retry", state="failed"),
     "api.list_tokens": Probe("GET", "/api/v1/tokens"),
+    "api.clear_machine": Probe("POST", "/api/v1/machines/laser-1/clear", action="control_machines"),
+    "api.maintenance": Probe("POST", "/api/v1/machines/cnc-1/maintenance", action="control_machines",
+                             data={"on": True, "reason": "fraise cassée"}),
+    "api.acknowledge": Probe("POST", "/api/v1/machines/cnc-1/acknowledge", action="control_machines"),
+    "api.emergency_stop": Probe("POST", "/api/v1/machines/vinyl-1/emergency-stop", action="control_machines"),
+    "api.queue": Probe("GET", "/api/v1/queue"),
+    "api.reorder": Probe("POST", "/api/v1/queue/reorder", action="review_queue", data={"job_ids": [1]}),
+    "api.usage_month": Probe("GET", "/api/v1/usage?month=2026-12"),
+    "api.usage_csv": Probe("GET", "/api/v1/usage.csv?month=2026-12"),
 }
 # Routes whose rules are not a role's: each user's own tokens (made from a session, never by a
 # token), tested in test_web_security_gaps.py.
