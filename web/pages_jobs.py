@@ -19,6 +19,7 @@ from web.app import context
 from web.i18n import _, process_label
 from web.pages import pages
 from web.pages_format import issues_list, metrics_rows, quotes_view
+from web.pages_machday import job_day
 from web.pages_queue import review_row
 from web.people_errors import explain
 from web.views import job_dict, job_summaries
@@ -143,6 +144,7 @@ def job(job_id: int):  # noqa: ANN201
         allowed = permissions.allowed_actions(current_user, row)
         review = review_row(row, ctx.spec()) if Action.APPROVE in allowed else None
         people = people_view(s, ctx.spec(), row, allowed)
+        day = job_day(s, row)  # queue place, expected times, clearance, actual cost (web.pages_machday)
     issues = issues_list(j["issues"])
     program_issues = issues_list((j["program"] or {}).get("issues"))
     state = JobState(j["state"])
@@ -155,7 +157,7 @@ def job(job_id: int):  # noqa: ANN201
         layers=layers, review=review,
         estimate={k: info.get(k) for k in ("model_seconds", "preslice_seconds", "calibration")},
         analysis_preview=has_analysis, controls=controls, session_label=session_label,
-        live=state not in FINISHED, form=ControlForm(), people=people,
+        live=state not in FINISHED, form=ControlForm(), people=people, day=day,
     )
 
 

@@ -12,6 +12,7 @@ from jobqueue.models import Job
 from jobqueue.states import ACTIVE_ON_MACHINE, JobState
 from web.app import context
 from web.pages import pages
+from web.pages_machday import machine_extras
 from web.views import job_dict, machines_list
 
 
@@ -30,4 +31,5 @@ def machines():  # noqa: ANN201
             row["waiting"] = sum(1 for j in active if j.machine_id == row["id"] and j.state == JobState.READY)
             if current_user.is_fabmanager:
                 row["calibration"] = calibrate(s, row["id"])
+        machine_extras(s, rows)  # status, clearance, last jobs (web.pages_machday)
     return render_template("machines.html", machines=rows, min_runs=MIN_RUNS)

@@ -11,8 +11,8 @@ from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 from sqlalchemy.orm import Session, object_session, selectinload
-from wtforms import SelectField, StringField
-from wtforms.validators import DataRequired, Length
+from wtforms import IntegerField, SelectField, StringField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from jobqueue import permissions, services, trainings
 from jobqueue.listing import with_details
@@ -23,14 +23,17 @@ from web.app import context
 from web.i18n import _
 from web.pages import pages, require_fabmanager, safe_next
 from web.pages_format import cheapest_total, issues_list
+from web.pages_machday import queue_rows
 from web.people_errors import explain
 from web.views import job_dicts
 
 
 class ApproveForm(FlaskForm):
-    machine = SelectField("machine", validators=[DataRequired()], validate_choice=False)
+    machine = SelectField("machine", validators=[DataRequired()], validate_choice=False)  # or a group
     material = SelectField("material", validate_choice=False)
     override_training = StringField("override_training", validators=[Length(max=500)])
+    copies = IntegerField("copies", default=1, validators=[Optional(), NumberRange(1, 100)])
+    priority = SelectField("priority", choices=[("normal", "normal"), ("urgent", "urgent")], default="normal")
 
 
 class RejectForm(FlaskForm):
@@ -39,8 +42,13 @@ class RejectForm(FlaskForm):
 
 def compatible(spec: FablabSpec, process: str) -> list[dict[str, Any]]:
     """The machines that can make this process, each with its materials (for the selects)."""
-    return [{"id": m.id, "name": m.name, "materials": [x.name for x in m.materials]}
-            for m in spec.machines_of_kind(process)]
+    machines = [{"id": m.id, "name": m.name, "materials": [x.name for x in m.materials]}
+                for m in spec.machines_of_kind(process)]
+    groups = [{"id": g, "name": _("Group %(name)s (first free of %(machines)s)", name=g,
+                                  machines=", ".join(m.id for m in spec.group_members(g))),
+               "materials": sorted({x.name for m in spec.group_members(g) for x in m.materials}), "group": True}
+              for g in spec.group_names(process)]
+    return machines + groups
 
 
 def review_row(job: Job, spec: FablabSpec) -> dict[str, Any]:
@@ -99,8 +107,10 @@ def queue():  # noqa: ANN201
                                  .options(selectinload(Job.owner)).order_by(Job.id)))
         rows = [review_row(j, spec) for j in pending]
         lanes = machine_lanes(s, spec)
+        order = queue_rows(s)  # dispatch order, expected start and end (web.pages_machday)
     all_materials = sorted({x.name for m in spec.machines for x in m.materials})
-    return render_template("queue.html", rows=rows, lanes=lanes, machines=spec.machines,
+    return render_template("queue.html", rows=rows, lanes=lanes, order=order,
+                           machines=[*spec.machines, *({"id": g, "name": g} for g in spec.group_names())],
                            all_materials=all_materials)
 
 
@@ -135,7 +145,8 @@ def approve(job_id: int):  # noqa: ANN201
     ctx = context()
     return _review(job_id, form, lambda s, job: services.approve(
         s, ctx.redis(), ctx.spec(), current_user, job, form.machine.data, form.material.data or None,
-        override_training=form.override_training.data or None),
+        override_training=form.override_training.data or None,
+        copies=form.copies.data or 1, priority=form.priority.data or "normal"),
         _('Job %(id)s approved for %(machine)s.', id=job_id, machine=form.machine.data))
 
 

@@ -70,7 +70,7 @@ def test_openapi_describes_every_api_route(app, client) -> None:  # noqa: ANN001
     assert routes == described
     refs = str(doc).count("#/components/schemas/")
     names = {n.split(".")[-1] for n in doc["components"]["schemas"]}
-    assert refs and {"JobOut", "Issue", "MachineOut", "ErrorBody"} <= names, names
+    assert refs and {"JobOut", "Issue", "MachineDayOut", "ErrorBody"} <= names, names
 
 
 def test_pages_carry_a_strict_content_security_policy(client, accounts, login, fablab_env) -> None:  # noqa: ANN001
