@@ -64,7 +64,8 @@ def candidates(spec: FablabSpec, job: Job, target: str) -> list[Machine]:
 
 def queue_order():  # noqa: ANN201 - SQLAlchemy order_by clauses
     urgent_first = case((QueueEntry.priority == "urgent", 0), else_=1)
-    return (urgent_first, QueueEntry.rank, QueueEntry.job_id)
+    # A ready job with no queue entry (put back by a resume, or made by a script) comes last.
+    return (urgent_first, func.coalesce(QueueEntry.rank, 1e12 + Job.id), Job.id)
 
 
 def waiting(session: Session) -> list[tuple[Job, QueueEntry]]:
@@ -72,12 +73,14 @@ def waiting(session: Session) -> list[tuple[Job, QueueEntry]]:
     held = select(machine_status.MachineStatus.current_job_id).where(
         machine_status.MachineStatus.current_job_id.is_not(None))
     rows = session.execute(
-        select(Job, QueueEntry).join(QueueEntry, QueueEntry.job_id == Job.id)
-        .where(or_(and_(Job.state == JobState.READY.value, Job.id.not_in(held)),
-                   and_(Job.state == JobState.PREPARING.value, Job.machine_id.is_(None))))
+        select(Job, QueueEntry).outerjoin(QueueEntry, QueueEntry.job_id == Job.id)
+        .where(or_(and_(Job.state == JobState.READY.value, Job.machine_id.is_not(None), Job.id.not_in(held)),
+                   and_(Job.state == JobState.PREPARING.value, Job.machine_id.is_(None),
+                        QueueEntry.job_id.is_not(None))))
         .order_by(*queue_order())
     ).all()
-    return [(j, e) for j, e in rows]
+    return [(j, e if e is not None else QueueEntry(job_id=j.id, target=j.machine_id, copies=1, priority="normal",
+                                                     rank=1e12 + j.id)) for j, e in rows]
 
 
 def next_copy_index(session: Session, job_id: int) -> int:

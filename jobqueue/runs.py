@@ -125,3 +125,13 @@ def abandon(session: Session, job: Job) -> None:
     if run is not None and run.state == "dispatched":
         session.delete(run)
     session.flush()
+
+
+def resuming(session: Session, job: Job, actor: str) -> None:
+    """A job resumed on its machine: the attention and the clearance its own end caused are
+    taken as seen by whoever resumes it (its part is still on the bed, to be finished)."""
+    if not job.machine_id:
+        return
+    row = machine_status.get(session, job.machine_id)
+    if row.attention_code and (row.attention_params or {}).get("job_id") == job.id:
+        machine_status.acknowledge(session, job.machine_id, actor)

@@ -215,6 +215,7 @@ def resume_failed(session: Session, conn: redis.Redis, user: User, job: Job, fro
     _check_resumable(job, store, machine_homed)
     transition(session, job, JobState.READY, actor=user.username, reason=f"resume from line {job.lines_acked}")
     job.reason = None  # the old failure is history (kept in the audit log), not the job's state
+    runs.resuming(session, job, user.username)  # resuming is the fabmanager's look at what this job left
     session.commit()
     queues.enqueue_run(conn, job.machine_id, job.id, job.estimated_seconds)
     return job

@@ -11,7 +11,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from jobqueue import queues
+from jobqueue import machine_status, queues
 from jobqueue.context import Context
 from jobqueue.models import Job, JobEvent, User
 from jobqueue.states import JobState
@@ -39,6 +39,8 @@ def make_ready_job(ctx: Context, machine_id: str, lines: list[str], owner: str =
         s.flush()
         s.add(JobEvent(job_id=job.id, actor="test", from_state=None, to_state="ready", reason="test"))
         job_id = job.id
+        if machine_status.get(s, machine_id).awaiting_clearance:  # the operator took the last part out
+            machine_status.confirm_cleared(s, machine_id, "test")
     queues.enqueue_run(ctx.redis(), machine_id, job_id, 60)
     return job_id
 
