@@ -26,8 +26,8 @@ from jobqueue.models_machines import QueueEntry, Run
 from jobqueue.permissions import Action
 from web.app import context
 from web.i18n import _
-from web.i18n_errors import say
 from web.pages import pages, require_can, safe_next
+from web.refusals import refusal
 
 
 @pages.app_context_processor
@@ -87,7 +87,7 @@ def _machine_action(machine_id: str, form: FlaskForm, act, done: str):  # noqa: 
         except PermissionDenied:
             abort(403)
         except RequestError as exc:
-            flash(say(str(exc)), "error")
+            flash(refusal(exc), "error")
         else:
             flash(done, "ok")
     return redirect(_back(form))
@@ -183,7 +183,7 @@ def queue_priority(job_id: int):  # noqa: ANN201
         try:
             queue_order.set_priority(s, job_id, form.priority.data)
         except queue_order.QueueError as exc:
-            flash(say(str(exc)), "error")
+            flash(refusal(exc), "error")
     dispatch.request(ctx.redis())
     return redirect(url_for("pages.queue") + "#order")
 
@@ -234,7 +234,7 @@ def usage_page():  # noqa: ANN201
         try:
             rows = usage.records(s, spec, month, who)
         except RequestError as exc:
-            flash(say(str(exc)), "error")
+            flash(refusal(exc), "error")
             month, rows = dt.datetime.now(dt.UTC).strftime("%Y-%m"), []
         totals = usage.totals(rows)
         records = [usage.record_dict(r) for r in rows]
