@@ -13,7 +13,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     add = usub.add_parser("add", help="create an account")
     add.add_argument("username")
     # Checked by create_user against jobqueue.models.ROLES (not imported here: start-up stays light).
-    add.add_argument("--role", default="member", help="member, trainee, fabmanager...")
+    add.add_argument("--role", default="member", help="member, trainee, trainer, fabmanager or admin")
     add.add_argument("--tier", default="member", help="pricing tier from machines.yaml")
     add.add_argument("--password", help="default: asked on the terminal")
     add.set_defaults(func=run_add)

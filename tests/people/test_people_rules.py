@@ -172,3 +172,13 @@ def test_send_back_revise_keeps_history_and_notifies_by_mail(fablab_env, people,
         services.reject(s, _user(s, people["fab"]), job, "trop fin")
         note = s.query(Notification).filter_by(user_id=people["a1"]).one()
         assert (note.kind, note.email_state, note.params["reason"]) == ("rejected", None, "trop fin")
+
+
+@pytest.mark.parametrize("role", ["member", "trainee", "trainer", "fabmanager", "admin"])
+def test_cli_user_add_takes_every_role(fablab_env, role, capsys) -> None:  # noqa: ANN001
+    from jobqueue.cli.main import main
+    from jobqueue.users import get_user
+
+    assert main(["user", "add", f"u-{role}", "--role", role, "--password", "un-mot-de-passe"]) == 0
+    with fablab_env.session() as s:
+        assert get_user(s, f"u-{role}").role == role
