@@ -169,6 +169,10 @@ def people(fablab_env) -> dict:  # noqa: ANN001
 def _probe_job(ctx, probe: Probe, session_id: int) -> int | None:  # noqa: ANN001
     if probe.state is None:
         return None
+    if probe.state in ("running", "paused", "completed", "failed"):  # one job at a time per machine
+        with ctx.session() as s:
+            for job in s.query(Job).filter(Job.state.in_(("running", "paused"))):
+                job.state = "failed"
     job_id = make_job(ctx, probe.owner, probe.state)
     if probe.owner == "trainee":
         with ctx.session() as s:
