@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from drivers.modal import parse_words
+from gcode_reader import BadLine, read_line
 
 
 def resume_blockers(lines: Sequence[str], n: int, *, machine_homed: bool = False) -> list[tuple[str, dict]]:
@@ -28,7 +28,10 @@ def resume_blockers(lines: Sequence[str], n: int, *, machine_homed: bool = False
         if text.startswith("$H"):
             homing = homing or (i + 1, "$H")
             continue
-        words = parse_words(line)
+        try:
+            words = read_line(line)
+        except BadLine:
+            continue  # the program checks refused such lines before; nothing to restore from it
         gs = [v for k, v in words if k == "G"]
         if 28 in gs:
             homing = homing or (i + 1, "G28")
