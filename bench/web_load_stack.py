@@ -69,7 +69,7 @@ def seed(data: Path, database_url: str, redis_url: str, jobs: int, running: int)
             state = "running" if i < running else rng.choice(STATES)
             job = Job(owner_id=rng.choice(members).id, filename=f"piece-{i}.svg", file_sha256="0" * 64,
                       file_size=len(SAMPLE_SVG), process="laser", material=None, state=state, options={},
-                      analysis=analysis, machine_id="laser-1" if state in ("running", "completed") else None,
+                      analysis=analysis, machine_id="laser-1" if state == "completed" else None,  # one run per machine
                       program_lines=400 if state in ("running", "completed") else None,
                       lines_acked=120 if state == "running" else 0, session_label=f"Atelier {i % 7}")
             job.events = [JobEvent(actor="member", from_state=a, to_state=b) for a, b in
