@@ -48,7 +48,10 @@ def safe_label(filename: str) -> str:
     """The user's file name kept as a label: no folders, no control characters."""
     name = filename.replace("\\", "/").rsplit("/", 1)[-1]
     name = "".join(ch for ch in name if ch.isprintable()).strip() or "upload"
-    return name[:200]
+    if len(name) <= 200:
+        return name
+    suffix = Path(name).suffix[:16]  # a long name keeps its extension: the file type is read from it
+    return name[:200 - len(suffix)] + suffix
 
 
 def default_material(spec: FablabSpec, process: str) -> str:

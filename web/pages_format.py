@@ -242,4 +242,15 @@ def cheapest_total(quotes: list[Any] | None, tier: str | None, material: str | N
     return float(cheapest["total"]), cheapest["currency"]
 
 
-FILTERS = {"number": number, "duration": duration, "money": money, "location": location, "issues": issues_list}
+def short_name(name: Any, limit: int = 48) -> str:
+    """A long file name shortened in the middle for display, its extension kept."""
+    text = str(name or "")
+    if len(text) <= limit:
+        return text
+    stem, dot, ext = text.rpartition(".")
+    ext = dot + ext if dot and len(ext) <= 8 else ""
+    keep = limit - len(ext) - 1
+    return text[: keep - keep // 3] + "…" + (stem if ext else text)[-(keep // 3):] + ext
+
+
+FILTERS = {"number": number, "duration": duration, "money": money, "location": location, "issues": issues_list, "short_name": short_name}

@@ -40,3 +40,14 @@ def test_every_msgid_has_one_french_translation() -> None:
 
     assert problems() == []
     assert {state.value for state in JobState} <= set(STATES)
+
+
+def test_long_file_names_keep_their_extension() -> None:
+    from jobqueue.services import safe_label
+    from web.pages_format import short_name
+
+    long = "plaque-" + "x" * 250 + ".stl"
+    assert len(safe_label(long)) == 200 and safe_label(long).endswith(".stl")  # still an STL, not refused
+    shown = short_name(long)
+    assert len(shown) <= 48 and shown.endswith("x.stl") and "…" in shown and shown.startswith("plaque-")
+    assert short_name("court.svg") == "court.svg"
