@@ -27,7 +27,7 @@ def _running_jobs(ctx, n: int) -> list[int]:  # noqa: ANN001
     with ctx.session() as s:
         user = get_user(s, "member")
         rows = [Job(owner_id=user.id, filename=f"p{i}.svg", file_sha256="0" * 64, file_size=10, process="laser",
-                    state="running", machine_id="laser-1", program_lines=100, options={},
+                    state="running", machine_id=None, program_lines=100, options={},  # one run per machine
                     events=[JobEvent(actor="member", to_state="running")]) for i in range(n)]
         s.add_all(rows)
         s.flush()
