@@ -22,7 +22,7 @@ from jobqueue.models_people import SessionMember, WorkshopSession
 from jobqueue.permissions import Action
 from jobqueue.states import IllegalTransition, JobState
 from web.app import context
-from web.i18n import _, process_label
+from web.i18n import _, ngettext, process_label
 from web.pages import require_can, safe_next
 from web.pages_format import cheapest_total, issues_list
 from web.people_errors import explain, skipped_text
@@ -171,7 +171,8 @@ def approve(session_id: int):  # noqa: ANN201
         except RequestError as exc:
             flash(explain(exc), "error")
             return redirect(back)
-    flash(_('%(n)s jobs approved for %(target)s.', n=len(result.approved), target=name), "ok")
+    flash(ngettext('%(num)d job approved for %(target)s.', '%(num)d jobs approved for %(target)s.',
+                   len(result.approved), target=name), "ok")
     if result.skipped:
         flash(_('Not approved: %(items)s', items="; ".join(f"#{x['job']} ({skipped_text(x)})" for x in result.skipped)),
               "error")

@@ -68,11 +68,11 @@ def test_trainer_runs_a_session_from_the_pages(app, accounts, fablab_env) -> Non
     r = trainer.post(f"/trainer/sessions/{session_id}/approve", data={
         "process": "laser", "target": "machine:laser-1", "csrf_token": page_token(trainer, "/trainer")},
         follow_redirects=True)
-    assert "1 travaux validés pour laser-1" in r.get_data(as_text=True)
+    assert "1 travail validé pour laser-1" in r.get_data(as_text=True)
     r = trainer.post(f"/trainer/sessions/{session_id}/approve", data={
         "process": "fdm", "target": "group:fdm-pla", "csrf_token": page_token(trainer, "/trainer")},
         follow_redirects=True)
-    assert "1 travaux validés pour fdm-pla" in r.get_data(as_text=True)
+    assert "1 travail validé pour fdm-pla" in r.get_data(as_text=True)
     assert [job_state(fablab_env, j) for j in (*jobs, stl)] == ["preparing", "sent_back", "preparing"]
     with fablab_env.session() as s:
         assert s.get(Job, stl).machine_id in ("prusa-mk3", "ender-3")
