@@ -44,6 +44,16 @@ class Drawing:
     units: str = "mm"  # what the file declared, for the unit-confirmation question
     tolerance_mm: float = 0.05
 
+    def scaled(self, factor: float) -> Drawing:
+        """The same drawing `factor` times larger: the unit a member chose for a file that did
+        not say its own (a unitless DXF read as mm, then chosen as inches: factor 25.4)."""
+        paths = [Path2D(points=p.points * factor, closed=p.closed, layer=p.layer, stroke=p.stroke, fill=p.fill,
+                        source=p.source) for p in self.paths]
+        texts = [{**t, **{k: t[k] * factor for k in ("x", "y") if isinstance(t.get(k), int | float)}} for t in self.texts]
+        images = [{**i, **{k: i[k] * factor for k in ("x", "y", "w", "h") if isinstance(i.get(k), int | float)}}
+                  for i in self.images]
+        return Drawing(paths=paths, texts=texts, images=images, units="chosen", tolerance_mm=self.tolerance_mm)
+
     def bounds(self) -> tuple[float, float, float, float] | None:
         """(xmin, ymin, xmax, ymax) over all points, or None for an empty drawing."""
         pts = [p.points for p in self.paths if len(p.points)]

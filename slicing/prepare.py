@@ -94,6 +94,9 @@ def prepare_program(
     invalid = invalid_options(machine.kind, opts)
     if invalid:
         return PreparedProgram(lines=[], format=fmt, issues=invalid)
+    scale = opts.get("scale")
+    if isinstance(geometry, Drawing) and isinstance(scale, int | float) and scale != 1:
+        geometry = geometry.scaled(float(scale))  # the unit chosen for the file, as the analysis used it
     try:
         program = _build(geometry, machine, mat, opts)
     except Exception as exc:  # a bug here must become a job issue, not a traceback for the user

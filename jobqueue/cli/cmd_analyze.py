@@ -29,6 +29,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--machines", type=Path, default=None,
                    help="inventory file (default: $FABLAB_MACHINES or ./machines.yaml)")
     p.add_argument("--lang", choices=["fr", "en"], default=None, help="language of the report (default: LANG, else fr)")
+    p.add_argument("--scale", type=float, default=None,
+                   help="drawing scale for a file that does not say its unit (25.4: inches, 10: cm, 1: mm)")
     p.add_argument("--json", action="store_true", help="print the analysis as JSON")
     p.add_argument("--preview", type=Path, default=None,
                    help="also write the preview with the problems marked (PNG for meshes, SVG for drawings)")
@@ -99,7 +101,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"fablab analyze: no machine '{args.machine}' (known: {known})", file=sys.stderr)
         return 2
     result = analyze_file(args.file, spec=spec, process=args.process, machine_id=args.machine,
-                          material=args.material, filename=args.file.name)
+                          material=args.material, filename=args.file.name, scale=args.scale)
     if args.preview is not None:
         from slicing.previews import analysis_preview
 

@@ -27,6 +27,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--preview", type=Path, default=None, help="also write the SVG preview here")
     p.add_argument("--force", action="store_true", help="write the program even when checks fail")
     p.add_argument("--lang", choices=["fr", "en"], default=None, help="language of the messages (default: LANG, else fr)")
+    p.add_argument("--scale", type=float, default=None,
+                   help="drawing scale for a file that does not say its unit (25.4: inches, 10: cm, 1: mm)")
     p.add_argument("--json", action="store_true", help="print issues and figures as JSON")
     p.set_defaults(func=run)
 
@@ -67,6 +69,8 @@ def run(args: argparse.Namespace) -> int:
         spec = load_spec(args.machines)
         machine = spec.machine(args.machine)
         options = parse_settings(args.settings)
+        if args.scale is not None:
+            options["scale"] = args.scale
     except (OSError, ValueError, KeyError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -58,8 +58,10 @@ def _result(kind: str, fmt: str, targets: Targets | None, issues: list[dict], me
 
 
 def analyze_file(path: Path, *, spec: FablabSpec, process: str | None = None, machine_id: str | None = None,
-                 material: str | None = None, filename: str | None = None) -> dict[str, Any]:
-    """The full analysis of one upload. `process` is the kind the user chose (fdm/laser/cnc/vinyl)."""
+                 material: str | None = None, filename: str | None = None,
+                 scale: float | None = None) -> dict[str, Any]:
+    """The full analysis of one upload. `process` is the kind the user chose (fdm/laser/cnc/vinyl);
+    `scale` multiplies a drawing read in mm (the unit chosen for a file that did not say its own)."""
     started = time.monotonic()
     path = Path(path)
     kind = file_kind(path, filename)
@@ -80,6 +82,10 @@ def analyze_file(path: Path, *, spec: FablabSpec, process: str | None = None, ma
             from slicing.analysis.drawing_flow import analyze_drawing
 
             drawing, notes = load_drawing(path, filename)
+            if scale is not None and scale > 0 and scale != 1.0:
+                drawing = drawing.scaled(scale)  # the unit is chosen: no more question about it
+            elif scale is not None and scale > 0:
+                drawing.units = "chosen"
             more, metrics, quotes = analyze_drawing(drawing, targets, spec)
             more = notes + more
     except UnreadableFile as exc:

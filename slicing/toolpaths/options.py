@@ -17,10 +17,10 @@ POSITIVE = {
     "fdm": ("nozzle_mm", "layer_height_mm", "first_layer_height_mm", "extrusion_width_mm", "filament_mm",
             "perimeter_speed_mm_s", "infill_speed_mm_s", "solid_infill_speed_mm_s", "first_layer_speed_mm_s",
             "travel_speed_mm_s", "retract_speed_mm_s", "slice_timeout_s", "slicer_timeout_s"),
-    "laser": ("s_max", "engrave_interval_mm"),
-    "cnc": ("tool_diameter_mm", "stepdown_mm", "feed_mm_min", "plunge_mm_min", "spindle_rpm", "safe_z_mm",
+    "laser": ("s_max", "engrave_interval_mm", "scale"),
+    "cnc": ("tool_diameter_mm", "scale", "stepdown_mm", "feed_mm_min", "plunge_mm_min", "spindle_rpm", "safe_z_mm",
             "depth_mm", "pocket_depth_mm", "stepover_pct", "tab_width_mm", "tab_spacing_mm", "engrave_depth_mm"),
-    "vinyl": (),
+    "vinyl": ("scale",),
 }
 NON_NEGATIVE = {
     "fdm": ("infill_pct", "perimeters", "top_layers", "bottom_layers", "retract_mm", "retract_min_travel_mm",

@@ -64,3 +64,32 @@ def test_a_refused_dxf_names_the_handle_never_an_object_id(tmp_path):
     assert issue["code"] == "dxf_unreadable" and issue["location"] == {"handle": "2A"}
     text = issue_text(issue, "en") + issue_text(issue, "fr")
     assert "2A" in text and "0x" not in text and "object at" not in text
+
+
+def test_the_unit_chosen_rescales_analysis_and_program(tmp_path, spec):
+    """Issue 12, item 4: the unitless square chosen as centimetres is 400 mm at analysis and in the program."""
+    from slicing.prepare import prepare_program
+
+    path = write(tmp_path, "square.dxf", headerless_square())
+    result = analyze_file(path, spec=spec, machine_id="cnc-1", scale=10.0)
+    assert result["metrics"]["bbox_mm"] == [400.0, 400.0]
+    assert "units_unconfirmed" not in {i["code"] for i in result["issues"]}
+    program = prepare_program(path, spec.machine("cnc-1"), options={"scale": 10.0})
+    assert program.ok
+    x0, y0, x1, y1 = program.metrics["bounds_mm"]
+    assert x1 - x0 == pytest.approx(406.0) and y1 - y0 == pytest.approx(406.0)  # plus the 6 mm tool
+    refused = prepare_program(path, spec.machine("cnc-1"), options={"scale": -1})
+    assert not refused.ok and refused.issues[0]["code"] == "option_invalid"
+
+
+def test_cli_takes_the_scale(tmp_path, capsys):
+    import json
+
+    from jobqueue.cli.main import main
+
+    path = write(tmp_path, "square.dxf", headerless_square())
+    assert main(["analyze", str(path), "--machine", "laser-1", "--scale", "25.4", "--json"]) in (0, 1)
+    assert json.loads(capsys.readouterr().out)["metrics"]["bbox_mm"] == [1016.0, 1016.0]
+    out = tmp_path / "p.nc"
+    assert main(["prepare", str(path), "--machine", "cnc-1", "--scale", "10", "-o", str(out)]) == 0
+    assert out.exists()
