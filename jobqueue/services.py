@@ -78,6 +78,7 @@ def submit_job(
     material: str | None = None,
     session_label: str | None = None,
     workshop_id: int | None = None,
+    scale: float | None = None,
 ) -> Job:
     require(user, Action.UPLOAD)
     label = safe_label(filename)
@@ -103,7 +104,7 @@ def submit_job(
     sha, size = store.put_stream(stream, max_bytes=max_upload_bytes())
     job = Job(
         owner_id=user.id, filename=label, file_sha256=sha, file_size=size, process=process,
-        material=material, state=JobState.SUBMITTED.value, options={},
+        material=material, state=JobState.SUBMITTED.value, options={"scale": scale} if scale else {},
         session_label=ws.title[:64] if ws is not None else session_label, session_id=ws.id if ws is not None else None,
     )
     session.add(job)
@@ -134,7 +135,8 @@ def approve(
     transition(session, job, JobState.PREPARING, actor=user.username,
                reason=f"approved for {machine_id}" + (f"; {note}" if note else ""))
     job.machine_id = machine_id if pinned else None
-    job.material, job.options = material, dict(options or {})
+    kept = {"scale": job.options["scale"]} if "scale" in (job.options or {}) else {}  # the unit chosen at upload
+    job.material, job.options = material, {**kept, **dict(options or {})}
     try:
         queue_order.enter(session, job, machine_id, copies, priority)
     except queue_order.QueueError as exc:

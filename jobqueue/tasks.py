@@ -48,11 +48,14 @@ def analyse_job(job_id: int) -> str:
         spec = ctx.spec()
         path = ctx.store.path(job.file_sha256)
         # Everything the result depends on besides the content (see jobqueue/analysis_cache.py).
-        options = {"process": job.process, "material": job.material, "suffix": Path(job.filename).suffix.lower()}
+        scale = (job.options or {}).get("scale")  # the unit chosen for a drawing that did not say its own
+        options = {"process": job.process, "material": job.material, "suffix": Path(job.filename).suffix.lower(),
+                   "scale": scale}
         key = analysis_cache.cache_key(job.file_sha256, options, spec.model_dump_json())
         result, _ = analysis_cache.cached_analysis(
             _redis_or_none(ctx), key,
-            lambda: analyze_file(path, spec=spec, process=job.process, material=job.material, filename=job.filename),
+            lambda: analyze_file(path, spec=spec, process=job.process, material=job.material, filename=job.filename,
+                                 scale=scale),
         )
     except Exception as exc:  # a bug in a reader must not leave the job stuck in 'analysing'
         log.exception("analysis of job %s crashed", job_id)

@@ -114,7 +114,7 @@ def submit(form: SubmitForm):  # noqa: ANN201
     try:
         job = services.submit_job(
             g.db, ctx.redis(), ctx.store, ctx.spec(), g.user, upload.stream, upload.filename, form.process,
-            form.material or None, workshop_id=form.session,
+            form.material or None, workshop_id=form.session, scale=form.scale,
         )
     except FileTooLarge as exc:
         return _error(str(exc), 413, "too_large")

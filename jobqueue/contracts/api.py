@@ -80,6 +80,8 @@ class SubmitForm(RequestModel):
     process: Process
     material: str | None = Field(None, max_length=128, description="defaults to the process's first material")
     session: int | None = Field(None, ge=1, le=MAX_INT, description="id of a workshop session the caller joined")
+    scale: float | None = Field(None, gt=0, le=1000, description="drawing scale for a file that does not say its "
+                                "unit (25.4: inches, 10: cm); analysis and prepare use it")
 
 
 class ApproveIn(RequestModel):
