@@ -16,13 +16,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from gcode_reader import (  # the one G-code reader (slicing reads with it too)
-    ModalState,
-    apply_line,
-    modal_state_at,
-)
+from gcode_reader import BadLine, ModalState, apply_line, modal_state_at, read_line  # the one G-code reader
 
-__all__ = ["ModalState", "apply_line", "modal_state_at", "resume_preamble", "SAFE_LIFT_MM"]
+__all__ = ["ModalState", "apply_line", "modal_state_at", "parse_words", "resume_preamble", "SAFE_LIFT_MM"]
+
+
+def parse_words(line: str) -> list[tuple[str, float]]:
+    """The words of one line by the one reader (`gcode_reader.read_line`); [] when it cannot be read."""
+    try:
+        return read_line(line)
+    except BadLine:
+        return []
 
 SAFE_LIFT_MM = 5.0
 
