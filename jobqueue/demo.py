@@ -66,6 +66,7 @@ def run_demo(host: str = "127.0.0.1", port: int = 5000) -> int:
     data = ctx.settings.data_dir
     data.mkdir(parents=True, exist_ok=True)
     env = dict(os.environ, FABLAB_DATA=str(data), FABLAB_MACHINES=str(ctx.settings.machines_file))
+    env.setdefault("FABLAB_WEB_WORKERS", "1")  # one gunicorn process (128 threads) is plenty here, boots faster
     sup = Supervisor(env, data / "logs")
     if not ctx.settings.redis_url:
         valkey = EmbeddedValkey(data)
