@@ -24,6 +24,7 @@ from jobqueue import (
     trainings,
     workshops,
 )
+from jobqueue.contracts.api import REASON_MAX, SESSION_LABEL_MAX
 from jobqueue.errors import PermissionDenied, RequestError  # noqa: F401 - re-exported for callers
 from jobqueue.filestore import FileStore
 from jobqueue.models import Job, JobEvent, User
@@ -81,6 +82,9 @@ def submit_job(
     scale: float | None = None,
 ) -> Job:
     require(user, Action.UPLOAD)
+    if session_label is not None and len(session_label) > SESSION_LABEL_MAX:
+        raise RequestError(f"a session label is at most {SESSION_LABEL_MAX} characters", code="too_long",
+                           field="session", max=SESSION_LABEL_MAX)
     label = safe_label(filename)
     suffix = Path(label).suffix.lower()
     kinds = sorted({m.kind for m in spec.machines})
@@ -155,6 +159,9 @@ def reject(session: Session, user: User, job: Job, reason: str) -> Job:
     reason = (reason or "").strip()
     if not reason:
         raise RequestError("a reason is required to reject a job", code="reason_required")
+    if len(reason) > REASON_MAX:
+        raise RequestError(f"a reason is at most {REASON_MAX} characters", code="too_long", field="reason",
+                           max=REASON_MAX)
     transition(session, job, JobState.REJECTED, actor=user.username, reason=reason)
     job.reason = reason
     session.commit()

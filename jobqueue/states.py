@@ -80,6 +80,9 @@ def can_transition(current: str, wanted: str) -> bool:
     return JobState(wanted) in ALLOWED[JobState(current)]
 
 
+REASON_STORED_MAX = 4000
+
+
 def transition(session: Session, job: Job, to: JobState | str, *, actor: str, reason: str | None = None) -> None:
     """Move `job` to `to`, guarded against a concurrent change by compare-and-set on the row."""
     to = JobState(to)
@@ -98,5 +101,7 @@ def transition(session: Session, job: Job, to: JobState | str, *, actor: str, re
         session.refresh(job)
         raise IllegalTransition(job.id, job.state, to)
     job.state = to.value
+    if reason is not None and len(reason) > REASON_STORED_MAX:  # the audit row is read on every job page
+        reason = reason[:REASON_STORED_MAX - 1] + "…"
     session.add(JobEvent(job_id=job.id, actor=actor, from_state=current.value, to_state=to.value, reason=reason))
     session.flush()

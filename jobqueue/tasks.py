@@ -83,9 +83,11 @@ def analyse_job(job_id: int) -> str:
 
 def _preslice_seconds(analysis: dict | None, machine_id: str, material: str | None) -> float | None:
     """The instant quote's time at upload, kept beside the model's for comparison."""
-    for quote in (analysis or {}).get("quotes", []):
-        if quote.get("machine") == machine_id and quote.get("material") in (material, None):
-            return quote.get("seconds") or quote.get("time_s")
+    from jobqueue.contracts.results import AnalysisResult, lenient
+
+    for quote in lenient(AnalysisResult, analysis).quotes:
+        if quote.machine == machine_id and quote.material in (material, None):
+            return quote.seconds
     return None
 
 

@@ -28,19 +28,21 @@ from jobqueue.contracts.api import (
     RetryIn,
     SubmitForm,
 )
+from jobqueue.contracts.results import ProgressEvent, lenient
 from jobqueue.filestore import FileTooLarge
 from jobqueue.models import Job
 from jobqueue.states import FINISHED, IllegalTransition
 from jobqueue.users import user_for_token
-from web import sse
+from web import sse, views
 from web.app import context
 from web.validation import api_route
-from web.views import job_dict, job_summaries
+from web.views import job_summaries
 
 api = Blueprint("api", __name__, url_prefix="/api/v1")
 
 
 def api_error(message: str, status: int, code: str = "error", params: dict | None = None) -> tuple[Response, int]:
+    """An `ErrorBody`: the stable `code` and its `params` let a client say it in its own language."""
     body = ErrorBody(error=message, code=code, params=params or None)
     return jsonify(body.model_dump(exclude_none=True, mode="json")), status
 
@@ -80,7 +82,7 @@ def authenticated(view: Callable) -> Callable:
             try:
                 return view(*args, **kwargs)
             except services.PermissionDenied as exc:
-                return _error(str(exc), 403, "forbidden")
+                return _error(str(exc), 403, exc.code, exc.params)
             except IllegalTransition as exc:
                 return _error(str(exc), 409, "illegal_transition")
             except services.Conflict as exc:
@@ -99,7 +101,7 @@ def _job_or_404(job_id: int) -> Job | tuple[Response, int]:
 
 
 def job_out(job: Job) -> JobOut:
-    return JobOut.model_validate(job_dict(job, context().redis()))
+    return views.job_out(job, context().redis())
 
 
 @api.post("/jobs")
@@ -221,13 +223,14 @@ def events(job_id: int):  # noqa: ANN201
     pubsub = conn.pubsub(ignore_subscribe_messages=True)
     pubsub.subscribe(live.progress_channel(job_id))
     g.db.refresh(job)
-    first = job_dict(job, conn)
+    first = views.job_out(job, conn)
 
     def stream():  # noqa: ANN202
         with sse.stream_slot() as slot:  # bounded per process, so streams leave threads to pages
             try:
-                yield f"data: {json.dumps(first['progress'] | {'state': first['state']})}\n\n"
-                if first["state"] in FINISHED:
+                event = first.progress.model_copy(update={"state": first.state.value})
+                yield f"data: {event.model_dump_json(exclude_none=True)}\n\n"
+                if first.state in FINISHED:
                     return
                 if not slot:
                     yield f"retry: {sse.RETRY_MS}\n\n"
@@ -248,8 +251,12 @@ def _relay(pubsub) -> Iterator[str]:  # noqa: ANN001 - redis PubSub
         if msg is None:
             yield ": keep-alive\n\n"
             continue
-        yield f"data: {msg['data'].decode()}\n\n"
-        if json.loads(msg["data"]).get("state") in FINISHED:
+        try:  # relayed as the contract says, whatever the worker wrote
+            event = lenient(ProgressEvent, json.loads(msg["data"]))
+        except ValueError:
+            continue
+        yield f"data: {event.model_dump_json(exclude_none=True)}\n\n"
+        if event.state in FINISHED:
             return
 
 

@@ -11,6 +11,7 @@ from typing import Any
 
 from flask_babel import format_currency, format_decimal, get_translations, gettext
 
+from jobqueue.contracts.results import Localised, Quote, lenient
 from web.i18n import N_, current_language, pick
 from web.issue_messages import Words, render_issue
 
@@ -177,58 +178,37 @@ def location(loc: Any, limit: int = 6) -> str:
     return str(loc)
 
 
-def _first(d: dict, *keys: str) -> Any:
-    for k in keys:
-        if d.get(k) is not None:
-            return d[k]
-    return None
+def _text(value: Localised | str | None) -> str:
+    return pick(value.model_dump() if isinstance(value, Localised) else value)
 
 
-def _tier_entry(quote: dict[str, Any], tier: str | None) -> dict[str, Any] | None:
-    """The pricing tier's line of a quote (`tiers`: [{tier, label, total, explanation}])."""
-    tiers = [x for x in quote.get("tiers") or [] if isinstance(x, dict)]
-    return next((x for x in tiers if x.get("tier") == tier), None) or (tiers[0] if tiers else None)
-
-
-def quote_view(quote: dict[str, Any], tier: str | None) -> dict[str, Any]:
+def quote_view(quote: Quote | dict[str, Any], tier: str | None) -> dict[str, Any]:
     """One quote as rows a beginner can follow: each term, its amount and why; then the total
-    for the user's pricing tier, with the line that says how the tier changes the subtotal."""
-    rows = []
-    for term in _first(quote, "terms", "lines", "breakdown", "items") or []:
-        if isinstance(term, dict):
-            rows.append({
-                "label": pick(_first(term, "label", "term", "name")),
-                "amount": _first(term, "amount", "cost", "eur", "value"),
-                "explanation": pick(_first(term, "explanation", "why", "detail", "text")),
-            })
-        else:
-            rows.append({"label": "", "amount": None, "explanation": pick(term)})
-    entry = _tier_entry(quote, tier)
-    totals = quote.get("totals")
-    total = _first(quote, "total", "total_eur")
-    if isinstance(totals, dict) and totals:
-        total = totals.get(tier) if tier in totals else next(iter(totals.values()))
-    elif entry is not None:
-        total = entry.get("total", total)
+    for the user's pricing tier, with the line that says how the tier changes the subtotal.
+    The quote is read through its contract (`jobqueue.contracts.Quote`): one name per field."""
+    q = quote if isinstance(quote, Quote) else lenient(Quote, quote)
+    rows = [{"label": _text(t.label) or t.term, "amount": t.amount, "explanation": _text(t.explanation)}
+            for t in q.terms]
+    entry = next((x for x in q.tiers if x.tier == tier), None) or (q.tiers[0] if q.tiers else None)
     return {
-        "machine": _first(quote, "machine_name", "machine", "machine_id"),
-        "machine_id": quote.get("machine"),
-        "material": _first(quote, "material"),
-        "seconds": _first(quote, "seconds", "time_s", "time_seconds", "estimated_seconds", "duration_s"),
+        "machine": q.machine_name or q.machine,
+        "machine_id": q.machine,
+        "material": q.material,
+        "seconds": q.seconds,
         "rows": rows,
-        "subtotal": quote.get("subtotal"),
-        "total": total,
-        "tier": (entry or {}).get("label") or tier,
-        "tier_explanation": pick(entry.get("explanation")) if entry else "",
-        "fits": quote.get("fits", True) is not False,
-        "currency": quote.get("currency", "EUR"),
-        "note": pick(_first(quote, "note", "explanation")) if not rows else "",
+        "subtotal": q.subtotal,
+        "total": q.total_for(tier),
+        "tier": (entry.label if entry else None) or tier,
+        "tier_explanation": _text(entry.explanation) if entry else "",
+        "fits": q.fits,
+        "currency": q.currency,
+        "note": "",
     }
 
 
 def quotes_view(quotes: list[Any] | None, tier: str | None, material: str | None) -> list[dict[str, Any]]:
     """The job's quotes, the chosen material first and machines it fits before the others."""
-    views = [quote_view(q, tier) for q in quotes if isinstance(q, dict)] if isinstance(quotes, list) else []
+    views = [quote_view(q, tier) for q in quotes if isinstance(q, dict | Quote)] if isinstance(quotes, list) else []
     return sorted(views, key=lambda v: (not v["fits"], v["material"] != material))
 
 

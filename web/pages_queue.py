@@ -15,6 +15,7 @@ from wtforms import IntegerField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from jobqueue import permissions, services, trainings
+from jobqueue.contracts.results import AnalysisResult, lenient
 from jobqueue.listing import with_details
 from jobqueue.models import Job
 from jobqueue.states import ACTIVE_ON_MACHINE, IllegalTransition, JobState
@@ -22,7 +23,7 @@ from slicing.machine_spec import FablabSpec
 from web.app import context
 from web.i18n import _
 from web.pages import pages, require_fabmanager, safe_next
-from web.pages_format import cheapest_total, issues_list
+from web.pages_format import cheapest_total
 from web.pages_machday import queue_rows
 from web.people_errors import explain
 from web.views import job_dicts
@@ -52,16 +53,15 @@ def compatible(spec: FablabSpec, process: str) -> list[dict[str, Any]]:
 
 
 def review_row(job: Job, spec: FablabSpec) -> dict[str, Any]:
-    analysis = job.analysis or {}
-    issues = issues_list(analysis.get("issues"))
-    total, currency = cheapest_total(analysis.get("quotes"), job.owner.tier if job.owner else None, job.material)
+    analysis = lenient(AnalysisResult, job.analysis)
+    total, currency = cheapest_total(analysis.quotes, job.owner.tier if job.owner else None, job.material)
     machines = compatible(spec, job.process)
     return {
         "id": job.id, "filename": job.filename, "owner": job.owner.username if job.owner else "",
         "process": job.process, "material": job.material, "session_label": job.session_label,
-        "valid": analysis.get("valid"), "reason": job.reason,
-        "errors": sum(1 for i in issues if i.get("severity") == "error"),
-        "warnings": sum(1 for i in issues if i.get("severity") == "warning"),
+        "valid": analysis.valid, "reason": job.reason,
+        "errors": sum(1 for i in analysis.issues if i.severity == "error"),
+        "warnings": sum(1 for i in analysis.issues if i.severity == "warning"),
         "total": total, "currency": currency, "machines": machines,
         "materials": list(dict.fromkeys(name for m in machines for name in m["materials"])),
         "session_id": job.session_id, "missing_training": training_notes(job, spec),

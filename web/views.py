@@ -1,4 +1,5 @@
-"""How jobs and machines are shown (API JSON and pages share these dictionaries)."""
+"""How jobs and machines are shown: the API sends `job_out` (a `JobOut` contract), the pages
+read the same as plain data (`job_dict`)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ from typing import Any
 import redis
 
 from jobqueue import live
+from jobqueue.contracts.api import HistoryEntry, JobOut, ProgramOut
+from jobqueue.contracts.results import AnalysisResult, ProgramInfo, ProgressEvent, lenient
 from jobqueue.models import Job
 from jobqueue.states import ACTIVE_ON_MACHINE, JobState
 from slicing.machine_spec import FablabSpec
@@ -23,14 +26,50 @@ def _iso(value) -> str | None:  # noqa: ANN001
 _FETCH: Any = object()
 
 
-def job_dicts(jobs: list[Job], conn: redis.Redis | None) -> list[dict[str, Any]]:
-    """`job_dict` of many jobs with their progress fetched in one MGET (load owners and events
+def job_outs(jobs: list[Job], conn: redis.Redis | None) -> list[JobOut]:
+    """`job_out` of many jobs with their progress fetched in one MGET (load owners and events
     in bulk too: jobqueue.listing.with_details)."""
     found = live.latest_progress_many(conn, [j.id for j in jobs]) if conn is not None else {}
-    return [job_dict(j, conn, found.get(j.id)) for j in jobs]
+    return [job_out(j, conn, found.get(j.id)) for j in jobs]
 
 
-def _progress(job: Job, progress: dict[str, Any] | None) -> dict[str, Any]:
+def job_dicts(jobs: list[Job], conn: redis.Redis | None) -> list[dict[str, Any]]:
+    """`job_outs` as plain data, for templates."""
+    return [j.model_dump(mode="json", by_alias=True) for j in job_outs(jobs, conn)]
+
+
+def _progress(job: Job, conn: redis.Redis | None, live_report: dict[str, Any] | None = _FETCH) -> ProgressEvent:
+    """The live report while the job runs; otherwise the durable checkpoint."""
+    if live_report is _FETCH:
+        live_report = live.latest_progress(conn, job.id) if conn is not None else None
+    if live_report is not None and job.state in (JobState.RUNNING, JobState.PAUSED):
+        return lenient(ProgressEvent, live_report)
+    total = job.program_lines or 0
+    percent = 100.0 if job.state == JobState.COMPLETED else (round(100.0 * job.lines_acked / total, 2) if total else 0.0)
+    eta = live_report.get("eta_seconds") if live_report else None
+    return ProgressEvent(job_id=job.id, lines_acked=job.lines_acked or 0, lines_total=total, percent=percent,
+                         state=job.state, eta_seconds=eta if isinstance(eta, int | float) else None)
+
+
+def job_out(job: Job, conn: redis.Redis | None, progress: dict[str, Any] | None = _FETCH) -> JobOut:
+    """The job as the API sends it and the pages read it: stored JSON read through the contracts
+    (leniently: an analysis stored by an older version still shows)."""
+    analysis = lenient(AnalysisResult, job.analysis)
+    info = lenient(ProgramInfo, job.program_info)
+    return JobOut(
+        id=job.id, filename=job.filename, owner=job.owner.username if job.owner else None, process=job.process,
+        material=job.material, machine=job.machine_id, state=job.state, reason=job.reason, valid=analysis.valid,
+        issues=analysis.issues, metrics=analysis.metrics, quotes=analysis.quotes,
+        program=ProgramOut(lines=job.program_lines, format=info.format, issues=info.issues, metrics=info.metrics,
+                           estimated_seconds=job.estimated_seconds) if job.program_sha256 else None,
+        progress=_progress(job, conn, progress),
+        created_at=_iso(job.created_at), started_at=_iso(job.started_at), finished_at=_iso(job.finished_at),
+        history=[HistoryEntry(at=_iso(e.at), actor=e.actor, from_=e.from_state, to=e.to_state, reason=e.reason)
+                 for e in job.events],
+    )
+
+
+def _progress_dict(job: Job, progress: dict[str, Any] | None) -> dict[str, Any]:
     total = job.program_lines or 0
     if progress is None or job.state not in (JobState.RUNNING, JobState.PAUSED):
         progress = {
@@ -52,7 +91,7 @@ def job_summaries(rows: list, conn: redis.Redis | None) -> list[dict[str, Any]]:
             "id": job.id, "filename": job.filename, "owner": job.owner.username if job.owner else None,
             "process": job.process, "material": job.material, "machine": job.machine_id, "state": job.state,
             "reason": job.reason, "valid": r.valid, "issue_count": r.issue_count,
-            "session_label": job.session_label, "progress": _progress(job, found.get(job.id)),
+            "session_label": job.session_label, "progress": _progress_dict(job, found.get(job.id)),
             "created_at": _iso(job.created_at), "started_at": _iso(job.started_at),
             "finished_at": _iso(job.finished_at),
         })
@@ -60,38 +99,8 @@ def job_summaries(rows: list, conn: redis.Redis | None) -> list[dict[str, Any]]:
 
 
 def job_dict(job: Job, conn: redis.Redis | None, progress: dict[str, Any] | None = _FETCH) -> dict[str, Any]:
-    """What pages and the API show of a job; `progress`: already fetched (lists), else read here."""
-    analysis = job.analysis or {}
-    if progress is _FETCH:
-        progress = live.latest_progress(conn, job.id) if conn is not None else None
-    progress = _progress(job, progress)
-    info = job.program_info or {}
-    return {
-        "id": job.id,
-        "filename": job.filename,
-        "owner": job.owner.username if job.owner else None,
-        "process": job.process,
-        "material": job.material,
-        "machine": job.machine_id,
-        "state": job.state,
-        "reason": job.reason,
-        "valid": analysis.get("valid"),
-        "issues": analysis.get("issues", []),
-        "metrics": analysis.get("metrics", {}),
-        "quotes": analysis.get("quotes", []),
-        "program": {
-            "lines": job.program_lines, "format": info.get("format"), "issues": info.get("issues", []),
-            "metrics": info.get("metrics", {}), "estimated_seconds": job.estimated_seconds,
-        } if job.program_sha256 else None,
-        "progress": progress,
-        "created_at": _iso(job.created_at),
-        "started_at": _iso(job.started_at),
-        "finished_at": _iso(job.finished_at),
-        "history": [
-            {"at": _iso(e.at), "actor": e.actor, "from": e.from_state, "to": e.to_state, "reason": e.reason}
-            for e in job.events
-        ],
-    }
+    """`job_out` as plain data, for templates; `progress`: already fetched (lists), else read here."""
+    return job_out(job, conn, progress).model_dump(mode="json", by_alias=True)
 
 
 def machines_list(spec: FablabSpec, conn: redis.Redis | None, active_jobs: list[Job],

@@ -35,7 +35,8 @@ Timestamp = Annotated[dt.datetime, AfterValidator(_utc)]
 
 MAX_INT = 2**31 - 1  # PostgreSQL `integer`: ids and line numbers stay below it
 Process = Literal["fdm", "laser", "cnc", "vinyl"]
-REASON_MAX = 2000
+REASON_MAX = 2000  # a refusal reason, a comment
+SESSION_LABEL_MAX = 64  # jobs.session_label is VARCHAR(64): longer fails on PostgreSQL
 OPTIONS_MAX_BYTES = 16_384
 
 
@@ -56,6 +57,7 @@ class ErrorBody(BaseModel):
 
     error: str = Field(description="what went wrong, in words")
     code: str = Field("error", description="stable short code", examples=["invalid_request", "not_found"])
+    params: dict[str, Any] | None = Field(None, description="the numbers and names the message for `code` uses")
     details: list[FieldError] | None = Field(None, description="for `invalid_request`: each field refused")
     params: dict[str, Any] | None = Field(None, description="the refusal's parameters (a quota's limit, used, "
                                                              "allowed, resets...)")

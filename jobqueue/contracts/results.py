@@ -29,10 +29,11 @@ class Localised(ResultModel):
 
 
 def _localised(value: Any) -> Any:
-    """A plain string from an older record reads as the same text in both languages."""
+    """A plain string from an older record reads as the same text in both languages; anything
+    else that is not a {fr, en} object is no text at all."""
     if isinstance(value, str):
         return {"fr": value, "en": value}
-    return value
+    return value if isinstance(value, dict) else None
 
 
 class Issue(ResultModel):
@@ -43,7 +44,7 @@ class Issue(ResultModel):
     severity: Severity = "info"
     params: dict[str, Any] = Field(default_factory=dict,
                                    description="numbers and names the sentence for `code` is built from")
-    location: dict[str, Any] | list[Any] | None = Field(
+    location: dict[str, Any] | list[Any] | str | float | None = Field(
         None, description="where: coordinates in mm in the part's frame, face indices, DXF handle and layer, "
                           "SVG element id, or program line")
     message: Localised | None = Field(None, description="older analyses: the sentence itself, fr and en")
@@ -55,6 +56,16 @@ class Issue(ResultModel):
     @classmethod
     def _known_severity(cls, value: Any) -> Any:
         return value if value in ("error", "warning", "info") else "info"
+
+    @field_validator("code", mode="before")
+    @classmethod
+    def _code_text(cls, value: Any) -> Any:
+        return value if isinstance(value, str) and value else "unknown"
+
+    @field_validator("params", mode="before")
+    @classmethod
+    def _params_dict(cls, value: Any) -> Any:
+        return value if isinstance(value, dict) else {}
 
 
 class QuoteTerm(ResultModel):
@@ -168,25 +179,22 @@ def lenient(model: type[M], data: Any) -> M:
         pass
     cleaned: dict[str, Any] = {}
     for name, value in data.items():
-        field = model.model_fields.get(name)
-        if field is None:
+        if name not in model.model_fields or _field_ok(model, name, value):
             cleaned[name] = value
-            continue
-        try:
-            model.__pydantic_validator__.validate_assignment(model.model_construct(), name, value)
-            cleaned[name] = value
-        except ValidationError:
-            if isinstance(value, list):
-                cleaned[name] = [v for v in value if _item_ok(model, name, v)]
+        elif isinstance(value, list):
+            items = [v for v in value if _field_ok(model, name, [v])]
+            if _field_ok(model, name, items):
+                cleaned[name] = items
+        # anything else unreadable: the field's default
     try:
         return model.model_validate(cleaned)
     except ValidationError:
         return model()
 
 
-def _item_ok(model: type[BaseModel], name: str, item: Any) -> bool:
+def _field_ok(model: type[BaseModel], name: str, value: Any) -> bool:
     try:
-        model.__pydantic_validator__.validate_assignment(model.model_construct(), name, [item])
+        model.__pydantic_validator__.validate_assignment(model.model_construct(), name, value)
         return True
     except ValidationError:
         return False
