@@ -76,6 +76,7 @@ def test_unknown_user_costs_a_password_check(fablab_env, accounts, monkeypatch) 
     assert len(checked) == 3 and len(set(checked)) == 1, checked  # same method and cost each time
 
 
+@pytest.mark.both_engines
 def test_logout_ends_the_session_on_the_server(app, accounts, login, client) -> None:  # noqa: ANN001
     login(accounts["member"])
     stolen = client.get_cookie("session").value
@@ -93,6 +94,7 @@ def _session_token(client, account, login, **body):  # noqa: ANN001, ANN202
     return client.post("/api/v1/tokens", json=body, headers={"X-CSRFToken": page_token(client, "/jobs")})
 
 
+@pytest.mark.both_engines
 def test_tokens_named_listed_revoked(app, accounts, login, client) -> None:  # noqa: ANN001
     r = _session_token(client, accounts["member"], login, name="atelier laptop", days=30)
     assert r.status_code == 201, r.json
@@ -116,6 +118,7 @@ def test_tokens_named_listed_revoked(app, accounts, login, client) -> None:  # n
     assert _session_token(client, accounts["member"], login, name="n" * 65).status_code == 400
 
 
+@pytest.mark.both_engines
 def test_expired_token_is_refused(app, accounts, fablab_env) -> None:  # noqa: ANN001
     client = app.test_client()
     assert client.get("/api/v1/jobs", headers=accounts["member"].headers).status_code == 200
@@ -126,6 +129,7 @@ def test_expired_token_is_refused(app, accounts, fablab_env) -> None:  # noqa: A
     assert r.status_code == 401 and r.json["code"] == "invalid_token"
 
 
+@pytest.mark.both_engines
 def test_password_change_revokes_tokens_and_sessions(app, accounts, login, client, fablab_env) -> None:  # noqa: ANN001
     login(accounts["member"])
     assert client.get("/jobs").status_code == 200
