@@ -19,7 +19,7 @@ from web_helpers import make_job
 from jobqueue.tokens import issue_token
 from jobqueue.users import get_user
 
-MAX_EXAMPLES = 15
+MAX_EXAMPLES = 10
 
 
 def test_api_never_answers_a_server_error(app, accounts, fablab_env) -> None:  # noqa: ANN001
@@ -54,4 +54,4 @@ def test_api_never_answers_a_server_error(app, accounts, fablab_env) -> None:  #
 
             exercise()
     print(f"schemathesis: {sum(ran.values())} requests over {len(ran)} operations; statuses {sorted(statuses.items())}")
-    assert len(ran) == len(list(schema.get_all_operations())) >= 8, ran
+    assert len(ran) == len(list(schema.get_all_operations())) >= 11, ran
