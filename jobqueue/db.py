@@ -6,6 +6,8 @@ at this code's head revision, so a process never starts on a database that is be
 
 from __future__ import annotations
 
+import json
+import math
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -16,6 +18,28 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from jobqueue import migrate
 from jobqueue.settings import load_settings
+
+
+def _finite(value: object) -> object:
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(v) for v in value]
+    return value
+
+
+def dumps_finite(value: object) -> str:
+    """JSON for the JSON columns: NaN and infinities become null.
+
+    Python's json writes `NaN`, which is not JSON: PostgreSQL refuses the row and SQLite's JSON
+    functions (used by the job lists) call the column malformed."""
+    try:
+        return json.dumps(value, allow_nan=False)
+    except ValueError:
+        return json.dumps(_finite(value), allow_nan=False)
+
 
 _engines: dict[tuple[int, str], tuple[Engine, sessionmaker]] = {}
 # URLs whose schema this process, or the worker it was forked from, found at the head: a work
@@ -44,7 +68,7 @@ def get_engine(url: str | None = None) -> tuple[Engine, sessionmaker]:
         pg = url.startswith("postgresql")
         # PostgreSQL: sessions in UTC (timestamps read back the same on every host); pre-ping so a
         # restarted database server costs a reconnect, not an error.
-        engine = create_engine(url, future=True, pool_pre_ping=pg,
+        engine = create_engine(url, future=True, pool_pre_ping=pg, json_serializer=dumps_finite,
                                connect_args={"options": "-c timezone=UTC"} if pg else {})
         if engine.dialect.name == "sqlite":
             event.listen(engine, "connect", _sqlite_pragmas)

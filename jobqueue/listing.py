@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, select
+from sqlalchemy import ColumnElement, Select, case, func, select
 from sqlalchemy.orm import Session, defer, selectinload
 
 from jobqueue.models import Job
@@ -62,7 +62,10 @@ def _total(session: Session, query: Select) -> int:
 
 def _issue_count(dialect: str) -> ColumnElement:
     if dialect == "sqlite":
-        return func.json_array_length(Job.analysis, "$.issues")
+        # Rows written before NaN was kept out of the JSON columns would make SQLite's JSON
+        # functions fail the whole list: such a row counts as no issue.
+        return case((func.json_valid(Job.analysis) == 1, func.json_array_length(Job.analysis, "$.issues")),
+                    else_=None)
     return func.json_array_length(Job.analysis["issues"])
 
 
@@ -81,7 +84,11 @@ def paginate_summaries(session: Session, query: Select, page: int = 1, per_page:
     total = _total(session, query)
     light = query.options(selectinload(Job.owner), defer(Job.analysis, raiseload=True),
                           defer(Job.program_info, raiseload=True), defer(Job.options, raiseload=True))
-    light = light.add_columns(Job.analysis["valid"].as_boolean(), _issue_count(session.get_bind().dialect.name))
+    dialect = session.get_bind().dialect.name
+    valid = Job.analysis["valid"].as_boolean()
+    if dialect == "sqlite":
+        valid = case((func.json_valid(Job.analysis) == 1, valid), else_=None)
+    light = light.add_columns(valid, _issue_count(dialect))
     rows = session.execute(light.limit(per_page).offset((page - 1) * per_page)).all()
     return Page(items=[Row(job, valid, count or 0) for job, valid, count in rows], page=page,
                 per_page=per_page, total=total)
