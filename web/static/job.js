@@ -23,9 +23,19 @@
     return sec + " s";
   }
 
+  // With as many lines acknowledged or more, the bar never goes back: the live events give the
+  // time model's share of the run, the page's first render (before any event) the share of lines.
+  var firstBar = box.querySelector(".progress .bar"), firstLines = document.getElementById("lines-acked");
+  var lastPct = firstBar ? Number(firstBar.getAttribute("aria-valuenow")) || 0 : 0;
+  var lastLines = firstLines ? parseInt(firstLines.textContent, 10) || 0 : 0;
+  var lastState = shownState;
+
   function showProgress(p) {
     if (!p) { return; }
     var pct = Math.max(0, Math.min(100, Number(p.percent) || 0));
+    var lines = Number(p.lines_acked) || 0;
+    if (p.state === lastState && lines >= lastLines && pct < lastPct) { pct = lastPct; }
+    lastPct = pct; lastLines = lines; lastState = p.state;
     var bar = box.querySelector(".progress .bar");
     var progressBox = document.getElementById("progress-box");
     var moving = ["ready", "running", "paused", "completed", "failed", "cancelled"].indexOf(p.state) >= 0;
