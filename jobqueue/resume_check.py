@@ -38,5 +38,5 @@ def resume_blockers(lines: Sequence[str], n: int, *, machine_homed: bool = False
         if 92 in gs and any(k in "XYZ" for k, _ in words):
             found.append(("resume_g92_offset", {"line": i + 1, "text": line.strip()}))
     if homing and not machine_homed:
-        found.append(("resume_needs_homing", {"line": homing[0], "command": homing[1], "from_line": n}))
+        found.append(("resume_needs_homing", {"line": homing[0], "homing": homing[1], "from_line": n}))
     return found[:1] if found and found[0][0] == "resume_g92_offset" else found

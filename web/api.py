@@ -202,7 +202,8 @@ def retry(job_id: int, json: RetryIn):  # noqa: ANN201, A002
     job = _job_or_404(job_id)
     if not isinstance(job, Job):
         return job
-    services.resume_failed(g.db, context().redis(), g.user, job, json.from_line)
+    services.resume_failed(g.db, context().redis(), g.user, job, json.from_line,
+                           machine_homed=json.machine_homed)
     return job_out(job), 202
 
 

@@ -7,7 +7,7 @@ from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from sqlalchemy.orm import Session
-from wtforms import IntegerField, SelectField, StringField
+from wtforms import BooleanField, IntegerField, SelectField, StringField
 from wtforms.validators import AnyOf, NumberRange, Optional
 
 from jobqueue import listing, permissions, previews, revisions, services, trainings, workshops
@@ -45,6 +45,7 @@ class UploadForm(FlaskForm):
 class ControlForm(FlaskForm):
     command = StringField("command", validators=[AnyOf(CONTROL_COMMANDS)])
     from_line = IntegerField("from_line", validators=[Optional(), NumberRange(min=0)])
+    machine_homed = BooleanField("machine_homed")
 
 
 def materials_by_process() -> dict[str, list[str]]:
@@ -174,7 +175,8 @@ def job_control(job_id: int):  # noqa: ANN201
         row = viewable_job(s, job_id)
         try:
             if form.command.data == "retry":
-                services.resume_failed(s, ctx.redis(), current_user, row, form.from_line.data)
+                services.resume_failed(s, ctx.redis(), current_user, row, form.from_line.data,
+                                       machine_homed=bool(form.machine_homed.data))
             else:
                 services.control(s, ctx.redis(), current_user, row, form.command.data)
         except services.PermissionDenied:

@@ -25,6 +25,11 @@ REFUSALS: dict[str, str] = {
     "command_refused": N_("Job %(job)s is %(state)s: the command “%(command)s” is not possible."),
     "not_running": N_("Job %(job)s is %(state)s: only a running job can be paused or resumed."),
     "line_outside": N_("Line %(line)s is outside the program (0 to %(last)s)."),
+    # resume checks (jobqueue.resume_check; French in the faults catalog)
+    "resume_needs_homing": N_("The program homes the machine at line %(line)s (%(homing)s): home the machine, "
+                              "then resume with “the machine has been homed” ticked."),
+    "resume_g92_offset": N_("Line %(line)s sets a position offset (%(text)s) that a resume cannot restore: "
+                            "start the job again from the beginning."),
     # a day at the machines (jobqueue.queue_order, machine_status, usage; French in the machines catalog)
     "machine_lacks_material": N_("The machine “%(target)s” has no material “%(material)s”."),
     "no_machine_offers": N_("No machine of “%(target)s” offers the material “%(material)s” for this part."),

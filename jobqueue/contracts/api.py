@@ -122,6 +122,8 @@ class RejectIn(RequestModel):
 
 class RetryIn(RequestModel):
     from_line: int | None = Field(None, ge=0, le=MAX_INT, description="restart from this line (default: checkpoint)")
+    machine_homed: bool = Field(False, description="the machine was homed again since the run ended (needed to "
+                                                   "resume a program that homed before its checkpoint)")
 
 
 class HistoryEntry(BaseModel):

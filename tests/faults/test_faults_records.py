@@ -149,7 +149,7 @@ def test_resume_is_refused_when_the_preamble_cannot_restore_the_state() -> None:
     assert resume_blockers(offset, 2) == []  # before the offset: nothing to restore
     assert resume_blockers(offset, 8) == [("resume_g92_offset", {"line": 3, "text": "G92 X0 Y0"})]
     printer = ["M140 S60", "G28", "G92 E0", "G1 X10 Y10 E1 F1200", "G1 X20 Y10 E2"]
-    assert resume_blockers(printer, 4) == [("resume_needs_homing", {"line": 2, "command": "G28", "from_line": 4})]
+    assert resume_blockers(printer, 4) == [("resume_needs_homing", {"line": 2, "homing": "G28", "from_line": 4})]
     assert resume_blockers(printer, 4, machine_homed=True) == []  # G92 E is what the preamble restores
     assert resume_blockers(["$H", "G1 X1 F100", "G1 X2"], 2)[0][0] == "resume_needs_homing"
 
