@@ -84,6 +84,16 @@ def notify_staff(s: Session, kind: str, about: Job | None = None, **params: obje
         notify(s, user, kind, about, **params)
 
 
+def notify_clearance(s: Session, job: Job, machine_id: str) -> None:
+    """A run left `machine_id` to be cleared: the staff, and the job's owner (who may confirm it
+    from the job page), are told."""
+    params = {"job": job.id, "filename": job.filename, "machine": machine_id}
+    notify_staff(s, "awaiting_clearance", job, **params)
+    owner = s.get(User, job.owner_id)
+    if owner is not None and owner.is_active and owner.role not in ("fabmanager", "admin"):
+        notify(s, owner, "awaiting_clearance", job, **params)
+
+
 @event.listens_for(Session, "before_flush")
 def _on_audit_rows(s: Session, _ctx, _instances) -> None:  # noqa: ANN001 - SQLAlchemy's signature
     for obj in list(s.new):

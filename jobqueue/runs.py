@@ -105,6 +105,10 @@ def ended(session: Session, spec: FablabSpec | None, job: Job, machine_id: str, 
     except KeyError:
         clearance = True
     machine_status.release(session, machine_id, job.id, await_clearance=clearance)
+    if clearance:
+        from jobqueue.notifications import notify_clearance
+
+        notify_clearance(session, job, machine_id)
     if outcome == JobState.FAILED:
         machine_status.record_error(session, machine_id, "run_failed", {"job_id": job.id, "detail": reason or ""})
     done = session.scalar(select(func.count()).select_from(Run)
