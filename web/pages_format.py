@@ -13,7 +13,7 @@ from flask_babel import format_currency, format_decimal, get_translations, gette
 
 from jobqueue.contracts.results import Localised, Quote, lenient
 from web.i18n import N_, current_language, pick
-from web.issue_messages import Words, render_issue
+from web.issue_render import Words, render_issue
 
 UNITS = {"mm": "mm", "mm2": "mm²", "mm3": "mm³", "cm3": "cm³", "m": "m", "m2": "m²", "g": "g", "kg": "kg",
          "s": "s", "min": "min", "h": "h", "pct": "%", "eur": "€", "deg": "°", "count": "", "n": ""}

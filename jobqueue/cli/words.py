@@ -10,7 +10,7 @@ import os
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from web.issue_messages import Words
+    from web.issue_render import Words
 
 
 def language(choice: str | None) -> str:
@@ -28,7 +28,7 @@ def words(lang: str) -> Words:
     from babel.numbers import format_decimal
 
     from web.catalogs import translations
-    from web.issue_messages import Words
+    from web.issue_render import Words
 
     catalog = translations(lang)
     return Words(gettext=catalog.ugettext, ngettext=catalog.ungettext,
@@ -42,7 +42,7 @@ def say(said: Words, msgid: str, **values: Any) -> str:
 
 
 def issue_lines(issue: dict[str, Any], said: Words) -> tuple[str, str]:
-    from web.issue_messages import render_issue
+    from web.issue_render import render_issue
 
     return render_issue(issue, said)
 
