@@ -1,9 +1,10 @@
 """Approve a workshop session's jobs of one process in one action, onto a machine or a group.
 
 Each job goes through `services.approve` (permissions, training gate, state graph), one by one:
-a job it refuses is skipped with the reason's code, never half applied. Until group dispatch
-lands (jobqueue.dispatch), a group's job is approved for the member machine with the fewest
-jobs waiting or running that offers its material.
+a job it refuses is skipped with the reason's code, never half applied. Jobs approved onto a
+group wait for dispatch (jobqueue.dispatch), which gives each the first free machine of the
+group that offers its material and fits it, when that machine is free: not a machine chosen at
+approval, which would leave a job waiting behind a busy printer while its neighbour idles.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import redis
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from jobqueue import permissions, services
@@ -23,19 +24,12 @@ from jobqueue.permissions import Action
 from jobqueue.states import IllegalTransition, JobState
 from slicing.machine_spec import FablabSpec, Machine
 
-LOADED = [JobState.PREPARING.value, JobState.READY.value, JobState.RUNNING.value, JobState.PAUSED.value]
-
 
 @dataclass
 class BatchResult:
     approved: list[int] = field(default_factory=list)
     # (job id, code, parameters, English text)
     skipped: list[dict[str, Any]] = field(default_factory=list)
-
-
-def _load(s: Session) -> dict[str, int]:
-    rows = s.execute(select(Job.machine_id, func.count(Job.id)).where(Job.state.in_(LOADED)).group_by(Job.machine_id))
-    return {m: n for m, n in rows if m}
 
 
 def target_machines(spec: FablabSpec, process: str, machine: str | None, group: str | None) -> list[Machine]:
@@ -62,22 +56,20 @@ def approve_session(
     permissions.require(user, Action.RUN_SESSIONS)
     if not permissions.is_staff(user) and ws.trainer_id != user.id:
         raise permissions.PermissionDenied("approve_session")
-    members = target_machines(spec, process, machine, group)
+    target_machines(spec, process, machine, group)
+    target = machine or group or ""
     jobs = list(s.scalars(select(Job).where(Job.session_id == ws.id, Job.process == process,
                                             Job.state == JobState.PENDING_REVIEW.value).order_by(Job.id)))
-    load = _load(s)
     out = BatchResult()
     for job in jobs:
-        job_id, wanted = job.id, material or job.material
-        offering = [m for m in members if any(x.name == wanted for x in m.materials)] or members
-        chosen = min(offering, key=lambda m: (load.get(m.id, 0), members.index(m)))
+        job_id = job.id
         try:
-            services.approve(s, conn, spec, user, job, chosen.id, material, override_training=override_training)
+            # a group: services.approve queues the job for dispatch (no machine yet)
+            services.approve(s, conn, spec, user, job, target, material, override_training=override_training)
         except (RequestError, IllegalTransition) as exc:
             s.rollback()
             out.skipped.append({"job": job_id, "code": getattr(exc, "code", "illegal_transition"),
                                 "params": getattr(exc, "params", {}), "error": str(exc)})
             continue
-        load[chosen.id] = load.get(chosen.id, 0) + 1
         out.approved.append(job_id)
     return out
