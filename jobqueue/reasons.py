@@ -15,6 +15,7 @@ RUN_INTERRUPTED = "run.interrupted"  # cause: work_horse_killed | heartbeat_lost
 RUN_CRASHED = "run.crashed"  # error: the exception's type name
 RUN_CONNECT_FAILED = "run.connect_failed"  # machine, error
 RUN_DRIVER_ERROR = "run.driver_error"  # error: the driver error's type, detail: its text
+RUN_WAITING_MACHINE = "run.waiting_machine"  # machine, status: needs_attention | out_of_service | to_be_cleared
 RESUME_REFUSED = "resume.refused"  # cause: g92_offset | homing, line
 
 

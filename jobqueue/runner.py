@@ -78,6 +78,8 @@ def _take_machine(ctx: Context, job_id: int, machine_id: str, start_line: int) -
                            reason=f"from line {start_line}" if start_line else "start")
                 job.started_at = job.started_at or utcnow()
                 job.heartbeat_at = utcnow()
+                if reasons.parse(job.reason)[0] == reasons.RUN_WAITING_MACHINE:
+                    job.reason = None  # it waited; it runs now
             return True
         except MachineBusy:
             log.info("job %s waits: machine %s still has a job running", job_id, machine_id)
@@ -91,6 +93,11 @@ def run_on_machine(ctx: Context, job_id: int) -> str:
         if job.state != JobState.READY:
             return f"skipped: job is {job.state}"
         machine = ctx.spec().machine(job.machine_id)
+        blocker = runs.machine_blocker(s, job, machine.id)
+        if blocker is not None:  # nothing starts on a machine someone must look at first
+            runs.wait_for_machine(s, job, machine.id, blocker)
+            log.warning("job %s waits: machine %s is %s", job_id, machine.id, blocker)
+            return f"waiting: {machine.id} is {blocker}"
         if not runs.started(s, job, machine.id):  # the record says the machine is another job's
             return f"skipped: {machine.id} is held by another job"
         lines = ctx.store.read_bytes(job.program_sha256).decode().splitlines()

@@ -54,6 +54,30 @@ def started(session: Session, job: Job, machine_id: str) -> bool:
     return True
 
 
+def machine_blocker(session: Session, job: Job, machine_id: str) -> str | None:
+    """Why the machine may not start this job now, whatever path queued the run (dispatch, a
+    resume, a script): `needs_attention`, `out_of_service` or `to_be_cleared` (by another job's
+    part). None: it may start."""
+    row = machine_status.get(session, machine_id)
+    state = machine_status.state_of(row)
+    if state in (machine_status.NEEDS_ATTENTION, machine_status.OUT_OF_SERVICE):
+        return state
+    if row.awaiting_clearance and row.clearance_job_id != job.id:
+        return machine_status.TO_BE_CLEARED
+    return None
+
+
+def wait_for_machine(session: Session, job: Job, machine_id: str, blocker: str) -> None:
+    """The job stays ready with the reason coded; the machine is let go, so that dispatch gives
+    it back once someone has looked (acknowledged, back in service, cleared)."""
+    from jobqueue import reasons
+
+    if machine_status.held_by(session, job.id) == machine_id:
+        machine_status.release(session, machine_id, job.id, await_clearance=False)
+    job.reason = reasons.make(reasons.RUN_WAITING_MACHINE, machine=machine_id, status=blocker)
+    session.flush()
+
+
 def running_seconds(session: Session, job_id: int, since: dt.datetime, until: dt.datetime) -> float:
     """Time between `since` and `until` with the job's pauses taken out (from its audit log)."""
     events = session.scalars(select(JobEvent).where(JobEvent.job_id == job_id).order_by(JobEvent.id)).all()

@@ -22,6 +22,12 @@ _CAUSES = {
     "migration": _l("it was found running during a database upgrade"),
 }
 
+_WAITING = {
+    "needs_attention": _l("needs attention (a fabmanager must look at it first)"),
+    "out_of_service": _l("is out of service"),
+    "to_be_cleared": _l("must be cleared first"),
+}
+
 
 def reason_label(text: Any) -> str:
     """A stored reason in the page's language."""
@@ -31,6 +37,9 @@ def reason_label(text: Any) -> str:
         return _("Run interrupted after line %(line)s: %(cause)s.", line=params.get("line", "?"), cause=cause)
     if code == reasons.RUN_CRASHED:
         return _("Internal error while streaming (%(error)s).", error=params.get("error", "?"))
+    if code == reasons.RUN_WAITING_MACHINE:
+        status = _WAITING.get(str(params.get("status")), str(params.get("status", "")))
+        return _("Waiting: machine %(machine)s %(status)s.", machine=params.get("machine", "?"), status=status)
     if code == reasons.RUN_CONNECT_FAILED:
         return _("Cannot connect to machine %(machine)s.", machine=params.get("machine", "?"))
     from web.history_reasons import history_reason  # jobqueue's other reasons (upload, approved for...)

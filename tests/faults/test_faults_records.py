@@ -167,4 +167,33 @@ def test_a_stored_reason_code_reads_in_the_page_language(app, lang: str, expecte
         session["lang"] = lang
         assert reason_label(reasons.make("run.interrupted", cause="work_horse_killed", line=11)) == expected
         assert reason_label("a driver's own words") == "a driver's own words"
+        waiting = reason_label(reasons.make("run.waiting_machine", machine="laser-1", status="out_of_service"))
+        assert waiting == {"fr": "En attente : la machine laser-1 est hors service.",
+                           "en": "Waiting: machine laser-1 is out of service."}[lang]
         assert reason_label(None) == ""
+
+
+def test_the_runner_never_starts_on_a_machine_that_needs_looking_at(fablab_env, accounts) -> None:  # noqa: ANN001
+    """Whatever queued the run (dispatch's claim, a resume, a script), the runner checks the
+    machine's status first: the job stays ready, says why, and lets go of the machine."""
+    from jobqueue.runner import run_on_machine
+
+    ctx = fablab_env
+    job_id = make_ready_job(ctx, "laser-1", program(5))
+    with ctx.session() as s:
+        assert machine_status.claim(s, "laser-1", job_id)  # dispatch had claimed it...
+        machine_status.mark_needs_attention(s, "laser-1", "abnormal_end", {"job_id": 999})  # ...then this
+    assert run_on_machine(ctx, job_id) == "waiting: laser-1 is needs_attention"
+    with ctx.session() as s:
+        job = s.get(Job, job_id)
+        assert job.state == "ready" and machine_status.held_by(s, job_id) is None
+        assert reasons.parse(job.reason) == ("run.waiting_machine", {"machine": "laser-1", "status": "needs_attention"})
+        machine_status.acknowledge(s, "laser-1", "test")
+        machine_status.set_maintenance(s, "laser-1", True, "new tube", "test")
+    assert run_on_machine(ctx, job_id) == "waiting: laser-1 is out_of_service"
+    with ctx.session() as s:
+        machine_status.set_maintenance(s, "laser-1", False, None, "test")
+        machine_status.release(s, "laser-1", 998, await_clearance=True)  # another job's part on the bed
+    assert run_on_machine(ctx, job_id) == "waiting: laser-1 is to_be_cleared"
+    with ctx.session() as s:
+        assert reasons.parse(s.get(Job, job_id).reason)[1]["status"] == "to_be_cleared"
