@@ -141,7 +141,7 @@ def machine_extras(s: Session, rows: list[dict[str, Any]]) -> None:
             row["state"] = machine_status.BUSY
         runs = s.scalars(select(Run).where(Run.machine_id == row["id"], Run.finished_at.is_not(None))
                          .order_by(Run.finished_at.desc()).limit(5)).all()
-        row["recent"] = [{"job": r.job_id, "copy": r.copy_index, "state": r.state, "finished_at": r.finished_at,
+        row["recent"] = [{"job": r.job_id, "copy_index": r.copy_index, "state": r.state, "finished_at": r.finished_at,
                           "running_seconds": r.running_seconds} for r in runs]
         clearing = s.get(Job, row["clearance_job"]) if row.get("clearance_job") else None
         row["may_clear"] = bool(row["awaiting_clearance"]) and (

@@ -61,3 +61,23 @@ def play_run(ctx: Context, job_id: int, outcome: JobState = JobState.COMPLETED, 
         state = runs.ended(s, ctx.spec(), job, job.machine_id, outcome, None, job.lines_acked)
         transition(s, job, state, actor="system:test")
         return job.state
+
+
+def job_with_program(ctx: Context, machine_id: str, program: list[str], username: str = "member") -> int:
+    """A job approved onto `machine_id` with `program` as its prepared G-code, dispatched (the
+    machine claimed and its run queued when Redis is there): what a worker then streams."""
+    from jobqueue import dispatch, queue_order
+
+    job_id = pending_fdm_job(ctx, username)
+    with ctx.session() as s:
+        job = s.get(Job, job_id)
+        job.machine_id = machine_id
+        transition(s, job, JobState.PREPARING, actor="fabmanager")
+        queue_order.enter(s, job, machine_id)
+        job.program_sha256 = ctx.store.put_bytes(("\n".join(program) + "\n").encode())
+        job.program_lines, job.estimated_seconds = len(program), 600.0
+        job.program_info = {"format": "gcode", "issues": [], "metrics": {"filament_g": 1.0}}
+        transition(s, job, JobState.READY, actor="system:prepare")
+        s.commit()
+        assert [d.machine_id for d in dispatch.dispatch(s, ctx.spec(), ctx.redis())] == [machine_id]
+    return job_id

@@ -6,13 +6,11 @@ attention and takes no job until acknowledged."""
 from __future__ import annotations
 
 import pytest
-from machday_helpers import pending_fdm_job
+from machday_helpers import job_with_program
 from stack_helpers import log_tail, wait_until
 
 from drivers.sim import start_simulator
-from jobqueue import dispatch, machine_status, queue_order
-from jobqueue.models import Job
-from jobqueue.states import JobState, transition
+from jobqueue import machine_status
 
 pytestmark = pytest.mark.slow
 HEAT_AND_MOVE = ["M140 S60", "M104 S210", "M190 S60", "M109 S210", "G28"] + [
@@ -25,19 +23,7 @@ def test_emergency_stop_halts_the_printer_with_heaters_off(fablab_env, accounts,
     link.parent.mkdir(parents=True, exist_ok=True)
     sim = start_simulator("marlin", link_path=str(link), speed_factor=5)
     try:
-        job_id = pending_fdm_job(ctx)
-        with ctx.session() as s:
-            job = s.get(Job, job_id)
-            job.machine_id = "prusa-mk3"
-            transition(s, job, JobState.PREPARING, actor="fabmanager")
-            queue_order.enter(s, job, "prusa-mk3")
-            program = "\n".join(HEAT_AND_MOVE) + "\n"
-            job.program_sha256 = ctx.store.put_bytes(program.encode())
-            job.program_lines, job.estimated_seconds = len(HEAT_AND_MOVE), 600.0
-            job.program_info = {"format": "gcode", "issues": [], "metrics": {"filament_g": 1.0}}
-            transition(s, job, JobState.READY, actor="system:prepare")
-            s.commit()
-            assert [d.machine_id for d in dispatch.dispatch(s, ctx.spec(), ctx.redis())] == ["prusa-mk3"]
+        job_id = job_with_program(ctx, "prusa-mk3", HEAT_AND_MOVE)
         spawn("worker-prusa", "worker", "--machine", "prusa-mk3")
         fm = accounts["fabmanager"].headers
         wait_until(lambda: sim.state()["hotend_target"] > 0, 60, what=f"heating\n{log_tail(tmp_path)}")

@@ -8,6 +8,8 @@ import re
 from html.parser import HTMLParser
 from typing import Any
 
+from browser_fixtures import browser_login  # noqa: F401 - the browser tests import it from here
+
 from jobqueue import services
 from jobqueue.context import Context
 from jobqueue.models import Job, utcnow
@@ -126,14 +128,6 @@ def _free_machine_for(ctx: Context, process: str, state: str) -> None:
 def job_state(ctx: Context, job_id: int) -> str:
     with ctx.session() as s:
         return s.get(Job, job_id).state
-
-
-def browser_login(page, account) -> None:  # noqa: ANN001
-    page.goto("/login")
-    page.fill("input[name=username]", account.username)
-    page.fill("input[name=password]", account.password)
-    page.click("main form button[type=submit]")
-    page.wait_for_url(lambda url: "/login" not in url)
 
 
 class _Text(HTMLParser):
