@@ -40,10 +40,11 @@ import datetime as dt
 from typing import Any
 
 from flask import Flask, current_app, has_request_context, session
-from flask_babel import Babel, format_datetime, get_locale, gettext, lazy_gettext, ngettext
+from flask_babel import Babel, format_datetime, get_locale
 from flask_login import current_user
 
 from web.catalogs import compile_catalogs
+from web.i18n_outside import chosen_language, gettext, lazy_gettext, ngettext  # Flask-Babel's, or a worker's
 
 LANGUAGES = ("fr", "en")
 DEFAULT = "fr"
@@ -61,9 +62,10 @@ def N_(msgid: str) -> str:  # noqa: N802 - gettext's name for "mark for extracti
 
 
 def current_language() -> str:
-    """The session's choice, else the user's saved one, else French."""
+    """The session's choice, else the user's saved one, else French (outside a request: the
+    language a worker chose with `web.i18n_outside.in_language`)."""
     if not has_request_context():
-        return DEFAULT
+        return chosen_language() or DEFAULT
     lang = session.get("lang")
     if lang in LANGUAGES:
         return lang
