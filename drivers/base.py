@@ -79,6 +79,10 @@ ProgressCallback = Callable[[Progress], None]
 class Driver(abc.ABC):
     """connect, stream, pause, resume, cancel, status, close."""
 
+    # Set by the caller before stream(): the serial drivers record there each program line they
+    # write (drivers.sent_mark), for whoever must tell how far the machine got if this process dies.
+    sent_mark = None
+
     @abc.abstractmethod
     def connect(self, timeout: float = 10.0) -> None:
         """Open the link and wait until the firmware is ready (banner / handshake)."""

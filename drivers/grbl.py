@@ -295,7 +295,12 @@ class GrblDriver(GrblControl, Driver):
         assert self._link is not None
         self._inflight.append(_Sent(n, index, waiter, bool(_SLOW.search(text))))
         self._inflight_bytes += n
+        mark = self.sent_mark if index is not None else None
+        if mark is not None:
+            mark.sending(-1, index)
         self._link.write(data)
+        if mark is not None:
+            mark.sent(-1, index)
         self._last_write = time.monotonic()
         self._bytes_sent += n
 

@@ -118,7 +118,12 @@ class NumberedWindow:
             if not self._inflight:
                 self._last_activity = time.monotonic()
             self._inflight.append(n)
+            mark = self.sent_mark if line.index is not None and not self._cancel else None
+            if mark is not None:
+                mark.sending(n, line.index)
             self._link.write(data)
+            if mark is not None:
+                mark.sent(n, line.index)
             self._bytes_sent += len(data)
             if force:
                 return

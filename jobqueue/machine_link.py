@@ -9,6 +9,8 @@ process died left no driver at all.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
+from pathlib import Path
 
 from jobqueue.context import Context
 
@@ -35,23 +37,61 @@ def open_machine_driver(ctx: Context, machine):  # noqa: ANN001, ANN201
     )
 
 
-def safe_stop_machine(ctx: Context, machine) -> int | None:  # noqa: ANN001
-    """Do what cancel does on a fresh link. The number of acknowledged moves the stop dropped
-    (0 when it cannot tell), or None when the link does not work (the machine then needs a
-    human all the more: the caller marks it)."""
+def mark_path(ctx: Context, machine_id: str) -> Path:
+    """The machine's "sent up to" mark (drivers.sent_mark), on the host that holds its link."""
+    return ctx.settings.data_dir / "marks" / f"{machine_id}.mark"
+
+
+def settle_dead_run(ctx: Context, machine, job_id: int) -> int | None:  # noqa: ANN001
+    """The job's process died holding the machine's link: how many program lines the machine
+    took and ran (drivers.settle), learnt before anything resets it; None when it cannot tell
+    (no mark of this job, a machine that does not answer, a sender that died inside a write)."""
+    from drivers.sent_mark import clear_mark, read_mark
+    from drivers.settle import settle
+
+    path = mark_path(ctx, machine.id)
+    mark = read_mark(path)
+    if mark is None or mark.run != job_id or machine.driver not in ("grbl", "marlin"):
+        return None
+    done = settle(machine.driver, _port_for(ctx, machine), machine.connection.baud, mark,
+                  flow_control=machine.connection.flow_control)
+    log.warning("machine %s after job %s's sender died: %s", machine.id, job_id,
+                f"{done} lines done" if done is not None else "cannot tell how far it got")
+    clear_mark(path)
+    return done
+
+
+@dataclass
+class StopResult:
+    dropped: int | None = None  # acknowledged moves the stop dropped (None: the link did not work)
+    done: int | None = None  # program lines the machine ran, settled exactly (None: not known)
+
+
+def safe_stop_machine(ctx: Context, machine, settle_job: int | None = None) -> StopResult:  # noqa: ANN001
+    """Do what cancel does on a fresh link; with `settle_job` (its sender died), first learn how
+    far the machine got with that job's lines. `dropped` is the number of acknowledged moves the
+    stop dropped (0 when it cannot tell), None when the link does not work (the machine then
+    needs a human all the more: the caller marks it)."""
+    result = StopResult()
+    if settle_job is not None:
+        try:
+            result.done = settle_dead_run(ctx, machine, settle_job)
+        except Exception:  # noqa: BLE001 - the stop below matters more than the count
+            log.warning("settling %s failed", machine.id, exc_info=True)
     try:
         driver = open_machine_driver(ctx, machine)
     except Exception as exc:
         log.warning("safe stop of %s: cannot open its driver: %s", machine.id, exc)
-        return None
+        return result
     try:
         driver.connect(timeout=SAFE_STOP_CONNECT_S)
         driver.cancel()
         log.warning("safe stop of %s done", machine.id)
-        return driver.dropped_by_cancel or 0
+        result.dropped = driver.dropped_by_cancel or 0
+        return result
     except Exception as exc:  # a dead link, a halted firmware: nothing more can be sent
         log.warning("safe stop of %s: the machine did not take it: %s", machine.id, exc)
-        return None
+        return result
     finally:
         try:
             driver.close()

@@ -49,17 +49,20 @@ def mark_needs_attention(conn: redis.Redis | None, machine_id: str | None, reaso
 
 def end_in_session(s: Session, job: Job, cause: str, conn: redis.Redis | None, *,
                    to: JobState = JobState.FAILED, actor: str = "system:reaper", step_back: int = 0,
-                   **params: object) -> str | None:
+                   done: int | None = None, **params: object) -> str | None:
     """Move `job` (running or paused, its run gone) to `to` in the caller's transaction; the reason,
     or None if another process ended it first. The caller commits, then calls `after_end`.
 
     The checkpoint is the count written at the last acknowledgement the dead run saw, less the
     moves a safe stop dropped from the planner (`step_back`): a resume never skips a move; it may
-    repeat the few lines the firmware took after the run died (at most its receive buffer)."""
+    repeat the few lines the firmware took after the run died (at most its receive buffer).
+    `done`: the count the machine itself gave on a fresh link (drivers.settle), exact: used as is."""
     total = job.program_lines or 0
     acked = min(total, max(job.lines_acked or 0, _redis_progress(conn, job.id))) if total else job.lines_acked
     start = _run_start(s, job)
     acked = max(start, acked - step_back)
+    if done is not None and start <= done <= max(total, start):
+        acked = done
     reason = reasons.make(reasons.RUN_INTERRUPTED, cause=cause, line=acked, **params)
     try:
         transition(s, job, to, actor=actor, reason=reason)
@@ -97,7 +100,7 @@ def _run_start(s: Session, job: Job) -> int:
 
 
 def end_run(ctx: Context, job_id: int, cause: str, *, conn: redis.Redis | None = None, force: bool = False,
-            step_back: int = 0, **params: object) -> str | None:
+            step_back: int = 0, done: int | None = None, **params: object) -> str | None:
     """Fail a stranded run; the machine id when this call ended it, None when it was not ours to end
     (already finished, or still beating and not `force`)."""
     with ctx.session() as s:
@@ -106,7 +109,7 @@ def end_run(ctx: Context, job_id: int, cause: str, *, conn: redis.Redis | None =
             return None
         if not force and heartbeat.alive(conn, job):
             return None
-        reason = end_in_session(s, job, cause, conn, step_back=step_back, **params)
+        reason = end_in_session(s, job, cause, conn, step_back=step_back, done=done, **params)
         if reason is None:
             return None
         machine_id, acked, total = job.machine_id, job.lines_acked, job.program_lines or 0
@@ -156,8 +159,9 @@ def stop_and_end(ctx: Context, conn: redis.Redis | None, job_id: int, cause: str
         with ctx.session() as s:
             if s.get(Job, job_id).state not in ON_MACHINE:
                 return False
-        dropped = stop_machine(ctx, machine_id)
-        return end_run(ctx, job_id, cause, conn=conn, force=True, step_back=dropped or 0, **params) is not None
+        stop = stop_machine(ctx, machine_id, job_id)
+        return end_run(ctx, job_id, cause, conn=conn, force=True, step_back=stop.dropped or 0, done=stop.done,
+                       **params) is not None
 
 
 def _machine_of(ctx: Context, job_id: int) -> str | None:
@@ -165,12 +169,13 @@ def _machine_of(ctx: Context, job_id: int) -> str | None:
         return s.get(Job, job_id).machine_id
 
 
-def stop_machine(ctx: Context, machine_id: str | None) -> int | None:
-    """The safe stop on this host (see `machine_link.safe_stop_machine`); moves it dropped."""
-    from jobqueue.machine_link import safe_stop_machine
+def stop_machine(ctx: Context, machine_id: str | None, job_id: int):  # noqa: ANN201 - machine_link.StopResult
+    """The safe stop on this host (see `machine_link.safe_stop_machine`), after learning how far
+    the machine got with the dead run's lines."""
+    from jobqueue.machine_link import StopResult, safe_stop_machine
 
     try:
         machine = ctx.spec().machine(machine_id or "")
     except KeyError:
-        return None
-    return safe_stop_machine(ctx, machine)
+        return StopResult()
+    return safe_stop_machine(ctx, machine, settle_job=job_id)

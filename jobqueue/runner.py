@@ -16,10 +16,11 @@ import logging
 import threading
 import time
 
+from drivers.sent_mark import SentMark, clear_mark
 from jobqueue import dispatch, heartbeat, live, machine_status, reasons, runs
 from jobqueue.calibration import calibrate
 from jobqueue.context import Context
-from jobqueue.machine_link import open_machine_driver, safe_stop_machine
+from jobqueue.machine_link import mark_path, open_machine_driver, safe_stop_machine
 from jobqueue.models import Job, utcnow
 from jobqueue.reaper import mark_needs_attention
 from jobqueue.run_live import RunLive, TimeTable, ack_times, progress_payload, time_table
@@ -119,6 +120,8 @@ def run_on_machine(ctx: Context, job_id: int) -> str:
     except Exception as exc:
         outcome = (JobState.FAILED, reasons.make(reasons.RUN_CONNECT_FAILED, machine=machine.id, error=str(exc)))
         return _finish(ctx, rl, job_id, machine.id, outcome, None, len(lines))
+    mark = SentMark(mark_path(ctx, machine.id), job_id, start_line)  # read back only if this process dies
+    driver.sent_mark = mark
     stream = _Stream(driver, lines, start_line, rl)
     stream.start()
     aborted: BaseException | None = None
@@ -140,9 +143,11 @@ def run_on_machine(ctx: Context, job_id: int) -> str:
     if outcome[0] == JobState.FAILED and not _was_cancel(stream.error) and not estopped:
         # an abnormal end does what cancel does, where the link still works; moves the firmware had
         # acknowledged and the stop dropped are not done: the checkpoint steps back over them
-        dropped = safe_stop_machine(ctx, machine)
+        dropped = safe_stop_machine(ctx, machine).dropped
         acked = max(start_line, acked - (dropped or 0))
     state = _finish(ctx, rl, job_id, machine.id, outcome, acked, len(lines), stream.progress)
+    mark.close()
+    clear_mark(mark.path)  # this process counted every acknowledgement itself
     if aborted is not None:
         raise aborted
     return state
