@@ -7,14 +7,17 @@ and position, temperatures, fan, position); `resume_preamble(lines, n, flavor)` 
 G-code that puts a freshly reset machine in that state with a safe Z move: lift, travel
 above the part, come down, then restore feed, spindle and distance mode.
 
-Not restored: G92 offsets on GRBL (rare in generated programs; the work offsets G54..G59
-themselves live in GRBL's EEPROM and survive a reset) and homing (a machine that lost its
-position must be homed by a person first; the job's error says so).
+G92 offsets on X/Y/Z are restored when the program set them at a known position: the travel
+goes in the frame the program started in (the machine has been reset or homed since: its
+G92 is gone), then a G92 makes the program's coordinates true again (`jobqueue.resume_check`
+refuses the resume when that frame is not known). Not restored: homing (a machine that lost
+its position must be homed by a person first; the job's error says so).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 from gcode_reader import BadLine, ModalState, apply_line, modal_state_at, read_line  # the one G-code reader
 
@@ -40,9 +43,18 @@ def resume_preamble(lines: Sequence[str], n: int, flavor: str, *, safe_z: float 
     if n <= 0:
         return []
     st = modal_state_at(lines, n)
-    if flavor == "marlin":
-        return _marlin(st)
-    return _grbl(st, safe_z)
+    shift = {a: v for a, v in st.g92.items() if v and a in st.position}
+    if shift:
+        # The machine is back in the frame the program started in (reset, homed): travel there in
+        # that frame, then G92 makes the program's own coordinates true again at that point.
+        logical = dict(st.position)
+        st = replace(st, position={a: v + shift.get(a, 0.0) for a, v in logical.items()},
+                     max_z=None if st.max_z is None else st.max_z + shift.get("Z", 0.0))
+        safe_z = None if safe_z is None else safe_z + shift.get("Z", 0.0)
+    out = _marlin(st) if flavor == "marlin" else _grbl(st, safe_z)
+    if shift:
+        out.append("G92 " + " ".join(f"{a}{_num(logical[a])}" for a in "XYZ" if a in logical))
+    return out
 
 
 def _grbl(st: ModalState, safe_z: float | None) -> list[str]:

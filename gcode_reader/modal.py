@@ -33,6 +33,10 @@ class ModalState:
     fan: float | None = None
     position: dict[str, float] = field(default_factory=dict)  # work coordinates, program units
     max_z: float | None = None  # highest Z seen: a safe travel height for CNC
+    # G92 on X/Y/Z: the program's frame = the frame it started in (after its homing) - g92[axis];
+    # `g92_unknown`: an offset set while that axis' position was not known (it cannot be redone).
+    g92: dict[str, float] = field(default_factory=dict)
+    g92_unknown: bool = False
 
 
 def apply_line(state: ModalState, line: str) -> None:
@@ -87,6 +91,10 @@ def apply_words(state: ModalState, ws: list[tuple[str, float]]) -> bool:
     if 92 in gs:
         for a in "XYZ":
             if a in vals:
+                if a in state.position:
+                    state.g92[a] = state.g92.get(a, 0.0) + state.position[a] - vals[a]
+                else:
+                    state.g92_unknown = True
                 state.position[a] = vals[a]
         if "E" in vals:
             state.e = vals["E"]
@@ -94,6 +102,7 @@ def apply_words(state: ModalState, ws: list[tuple[str, float]]) -> bool:
     if 28 in gs:
         for a in "XYZ":
             state.position[a] = 0.0
+        state.g92.clear()  # homing puts the axes back in the machine's own frame
         return False
     moving = any(g in (0, 1, 2, 3) for g in gs) or (not gs or all(g in (90, 91, 20, 21, 17, 18, 19) for g in gs))
     if not moving or 53 in gs or not any(a in vals for a in "XYZE"):

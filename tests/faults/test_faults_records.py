@@ -152,6 +152,11 @@ def test_resume_is_refused_when_the_preamble_cannot_restore_the_state() -> None:
     assert resume_blockers(printer, 4) == [("resume_needs_homing", {"line": 2, "homing": "G28", "from_line": 4})]
     assert resume_blockers(printer, 4, machine_homed=True) == []  # G92 E is what the preamble restores
     assert resume_blockers(["$H", "G1 X1 F100", "G1 X2"], 2)[0][0] == "resume_needs_homing"
+    homed_offset = ["G28", "G1 X10 Y10 F1200", "G92 X0 Y0", "G1 X5 Y5 E1", "G1 X6 Y5 E2"]
+    assert resume_blockers(homed_offset, 4, machine_homed=True) == []  # redone by the preamble
+    assert resume_blockers(["G28", "G92 Z0", "G1 Z1 F100"], 2, machine_homed=True) == []
+    unknown_axis = ["G28", "G1 X10 F1200", "G91", "G92 X0 Y0", "G1 X5"]
+    assert resume_blockers(unknown_axis, 4, machine_homed=True) == []  # G28 put every axis at 0
 
 
 @pytest.mark.parametrize("lang, expected", [

@@ -80,3 +80,37 @@ def test_a_killed_sender_leaves_a_count_the_firmware_confirms(firmware: str, tmp
               f"resumed and done in {time.monotonic() - t0:.2f} s, every line once")
     finally:
         sim.stop()
+
+
+def test_a_g92_offset_set_after_homing_is_redone_on_resume() -> None:
+    """A printer program homes, moves, sets G92 X0 Y0 there, and goes on in that frame. The
+    printer restarts mid-job (its G92 is gone, position back at home); the resume travels in the
+    homed frame and redoes the offset: it ends where an uninterrupted run ends, in both frames."""
+    from jobqueue.resume_check import resume_blockers
+
+    lines = ["G28", "G21", "G90", "M83", "G1 X30 Y40 Z0.3 F3000", "G92 X0 Y0",
+             *[f"G1 X{i % 7 + 0.5 * i} Y{i % 5} E0.05 F1500" for i in range(30)]]
+    k = 20
+    assert resume_blockers(lines, k, machine_homed=True) == []
+    ends = []
+    for interrupted in (False, True):
+        sim = start_simulator("marlin", speed_factor=60.0)
+        try:
+            driver = open_driver("marlin", sim.port, 115200)
+            driver.connect()
+            driver.stream(lines[:k] if interrupted else lines)
+            driver.close()
+            if interrupted:
+                assert sim.wait_idle(10)
+                sim.inject("reset")  # brown-out: offsets gone, the printer at its home
+                driver = open_driver("marlin", sim.port, 115200)
+                driver.connect()
+                driver.stream(lines, start_line=k)
+                driver.close()
+            assert sim.wait_idle(10)
+            st = sim.state()
+            ends.append((st["position"]["X"], st["position"]["Y"], round(sim.firmware.offset["X"], 3),
+                         round(sim.firmware.offset["Y"], 3)))
+        finally:
+            sim.stop()
+    assert ends[0] == ends[1] and ends[0][2:] == (30.0, 40.0)
