@@ -61,12 +61,9 @@ def analyse_job(job_id: int) -> str:
         log.exception("analysis of job %s crashed", job_id)
         result = {
             "valid": False, "metrics": {}, "quotes": [],
-            "issues": [{
-                "code": "analysis_crashed", "severity": "error",
-                "message": {"fr": "L'analyse du fichier a échoué de façon inattendue.",
-                            "en": f"The analysis failed unexpectedly ({type(exc).__name__})."},
-                "hint": {"fr": "Prévenez le fabmanager.", "en": "Tell the fabmanager."},
-                "location": None,
+            "issues": [{  # a code and its parameters: the web and the CLI say it (web/issue_messages_files.py)
+                "code": "analysis_crashed", "severity": "error", "params": {"name": type(exc).__name__},
+                "location": None, "detail": f"{type(exc).__name__}: {exc}"[:500],
             }],
             "trace": traceback.format_exc(limit=5),
         }

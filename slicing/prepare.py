@@ -18,7 +18,7 @@ from gcode_reader import clear_cache, read_lines
 from slicing.geometry import Drawing
 from slicing.machine_spec import Machine, Material
 from slicing.program_checks import check_program
-from slicing.toolpaths.issues import cap_repeats, make_issue, text_issue
+from slicing.toolpaths.issues import cap_repeats, make_issue
 from slicing.toolpaths.options import coerce_all, invalid_options
 from slicing.toolpaths.program import PreparedProgram
 
@@ -34,8 +34,12 @@ def merged_options(machine: Machine, options: dict[str, Any] | None) -> dict[str
     return {**machine.process, **coerce_all(options)}
 
 
-def _failed(code: str, en: str, fr: str, hint_en: str = "", hint_fr: str = "", fmt: str = "gcode") -> PreparedProgram:
-    return PreparedProgram(lines=[], format=fmt, issues=[text_issue(code, "error", en, fr, hint_en, hint_fr)])
+def _failed(code: str, fmt: str = "gcode", detail: str = "", **params: Any) -> PreparedProgram:
+    """No program: one error issue (code + parameters; `detail` is technical text for the toggle)."""
+    issue = make_issue(code, "error", None, **params)
+    if detail:
+        issue["detail"] = detail[:500]
+    return PreparedProgram(lines=[], format=fmt, issues=[issue])
 
 
 def _load(source: Path | str | Drawing | trimesh.Trimesh, machine: Machine) -> Drawing | trimesh.Trimesh:
@@ -62,35 +66,17 @@ def prepare_program(
         mat = machine.material(material)
     except KeyError:
         names = ", ".join(m.name for m in machine.materials)
-        return _failed(
-            "material_unknown",
-            f"Machine '{machine.id}' has no material '{material}' (known: {names}).",
-            f"La machine « {machine.id} » n'a pas de matériau « {material} » (connus : {names}).",
-            fmt=fmt,
-        )
+        return _failed("material_unknown", fmt, machine=machine.id, material=str(material), join=names,
+                       variant="machine")
     try:
         geometry = _load(source, machine)
     except ImportError as exc:  # a deployment problem, not the user's file
-        return _failed(
-            "reader_missing",
-            f"The file readers are not available on this server: {exc}",
-            f"Les lecteurs de fichiers ne sont pas disponibles sur ce serveur : {exc}",
-            "Tell the fabmanager.",
-            "Prévenez le fabmanager.",
-            fmt=fmt,
-        )
+        return _failed("reader_missing", fmt, f"{type(exc).__name__}: {exc}")
     except Exception as exc:  # UnreadableFile and anything a broken file provokes
         as_issue = getattr(exc, "as_issue", None)
         if callable(as_issue):  # the readers' own explanation, in both languages
             return PreparedProgram(lines=[], format=fmt, issues=[as_issue()])
-        return _failed(
-            "unreadable_file",
-            f"The file could not be read: {exc}",
-            f"Le fichier n'a pas pu être lu : {exc}",
-            "Export the file again from your design software.",
-            "Exportez à nouveau le fichier depuis votre logiciel de conception.",
-            fmt=fmt,
-        )
+        return _failed("unreadable_file", fmt, f"{type(exc).__name__}: {exc}", name=type(exc).__name__)
     invalid = invalid_options(machine.kind, opts)
     if invalid:
         return PreparedProgram(lines=[], format=fmt, issues=invalid)
@@ -101,14 +87,7 @@ def prepare_program(
         program = _build(geometry, machine, mat, opts)
     except Exception as exc:  # a bug here must become a job issue, not a traceback for the user
         log.exception("prepare failed for machine %s", machine.id)
-        return _failed(
-            "prepare_failed",
-            f"The program could not be prepared: {exc}",
-            f"Le programme n'a pas pu être préparé : {exc}",
-            "Report this job to the fabmanager.",
-            "Signalez ce travail au fabmanager.",
-            fmt=fmt,
-        )
+        return _failed("prepare_failed", fmt, f"{type(exc).__name__}: {exc}", name=type(exc).__name__)
     program.issues = cap_repeats(program.issues)
     program.metrics.setdefault("machine", machine.id)
     program.metrics.setdefault("material", mat.name)
@@ -129,13 +108,7 @@ def prepare_program(
 
 
 def _wrong_input(kind: str, expected: str) -> PreparedProgram:
-    return _failed(
-        "wrong_input_kind",
-        f"A {kind} machine needs a {expected}.",
-        f"Une machine de type {kind} a besoin d'un {'modèle 3D' if expected == '3D model' else 'dessin 2D'}.",
-        "Choose a machine that fits the file.",
-        "Choisissez une machine adaptée au fichier.",
-    )
+    return _failed("wrong_input_kind", process=kind, variant="mesh" if expected == "3D model" else "drawing")
 
 
 def _build(geometry: Drawing | trimesh.Trimesh, machine: Machine, mat: Material, opts: dict[str, Any]) -> PreparedProgram:

@@ -13,7 +13,7 @@ from typing import Any
 
 from gcode_reader import BadLine, read_lines
 from slicing.machine_spec import Machine
-from slicing.toolpaths.issues import text_issue
+from slicing.toolpaths.issues import make_issue
 from slicing.toolpaths.program_parse import gcode_moves, hpgl_moves, strip_gcode
 
 TOLERANCE_MM = 1e-3
@@ -22,8 +22,14 @@ GRBL_WORDS = set("GMXYZFSPNTLRIJKABCDHOQ")  # GRBL 1.1 rejects any other letter 
 LINE_LIMITS = {"grbl": 79, "marlin": 95, "octoprint": 95}  # significant characters per line
 
 
-def _err(code: str, en: str, fr: str, hint_en: str, hint_fr: str, line: int | None = None, severity="error"):
-    return text_issue(code, severity, en, fr, hint_en, hint_fr, {"line": line + 1} if line is not None else None)
+def _err(code: str, line: int | None = None, severity: str = "error", detail: str = "", **params: Any):
+    """An issue of the program, at its 1-based `line` when there is one (also a parameter of
+    its sentence); `detail` is technical text kept behind the page's toggle."""
+    where = {"line": line + 1} if line is not None else None
+    issue = make_issue(code, severity, where, **({"line": line + 1} if line is not None else {}), **params)
+    if detail:
+        issue["detail"] = detail[:500]
+    return issue
 
 
 def check_program(lines: list[str], machine: Machine, fmt: str, options: dict[str, Any] | None = None,
@@ -35,30 +41,19 @@ def check_program(lines: list[str], machine: Machine, fmt: str, options: dict[st
         return _check(lines, machine, fmt, options, parsed)
     except Exception as exc:  # a checker bug must not take the job down with a traceback
         return [
-            _err(
-                "check_failed",
-                f"The program could not be checked: {exc}",
-                f"Le programme n'a pas pu être vérifié : {exc}",
-                "Report this to the fabmanager.",
-                "Signalez-le au fabmanager.",
-            )
+            _err("check_failed", detail=f"{type(exc).__name__}: {exc}", name=type(exc).__name__)
         ]
 
 
 def _check(lines: list[str], machine: Machine, fmt: str, options: dict[str, Any], parsed: list | None) -> list[dict[str, Any]]:
     issues: list[dict[str, Any]] = []
     if not lines:
-        return [_err("empty_program", "The program is empty.", "Le programme est vide.", "Check the design.", "Vérifiez le dessin.")]
+        return [_err("empty_program")]
     wants = "hpgl" if machine.driver == "hpgl" else "gcode"
     if fmt != wants:
         return [
-            _err(
-                "format_mismatch",
-                f"The program is {fmt.upper()} but machine '{machine.id}' ({machine.driver}) takes {wants.upper()}.",
-                f"Le programme est en {fmt.upper()} mais la machine « {machine.id} » ({machine.driver}) attend du {wants.upper()}.",
-                "Set the machine's `output` to match its driver in machines.yaml.",
-                "Réglez `output` de la machine selon son pilote dans machines.yaml.",
-            )
+            _err("format_mismatch", fmt=fmt.upper(), machine=machine.id, driver=machine.driver,
+                 wants=wants.upper())
         ]
     issues += _check_text(lines, machine, fmt)
     errors: list[tuple[int, str]] = []
@@ -72,23 +67,24 @@ def _check(lines: list[str], machine: Machine, fmt: str, options: dict[str, Any]
     errors.sort()
     for n, why in errors[:MAX_REPORTED_LINES]:
         issues.append(
-            _err(
-                "unparsable_line",
-                f"Line {n + 1} cannot be read by the machine ({why}): {lines[n][:40]!r}",
-                f"La ligne {n + 1} est illisible pour la machine ({why}) : {lines[n][:40]!r}",
-                "The program generator produced a bad line: prepare the job again or report it.",
-                "Le générateur a produit une ligne invalide : relancez la préparation ou signalez-le.",
-                n,
-            )
+            _err("unparsable_line", n, detail=f"{lines[n][:40]!r}: {why}", **_why(why))
         )
     if not moves:
-        issues.append(_err("no_motion", "The program moves nothing.", "Le programme ne déplace rien.", "Check the design.", "Vérifiez le dessin."))
+        issues.append(_err("no_motion"))
         return issues
     issues += _check_area(moves, machine)
     issues += _check_feeds(moves, machine, fmt)
     if fmt == "gcode":
         issues += _check_power_and_heat(parsed, machine, options)
     return issues
+
+
+def _why(why: str) -> dict[str, str]:
+    """A reader's reason as the issue's parameters: letters GRBL lacks are a variant of the
+    sentence; any other reason (a parser's own words) stays in the technical detail only."""
+    if why.startswith("grbl_word:"):
+        return {"variant": "grbl_word", "letters": why.removeprefix("grbl_word:")}
+    return {}
 
 
 def _foreign_words(parsed: list) -> list[tuple[int, str]]:
@@ -99,7 +95,7 @@ def _foreign_words(parsed: list) -> list[tuple[int, str]]:
         letters = {letter for letter, _ in words}
         foreign = letters - GRBL_WORDS
         if foreign:
-            found.append((n, f"GRBL has no '{''.join(sorted(foreign))}' word"))
+            found.append((n, f"grbl_word:{''.join(sorted(foreign))}"))
     return found
 
 
@@ -109,40 +105,19 @@ def _check_text(lines: list[str], machine: Machine, fmt: str) -> list[dict[str, 
     for n, line in enumerate(lines):
         if not line.isascii():
             issues.append(
-                _err(
-                    "non_ascii",
-                    f"Line {n + 1} has non-ASCII characters, which the firmware may take as commands.",
-                    f"La ligne {n + 1} contient des caractères non ASCII, que le firmware peut prendre pour des commandes.",
-                    "Remove accents from program comments.",
-                    "Retirez les accents des commentaires du programme.",
-                    n,
-                )
+                _err("non_ascii", n)
             )
             break
     for n, line in enumerate(lines):
         significant = strip_gcode(line).replace(" ", "") if fmt == "gcode" else line
         if len(significant) > limit:
             issues.append(
-                _err(
-                    "line_too_long",
-                    f"Line {n + 1} is {len(significant)} characters long: the firmware accepts {limit}.",
-                    f"La ligne {n + 1} fait {len(significant)} caractères : le firmware en accepte {limit}.",
-                    "Prepare the job again with fewer decimals.",
-                    "Relancez la préparation avec moins de décimales.",
-                    n,
-                )
+                _err("line_too_long", n, length=len(significant), limit=limit)
             )
             break
         if "nan" in line.lower().split(";")[0] or "inf" in line.lower().split(";")[0]:
             issues.append(
-                _err(
-                    "not_a_number",
-                    f"Line {n + 1} holds a value that is not a number.",
-                    f"La ligne {n + 1} contient une valeur qui n'est pas un nombre.",
-                    "The geometry probably has invalid coordinates: check the file.",
-                    "La géométrie a sans doute des coordonnées invalides : vérifiez le fichier.",
-                    n,
-                )
+                _err("not_a_number", n)
             )
             break
     return issues
@@ -175,16 +150,9 @@ def _check_area(moves, machine: Machine) -> list[dict[str, Any]]:
         return []
     x, y, z = outside.end
     return [
-        _err(
-            "outside_work_area",
-            f"The program leaves the work area ({area.x:g} x {area.y:g} mm) at line {outside.line + 1}: "
-            f"X{x:.1f} Y{y:.1f} Z{z:.1f}; it spans X {lo[0]:.1f}..{hi[0]:.1f}, Y {lo[1]:.1f}..{hi[1]:.1f}.",
-            f"Le programme sort de la zone de travail ({area.x:g} x {area.y:g} mm) à la ligne {outside.line + 1} : "
-            f"X{x:.1f} Y{y:.1f} Z{z:.1f} ; il couvre X {lo[0]:.1f}..{hi[0]:.1f}, Y {lo[1]:.1f}..{hi[1]:.1f}.",
-            "Scale the design down or split it across several sheets.",
-            "Réduisez le dessin ou répartissez-le sur plusieurs plaques.",
-            outside.line,
-        )
+        _err("outside_work_area", outside.line, area_x=area.x, area_y=area.y, x=round(x, 1), y=round(y, 1),
+             z=round(z, 1), x_min=round(lo[0], 1), x_max=round(hi[0], 1), y_min=round(lo[1], 1),
+             y_max=round(hi[1], 1))
     ]
 
 
@@ -198,14 +166,7 @@ def _check_feeds(moves, machine: Machine, fmt: str) -> list[dict[str, Any]]:
         if m.feed is None:
             if fmt == "gcode" and machine.driver == "grbl":
                 return [
-                    _err(
-                        "feed_undefined",
-                        f"Line {m.line + 1} cuts before any feed rate is set (GRBL error 22).",
-                        f"La ligne {m.line + 1} coupe avant qu'une vitesse d'avance soit fixée (erreur GRBL 22).",
-                        "Prepare the job again.",
-                        "Relancez la préparation.",
-                        m.line,
-                    )
+                    _err("feed_undefined", m.line)
                 ]
             continue
         xy_moving = m.start[0] != m.end[0] or m.start[1] != m.end[1]
@@ -214,22 +175,12 @@ def _check_feeds(moves, machine: Machine, fmt: str) -> list[dict[str, Any]]:
             limit = rates.z
         if m.feed <= 0:
             issues.append(
-                _err("feed_not_positive", f"Line {m.line + 1} has a feed of {m.feed:g} mm/min.",
-                     f"La ligne {m.line + 1} a une avance de {m.feed:g} mm/min.", "Prepare the job again.",
-                     "Relancez la préparation.", m.line)
+                _err("feed_not_positive", m.line, feed=m.feed)
             )
             break
         if m.feed > limit * 1.0001:
             issues.append(
-                _err(
-                    "feed_above_limit",
-                    f"Line {m.line + 1} asks {m.feed:g} mm/min; the machine's limit is {limit:g} mm/min.",
-                    f"La ligne {m.line + 1} demande {m.feed:g} mm/min ; la limite de la machine est {limit:g} mm/min.",
-                    "Lower the speed in the options or the material settings.",
-                    "Baissez la vitesse dans les options ou les réglages du matériau.",
-                    m.line,
-                    severity="warning",
-                )
+                _err("feed_above_limit", m.line, severity="warning", feed=m.feed, limit=limit)
             )
             break
     return issues
@@ -249,21 +200,14 @@ def _check_power_and_heat(parsed: list, machine: Machine, options: dict[str, Any
         m = words.get("M")
         if machine.kind == "fdm":
             limit = nozzle_max if m in (104, 109) else bed_max if m in (140, 190) else None
-            what_en, what_fr = ("temperature", "température")
+            what = "temperature"
         elif machine.kind in ("laser", "cnc") and (m in (3, 4) or "G" in words or m is None):
             limit = s_max
-            what_en, what_fr = ("power", "puissance") if machine.kind == "laser" else ("spindle speed", "vitesse de broche")
+            what = "power" if machine.kind == "laser" else "spindle"
         else:
             limit = None
         if limit is not None and (s < 0 or s > limit):
             return [
-                _err(
-                    "power_out_of_range",
-                    f"Line {n + 1} sets the {what_en} to {s:g}, outside 0..{limit:g}.",
-                    f"La ligne {n + 1} règle la {what_fr} à {s:g}, hors de 0..{limit:g}.",
-                    "Check the material settings in machines.yaml.",
-                    "Vérifiez les réglages du matériau dans machines.yaml.",
-                    n,
-                )
+                _err("power_out_of_range", n, value=s, limit=limit, variant=what)
             ]
     return []

@@ -19,26 +19,10 @@ for `python -m web.i18n_tool missing`), then its French in a catalog. Plural-sen
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from web.issue_messages_files import FILE_ISSUES, PROGRAM_ISSUES
+from web.issue_text import N_, IssueText, Nn_
 
-
-def N_(msgid: str) -> str:  # noqa: N802 - gettext's "mark for extraction"
-    return msgid
-
-
-def Nn_(singular: str, plural: str) -> tuple[str, str]:  # noqa: N802 - a plural msgid pair
-    return singular, plural
-
-
-@dataclass(frozen=True)
-class IssueText:
-    message: str | tuple[str, str]
-    hint: str = ""
-    count: str | None = None  # the parameter that chooses singular or plural
-    # (parameter, sentence added when it is true, sentence added when false): a whole sentence
-    # each, so French never has to glue fragments.
-    then: tuple[tuple[str, str, str], ...] = ()
-
+__all__ = ["ISSUES", "IssueText", "MORE_LIKE_ABOVE", "N_", "Nn_"]
 
 MORE_LIKE_ABOVE = N_("… and %(more)s more like the above.")
 
@@ -266,7 +250,8 @@ ISSUES: dict[str, IssueText] = {
               ("prepare_fails", N_("This printer insists on PrusaSlicer: its preparation will fail."), "")),
     ),
     "prusaslicer_refused_builtin_used": IssueText(
-        N_("PrusaSlicer refused this model (%(reason)s): the built-in slicer prepared this print."),
+        N_("PrusaSlicer refused this model (its own words are in the technical details): the built-in slicer "
+           "prepared this print."),
         N_("To print it with PrusaSlicer, repair the mesh (Meshmixer > Inspector, or PrusaSlicer's own "
            "repair) and send it again."),
     ),
@@ -348,6 +333,11 @@ _WORD_PARAMS: dict[str, dict[str, str]] = {
                  "2,1,0": N_("rotated 90° about Y (laid on its side)"),
                  "1,2,0": N_("rotated 90° about Y then 90° about Z"),
                  "2,0,1": N_("rotated 90° about X then 90° about Z")},
+    "what": {"mesh": N_("3D file"), "svg": N_("SVG drawing"), "dxf": N_("DXF drawing")},
     "unit": {"mm": N_("millimetres"), "cm": N_("centimetres"), "in": N_("inches"), "m": N_("metres"),
              "px96": N_("96 px per inch"), "px90": N_("90 px per inch")},
 }
+
+# Reading a file, checking a program, preparing it: their own module, one registry.
+ISSUES.update(FILE_ISSUES)
+ISSUES.update(PROGRAM_ISSUES)

@@ -14,6 +14,7 @@ from flask_babel import format_currency, format_decimal, get_translations, gette
 from jobqueue.contracts.results import Localised, Quote, lenient
 from web.i18n import N_, current_language, pick
 from web.issue_render import Words, render_issue
+from web.quote_render import term_explanation, term_label, tier_explanation
 
 UNITS = {"mm": "mm", "mm2": "mm²", "mm3": "mm³", "cm3": "cm³", "m": "m", "m2": "m²", "g": "g", "kg": "kg",
          "s": "s", "min": "min", "h": "h", "pct": "%", "eur": "€", "deg": "°", "count": "", "n": ""}
@@ -182,13 +183,25 @@ def _text(value: Localised | str | None) -> str:
     return pick(value.model_dump() if isinstance(value, Localised) else value)
 
 
+def unit_price(value: float, currency: str) -> str:
+    """A price per unit with all its decimals (0,035 € per gram), in the page's locale."""
+    from babel.numbers import format_currency as babel_currency
+
+    return babel_currency(value, currency or "EUR", locale=current_language(), decimal_quantization=False)
+
+
 def quote_view(quote: Quote | dict[str, Any], tier: str | None) -> dict[str, Any]:
     """One quote as rows a beginner can follow: each term, its amount and why; then the total
     for the user's pricing tier, with the line that says how the tier changes the subtotal.
-    The quote is read through its contract (`jobqueue.contracts.Quote`): one name per field."""
+    The quote is read through its contract (`jobqueue.contracts.Quote`): one name per field;
+    terms are said from their code and figures (web/quote_render.py)."""
     q = quote if isinstance(quote, Quote) else lenient(Quote, quote)
-    rows = [{"label": _text(t.label) or t.term, "amount": t.amount, "explanation": _text(t.explanation)}
-            for t in q.terms]
+    said = words()
+    rows = []
+    for t in q.terms:
+        term = t.model_dump()
+        rows.append({"label": term_label(term, said), "amount": t.amount,
+                     "explanation": term_explanation(term, q.currency, said, unit_price)})
     entry = next((x for x in q.tiers if x.tier == tier), None) or (q.tiers[0] if q.tiers else None)
     return {
         "machine": q.machine_name or q.machine,
@@ -199,7 +212,7 @@ def quote_view(quote: Quote | dict[str, Any], tier: str | None) -> dict[str, Any
         "subtotal": q.subtotal,
         "total": q.total_for(tier),
         "tier": (entry.label if entry else None) or tier,
-        "tier_explanation": _text(entry.explanation) if entry else "",
+        "tier_explanation": tier_explanation(entry.model_dump(), said) if entry else "",
         "fits": q.fits,
         "currency": q.currency,
         "note": "",

@@ -55,9 +55,16 @@ def _fmt(value: Any) -> str:
 
 
 def report(result: dict, lang: str) -> str:
+    from babel.numbers import format_currency
+
     from jobqueue.cli.words import issue_lines, say, words
+    from web.quote_render import term_explanation, term_label
 
     said = words(lang)
+
+    def money(value: float, currency: str) -> str:
+        return format_currency(value, currency, locale=lang, decimal_quantization=False)
+
     lines = []
     lines.append(say(said, "File usable") if result["valid"] else say(said, "File not usable as it is"))
     for issue in result["issues"]:
@@ -79,9 +86,10 @@ def report(result: dict, lang: str) -> str:
             fit = "" if q.get("fits", True) else " (" + say(said, "does not fit") + ")"
             lines.append(f"  {q['machine']} / {q['material']}: {q['seconds'] / 60:.0f} min{fit}")
             for t in q["terms"]:
-                lines.append(f"      {t['label'][lang]}: {t['amount']:.2f} {q['currency']} ({t['explanation'][lang]})")
-            totals = ", ".join(f"{tier} {amount:.2f}" for tier, amount in q["totals"].items())
-            lines.append(f"      Total: {totals} {q['currency']}")
+                label, why = term_label(t, said), term_explanation(t, q["currency"], said, money)
+                lines.append(f"      {label}: {money(t['amount'], q['currency'])} ({why})")
+            totals = ", ".join(f"{tier} {money(amount, q['currency'])}" for tier, amount in q["totals"].items())
+            lines.append("      " + say(said, "Total: %(totals)s", totals=totals))
     return "\n".join(lines)
 
 

@@ -49,6 +49,8 @@ class Issue(ResultModel):
                           "SVG element id, or program line")
     message: Localised | None = Field(None, description="older analyses: the sentence itself, fr and en")
     hint: Localised | None = None
+    detail: str | None = Field(None, description="technical text (a parser's or PrusaSlicer's own words), "
+                                                 "shown only behind the page's technical details")
 
     _text = field_validator("message", "hint", mode="before")(_localised)
 
@@ -69,14 +71,21 @@ class Issue(ResultModel):
 
 
 class QuoteTerm(ResultModel):
-    """One term of a quote (material, machine time, setup fee) with its explanation."""
+    """One term of a quote (material, machine time, setup fee): its code, amount, and the
+    figures its explanation is said from (`params`; older quotes stored `label`/`explanation`)."""
 
     term: str = ""
     label: Localised | None = None
     amount: float | None = None
+    params: dict[str, Any] = Field(default_factory=dict, description="grams, price, hourly rate...")
     explanation: Localised | None = None
 
     _text = field_validator("label", "explanation", mode="before")(_localised)
+
+    @field_validator("params", mode="before")
+    @classmethod
+    def _params_dict(cls, value: Any) -> Any:
+        return value if isinstance(value, dict) else {}
 
 
 class QuoteTier(ResultModel):

@@ -1,7 +1,7 @@
 """The drawing as an SVG (mm, y up as read), paths coloured by stroke, issues circled in red.
 
-Each marker carries the issue's French message as a tooltip (`<title>`), so the page can
-show the preview next to the list of issues.
+Each marker carries the issue's code as a tooltip (`<title>`: no sentence in slicing/; the
+page lists the issues in the reader's language next to the preview).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ def _markers(analysis: dict[str, Any]) -> list[tuple[float, float, str, str]]:
     out = []
     for issue in analysis.get("issues", []):
         loc = issue.get("location") or {}
-        text = (issue.get("message") or {}).get("fr", issue.get("code", ""))
+        text = str(issue.get("code", ""))
         colour = "#d00000" if issue.get("severity") == "error" else "#ff8c00" if issue.get("severity") == "warning" \
             else "#1e64c8"
         points = [p for p in loc.get("points", []) if isinstance(p, list | tuple) and len(p) >= 2]

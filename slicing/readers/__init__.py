@@ -60,35 +60,29 @@ def file_kind(path: Path, filename: str | None = None) -> str:
 
 
 def _guarded(what: str, fn, *args):
+    """`what` ('mesh', 'svg', 'dxf') names the kind of file in the sentence the web builds."""
     try:
         return fn(*args)
     except UnreadableFile:
         raise
     except (RecursionError, MemoryError) as exc:
-        raise UnreadableFile(
-            "file_too_complex",
-            f"Ce {what} est trop complexe pour être lu (limite de mémoire ou d'imbrication).",
-            f"This {what} is too complex to read (memory or nesting limit).",
-        ) from exc
+        raise UnreadableFile("file_too_complex", type(exc).__name__, what=what) from exc
     except FileNotFoundError as exc:
-        raise UnreadableFile("file_missing", "Le fichier est introuvable.", "The file cannot be found.") from exc
+        raise UnreadableFile("file_missing") from exc
     except Exception as exc:  # any parser bug a hostile file finds becomes a clear refusal
-        raise UnreadableFile(
-            "file_unreadable",
-            f"Ce {what} n'a pas pu être lu : il est abîmé ou d'un format inattendu ({type(exc).__name__}).",
-            f"This {what} could not be read: it is damaged or in an unexpected format ({type(exc).__name__}).",
-        ) from exc
+        raise UnreadableFile("file_unreadable", f"{type(exc).__name__}: {exc}", what=what,
+                             name=type(exc).__name__) from exc
 
 
 def read_triangles(path: Path, limits: Limits = DEFAULT_LIMITS) -> StlData:
-    return _guarded("fichier 3D", load_triangles, Path(path), limits)
+    return _guarded("mesh", load_triangles, Path(path), limits)
 
 
 def read_mesh(path: Path, limits: Limits = DEFAULT_LIMITS) -> trimesh.Trimesh:
     """An indexed mesh (vertices merged, not otherwise repaired) or `UnreadableFile`."""
     path = Path(path)
     if path.suffix.lower() in OTHER_MESH_SUFFIXES:
-        return _guarded("fichier 3D", load_other_mesh, path, limits)
+        return _guarded("mesh", load_other_mesh, path, limits)
     return mesh_from_stl(read_triangles(path, limits))
 
 
@@ -101,11 +95,10 @@ def load_drawing(path: Path, filename: str | None = None, tolerance_mm: float = 
     path = Path(path)
     kind = file_kind(path, filename)
     if kind == "svg":
-        return _guarded("SVG", load_svg, path, tolerance_mm, limits)
+        return _guarded("svg", load_svg, path, tolerance_mm, limits)
     if kind == "dxf":
-        return _guarded("DXF", load_dxf, path, tolerance_mm, limits)
-    raise UnreadableFile("format_unknown", "Format de fichier non reconnu : envoyez un SVG ou un DXF.",
-                         "Unrecognised file format: send an SVG or a DXF.")
+        return _guarded("dxf", load_dxf, path, tolerance_mm, limits)
+    raise UnreadableFile("format_unknown", filename=filename or path.name)
 
 
 def read_drawing(path: Path, tolerance_mm: float = 0.05, limits: Limits = DEFAULT_LIMITS) -> Drawing:

@@ -25,6 +25,7 @@ from slicing.readers.errors import (
     check_file_size,
     empty_file,
 )
+from slicing.toolpaths.issues import make_issue
 
 CURVES = {"LINE", "LWPOLYLINE", "POLYLINE", "ARC", "CIRCLE", "ELLIPSE", "SPLINE"}
 TEXTS = {"TEXT", "MTEXT", "ATTRIB"}
@@ -51,33 +52,17 @@ class _Walk:
     def count(self) -> None:
         self.entities += 1
         if self.entities > self.limits.max_entities:
-            raise UnreadableFile(
-                "too_many_entities",
-                f"Le dessin compte plus de {self.limits.max_entities:,} entités (blocs développés) : c'est "
-                "la limite.".replace(",", "\u202f"),
-                f"The drawing has more than {self.limits.max_entities:,} entities (blocks expanded): "
-                "that is the limit.",
-                "Simplifiez le dessin ou supprimez les blocs répétés inutiles.",
-                "Simplify the drawing or remove needless repeated blocks.",
-            )
-        if self.entities % 2000 == 0:
-            self.deadline.check()
+            raise UnreadableFile("too_many_entities", limit=self.limits.max_entities)
 
     def add(self, points: np.ndarray, closed: bool, entity, source: str | None) -> None:
         if len(points) == 0:
             return
         self.points += len(points)
         if self.points > self.limits.max_points:
-            raise UnreadableFile(
-                "too_many_points",
-                f"Les courbes du dessin donnent plus de {self.limits.max_points:,} points : c'est la limite."
-                .replace(",", "\u202f"),
-                f"The drawing's curves give more than {self.limits.max_points:,} points: that is the limit.",
-            )
+            raise UnreadableFile("too_many_points", limit=self.limits.max_points)
         pts = points[:, :2] * self.scale
         if not np.isfinite(pts).all():
-            raise UnreadableFile("dxf_non_finite", "Une entité a des coordonnées invalides (NaN ou infini).",
-                                 "An entity has invalid coordinates (NaN or infinite).")
+            raise UnreadableFile("dxf_non_finite")
         if len(pts) > 1 and closed and abs(pts[0, 0] - pts[-1, 0]) < 1e-9 and abs(pts[0, 1] - pts[-1, 1]) < 1e-9:
             pts = pts[:-1]
         key = (entity.dxf.get("true_color"), entity.dxf.get("color", 256), entity.dxf.get("layer", "0"))
@@ -196,22 +181,9 @@ def _walk(walk: _Walk, entities: Iterable, chain: tuple[str, ...], source: str |
         elif kind == "INSERT":
             name = entity.dxf.get("name", "")
             if name in chain:
-                raise UnreadableFile(
-                    "dxf_block_cycle",
-                    f"Le bloc « {name} » se contient lui-même (boucle de références) : le dessin est infini.",
-                    f"Block '{name}' contains itself (a reference loop): the drawing would be infinite.",
-                    "Ouvrez le dessin dans votre logiciel de CAO, éclatez ou corrigez ce bloc, puis exportez à "
-                    "nouveau.",
-                    "Open the drawing in your CAD software, explode or fix that block, then export again.",
-                )
+                raise UnreadableFile("dxf_block_cycle", name=str(name)[:80])
             if len(chain) >= walk.limits.max_block_depth:
-                raise UnreadableFile(
-                    "dxf_blocks_too_deep",
-                    f"Les blocs sont imbriqués sur plus de {walk.limits.max_block_depth} niveaux : c'est la limite.",
-                    f"Blocks are nested more than {walk.limits.max_block_depth} levels deep: that is the limit.",
-                    "Éclatez les blocs (commande DECOMPOS / EXPLODE) avant l'export.",
-                    "Explode the blocks (EXPLODE command) before exporting.",
-                )
+                raise UnreadableFile("dxf_blocks_too_deep", limit=walk.limits.max_block_depth)
             try:
                 children = list(entity.virtual_entities())
             except Exception:  # a block with broken transforms: skip it, say so
@@ -259,10 +231,7 @@ def _refused(exc: Exception) -> UnreadableFile:
     """ezdxf's refusal as an issue naming the entity's DXF handle (never a Python object id)."""
     found = _HANDLE.search(str(exc))
     handle = found.group(1) if found else None
-    where_fr = f" (entité {handle})" if handle else ""
-    where_en = f" (entity {handle})" if handle else ""
-    error = UnreadableFile("dxf_unreadable", f"Ce fichier n'est pas un DXF lisible{where_fr}.",
-                           f"This file is not a readable DXF{where_en}.")
+    error = UnreadableFile("dxf_unreadable", str(exc)[:500], **({"handle": handle, "variant": "handle"} if handle else {}))
     error.location = {"handle": handle} if handle else {}
     return error
 
@@ -289,15 +258,7 @@ def _tolerant(path: Path, refusal: Exception, tolerance_mm: float, limits: Limit
         drawing.paths.append(Path2D(points=pts[:-1] if closed else pts, closed=closed,
                                     layer=str(entity.metadata.get("layer", "0")), source=None))
     found = _HANDLE.search(str(refusal))
-    note = _note("dxf_read_tolerant", "Ce DXF n'a pas la structure complète attendue (marqueurs de sous-classe "
-                 "absents) : il a été lu par un lecteur plus tolérant. Vérifiez l'aperçu.",
-                 "This DXF lacks the expected structure (subclass markers missing): it was read by a more "
-                 "tolerant reader. Check the preview.",
-                 {"handle": found.group(1)} if found else None,
-                 hint=("Si l'aperçu est faux, ouvrez le fichier dans votre logiciel et exportez-le à nouveau en "
-                       "DXF R2000 ou plus récent.",
-                       "If the preview is wrong, open the file in your software and export it again as DXF "
-                       "R2000 or later."))
+    note = make_issue("dxf_read_tolerant", "info", {"handle": found.group(1)} if found else None)
     return drawing, [note]
 
 
@@ -321,35 +282,12 @@ def load_dxf(path: Path, tolerance_mm: float = 0.05, limits: Limits = DEFAULT_LI
             if layout.name != "Model":
                 _walk(walk, layout, (), None)
         if walk.drawing.paths:
-            notes.append(_note("dxf_paper_space", "Le dessin a été lu dans l'espace papier (l'espace objet est vide).",
-                               "The drawing was read from paper space (model space is empty).",
-                               hint=("Vérifiez l'échelle dans l'aperçu : une mise en page peut être à l'échelle "
-                                     "de l'impression, pas de la pièce.",
-                                     "Check the scale in the preview: a layout may be at print scale, not "
-                                     "at the part's scale.")))
+            notes.append(make_issue("dxf_paper_space", "info"))
     walk.drawing.units = unit_name
     walk.drawing.tolerance_mm = tolerance_mm
     if auditor.has_errors or auditor.has_fixes:
-        notes.append(_note("dxf_repaired", f"Le fichier était abîmé : {len(auditor.fixes) + len(auditor.errors)} "
-                           "défaut(s) réparé(s) à la lecture. Vérifiez l'aperçu.",
-                           f"The file was damaged: {len(auditor.fixes) + len(auditor.errors)} defect(s) "
-                           "repaired while reading. Check the preview.",
-                           hint=("Si l'aperçu est faux, ouvrez le dessin dans votre logiciel de CAO, lancez la "
-                                 "commande AUDIT (ou « Réparer »), puis exportez à nouveau.",
-                                 "If the preview is wrong, open the drawing in your CAD software, run AUDIT "
-                                 "(or 'Repair'), then export again.")))
+        notes.append(make_issue("dxf_repaired", "info", None, n=len(auditor.fixes) + len(auditor.errors)))
     if walk.ignored:
         listed = ", ".join(f"{k} ×{v}" for k, v in walk.ignored.most_common(8))
-        notes.append(_note("dxf_entities_ignored", f"Entités sans trajet de coupe, ignorées : {listed}.",
-                           f"Entities without a cutting path, ignored: {listed}.",
-                           {"types": dict(walk.ignored)},
-                           hint=("Cotes, points et hachures ne sont pas découpés. Si une forme manque dans "
-                                 "l'aperçu, transformez-la en polyligne avant l'export.",
-                                 "Dimensions, points and hatches are not cut. If a shape is missing from the "
-                                 "preview, turn it into a polyline before exporting.")))
+        notes.append(make_issue("dxf_entities_ignored", "info", {"types": dict(walk.ignored)}, listed=listed))
     return walk.drawing, notes
-
-
-def _note(code: str, fr: str, en: str, location: dict | None = None, hint: tuple[str, str] = ("", "")) -> dict:
-    return {"code": code, "severity": "info", "message": {"fr": fr, "en": en},
-            "hint": {"fr": hint[0], "en": hint[1]}, "location": location or {}}

@@ -1,37 +1,38 @@
 """The one exception every reader raises, and the limits every parser works under.
 
 A user's upload may be broken or hostile; whatever goes wrong while reading it becomes an
-`UnreadableFile` with a code and a message in French and English, so the analysis can turn
-it into an issue instead of a traceback.
+`UnreadableFile` with a code and parameters (numbers, counts, names), so the analysis can turn
+it into an issue instead of a traceback. No sentence here: the web and the CLI say it in the
+reader's language (web/issue_messages_files.py). A parser's own words (expat's "not
+well-formed (invalid token)", ezdxf's refusal) travel as `detail`, a technical detail the page
+keeps behind its toggle.
 """
 
 from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from typing import Any
+
+from slicing.toolpaths.issues import make_issue
 
 
 class UnreadableFile(Exception):
     """The file cannot be turned into geometry: broken, hostile, or over a limit."""
 
-    def __init__(self, code: str, message_fr: str, message_en: str, hint_fr: str = "", hint_en: str = "") -> None:
-        super().__init__(message_en)
+    def __init__(self, code: str, detail: str = "", /, **params: Any) -> None:
+        super().__init__(" ".join([code, *(f"{k}={v}" for k, v in params.items()), detail]).strip())
         self.code = code
-        self.message_fr = message_fr
-        self.message_en = message_en
-        self.hint_fr = hint_fr or "Exportez à nouveau le fichier depuis votre logiciel de modélisation."
-        self.hint_en = hint_en or "Export the file again from your modelling software."
+        self.params = params
+        self.detail = detail
         self.location: dict = {}  # where in the file (a DXF handle, an SVG element id), when known
 
     def as_issue(self) -> dict:
-        """The analysis issue this failure becomes."""
-        return {
-            "code": self.code,
-            "severity": "error",
-            "message": {"fr": self.message_fr, "en": self.message_en},
-            "hint": {"fr": self.hint_fr, "en": self.hint_en},
-            "location": dict(self.location),
-        }
+        """The analysis issue this failure becomes (code + parameters, the raw text as `detail`)."""
+        issue = make_issue(self.code, "error", dict(self.location), **self.params)
+        if self.detail:
+            issue["detail"] = self.detail[:500]
+        return issue
 
 
 @dataclass(frozen=True)
@@ -65,39 +66,22 @@ class Deadline:
 
     def check(self) -> None:
         if time.monotonic() > self.at:
-            raise UnreadableFile(
-                "file_too_slow",
-                f"La lecture du fichier dépasse la limite de {self.seconds:.0f} secondes.",
-                f"Reading the file takes longer than the {self.seconds:.0f} second limit.",
-                "Simplifiez le dessin (moins de courbes, de blocs ou de détails) puis renvoyez-le.",
-                "Simplify the design (fewer curves, blocks or details) and upload it again.",
-            )
+            raise UnreadableFile("file_too_slow", seconds=round(self.seconds))
 
 
-def _size(n: float, fr: bool) -> str:
-    if n >= 1024 * 1024:
-        return f"{n / 1024 / 1024:.0f} {'Mo' if fr else 'MB'}"
-    return f"{n / 1024:.1f} {'ko' if fr else 'kB'}".replace(".", "," if fr else ".")
+def size_params(size: int, limit: int) -> dict[str, Any]:
+    """The file's size and the limit in the unit that reads best (MB, or kB under 1 MB)."""
+    if limit >= 1024 * 1024:
+        return {"variant": "mb", "size": round(size / 1024 / 1024, 1), "limit": round(limit / 1024 / 1024)}
+    return {"variant": "kb", "size": round(size / 1024, 1), "limit": round(limit / 1024, 1)}
 
 
 def check_file_size(size: int, limits: Limits, limit: int | None = None) -> None:
     """Refuse a file over `limit` bytes (the general file limit by default), naming the limit."""
     limit = limits.max_file_bytes if limit is None else limit
     if size > limit:
-        raise UnreadableFile(
-            "file_too_large",
-            f"Le fichier pèse {_size(size, True)} : la limite pour ce type de fichier est de {_size(limit, True)}.",
-            f"The file is {_size(size, False)}: the limit for this kind of file is {_size(limit, False)}.",
-            "Réduisez le nombre de triangles (décimation) ou de détails avant l'export.",
-            "Reduce the number of triangles (decimate) or details before exporting.",
-        )
+        raise UnreadableFile("file_too_large", **size_params(size, limit))
 
 
 def empty_file() -> UnreadableFile:
-    return UnreadableFile(
-        "file_empty",
-        "Le fichier est vide (0 octet).",
-        "The file is empty (0 bytes).",
-        "L'export a sans doute échoué : exportez à nouveau et vérifiez la taille du fichier.",
-        "The export probably failed: export again and check the file size.",
-    )
+    return UnreadableFile("file_empty")

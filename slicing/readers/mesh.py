@@ -151,17 +151,12 @@ def load_other_mesh(path: Path, limits: Limits = DEFAULT_LIMITS) -> trimesh.Trim
     try:
         mesh = trimesh.load(path, force="mesh", process=False)
     except Exception as exc:  # trimesh raises many kinds on broken files
-        raise UnreadableFile(
-            "mesh_unreadable",
-            f"Ce fichier {path.suffix.upper().lstrip('.')} n'a pas pu être lu ({type(exc).__name__}).",
-            f"This {path.suffix.upper().lstrip('.')} file could not be read ({type(exc).__name__}).",
-        ) from exc
+        raise UnreadableFile("mesh_unreadable", f"{type(exc).__name__}: {exc}",
+                             suffix=path.suffix.upper().lstrip("."), name=type(exc).__name__) from exc
     if not isinstance(mesh, trimesh.Trimesh) or len(mesh.faces) == 0:
-        raise UnreadableFile("mesh_no_triangles", "Le fichier ne contient aucun triangle.",
-                             "The file holds no triangles.")
+        raise UnreadableFile("mesh_no_triangles")
     if len(mesh.faces) > limits.max_triangles or not np.isfinite(mesh.vertices).all():
-        raise UnreadableFile("mesh_invalid", "Le maillage est trop gros ou a des coordonnées invalides.",
-                             "The mesh is too big or has invalid coordinates.")
+        raise UnreadableFile("mesh_invalid", triangles=len(mesh.faces), limit=limits.max_triangles)
     return mesh
 
 

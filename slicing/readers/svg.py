@@ -23,14 +23,26 @@ INKSCAPE = "{http://www.inkscape.org/namespaces/inkscape}"
 MAX_SEGMENT_POINTS = 2000
 
 
-def _hostile(kind_fr: str, kind_en: str) -> UnreadableFile:
-    return UnreadableFile(
-        "svg_refused",
-        f"Ce SVG a été refusé : {kind_fr}.",
-        f"This SVG was refused: {kind_en}.",
-        "Enregistrez le fichier en « SVG simple » (Inkscape) ou exportez-le à nouveau depuis votre logiciel.",
-        "Save the file as 'Plain SVG' (Inkscape) or export it again from your software.",
-    )
+def _hostile(variant: str, **params: object) -> UnreadableFile:
+    """A refusal for safety or size (`variant`: depth, elements, entities, external, dangerous)."""
+    return UnreadableFile("svg_refused", variant=variant, **params)
+
+
+# expat's error numbers (xml.parsers.expat.errors) a member can act on, as the issue's variant;
+# any other is said in general terms, expat's own words kept as the technical detail.
+_EXPAT_VARIANTS = {3: "truncated", 4: "invalid_token", 5: "truncated", 7: "mismatched_tag", 9: "junk_after",
+                   11: "undefined_entity"}
+
+
+def _malformed(exc: Exception) -> UnreadableFile:
+    """The XML parser's refusal as a code with the line and column it stopped at."""
+    line, column = getattr(exc, "position", None) or (None, None)
+    params: dict[str, object] = {"variant": _EXPAT_VARIANTS.get(getattr(exc, "code", None), "")}
+    if line is not None:
+        params.update(line=int(line), column=int(column) + 1)  # expat counts columns from 0
+    else:
+        params["variant"] = "nowhere"
+    return UnreadableFile("svg_malformed", str(exc), **params)
 
 
 def _screen(data: bytes, limits: Limits) -> dict:
@@ -52,29 +64,23 @@ def _screen(data: bytes, limits: Limits) -> dict:
                 if count == 1:
                     root_attrib = dict(elem.attrib)
                     if not elem.tag.endswith("svg"):
-                        raise UnreadableFile("svg_not_svg", "Ce fichier XML n'est pas un SVG.",
-                                             "This XML file is not an SVG.")
+                        raise UnreadableFile("svg_not_svg", tag=str(elem.tag).rpartition("}")[2][:40])
                 if depth > limits.max_svg_depth:
-                    raise _hostile(f"plus de {limits.max_svg_depth} niveaux de groupes imbriqués",
-                                   f"more than {limits.max_svg_depth} levels of nested groups")
+                    raise _hostile("depth", limit=limits.max_svg_depth)
                 if count > limits.max_entities:
-                    raise _hostile(f"plus de {limits.max_entities:,} éléments".replace(",", "\u202f"),
-                                   f"more than {limits.max_entities:,} elements")
+                    raise _hostile("elements", limit=limits.max_entities)
             else:
                 depth -= 1
                 if depth > 1:
                     elem.clear()
     except EntitiesForbidden as exc:
-        raise _hostile("il déclare des entités XML (attaque « billion laughs » possible)",
-                       "it declares XML entities (a possible 'billion laughs' attack)") from exc
+        raise _hostile("entities") from exc
     except (ExternalReferenceForbidden, DTDForbidden) as exc:
-        raise _hostile("il fait référence à un fichier externe", "it refers to an external file") from exc
+        raise _hostile("external") from exc
     except DefusedXmlException as exc:
-        raise _hostile("contenu XML dangereux", "dangerous XML content") from exc
+        raise _hostile("dangerous") from exc
     except ParseError as exc:
-        raise UnreadableFile("svg_malformed", f"Ce SVG est mal formé ({exc}).", f"This SVG is malformed ({exc}).",
-                             "Ouvrez-le dans Inkscape et enregistrez-le à nouveau.",
-                             "Open it in Inkscape and save it again.") from exc
+        raise _malformed(exc) from exc
     return root_attrib
 
 
@@ -183,8 +189,8 @@ def load_svg(path: Path, tolerance_mm: float = 0.05, limits: Limits = DEFAULT_LI
     try:
         svg = se.SVG.parse(io.BytesIO(_label_layers(data)), ppi=96.0, reify=True)
     except (ValueError, TypeError, ZeroDivisionError, OverflowError, AttributeError) as exc:
-        raise UnreadableFile("svg_malformed", f"Ce SVG n'a pas pu être interprété ({type(exc).__name__}).",
-                             f"This SVG could not be interpreted ({type(exc).__name__}).") from exc
+        raise UnreadableFile("svg_malformed", f"{type(exc).__name__}: {exc}", variant="interpret",
+                             name=type(exc).__name__) from exc
     drawing = Drawing(tolerance_mm=tolerance_mm, units="px90?" if _old_inkscape(root) else "mm")
     height_px = svg.height if isinstance(svg.height, int | float) and math.isfinite(svg.height) else None
     tol_px = tolerance_mm / PX_MM
@@ -209,22 +215,13 @@ def load_svg(path: Path, tolerance_mm: float = 0.05, limits: Limits = DEFAULT_LI
             for pts, closed in _subpaths(element, tol_px):
                 npoints += len(pts)
                 if npoints > limits.max_points:
-                    raise UnreadableFile(
-                        "too_many_points",
-                        f"Les courbes du dessin donnent plus de {limits.max_points:,} points : c'est la limite."
-                        .replace(",", "\u202f"),
-                        f"The drawing's curves give more than {limits.max_points:,} points: that is the limit.")
+                    raise UnreadableFile("too_many_points", limit=limits.max_points)
                 raw.append((pts, closed, element, layer))
     all_pts = [p for p, *_ in raw]
     if all_pts:
         stacked = np.vstack(all_pts)
         if not np.isfinite(stacked).all() or np.abs(stacked).max() * PX_MM > limits.max_size_mm:
-            raise UnreadableFile(
-                "size_over_limit",
-                f"Le SVG déclare des dimensions démesurées (plus de {limits.max_size_mm / 1000:.0f} m) ou invalides.",
-                f"The SVG declares enormous (over {limits.max_size_mm / 1000:.0f} m) or invalid dimensions.",
-                "Vérifiez la taille du document (largeur, hauteur, viewBox) dans votre logiciel.",
-                "Check the document size (width, height, viewBox) in your software.")
+            raise UnreadableFile("size_over_limit", variant="svg", limit_m=limits.max_size_mm / 1000)
         if height_px is None:
             height_px = float(stacked[:, 1].max())
     flip = (height_px or 0.0) * PX_MM

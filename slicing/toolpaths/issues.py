@@ -20,14 +20,6 @@ def make_issue(code: str, severity: Severity, location: dict[str, Any] | None = 
     return {"code": code, "severity": severity, "params": params, "location": location or {}}
 
 
-def text_issue(code: str, severity: Severity, en: str, fr: str, hint_en: str = "", hint_fr: str = "",
-               location: dict[str, Any] | None = None) -> dict[str, Any]:
-    """An issue still carrying its own sentences (older call sites not yet given a code entry in
-    web/issue_messages.py); the web shows the text as stored. New code uses `make_issue`."""
-    return {"code": code, "severity": severity, "message": {"fr": fr, "en": en},
-            "hint": {"fr": hint_fr, "en": hint_en}, "location": location or {}}
-
-
 def has_errors(issues: list[dict[str, Any]]) -> bool:
     return any(i.get("severity") == "error" for i in issues)
 

@@ -33,7 +33,12 @@ def test_clean_cube_figures_and_quotes(tmp_path, spec):
     (q,) = r["quotes"]
     assert q["subtotal"] == pytest.approx(sum(t["amount"] for t in q["terms"]), abs=0.02)
     assert q["totals"]["public"] == pytest.approx(q["subtotal"] * 1.5, abs=0.01)
-    assert all(t["explanation"]["fr"] and t["explanation"]["en"] for t in q["terms"])
+    assert all(t["params"] and "explanation" not in t and "label" not in t for t in q["terms"])  # codes, no text
+    from jobqueue.cli.words import words
+    from web.quote_render import term_explanation
+
+    said = {lang: term_explanation(q["terms"][0], "EUR", words(lang), lambda v, c: f"{v} {c}") for lang in ("fr", "en")}
+    assert said["fr"].startswith("3,9") and "g de PLA" in said["fr"] and "g of PLA" in said["en"], said
     assert quick_figures(path)["volume_mm3"] == pytest.approx(8000)
     assert isinstance(read_mesh(path), trimesh.Trimesh)
 

@@ -44,7 +44,7 @@ def test_a_model_prusaslicer_refuses_is_prepared_by_the_builtin_slicer() -> None
     assert program.ok and program.lines
     used = [i for i in program.issues if i["code"] == "prusaslicer_refused_builtin_used"]
     assert len(used) == 1 and used[0]["severity"] == "info"
-    assert "first layer" in used[0]["params"]["reason"]
+    assert "first layer" in used[0]["detail"]  # PrusaSlicer's own words, a technical detail
     assert program.metrics["slicer"] == "builtin" and program.metrics["prusaslicer_refused"] is True
     insisted = prepare_program(_octahedron_on_its_tip(), machine,
                                options={"slicer": "prusaslicer", "layer_height_mm": 0.3})

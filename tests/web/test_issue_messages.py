@@ -40,6 +40,54 @@ def test_every_code_raised_in_slicing_has_its_sentence() -> None:
     assert not texts, f"make_issue takes code, severity, location and parameters, not sentences: {texts}"
 
 
+# Where slicing/ and jobqueue/ raise a code without make_issue: reader refusals, program checks,
+# prepare's and PrusaSlicer's failures. Their first argument is the code.
+_CODE_RAISERS = {"UnreadableFile", "_err", "_failed", "_hostile", "_slicer_failed"}
+
+
+def test_every_code_a_reader_or_a_check_raises_has_its_sentence_and_no_sentence_is_written() -> None:
+    missing, texts = [], []
+    for path in [*(REPO / "slicing").rglob("*.py"), REPO / "jobqueue" / "tasks.py"]:
+        source = path.read_text()
+        for node in ast.walk(ast.parse(source)):
+            if not isinstance(node, ast.Call):
+                continue
+            name = getattr(node.func, "id", None)
+            if name not in _CODE_RAISERS or not node.args or not isinstance(node.args[0], ast.Constant):
+                continue
+            code = node.args[0].value
+            if name == "_hostile":
+                code = f"svg_refused/{code}"
+            elif name == "_slicer_failed":
+                continue  # its first argument is PrusaSlicer's own words (the detail)
+            if code.partition("/")[0] not in ISSUES:  # a variant without its own entry says the general case
+                missing.append(f"{path.relative_to(REPO)}:{node.lineno} {code}")
+            if any(isinstance(k.value, ast.JoinedStr) for k in node.keywords if k.arg not in ("detail",)):
+                texts.append(f"{path.relative_to(REPO)}:{node.lineno}")
+        for word in ("message_fr", "message_en", "text_issue(", '"fr": f"', "'fr': f'"):
+            if word in source:
+                texts.append(f"{path.relative_to(REPO)}: {word}")
+    assert not missing, f"add these codes to web/issue_messages_files.py: {missing}"
+    assert not texts, f"codes and parameters, no sentences: {texts}"
+    for variant in ("truncated", "invalid_token", "mismatched_tag", "junk_after", "undefined_entity", "nowhere"):
+        assert f"svg_malformed/{variant}" in ISSUES
+
+
+def test_an_xml_parser_refusal_is_a_code_with_line_and_column_and_its_words_a_detail(tmp_path) -> None:
+    from slicing.readers import UnreadableFile, read_drawing
+
+    path = tmp_path / "bad.svg"
+    path.write_text('<svg xmlns="http://www.w3.org/2000/svg">\n  <g><rect width="5"></g>\n</svg>\n')
+    try:
+        read_drawing(path)
+    except UnreadableFile as exc:
+        issue = exc.as_issue()
+    assert issue["code"] == "svg_malformed" and issue["params"] == {"variant": "mismatched_tag", "line": 2, "column": 24}
+    assert "mismatched tag" in issue["detail"]  # expat's own words, for the technical details only
+    fr, en = issue_text(issue, "fr"), issue_text(issue, "en")
+    assert "ligne 2, colonne 24" in fr and "mismatched" not in fr and "line 2, column 24" in en
+
+
 def test_every_sentence_renders_in_both_languages_with_its_parameters() -> None:
     for code, entry in ISSUES.items():
         msgids = [*(entry.message if isinstance(entry.message, tuple) else (entry.message,)), entry.hint]

@@ -20,7 +20,7 @@ def test_job_page_explains_the_analysis_for_a_beginner(client, accounts, login, 
     # metrics with their units, quotes with one explanation line per term and the owner's tier total
     assert "180 mm" in html.replace("\u202f", "") and "50 × 40 × 0 mm" in html
     assert "0,002 m² à 12 €/m²" in html and "1 min 35 s à 20 €/h" in html
-    assert "1,55\u00a0€" in html and "(Adhérent)" in html and "sous-total × 1,00 (tarif Adhérent)" in html
+    assert "1,55\u00a0€" in html and "(Adhérent)" in html and "sous-total × 1 (tarif Adhérent)" in html
     assert html.index("Contreplaqué peuplier 3 mm · ") < html.index("Ne rentre pas")
     # history: who, from, to, why
     assert "<td>test</td>" in html and "déposé" in html and "fichier déposé" in html

@@ -40,9 +40,9 @@ def fdm_program(mesh: trimesh.Trimesh, machine: Machine, material: Material, opt
         builtin = builtin_program(mesh, machine, material, options)
         if builtin.lines and not any(i["severity"] == "error" for i in builtin.issues):
             reason = next(i for i in program.issues if i.get("code") == "slicer_failed")
-            builtin.issues = refused + builtin.issues + [make_issue(
-                "prusaslicer_refused_builtin_used", "info", {},
-                reason=(reason.get("message") or {}).get("en", "").removeprefix("PrusaSlicer failed: "))]
+            used = make_issue("prusaslicer_refused_builtin_used", "info", {})
+            used["detail"] = reason.get("detail", "")  # PrusaSlicer's own words, behind the toggle
+            builtin.issues = refused + builtin.issues + [used]
             builtin.metrics["prusaslicer_refused"] = True
             return builtin
     return program
@@ -50,5 +50,5 @@ def fdm_program(mesh: trimesh.Trimesh, machine: Machine, material: Material, opt
 
 def _slicer_refused(program: PreparedProgram) -> bool:
     """PrusaSlicer ran and refused the model (not a timeout: the built-in would be slower still)."""
-    return any(i.get("code") == "slicer_failed" and "did not finish" not in str(i.get("message"))
+    return any(i.get("code") == "slicer_failed" and (i.get("params") or {}).get("variant") != "timeout"
                for i in program.issues)

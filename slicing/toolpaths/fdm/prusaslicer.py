@@ -18,7 +18,7 @@ import trimesh
 
 from slicing.machine_spec import Machine, Material
 from slicing.toolpaths.fdm.settings import fdm_settings
-from slicing.toolpaths.issues import text_issue
+from slicing.toolpaths.issues import make_issue
 from slicing.toolpaths.program import PreparedProgram
 
 EXECUTABLE = "prusa-slicer"
@@ -147,11 +147,11 @@ def prusaslicer_program(
         try:
             done = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, cwd=work, check=False)
         except subprocess.TimeoutExpired:
-            return _slicer_failed(f"PrusaSlicer did not finish within {timeout:g} s", f"PrusaSlicer n'a pas fini en {timeout:g} s")
+            return _slicer_failed("", variant="timeout", seconds=round(timeout))
         out = work / "out.gcode"
         if done.returncode != 0 or not out.is_file():
             why = refusal_reason(done.stderr, done.stdout) or f"exit {done.returncode}"
-            return _slicer_failed(f"PrusaSlicer failed: {why}", f"PrusaSlicer a échoué : {why}")
+            return _slicer_failed(why, variant="refused", exit_code=done.returncode)
         lines = out.read_text(encoding="ascii", errors="replace").splitlines()
     metrics = {"process": "fdm", "slicer": "prusaslicer", **read_figures(lines)}
     return PreparedProgram(lines=lines, format="gcode", issues=[], metrics=metrics)
@@ -171,9 +171,10 @@ def refusal_reason(*outputs: str | None) -> str:
     return ""
 
 
-def _slicer_failed(en: str, fr: str) -> PreparedProgram:
-    return PreparedProgram(lines=[], format="gcode", issues=[text_issue(
-        "slicer_failed", "error", en, fr,
-        "Check that the model is a closed solid that fits the bed.",
-        "Vérifiez que le modèle est un solide fermé qui tient sur le plateau.",
-    )])
+def _slicer_failed(words: str, **params: Any) -> PreparedProgram:
+    """No program: `slicer_failed` with PrusaSlicer's own words (English, its own) as the
+    technical detail, never as the sentence."""
+    issue = make_issue("slicer_failed", "error", None, **params)
+    if words:
+        issue["detail"] = words
+    return PreparedProgram(lines=[], format="gcode", issues=[issue])
