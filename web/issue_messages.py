@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from web.issue_messages_files import FILE_ISSUES, PROGRAM_ISSUES
 from web.issue_text import N_, IssueText, Nn_
+from web.metric_words import VALUE_WORDS
 
 __all__ = ["ISSUES", "IssueText", "MORE_LIKE_ABOVE", "N_", "Nn_"]
 
@@ -324,6 +325,7 @@ ISSUES: dict[str, IssueText] = {
     ),
 }
 
+_OPERATIONS = {k: VALUE_WORDS[k] for k in ("cut", "engrave", "outside", "inside", "on", "pocket")}
 # Parameters that are codes, said as words: {"process": "laser"} -> "laser cutting".
 _WORD_PARAMS: dict[str, dict[str, str]] = {
     "process": {"fdm": N_("3D printing (FDM)"), "laser": N_("Laser cutting"), "cnc": N_("CNC router"),
@@ -333,6 +335,7 @@ _WORD_PARAMS: dict[str, dict[str, str]] = {
                  "2,1,0": N_("rotated 90° about Y (laid on its side)"),
                  "1,2,0": N_("rotated 90° about Y then 90° about Z"),
                  "2,0,1": N_("rotated 90° about X then 90° about Z")},
+    "operation": _OPERATIONS, "default": _OPERATIONS,
     "what": {"mesh": N_("3D file"), "svg": N_("SVG drawing"), "dxf": N_("DXF drawing")},
     "unit": {"mm": N_("millimetres"), "cm": N_("centimetres"), "in": N_("inches"), "m": N_("metres"),
              "px96": N_("96 px per inch"), "px90": N_("90 px per inch")},

@@ -14,34 +14,11 @@ from flask_babel import format_currency, format_decimal, get_translations, gette
 from jobqueue.contracts.results import Localised, Quote, lenient
 from web.i18n import N_, current_language, pick
 from web.issue_render import Words, render_issue
+from web.metric_words import LABELS, PRIMARY, VALUE_WORDS
 from web.quote_render import term_explanation, term_label, tier_explanation
 
 UNITS = {"mm": "mm", "mm2": "mm²", "mm3": "mm³", "cm3": "cm³", "m": "m", "m2": "m²", "g": "g", "kg": "kg",
          "s": "s", "min": "min", "h": "h", "pct": "%", "eur": "€", "deg": "°", "count": "", "n": ""}
-# Metric names without their unit suffix -> (French, English); the first ones are shown first.
-LABELS: dict[str, tuple[str, str]] = {
-    "bbox": ("Encombrement", "Size"), "volume": ("Volume", "Volume"), "mass": ("Masse", "Mass"),
-    "area": ("Surface", "Surface area"), "bodies": ("Pièces séparées", "Separate bodies"),
-    "cut_length": ("Longueur de découpe", "Cut length"),
-    "length_by_operation": ("Longueur par opération", "Length per operation"),
-    "enclosed_area": ("Surface des formes fermées", "Enclosed area"),
-    "engrave_area": ("Surface gravée", "Engraved area"), "pierce_count": ("Perçages", "Pierces"),
-    "sheet_area_used": ("Plaque utilisée", "Sheet used"), "overhang_area": ("Surface en surplomb", "Overhang area"),
-    "filament": ("Filament", "Filament"), "layers": ("Couches", "Layers"),
-    "extruded_volume": ("Volume extrudé", "Extruded volume"), "travel": ("Déplacements à vide", "Travel"),
-    "travel_file_order": ("Déplacements dans l'ordre du fichier", "Travel in file order"),
-    "paths": ("Tracés", "Paths"), "closed_paths": ("Tracés fermés", "Closed paths"),
-    "open_edges": ("Arêtes ouvertes", "Open edges"), "watertight": ("Étanche (fermé)", "Watertight"),
-    "triangles": ("Triangles", "Triangles"), "vertices": ("Sommets", "Vertices"),
-    "volume_sum": ("Somme des volumes des pièces", "Sum of body volumes"), "texts": ("Textes", "Texts"),
-    "images": ("Images", "Images"), "bbox_min": ("Coin minimal", "Minimum corner"),
-    "units_declared": ("Unités déclarées", "Declared units"), "ascii": ("STL texte (ASCII)", "ASCII STL"),
-    "line_count": ("Lignes", "Lines"),
-}
-PRIMARY = ("bbox", "volume", "mass", "area", "bodies", "cut_length", "length_by_operation", "enclosed_area",
-           "engrave_area", "pierce_count", "sheet_area_used", "overhang_area", "filament", "layers", "travel")
-
-
 def number(value: Any, digits: int = 1) -> str:
     """A figure with the page's separators (Babel); non-numbers are shown as they are."""
     if isinstance(value, bool) or not isinstance(value, int | float):
@@ -84,20 +61,27 @@ def _split(name: str) -> tuple[str, str]:
 def metric_label(name: str) -> tuple[str, str]:
     """(label, unit) from a unit-suffixed metric name such as `cut_length_mm`."""
     base, unit = _split(name)
-    pair = LABELS.get(base)
-    label = pair[0 if current_language() == "fr" else 1] if pair else base.replace("_", " ")
+    label = gettext(LABELS[base]) if base in LABELS else base.replace("_", " ")
     return label[:1].upper() + label[1:], unit
+
+
+def value_word(value: Any) -> str:
+    """A code held by a metric (an operation, an extrusion type) as a word; else as written."""
+    text = str(value)
+    return gettext(VALUE_WORDS[text]) if text in VALUE_WORDS else text
 
 
 def metric_value(value: Any, unit: str) -> str:
     if isinstance(value, bool):
-        fr = current_language() == "fr"
-        return ("oui" if fr else "yes") if value else ("non" if fr else "no")
+        return gettext("yes") if value else gettext("no")
     if isinstance(value, list | tuple):
         inner = " × ".join(number(v) for v in value)
         return f"{inner} {unit}".strip()
     if isinstance(value, dict):
-        return ", ".join(f"{k}: {metric_value(v, unit)}" for k, v in value.items())
+        return gettext("; ").join(gettext("%(name)s: %(value)s", name=value_word(k), value=metric_value(v, unit))
+                                  for k, v in value.items())
+    if isinstance(value, str):
+        return value_word(value)
     if unit == "s" and isinstance(value, int | float):
         return duration(value)
     return f"{number(value)} {unit}".strip()
