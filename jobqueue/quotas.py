@@ -94,4 +94,4 @@ def check_upload(s: Session, spec: FablabSpec, user: User, process: str, ws: Wor
               "vinyl": [("area_m2_per_month", use.area_m2)]}.get(process, [])
     for name, used in [*checks, ("machine_hours_per_month", use.machine_hours)]:
         if limits.get(name) is not None and used >= limits[name]:
-            raise QuotaExceeded(name, round(used, 3), limits[name], use.resets)
+            raise QuotaExceeded(name, round(used, 6), limits[name], use.resets)

@@ -12,35 +12,21 @@ from __future__ import annotations
 
 import io
 import re
-import struct
 import time
 
 import pytest
 import yaml
+from people_helpers import cube as _cube
+from people_helpers import square as _square
 from stack_helpers import log_tail, wait_until
 
+from jobqueue.context import Context
 from jobqueue.models import Job, User
+from jobqueue.models_machines import UsageRecord
 from jobqueue.models_people import Notification
 from jobqueue.users import create_token, create_user
 
 pytestmark = pytest.mark.slow
-
-
-def _square(size: float = 8, closed: bool = True) -> bytes:
-    d = f"M2 2 L{2 + size} 2 L{2 + size} {2 + size} L2 {2 + size}" + (" Z" if closed else "")
-    return (f'<svg xmlns="http://www.w3.org/2000/svg" width="20mm" height="20mm" viewBox="0 0 20 20">'
-            f'<path d="{d}" fill="none" stroke="#ff0000" stroke-width="0.1"/></svg>').encode()
-
-
-def _cube(size: float = 8) -> bytes:
-    v = [(0, 0, 0), (size, 0, 0), (size, size, 0), (0, size, 0), (0, 0, size), (size, 0, size), (size, size, size),
-         (0, size, size)]
-    faces = [(0, 2, 1), (0, 3, 2), (4, 5, 6), (4, 6, 7), (0, 1, 5), (0, 5, 4), (1, 2, 6), (1, 6, 5), (2, 3, 7),
-             (2, 7, 6), (3, 0, 4), (3, 4, 7)]
-    out = bytearray(b"cube".ljust(80, b" ") + struct.pack("<I", len(faces)))
-    for f in faces:
-        out += struct.pack("<3f", 0, 0, 0) + b"".join(struct.pack("<3f", *v[i]) for i in f) + b"\0\0"
-    return bytes(out)
 
 
 WAITING = ("submitted", "analysing")
@@ -54,6 +40,9 @@ def _start_stack(spawn, ctx, tmp_path, monkeypatch) -> None:  # noqa: ANN001
     spec = yaml.safe_load(ctx.settings.machines_file.read_text(encoding="utf-8"))
     for machine in spec["machines"]:
         machine["clearance_required"] = False
+    for tier in spec["pricing_tiers"]:  # the member may cut a hair of sheet a month (any run goes over)
+        if tier["name"] == "member":
+            tier["quota"]["area_m2_per_month"] = 1e-5
     copy = tmp_path / "machines-no-clearance.yaml"
     copy.write_text(yaml.safe_dump(spec, allow_unicode=True), encoding="utf-8")
     monkeypatch.setenv("FABLAB_MACHINES", str(copy))
@@ -67,10 +56,13 @@ def _start_stack(spawn, ctx, tmp_path, monkeypatch) -> None:  # noqa: ANN001
     spawn("worker-laser", "worker", "--machine", "laser-1")
 
 
-def test_a_twelve_trainee_workshop_end_to_end(client, fablab_env, smtp, spawn, tmp_path,  # noqa: ANN001, PLR0915
+def test_a_twelve_trainee_workshop_end_to_end(fablab_env, smtp, spawn, tmp_path,  # noqa: ANN001, PLR0915
                                               monkeypatch) -> None:
-    ctx = fablab_env
-    _start_stack(spawn, ctx, tmp_path, monkeypatch)
+    from web.app import create_app
+
+    _start_stack(spawn, fablab_env, tmp_path, monkeypatch)
+    ctx = Context.from_env()  # the app reads the same machines.yaml copy as the workers
+    client = create_app(ctx, testing=True).test_client()
     tokens, langs = {}, {}
     with ctx.session() as s:
         for name, role in (("formatrice", "trainer"), ("fab", "fabmanager"), ("membre", "member"),
@@ -177,6 +169,13 @@ def test_a_twelve_trainee_workshop_end_to_end(client, fablab_env, smtp, spawn, t
     assert done["state"] == "completed", f"{done['reason']}\n{log_tail(tmp_path)}"
     wait_until(lambda: client.get(f"/api/v1/jobs/{member_job}", headers=tokens["membre"]).json["state"]
                == "completed", 120, what="the member's run")
+    # the laser run's usage record (written by the laser's worker) puts the member over the month's sheet area
+    with ctx.session() as s:
+        [used] = [r.quantity for r in s.query(UsageRecord).filter_by(job_id=member_job)]
+    r = client.post("/api/v1/jobs", headers=tokens["membre"], data={"file": (io.BytesIO(_square()), "m2.svg"),
+                                                                    "process": "laser"})
+    assert r.status_code == 400 and r.json["code"] == "quota_exceeded", r.json
+    assert (r.json["params"]["limit"], r.json["params"]["used"]) == ("area_m2_per_month", round(used, 6))
 
     # every notification: in the app, and by e-mail in its user's language
     def all_sent() -> bool:
