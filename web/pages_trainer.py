@@ -1,7 +1,8 @@
 """The trainer's pages (blueprint `trainer`): open a workshop session and give its join code; see
 every trainee's job with its preview, verdict and quote and the problems most trainees share;
 approve per process onto a machine or a group; send one job back; record a training when a
-supervised job completed. The rules are jobqueue's (workshops, workshop_approval, revisions,
+supervised job completed, or outside any session job (`/trainer/trainings`: who, which
+training of machines.yaml, valid how many days). The rules are jobqueue's (workshops, workshop_approval, revisions,
 trainings, permissions); these pages call them and word their refusals."""
 
 from __future__ import annotations
@@ -12,13 +13,13 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from sqlalchemy import func, select
-from wtforms import DateTimeLocalField, IntegerField, SelectMultipleField, StringField
+from wtforms import DateTimeLocalField, IntegerField, SelectField, SelectMultipleField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from jobqueue import permissions, revisions, trainings, workshop_approval, workshops
 from jobqueue.errors import RequestError
-from jobqueue.models import Job
-from jobqueue.models_people import SessionMember, WorkshopSession
+from jobqueue.models import Job, User
+from jobqueue.models_people import SessionMember, TrainingRecord, WorkshopSession
 from jobqueue.permissions import Action
 from jobqueue.states import IllegalTransition, JobState
 from web.app import context
@@ -42,6 +43,12 @@ class SessionForm(FlaskForm):
 class BatchForm(FlaskForm):
     kind = StringField("process", name="process", validators=[DataRequired(), Length(max=16)])  # not `process`: a Form method
     target = StringField("target", validators=[DataRequired(), Length(max=48)])  # machine:<id> or group:<name>
+
+
+class TrainingForm(FlaskForm):
+    username = SelectField("username", choices=[], validators=[DataRequired()])
+    kind = SelectField("kind", choices=[], validators=[DataRequired()])
+    valid_days = IntegerField("valid_days", validators=[Optional(), NumberRange(min=1, max=3650)])
 
 
 class CommentForm(FlaskForm):
@@ -215,3 +222,42 @@ def record_training(job_id: int):  # noqa: ANN201
     return _job_action(job_id, lambda s, job: trainings.record_from_job(s, context().spec(), current_user, job),
                        _('Training recorded.'))
 
+
+
+@trainer.route("/trainings", methods=["GET", "POST"])
+@login_required
+def trainings_page():  # noqa: ANN201
+    """Record a training given outside a session job (a safety briefing, a supervised first cut)."""
+    require_can(Action.RECORD_TRAININGS)
+    ctx = context()
+    spec = ctx.spec()
+    form = TrainingForm()
+    form.kind.choices = [(t.id, t.label or t.id) for t in spec.trainings]
+    with ctx.session() as s:
+        people = s.execute(select(User.username, User.display_name).where(User.is_active.is_(True))
+                           .order_by(User.username)).all()
+    form.username.choices = [(u, f"{u} ({name})" if name else u) for u, name in people]
+    status = 200
+    if form.validate_on_submit():
+        try:
+            with ctx.session() as s:
+                who = s.scalar(select(User).where(User.username == form.username.data))
+                trainings.record(s, spec, current_user, who, form.kind.data, form.valid_days.data)
+        except RequestError as exc:
+            flash(explain(exc), "error")
+            status = 400
+        else:
+            flash(_("Training recorded for %(user)s.", user=form.username.data), "ok")
+            return redirect(url_for("trainer.trainings_page"))
+    elif request.method == "POST":
+        status = 400
+    with ctx.session() as s:
+        rows = s.execute(select(TrainingRecord.kind, TrainingRecord.trained_at, TrainingRecord.valid_until,
+                                User.username).join(User, User.id == TrainingRecord.user_id)
+                         .where(TrainingRecord.trainer_id == current_user.id)
+                         .order_by(TrainingRecord.id.desc()).limit(50)).all()
+    labels = dict(form.kind.choices)
+    recent = [{"user": r.username, "kind": labels.get(r.kind, r.kind), "at": r.trained_at, "until": r.valid_until}
+              for r in rows]
+    days = {t.id: t.valid_days for t in spec.trainings}
+    return render_template("trainer_trainings.html", form=form, recent=recent, days=days), status

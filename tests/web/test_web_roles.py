@@ -60,6 +60,7 @@ ROUTES: dict[str, Probe] = {
                                data={"comment": "Fermez le contour"}),
     "trainer.record_training": Probe("POST", "/trainer/jobs/{job}/training", action="record_training",
                                      state="completed"),
+    "trainer.trainings_page": Probe("GET", "/trainer/trainings", action="record_trainings"),
     "people.join": Probe("GET", "/sessions/join", action="join_sessions"),
     "people.notifications_page": Probe("GET", "/notifications"),
     "people.notifications_read": Probe("POST", "/notifications/read"),

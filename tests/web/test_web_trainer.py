@@ -8,10 +8,11 @@ import datetime as dt
 import io
 import re
 
+from sqlalchemy import select
 from web_helpers import SVG, job_state, make_job, page_token
 
 from jobqueue import dispatch
-from jobqueue.models import Job, utcnow
+from jobqueue.models import Job, User, utcnow
 from jobqueue.models_people import WorkshopSession
 from jobqueue.users import create_user
 
@@ -101,3 +102,34 @@ def test_trainer_runs_a_session_from_the_pages(app, accounts, fablab_env) -> Non
     with fablab_env.session() as s:
         create_user(s, "autre", "autre-pw", role="trainer")
     assert logged("autre").get(f"/trainer/sessions/{session_id}").status_code == 404
+
+
+def test_trainer_records_a_training_outside_a_session(app, fablab_env) -> None:  # noqa: ANN001
+    from jobqueue import trainings
+
+    with fablab_env.session() as s:
+        create_user(s, "formatrice", "formatrice-pw", role="trainer")
+        create_user(s, "lea", "lea-pw", role="member")
+    c = app.test_client()
+    c.post("/login", data={"username": "formatrice", "password": "formatrice-pw", "csrf_token": page_token(c, "/login")})
+    page = c.get("/trainer").get_data(as_text=True)
+    assert 'href="/trainer/trainings"' in page
+    page = c.get("/trainer/trainings").get_data(as_text=True)
+    assert "Enregistrer une formation" in page and '<option value="lea">' in page
+    assert 'value="laser" data-days="365"' in page and "365 jours" in page  # the kinds of machines.yaml
+    token = page_token(c, "/trainer/trainings")
+    r = c.post("/trainer/trainings", data={"username": "lea", "kind": "laser", "valid_days": "5000",
+                                           "csrf_token": token})
+    assert r.status_code == 400  # over ten years
+    r = c.post("/trainer/trainings", data={"username": "lea", "kind": "laser", "valid_days": "30", "csrf_token": token},
+               follow_redirects=True)
+    page = r.get_data(as_text=True)
+    assert "Formation enregistrée pour lea." in page and 'data-user="lea"' in page
+    with fablab_env.session() as s:
+        lea = s.scalar(select(User).where(User.username == "lea"))
+        [rec] = trainings.records_of(s, lea.id)
+        assert rec.kind == "laser" and 29 <= (rec.valid_until - rec.trained_at).days <= 30
+        assert trainings.missing_for(s, fablab_env.spec(), lea.id, [fablab_env.spec().machine("laser-1")]) == []
+    c.post("/lang", data={"lang": "en", "next": "/", "csrf_token": token})
+    page = c.get("/trainer/trainings").get_data(as_text=True)
+    assert "Record a training" in page and "Trainings I recorded" in page
