@@ -1,6 +1,7 @@
 """Marlin driver: numbered, checksummed lines; `ok` tracking; `Resend:` with a storm guard;
-several lines in flight when the firmware reports free slots (`ADVANCED_OK`), one at a time
-otherwise; `busy:` keepalive; temperatures by `M155` auto-report; recovery from a lost `ok`
+with `ADVANCED_OK` (whose `ok N P B` names each line) as many lines in flight as the command
+slots hold plus what fits in the RX buffer behind them, so the planner stays fed as a
+windowed host (Repetier-Host) feeds it; one at a time otherwise; `busy:` keepalive; temperatures by `M155` auto-report; recovery from a lost `ok`
 by timeout; `M112` for emergencies; cancel = quick stop, then heaters, fan and motors off.
 
 Every line carries a number, so each answer is matched exactly: `ok N<n>` acknowledges all
@@ -53,6 +54,7 @@ class MarlinDriver(NumberedWindow, StreamFlags, Driver):
         flow_control: str | None = "none",
         mode: str = "auto",
         response_timeout: float = 10.0,
+        rx_buffer: int = 128,
         max_timeouts: int = 5,
         resend_limit: int = 10,
         temperature_interval: int = 2,
@@ -65,6 +67,7 @@ class MarlinDriver(NumberedWindow, StreamFlags, Driver):
         self.port, self.baud, self.flow_control = port, baud, flow_control
         self.mode = mode
         self.response_timeout = response_timeout
+        self.rx_buffer = rx_buffer  # the firmware's serial RX buffer (Marlin's default: 128 bytes)
         self.max_timeouts = max_timeouts
         self.resend_limit = resend_limit
         self.temperature_interval = temperature_interval
@@ -164,6 +167,7 @@ class MarlinDriver(NumberedWindow, StreamFlags, Driver):
                 if self._swallow_ok > 0:
                     self._swallow_ok -= 1  # the `ok` that follows every `Resend:`
                 elif ev.line is not None:
+                    self._release_held(ev.line)
                     self._ack_upto(ev.line, ev)
                 elif self._inflight and (not self.advanced_ok or ev.temperatures):
                     self._ack_upto(self._inflight[0], ev)
@@ -176,6 +180,7 @@ class MarlinDriver(NumberedWindow, StreamFlags, Driver):
                 if ev.planner_free is not None:
                     self._planner_free = ev.planner_free
                     self._max_planner_free = max(self._max_planner_free, ev.planner_free)
+                self._pump_now()
             elif isinstance(ev, mp.Resend):
                 self._last_activity = time.monotonic()
                 self._swallow_ok += 1
@@ -210,6 +215,17 @@ class MarlinDriver(NumberedWindow, StreamFlags, Driver):
             self._cond.notify_all()
 
     # -- sending --------------------------------------------------------------------------------
+    def _pump_now(self) -> None:
+        """From the reader, as an `ok` frees room: the next line goes at once, without waking the
+        streaming thread first (one thread hop less per line keeps the planner fed on a busy
+        host). Only while a stream runs with nothing wrong; anything else is the stream's to see."""
+        if (self._streaming and not self._cancel and self._to_send and self._disconnected is None
+                and self._fatal is None and not self._reset_seen and self._failure is None and self._fw_error is None):
+            try:
+                self._pump()
+            except DriverError as exc:
+                self._failure = exc
+
     def _check(self) -> None:
         if self._disconnected is not None:
             raise DisconnectedError(f"Marlin on {self.port} disconnected: {self._disconnected}")
@@ -290,7 +306,7 @@ class MarlinDriver(NumberedWindow, StreamFlags, Driver):
                     if self._cancel:
                         raise _CancelRequested
                     self._check()
-                    while pending and len(self._to_send) < 2:
+                    while pending and len(self._to_send) < 8:
                         nxt = next(feed, None)
                         if nxt is None:
                             pending = False
@@ -318,7 +334,8 @@ class MarlinDriver(NumberedWindow, StreamFlags, Driver):
         if on_progress:
             on_progress(progress)
         return StreamResult(progress.lines_acked, self._bytes_sent, time.monotonic() - t0,
-                            {"resends": self.resends, "timeouts": self.timeouts, "advanced_ok": self.advanced_ok})
+                            {"resends": self.resends, "timeouts": self.timeouts, "advanced_ok": self.advanced_ok,
+                             "max_in_flight": self.max_in_flight})
 
     def _failed(self, exc: DriverError, lines: Sequence[str], on_progress: ProgressCallback | None) -> DriverError:
         exc.lines_acked = self._acked  # type: ignore[attr-defined]

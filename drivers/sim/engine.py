@@ -57,9 +57,14 @@ class SimEngine(threading.Thread):
             self.error = exc
             log.exception("simulator crashed")
 
+    _wake_due: float | None = None
+
     def _step(self) -> None:
         fw, pty = self.firmware, self.pty
         now = time.monotonic()
+        # How late this step runs past the wake-up it asked for: the host OS held the thread up
+        # (a busy machine), time a real firmware would have spent running.
+        fw.late_s = max(0.0, now - self._wake_due) if self._wake_due is not None else 0.0
         pty.advance(now)
         with self.lock:
             self._run_pending(now)
@@ -73,12 +78,15 @@ class SimEngine(threading.Thread):
             out_pending = bool(fw.out)
             nxt = fw.next_event(now)
         if self.disconnected:
+            self._wake_due = None
             self._stop_event.wait(IDLE_WAIT_S)
             return
         if data or out_pending:
+            self._wake_due = time.monotonic() + BUSY_WAIT_S
             time.sleep(BUSY_WAIT_S)
             return
         timeout = IDLE_WAIT_S if nxt is None else min(max(nxt, 0.0), IDLE_WAIT_S)
+        self._wake_due = time.monotonic() + timeout
         if pty.host_may_send(fw.cts):
             try:
                 select.select([pty.master], [], [], timeout)

@@ -35,22 +35,41 @@ class Firmware:
         self.hung = False
         self.dead = False  # killed (Marlin kill(), thermal runaway): answers nothing until reset
         self.cts = True  # the firmware's clear-to-send line (RTS/CTS flow control)
+        self._late_s = 0.0
         self._lose_next_ok = False
         # A line fault ("reset after answering 50 lines") is due: take no further line until the
         # engine has fired it, so it fires at exactly that count however many lines one tick
         # could handle (a slow, loaded tick used to let an answer or two more slip out first).
         self.fault_due = False
 
+    @property
+    def late_s(self) -> float:
+        """How late the engine's current step runs (its thread held up by the host OS)."""
+        return self._late_s
+
+    @late_s.setter
+    def late_s(self, value: float) -> None:
+        self._late_s = value
+        planner = getattr(self, "planner", None)
+        if planner is not None:
+            planner.late_s = value
+
     # -- wire ----------------------------------------------------------------------------------
     def receive(self, data: bytes, now: float) -> None:
         for b in data:
             if self.realtime(b, now):
                 continue
+            if len(self.rx) >= self.usable_rx():
+                self.make_room(now)
             if len(self.rx) < self.usable_rx():
                 self.rx.append(b)
             else:
                 self.bytes_dropped += 1
         self.after_feed(now)
+
+    def make_room(self, now: float) -> None:
+        """The RX buffer is full: take out the lines the main loop would have taken by now (a
+        burst of bytes reaches `receive` at once after the simulator's thread was held up)."""
 
     def usable_rx(self) -> int:
         return self.rx_capacity
@@ -131,5 +150,6 @@ class Firmware:
             "hung": self.hung,
             "planner_starved_s": round(getattr(getattr(self, "planner", None), "starved_s", 0.0), 6),
             "planner_starvations": getattr(getattr(self, "planner", None), "starvations", 0),
+            "planner_starved_stall_s": round(getattr(getattr(self, "planner", None), "starved_stall_s", 0.0), 6),
             "dead": self.dead,
         }

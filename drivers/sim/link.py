@@ -12,7 +12,9 @@ Without either, the wire keeps going and the firmware must drop what it has no r
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import os
+import struct
 import termios
 import time
 import tty
@@ -46,6 +48,7 @@ class PacedPty:
         self._now = time.monotonic()
         self._in_clock = self._out_clock = self._now
         self._in_idle = self._out_idle = True
+        self._in_backlog = self._out_backlog = 0
         self._flags_checked = 0.0
         self.host_ixon = False
         self.host_rtscts = False
@@ -77,9 +80,20 @@ class PacedPty:
             return False
         return not (self.host_rtscts and not cts)
 
-    def _budget(self, clock: float) -> tuple[float, int]:
-        clock = max(clock, self._now - self.burst / self.byte_rate)  # a stalled thread catches up a little
+    def _budget(self, clock: float, backlog: int) -> tuple[float, int]:
+        # A UART keeps shifting out what waits in its buffer while the simulator's thread is held
+        # up (a busy host): the bytes known to be waiting at the last step may all have crossed
+        # since. Beyond them, a stalled thread catches up only a little (`burst`): bytes written
+        # during the stall have no known time, and an idle wire never buys a free burst.
+        clock = max(clock, self._now - max(self.burst, backlog) / self.byte_rate)
         return clock, int((self._now - clock) * self.byte_rate)
+
+    def _waiting(self) -> int:
+        """Bytes the host has written that have not crossed yet (its transmit buffer)."""
+        try:
+            return struct.unpack("i", fcntl.ioctl(self.master, termios.FIONREAD, b"\0\0\0\0"))[0]
+        except OSError:
+            return 0
 
     def read(self, cts: bool = True) -> bytes:
         """The bytes that reached the firmware's UART since the last call (may be empty)."""
@@ -89,8 +103,9 @@ class PacedPty:
         if self._in_idle:  # data may be waiting: its first byte starts crossing now
             self._in_idle = False
             self._in_clock = self._now
+            self._in_backlog = self._waiting()
             return b""
-        self._in_clock, n = self._budget(self._in_clock)
+        self._in_clock, n = self._budget(self._in_clock, self._in_backlog)
         if n <= 0:
             return b""
         try:
@@ -100,6 +115,9 @@ class PacedPty:
         self._in_clock += len(data) / self.byte_rate
         if len(data) < n:
             self._in_idle = True  # the host ran dry: the wire idles from here
+            self._in_backlog = 0
+        else:
+            self._in_backlog = self._waiting()
         self.bytes_in += len(data)
         return data
 
@@ -112,7 +130,7 @@ class PacedPty:
             self._out_idle = False
             self._out_clock = self._now
             return
-        self._out_clock, n = self._budget(self._out_clock)
+        self._out_clock, n = self._budget(self._out_clock, self._out_backlog)
         n = min(n, len(pending))
         if n <= 0:
             return
@@ -126,6 +144,7 @@ class PacedPty:
             elif b == XON:
                 self.xoff_on_wire = False
         del pending[:sent]
+        self._out_backlog = len(pending)  # still in the firmware's transmit buffer: crosses even if we stall
         self._out_clock += sent / self.byte_rate
         self.bytes_out += sent
 

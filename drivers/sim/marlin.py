@@ -144,7 +144,7 @@ class MarlinFirmware(Firmware):
             self.last_autoreport = now
             self.send(self.temperature_report())
         self._intake()
-        while self.queue and not self.dead:
+        while self.queue and not self.dead and not self.fault_due:  # a due fault fires at its exact count
             raw, n = self.queue[0]
             if not self._execute(raw, n, now):
                 self._keepalive(now)
@@ -173,6 +173,9 @@ class MarlinFirmware(Firmware):
             self.send("echo:busy: processing")
 
     # -- intake: RX buffer -> command queue, with Marlin's line checks ----------------------------
+    def make_room(self, now: float) -> None:
+        self.tick(now)  # the main loop runs between bytes: moves, commands and intake free room
+
     def _intake(self) -> None:
         while len(self.queue) < self.bufsize and not self.dead:
             raw = self.take_line()

@@ -40,6 +40,8 @@ class Planner:
         # the machine moving shows here.
         self.starved_s = 0.0
         self.starvations = 0
+        self.starved_stall_s = 0.0
+        self.late_s = 0.0  # set by the firmware each step: how late the simulator's thread ran
         self._emptied_at: float | None = None
 
     @property
@@ -68,8 +70,11 @@ class Planner:
         if not self.blocks:
             self._last = now
             if self._emptied_at is not None and not self.held and now > self._emptied_at:
-                self.starved_s += now - self._emptied_at
+                gap = now - self._emptied_at
+                self.starved_s += gap
                 self.starvations += 1
+                # the part of the gap the simulator's own thread was held up by the host OS
+                self.starved_stall_s += min(gap, self.late_s)
             self._emptied_at = None
         self.blocks.append(Block(start, full, duration, duration))
 

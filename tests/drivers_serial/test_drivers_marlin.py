@@ -74,6 +74,11 @@ def test_stream_completes_with_every_line_executed_once(make_sim, make_driver, a
     assert state["position"]["X"] == pytest.approx(0.5 * (299 % 40))
     assert state["position"]["E"] == pytest.approx(300 * 0.0125)  # M83: each move adds its E
     assert state["fan"] == 0 and state["hotend_target"] == 200 and state["bed_target"] == 60
+    assert state["bytes_dropped"] == 0 and state["errors_sent"] == 0  # never more than the firmware holds
+    if advanced_ok:  # lines wait in the RX buffer behind the BUFSIZE command slots, as a windowed host sends
+        assert result.extra["max_in_flight"] > driver._window
+    else:
+        assert result.extra["max_in_flight"] == 1
 
 
 @pytest.mark.parametrize("fault", [{"corrupt_line": 40}, {"drop_byte_line": 40}, {"corrupt_rate": 0.002, "seed": 3}])
