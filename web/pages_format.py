@@ -13,6 +13,7 @@ from flask_babel import format_currency, format_decimal, get_translations, gette
 
 from jobqueue.contracts.results import Localised, Quote, lenient
 from web.i18n import N_, current_language, pick
+from web.issue_place import place
 from web.issue_render import Words, render_issue
 from web.metric_words import LABELS, PRIMARY, VALUE_WORDS
 from web.quote_render import term_explanation, term_label, tier_explanation
@@ -94,15 +95,17 @@ def words() -> Words:
                  number=lambda v: number(v, 2), french=current_language() == "fr")
 
 
-def issues_list(issues: Any) -> list[dict[str, Any]]:
+def issues_list(issues: Any, origin: Any = None) -> list[dict[str, Any]]:
     """Issues as the page shows them: dicts only, errors first, then warnings, then the rest;
-    each with its sentence and hint in the page's language (`text`, `hint_text`)."""
+    each with its sentence and hint in the page's language (`text`, `hint_text`) and where it
+    is in mm from the part's minimum corner `origin` (`where`, web/issue_place.py)."""
     kept = [i for i in issues if isinstance(i, dict)] if isinstance(issues, list) else []
     said = words()
+    corner = origin if isinstance(origin, list | tuple) else None
     shown = []
     for issue in sorted(kept, key=lambda i: {"error": 0, "warning": 1}.get(i.get("severity"), 2)):
         text, hint = render_issue(issue, said)
-        shown.append({**issue, "text": text, "hint_text": hint})
+        shown.append({**issue, "text": text, "hint_text": hint, "where": place(issue.get("location"), corner, said)})
     return shown
 
 

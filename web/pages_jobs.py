@@ -146,8 +146,9 @@ def job(job_id: int):  # noqa: ANN201
         review = review_row(row, ctx.spec()) if Action.APPROVE in allowed else None
         people = people_view(s, ctx.spec(), row, allowed)
         day = job_day(s, row)  # queue place, expected times, clearance, actual cost (web.pages_machday)
-    issues = issues_list(j["issues"])
-    program_issues = issues_list((j["program"] or {}).get("issues"))
+    # "Where:" in mm from the part's corner: the analysis's, and the program's own for its checks
+    issues = issues_list(j["issues"], (j["metrics"] or {}).get("bbox_min_mm"))
+    program_issues = issues_list((j["program"] or {}).get("issues"), ((info.get("metrics") or {}).get("bounds_mm") or [])[:2])
     state = JobState(j["state"])
     controls = [c for c in CONTROL_COMMANDS if c in allowed]  # jobqueue.permissions decides
     return render_template(

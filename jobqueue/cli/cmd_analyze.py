@@ -58,6 +58,7 @@ def report(result: dict, lang: str) -> str:
     from babel.numbers import format_currency
 
     from jobqueue.cli.words import issue_lines, say, words
+    from web.issue_place import place
     from web.quote_render import term_explanation, term_label
 
     said = words(lang)
@@ -73,6 +74,9 @@ def report(result: dict, lang: str) -> str:
         if hint:
             lines.append(f"      -> {hint}")
         loc = issue.get("location")
+        where = place(loc, (result.get("metrics") or {}).get("bbox_min_mm"), said)
+        if where:
+            lines.append("      " + say(said, "Where: %(place)s", place=where))
         if loc:
             lines.append(f"      @ {json.dumps(loc, ensure_ascii=False)[:300]}")
     if result["metrics"]:
@@ -87,7 +91,8 @@ def report(result: dict, lang: str) -> str:
             lines.append(f"  {q['machine']} / {q['material']}: {q['seconds'] / 60:.0f} min{fit}")
             for t in q["terms"]:
                 label, why = term_label(t, said), term_explanation(t, q["currency"], said, money)
-                lines.append(f"      {label}: {money(t['amount'], q['currency'])} ({why})")
+                value = f"{money(t['amount'], q['currency'])} ({why})"
+                lines.append("      " + say(said, "%(name)s: %(value)s", name=label, value=value))
             totals = ", ".join(f"{tier} {money(amount, q['currency'])}" for tier, amount in q["totals"].items())
             lines.append("      " + say(said, "Total: %(totals)s", totals=totals))
     return "\n".join(lines)

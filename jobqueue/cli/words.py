@@ -32,7 +32,7 @@ def words(lang: str) -> Words:
 
     catalog = translations(lang)
     return Words(gettext=catalog.ugettext, ngettext=catalog.ungettext,
-                 number=lambda v: format_decimal(v, format="#,##0.##", locale=lang), french=lang == "fr")
+                 number=lambda v: format_decimal(v, format="#,##0.###", locale=lang), french=lang == "fr")
 
 
 def say(said: Words, msgid: str, **values: Any) -> str:

@@ -140,3 +140,25 @@ def test_refusals_from_jobqueue_are_said_in_french(app) -> None:  # noqa: ANN001
         session["lang"] = "en"
         __import__("flask_babel").refresh()
         assert refusal(err) == "“x.exe”: only STL, DXF and SVG files are accepted."
+
+
+def test_where_is_said_in_mm_from_the_part_s_corner_and_raw_details_stay_technical() -> None:
+    from jobqueue.cli.words import words
+    from web.issue_place import place
+
+    fr, en = words("fr"), words("en")
+    # an open edge of a part whose bounding box starts at (100, 50, 10) in the file
+    loc = {"open_edges": 3, "points": [[112.5, 90.0, 13.0], [101.0, 51.0, 10.0]], "faces": [12, 13]}
+    assert place(loc, [100.0, 50.0, 10.0], fr) == "à 12,5 mm en X, 40 mm en Y et 3 mm au-dessus du bas de la pièce, " \
+                                                  "et 1 autre endroit"
+    assert place(loc, [100.0, 50.0, 10.0], en).startswith("12.5 mm along X, 40 mm along Y and 3 mm above")
+    drawing = {"source": "path3", "layer": "Découpe", "x": 22.0, "y": 15.5}
+    assert place(drawing, [10.0, 10.0], en) == "12 mm from the left and 5.5 mm from the bottom of the design, " \
+                                                "on layer “Découpe”"
+    assert place({"line": 12}, None, fr) == "ligne 12 du programme"
+    units = {"choices": [{"unit": "mm", "bbox_mm": [2.0, 3.0]}, {"unit": "in", "bbox_mm": [50.8, 76.2]}]}
+    assert place(units, None, en) == "in millimetres: 2 × 3 mm; in inches: 50.8 × 76.2 mm"
+    # face numbers, element ids, counts alone name no place a member can find: technical details only
+    assert place({"faces": [1, 2], "bodies": 2}, [0, 0, 0], fr) == "" and place(None, None, fr) == ""
+    # no corner known (an older analysis): the file's own coordinates, said so
+    assert place({"x": 1.0, "y": 2.0}, None, en) == "x 1 mm, y 2 mm in the file's coordinates"
