@@ -14,7 +14,7 @@ from typing import Any
 
 import trimesh
 
-from gcode_reader import clear_cache, read_lines
+from gcode_reader import clear_cache, tokenize
 from slicing.geometry import Drawing
 from slicing.machine_spec import Machine, Material
 from slicing.program_checks import check_program
@@ -92,16 +92,16 @@ def prepare_program(
     program.metrics.setdefault("machine", machine.id)
     program.metrics.setdefault("material", mat.name)
     if program.lines:
-        parsed = read_lines(program.lines) if program.format == "gcode" else None  # read once: checks and preview
-        program.issues.extend(check_program(program.lines, machine, program.format, opts, parsed=parsed))
+        words = tokenize(program.lines) if program.format == "gcode" else None  # read once: checks and preview
+        program.issues.extend(check_program(program.lines, machine, program.format, opts, words=words))
         program.metrics["lines"] = len(program.lines)
         try:
             from slicing.previews_program import program_preview_svg
 
-            program.preview_svg = program_preview_svg(program.lines, program.format, machine, parsed=parsed)
+            program.preview_svg = program_preview_svg(program.lines, program.format, machine, words=words)
         except Exception:  # a preview is a nicety: never fail the job for it
             log.exception("preview failed for machine %s", machine.id)
-        clear_cache()  # the words cache served the checks and the preview: free it
+        clear_cache()  # the line reader's cache (reasons of unreadable lines): free it
     elif not program.issues:
         program.issues.append(make_issue("empty_program", "error"))
     return program

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from xml.sax.saxutils import escape
 
+from gcode_reader import Words
 from slicing.machine_spec import Machine
-from slicing.toolpaths.program_parse import Move, program_moves
+from slicing.toolpaths.program_parse import Move, flavour_of, gcode_moves, program_moves
 
 MAX_LABELS = 120
 MAX_SEGMENTS = 60000
@@ -59,12 +60,12 @@ def _frame(width: float, height: float, title: str, view: tuple[float, float, fl
     return head, "</svg>"
 
 
-def program_preview_svg(lines: list[str], fmt: str, machine: Machine, parsed: list | None = None) -> str:
-    """The preview of a whole program on `machine` (layer view for FDM); `parsed`: the lines
-    as `gcode_reader.read_lines` read them, when the caller has them already."""
+def program_preview_svg(lines: list[str], fmt: str, machine: Machine, words: Words | None = None) -> str:
+    """The preview of a whole program on `machine` (layer view for FDM); `words`: the lines
+    as `gcode_reader.tokenize` read them, when the caller has them already."""
     if machine.kind == "fdm":
-        return fdm_layer_svg(lines, None, machine)
-    moves = list(program_moves(lines, fmt, parsed=parsed))
+        return fdm_layer_svg(lines, None, machine, words)
+    moves = list(program_moves(lines, fmt, words=words, flavour=flavour_of(machine.driver)))
     w, h = machine.work_area.x, machine.work_area.y
     view = _view(moves, w, h)
     head, tail = _frame(w, h, f"{machine.name}: {len(lines)} lines", view)
@@ -103,7 +104,7 @@ def layer_count(lines: list[str]) -> int:
     return sum(1 for line in lines if line.startswith(";LAYER:"))
 
 
-def _layer_moves(lines: list[str], layer: int | None) -> tuple[list[Move], list[int]] | None:
+def _layer_moves(lines: list[str], layer: int | None, words: Words | None) -> tuple[list[Move], list[int]] | None:
     """(moves of the asked layer, default the middle one; every layer number), reading only
     the program up to that layer's end instead of all of it; None without ;LAYER: marks."""
     marks = [(n, int(line[7:].strip())) for n, line in enumerate(lines)
@@ -115,15 +116,18 @@ def _layer_moves(lines: list[str], layer: int | None) -> tuple[list[Move], list[
     ends = [n for n, k in marks if k != wanted and n > min((m for m, j in marks if j == wanted), default=len(lines))]
     end = ends[0] if ends else len(lines)
     # From the start: the modal state (units, absolute/relative, position) is the program's own.
-    return list(program_moves(lines[:end], "gcode")), numbers
+    if words is not None:  # read already: the whole program costs less than a second reading
+        return [m for m in gcode_moves(lines, words=words, flavour="marlin") if m.line < end], numbers
+    return gcode_moves(lines[:end], flavour="marlin"), numbers
 
 
-def fdm_layer_svg(lines: list[str], layer: int | None, machine: Machine) -> str:
-    """One layer seen from above (default: the middle layer): extrusions solid, travel dashed."""
-    moves = _layer_moves(lines, layer)
+def fdm_layer_svg(lines: list[str], layer: int | None, machine: Machine, words: Words | None = None) -> str:
+    """One layer seen from above (default: the middle layer): extrusions solid, travel dashed.
+    Read by the fast whole-program reader (`gcode_reader`), as far as that layer's end."""
+    moves = _layer_moves(lines, layer, words)
     layers = sorted({m.layer for m in moves if m.layer is not None}) if moves is None else None
     if moves is None:  # no ;LAYER: marks to jump by: read the whole program
-        moves = list(program_moves(lines, "gcode"))
+        moves = gcode_moves(lines, words=words, flavour=flavour_of(machine.driver))
         layers = sorted({m.layer for m in moves if m.layer is not None})
     else:
         moves, layers = moves

@@ -11,10 +11,12 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from gcode_reader import BadLine, read_lines
+import numpy as np
+
+from gcode_reader import Words, tokenize
 from slicing.machine_spec import Machine
 from slicing.toolpaths.issues import make_issue
-from slicing.toolpaths.program_parse import gcode_moves, hpgl_moves, strip_gcode
+from slicing.toolpaths.program_parse import flavour_of, gcode_moves, hpgl_moves, strip_gcode
 
 TOLERANCE_MM = 1e-3
 MAX_REPORTED_LINES = 5
@@ -33,19 +35,19 @@ def _err(code: str, line: int | None = None, severity: str = "error", detail: st
 
 
 def check_program(lines: list[str], machine: Machine, fmt: str, options: dict[str, Any] | None = None,
-                  parsed: list | None = None) -> list[dict[str, Any]]:
-    """Issues found in `lines` (empty list: the program may be queued). `parsed`: the lines as
-    `gcode_reader.read_lines` read them, when the caller has them already."""
+                  words: Words | None = None) -> list[dict[str, Any]]:
+    """Issues found in `lines` (empty list: the program may be queued). `words`: the lines as
+    `gcode_reader.tokenize` read them, when the caller has them already."""
     options = {**machine.process, **(options or {})}
     try:
-        return _check(lines, machine, fmt, options, parsed)
+        return _check(lines, machine, fmt, options, words)
     except Exception as exc:  # a checker bug must not take the job down with a traceback
         return [
             _err("check_failed", detail=f"{type(exc).__name__}: {exc}", name=type(exc).__name__)
         ]
 
 
-def _check(lines: list[str], machine: Machine, fmt: str, options: dict[str, Any], parsed: list | None) -> list[dict[str, Any]]:
+def _check(lines: list[str], machine: Machine, fmt: str, options: dict[str, Any], words: Words | None) -> list[dict[str, Any]]:
     issues: list[dict[str, Any]] = []
     if not lines:
         return [_err("empty_program")]
@@ -57,13 +59,14 @@ def _check(lines: list[str], machine: Machine, fmt: str, options: dict[str, Any]
         ]
     issues += _check_text(lines, machine, fmt)
     errors: list[tuple[int, str]] = []
-    if fmt == "gcode" and parsed is None:
-        parsed = read_lines(lines)  # the program read once, for every check
+    if fmt == "gcode" and words is None:
+        words = tokenize(lines)  # the program read once, for every check
     elif fmt != "gcode":
-        parsed = None
-    if parsed is not None and machine.driver == "grbl":
-        errors += _foreign_words(parsed)
-    moves = list(hpgl_moves(lines, errors) if parsed is None else gcode_moves(lines, errors, parsed))
+        words = None
+    if words is not None and machine.driver == "grbl":
+        errors += _foreign_words(words)
+    moves = list(hpgl_moves(lines, errors) if words is None else
+                 gcode_moves(lines, errors, words, flavour_of(machine.driver)))
     errors.sort()
     for n, why in errors[:MAX_REPORTED_LINES]:
         issues.append(
@@ -75,7 +78,7 @@ def _check(lines: list[str], machine: Machine, fmt: str, options: dict[str, Any]
     issues += _check_area(moves, machine)
     issues += _check_feeds(moves, machine, fmt)
     if fmt == "gcode":
-        issues += _check_power_and_heat(parsed, machine, options)
+        issues += _check_power_and_heat(words, machine, options)
     return issues
 
 
@@ -87,15 +90,13 @@ def _why(why: str) -> dict[str, str]:
     return {}
 
 
-def _foreign_words(parsed: list) -> list[tuple[int, str]]:
+def _foreign_words(words: Words) -> list[tuple[int, str]]:
+    """The first lines with a letter GRBL does not know (unreadable lines are the move reader's)."""
+    foreign = ~np.isin(words.letter, np.frombuffer("".join(sorted(GRBL_WORDS)).encode(), dtype=np.uint8))
     found = []
-    for n, words in enumerate(parsed):
-        if isinstance(words, BadLine) or not words:
-            continue  # unreadable lines are reported by the move reader
-        letters = {letter for letter, _ in words}
-        foreign = letters - GRBL_WORDS
-        if foreign:
-            found.append((n, f"grbl_word:{''.join(sorted(foreign))}"))
+    for n in np.unique(words.line[foreign])[:MAX_REPORTED_LINES].tolist():
+        letters = {chr(c) for c in words.letter[(words.line == n) & foreign].tolist()}
+        found.append((n, f"grbl_word:{''.join(sorted(letters))}"))
     return found
 
 
@@ -186,28 +187,26 @@ def _check_feeds(moves, machine: Machine, fmt: str) -> list[dict[str, Any]]:
     return issues
 
 
-def _check_power_and_heat(parsed: list, machine: Machine, options: dict[str, Any]) -> list[dict[str, Any]]:
+def _check_power_and_heat(words: Words, machine: Machine, options: dict[str, Any]) -> list[dict[str, Any]]:
     s_max = float(options.get("s_max", 1000)) if machine.kind == "laser" else float(options.get("spindle_max_rpm", 30000))
     nozzle_max = float(options.get("max_nozzle_temp_c", 300))
     bed_max = float(options.get("max_bed_temp_c", 120))
-    for n, read in enumerate(parsed):
-        if isinstance(read, BadLine) or not read:
-            continue
-        words = dict(read)
-        s = words.get("S")
-        if s is None:
-            continue
-        m = words.get("M")
-        if machine.kind == "fdm":
-            limit = nozzle_max if m in (104, 109) else bed_max if m in (140, 190) else None
-            what = "temperature"
-        elif machine.kind in ("laser", "cnc") and (m in (3, 4) or "G" in words or m is None):
-            limit = s_max
-            what = "power" if machine.kind == "laser" else "spindle"
-        else:
-            limit = None
-        if limit is not None and (s < 0 or s > limit):
-            return [
-                _err("power_out_of_range", n, value=s, limit=limit, variant=what)
-            ]
+    s_col, m_col, g_col = words.column("S"), words.column("M"), words.column("G")
+    limits = np.full(words.n_lines, np.nan)  # per line: the limit its S is held to (NaN: none)
+    what = ""
+    if machine.kind == "fdm":
+        limits[np.isin(m_col, (104, 109))] = nozzle_max
+        limits[np.isin(m_col, (140, 190))] = bed_max
+        what = "temperature"
+    elif machine.kind in ("laser", "cnc"):
+        limits[np.isin(m_col, (3, 4)) | ~np.isnan(g_col) | np.isnan(m_col)] = s_max
+        what = "power" if machine.kind == "laser" else "spindle"
+    with np.errstate(invalid="ignore"):
+        out = np.flatnonzero(~np.isnan(s_col) & ~np.isnan(limits) & ((s_col < 0) | (s_col > limits)))
+    if len(out):
+        n = int(out[0])
+        s, limit = float(s_col[n]), float(limits[n])
+        return [
+            _err("power_out_of_range", n, value=s, limit=limit, variant=what)
+        ]
     return []

@@ -58,7 +58,7 @@ def estimate_program(
         from slicing.motion.hpgl import estimate_hpgl
 
         return estimate_hpgl(lines, machine)
-    from slicing.motion.gcode_words import tokenize
+    from gcode_reader.tokens import tokenize
 
     words = tokenize(lines)
     if flavour == "grbl":

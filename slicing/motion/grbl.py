@@ -23,11 +23,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from gcode_reader.program import ffill
+from gcode_reader.tokens import Words
 from slicing.machine_spec import Machine
 from slicing.motion.arcs import ArcSplitter
 from slicing.motion.estimate import ProgramEstimate, assemble, stops_before
-from slicing.motion.gcode_program import Program, ffill, interpret
-from slicing.motion.gcode_words import Words
+from slicing.motion.gcode_program import Program, interpret
 from slicing.motion.planner import GRBL_LOOKAHEAD, plan_times
 
 MINIMUM_FEED_RATE = 1.0  # mm/min, planner.h

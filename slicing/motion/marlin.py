@@ -26,11 +26,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from gcode_reader.tokens import Words
 from slicing.machine_spec import Machine
 from slicing.motion.arcs import ArcSplitter
 from slicing.motion.estimate import ProgramEstimate, assemble, stops_before
 from slicing.motion.gcode_program import Program, interpret
-from slicing.motion.gcode_words import Words
 from slicing.motion.grbl import axis_limited, junction_speed2
 from slicing.motion.heating import heating_waits
 from slicing.motion.planner import MARLIN_LOOKAHEAD, plan_times

@@ -8,10 +8,13 @@ up as a failed check instead of a machine surprise.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-from gcode_reader import BadLine, ModalState, apply_words, read_line, read_lines, strip
+import numpy as np
+
+from gcode_reader import BadLine, Words, interpret, read_line, strip, tokenize
+from gcode_reader.program import ffill
 
 HPGL_UNITS_PER_MM = 40.0
 ParseError = BadLine  # the name callers knew
@@ -35,35 +38,66 @@ def parse_gcode_words(code: str) -> list[tuple[str, float]]:
     return read_line(code)
 
 
-def _xyz(position: dict[str, float]) -> tuple[float, float, float]:
-    return (position.get("X", 0.0), position.get("Y", 0.0), position.get("Z", 0.0))
+def flavour_of(driver: str | None, words: Words | None = None) -> str:
+    """How a machine's firmware reads modal G-code: GRBL, or Marlin (also behind OctoPrint).
+    Without a driver: Marlin when the program drives an extruder, else GRBL."""
+    if driver in ("marlin", "octoprint"):
+        return "marlin"
+    if driver is None and words is not None and bool(np.any(words.letter == ord("E"))):
+        return "marlin"
+    return "grbl"
 
 
-def gcode_moves(lines: list[str], errors: list[tuple[int, str]] | None = None,
-                parsed: list | None = None) -> Iterator[Move]:
-    """Every G0/G1/G2/G3 move with absolute start/end; unparsable lines go to `errors`.
+def bad_line_reasons(lines: Sequence[str], bad: Sequence[int]) -> list[tuple[int, str]]:
+    """(line, why) for the lines the fast reader refused, why from the line reader's grammar."""
+    out = []
+    for n in bad:
+        try:
+            read_line(lines[int(n)])
+            why = "unexpected text"  # pragma: no cover - the two readers refuse the same lines
+        except BadLine as exc:
+            why = str(exc)
+        out.append((int(n), why))
+    return out
 
-    Words and modal state come from `gcode_reader`, the reader the resume preamble and the
-    time model share; `parsed` (from `read_lines`) spares a second reading of the program.
+
+def layer_of_lines(lines: Sequence[str]) -> np.ndarray:
+    """Per line, the FDM layer number (`;LAYER:n` marks) in force, -1 before the first."""
+    marks = np.full(len(lines), np.nan)
+    for n, line in enumerate(lines):
+        if line.startswith(";LAYER:"):
+            try:
+                marks[n] = int(line[7:].strip())
+            except ValueError:
+                pass
+    return ffill(marks, -1.0).astype(np.int64)
+
+
+def gcode_moves(lines: Sequence[str], errors: list[tuple[int, str]] | None = None, words: Words | None = None,
+                flavour: str | None = None) -> list[Move]:
+    """Every G0/G1/G2/G3 move with absolute start/end (mm); unreadable lines go to `errors`.
+
+    Words and modal state come from the one reader's whole-program form (`gcode_reader`,
+    vectorised), as the time model reads them; `words` (from `gcode_reader.tokenize`) spares
+    a second reading of the program; `flavour` (see `flavour_of`): how the firmware reads it.
+    An arc is one move from its start to its end point.
     """
-    state = ModalState()
-    layer: int | None = None
-    for n, words in enumerate(parsed if parsed is not None else read_lines(lines)):
-        if isinstance(words, BadLine):
-            if errors is not None:
-                errors.append((n, str(words)))
-            continue
-        if not words:
-            if lines[n].startswith(";LAYER:"):
-                try:
-                    layer = int(lines[n][7:].strip())
-                except ValueError:
-                    pass
-            continue
-        start, e_before = _xyz(state.position), state.e
-        if apply_words(state, words) and state.motion in ("G0", "G1", "G2", "G3"):
-            yield Move(n, "rapid" if state.motion == "G0" else "feed", start, _xyz(state.position), state.feed,
-                       state.spindle_speed, state.e - e_before, layer)
+    words = words if words is not None else tokenize(lines)
+    if errors is not None:
+        errors.extend(bad_line_reasons(lines, words.bad_lines))
+    state = interpret(words, flavour or flavour_of(None, words))
+    at = np.flatnonzero(state.moving)
+    start, end = state.start()[at], state.position[at]
+    rapid = state.mode[at] == 0
+    feed, power = state.feed_words()[at], state.power()[at]
+    extrude = end[:, 3] - start[:, 3]
+    layer = layer_of_lines(lines)[at] if any(line.startswith(";LAYER:") for line in lines) else np.full(len(at), -1)
+    return [
+        Move(n, "rapid" if r else "feed", (s[0], s[1], s[2]), (e[0], e[1], e[2]), None if f != f else f,
+             None if p != p else p, x, None if k < 0 else k)
+        for n, r, s, e, f, p, x, k in zip(at.tolist(), rapid.tolist(), start.tolist(), end.tolist(), feed.tolist(),
+                                          power.tolist(), extrude.tolist(), layer.tolist(), strict=True)
+    ]
 
 
 def hpgl_commands(lines: list[str], errors: list[tuple[int, str]] | None = None) -> Iterator[tuple[int, str, list[float]]]:
@@ -113,5 +147,5 @@ def hpgl_moves(lines: list[str], errors: list[tuple[int, str]] | None = None) ->
 
 
 def program_moves(lines: list[str], fmt: str, errors: list[tuple[int, str]] | None = None,
-                  parsed: list | None = None) -> Iterator[Move]:
-    return hpgl_moves(lines, errors) if fmt == "hpgl" else gcode_moves(lines, errors, parsed)
+                  words: Words | None = None, flavour: str | None = None) -> Iterator[Move] | list[Move]:
+    return hpgl_moves(lines, errors) if fmt == "hpgl" else gcode_moves(lines, errors, words, flavour)

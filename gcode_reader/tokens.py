@@ -6,8 +6,9 @@ byte array: comments, checksums and free-text commands are blanked by masks, let
 number runs are found by character class, and every number of the file is converted in a
 single `np.fromstring` call. Lines that do not have the strict `letter number` shape are
 reported in `bad_lines` (and ignored by the model) rather than guessed at. The grammar is
-`gcode_reader`'s (comments, checksums, free-text commands): this is its fast form for whole
-programs; checks, previews and the resume preamble read line by line with `gcode_reader`.
+`words.read_line`'s (comments, checksums, free-text commands): this is its fast form for whole
+programs (time model, checks, previews); the resume preamble and a single line's reasons
+read line by line (`words.read_line`).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from gcode_reader import FREE_TEXT_M
+from gcode_reader.words import FREE_TEXT_M
 
 # Removed before anything else; each keeps its line break so line numbers hold.
 _COMMENTS = re.compile(rb"[;*][^\n]*")  # comments, and Marlin checksums (*nn) after the words

@@ -1,0 +1,199 @@
+"""Words -> the modal state and position after every line, for a whole program at once.
+
+The fast form of `modal.apply_words`, for the readers of whole programs (time model, checks,
+previews): modal groups (G90/G91, M82/M83, G20/G21, G17-G19, G93/G94, motion mode, F, S)
+are forward fills from the lines that set them, positions are cumulative sums between the
+lines that set them absolutely (absolute words, G92, G28), so a million lines cost a few
+numpy passes instead of a million Python steps. Only lines with a G other than G0-G3, or
+an M, are listed one code at a time (`codes`), and those are a few percent of a program.
+
+Two firmwares differ here and the `flavour` says which: GRBL keeps the motion mode (a line
+`X10` moves) and has no extruder; Marlin moves only on an explicit G0-G3 and homes with
+G28 alone (G30 is a probe). Positions are in mm (G20 programs are converted); arcs are
+given by their end point and their I/J/K/R words: splitting them is the firmware's planner
+business (`slicing.motion.arcs`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from gcode_reader.tokens import Words, tokenize
+
+AXES = "XYZE"
+MM_PER_INCH = 25.4
+FLAVOURS = ("grbl", "marlin")
+
+
+def ffill(values: np.ndarray, initial: float) -> np.ndarray:
+    """NaN entries take the last value before them (or `initial`)."""
+    idx = np.where(np.isnan(values), -1, np.arange(len(values)))
+    np.maximum.accumulate(idx, out=idx)
+    return np.where(idx >= 0, values[np.maximum(idx, 0)], initial)
+
+
+@dataclass
+class ProgramState:
+    """Per line (index = 0-based program line): the state a firmware holds once it has run it."""
+
+    words: Words
+    flavour: str
+    codes: dict[tuple[str, float], np.ndarray]  # ("M", 109) -> lines holding it (not G0-G3)
+    units: np.ndarray  # float64: mm per program unit (1 or 25.4)
+    plane: np.ndarray  # float64: 17, 18 or 19
+    inverse_time: np.ndarray  # bool: G93
+    mode: np.ndarray  # float64: motion mode in force (0-3; -1 after G80; NaN: none on this line, Marlin)
+    moving: np.ndarray  # bool: the line moves the machine (G0-G3 with axis or arc words)
+    homing: np.ndarray  # bool: G28 (GRBL: also G30)
+    position: np.ndarray  # float64 [n, 4]: X, Y, Z, E after the line, mm
+    ijkr: list[np.ndarray] = field(default_factory=list)  # I, J, K, R words in mm (NaN when absent)
+    _cache: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
+
+    @property
+    def n_lines(self) -> int:
+        return self.words.n_lines
+
+    def lines_with(self, letter: str, number: float) -> np.ndarray:
+        return self.codes.get((letter, float(number)), np.zeros(0, dtype=np.int64))
+
+    def column(self, letter: str) -> np.ndarray:
+        return self.words.column(letter)
+
+    def on(self, letter: str, *numbers: float) -> np.ndarray:
+        """True on the lines that hold any of these codes."""
+        mask = np.zeros(self.n_lines, dtype=bool)
+        for number in numbers:
+            mask[self.lines_with(letter, number)] = True
+        return mask
+
+    def feed(self) -> np.ndarray:
+        """Programmed feed in force after each line, mm/min (NaN before the first positive F;
+        F0 or less is ignored by Marlin and refused by GRBL). G93 lines keep their own F."""
+        if "feed" not in self._cache:
+            f = self.column("F") * self.units
+            self._cache["feed"] = ffill(np.where(f > 0, f, np.nan), np.nan)
+        return self._cache["feed"]
+
+    def feed_words(self) -> np.ndarray:
+        """The last F word in force after each line, mm/min, as written (zero or negative
+        kept: a check reports it); NaN before the first."""
+        if "feed_words" not in self._cache:
+            self._cache["feed_words"] = ffill(self.column("F") * self.units, np.nan)
+        return self._cache["feed_words"]
+
+    def power(self) -> np.ndarray:
+        """Spindle speed or laser power in force after each line (`S` outside heater and fan
+        commands); NaN before the first."""
+        if "power" not in self._cache:
+            s = np.where(self.on("M", 104, 109, 140, 190, 106), np.nan, self.column("S"))
+            self._cache["power"] = ffill(s, np.nan)
+        return self._cache["power"]
+
+    def start(self) -> np.ndarray:
+        """Position before each line: [n, 4] (the origin before the first)."""
+        return np.vstack((np.zeros((1, 4)), self.position[:-1]))
+
+
+def read_program(lines: Sequence[str], flavour: str = "grbl", words: Words | None = None) -> ProgramState:
+    """`lines` read and interpreted at once (`words`: the same lines already tokenized)."""
+    return interpret(words if words is not None else tokenize(lines), flavour)
+
+
+def _code_index(words: Words) -> dict[tuple[str, float], np.ndarray]:
+    codes: dict[tuple[str, float], np.ndarray] = {}
+    for letter in "GM":
+        pick = words.letter == ord(letter)
+        lines, vals = words.line[pick], words.value[pick]
+        if letter == "G":  # G0-G3 fill most lines and are read vectorised
+            rare = ~np.isin(vals, (0.0, 1.0, 2.0, 3.0))
+            lines, vals = lines[rare], vals[rare]
+        for v in np.unique(vals):
+            at = lines[vals == v]  # in program order; a line may repeat a code
+            codes[(letter, float(v))] = at[np.concatenate(([True], at[1:] != at[:-1]))]
+    return codes
+
+
+def interpret(words: Words, flavour: str) -> ProgramState:
+    """The modal state and position after every line, as GRBL or Marlin would hold them."""
+    if flavour not in FLAVOURS:
+        raise ValueError(f"unknown flavour '{flavour}' (expected one of {', '.join(FLAVOURS)})")
+    n = words.n_lines
+    codes = _code_index(words)
+    state = ProgramState(words=words, flavour=flavour, codes=codes, units=np.ones(n), plane=np.full(n, 17.0),
+                         inverse_time=np.zeros(n, dtype=bool), mode=np.full(n, np.nan), moving=np.zeros(n, dtype=bool),
+                         homing=np.zeros(n, dtype=bool), position=np.zeros((n, 4)))
+    on = state.on
+
+    def set_where(mask: np.ndarray, value: float) -> np.ndarray:
+        return np.where(mask, value, np.nan)
+
+    absolute = _merge(set_where(on("G", 90), 1.0), set_where(on("G", 91), 0.0), initial=1.0) > 0.5
+    units = _merge(set_where(on("G", 20), MM_PER_INCH), set_where(on("G", 21), 1.0), initial=1.0)
+    state.units = units
+    state.plane = _merge(set_where(on("G", 17), 17.0), set_where(on("G", 18), 18.0), set_where(on("G", 19), 19.0),
+                         initial=17.0)
+    state.inverse_time = _merge(set_where(on("G", 93), 1.0), set_where(on("G", 94), 0.0), initial=0.0) > 0.5
+    explicit_e = _merge(set_where(on("M", 82), 1.0), set_where(on("M", 83), 0.0), initial=np.nan)
+    e_absolute = np.where(np.isnan(explicit_e), absolute, explicit_e > 0.5)
+
+    pick = words.letter == ord("G")
+    g_line, g_val = words.line[pick], words.value[pick]
+    motion_code = np.full(n, np.nan)
+    is_motion_g = np.isin(g_val, (0.0, 1.0, 2.0, 3.0))
+    motion_code[g_line[is_motion_g]] = g_val[is_motion_g]
+    locked = on("G", 4, 10, 28, 30, 92, 53.1)  # axis words here are not a motion target
+    if flavour == "grbl":
+        mode = motion_code.copy()
+        mode[on("G", 80)] = -1.0
+        mode = ffill(mode, 0.0)  # GRBL starts in G0 and keeps the motion mode
+    else:
+        mode = motion_code  # Marlin moves only on an explicit G0-G3
+    state.mode = mode
+    axes = [words.column(a) * units for a in AXES]
+    if flavour == "grbl":
+        axes[3] = np.full(n, np.nan)  # no extruder
+    has_axis = np.zeros(n, dtype=bool)
+    for v in axes:
+        has_axis |= ~np.isnan(v)
+    state.ijkr = [words.column(a) * units for a in "IJKR"]
+    has_offset = np.zeros(n, dtype=bool)
+    for v in state.ijkr:
+        has_offset |= ~np.isnan(v)
+    is_arc_mode = (mode == 2) | (mode == 3)
+    state.moving = ~locked & (mode >= 0) & (has_axis | (is_arc_mode & has_offset))
+    home = on("G", 28) if flavour != "grbl" else on("G", 28, 30)
+    state.homing = home
+    homed_axes = [home & (~np.isnan(v) | ~(has_axis & home)) for v in axes[:3]]  # G28 alone: all
+
+    g92 = on("G", 92)
+    for k, v in enumerate(axes):
+        resets = g92 & ~np.isnan(v)
+        values = np.where(resets, v, np.nan)
+        if k < 3:
+            values = np.where(homed_axes[k], 0.0, values)
+            resets = resets | homed_axes[k]
+        state.position[:, k] = _positions(v, absolute if k < 3 else e_absolute, state.moving, resets, values)
+    return state
+
+
+def _merge(*settings: np.ndarray, initial: float) -> np.ndarray:
+    """Forward-fill of several mutually exclusive codes (the last one on a line wins)."""
+    combined = settings[0].copy()
+    for s in settings[1:]:
+        combined = np.where(np.isnan(s), combined, s)
+    return ffill(combined, initial)
+
+
+def _positions(v: np.ndarray, absolute: np.ndarray, moving: np.ndarray, resets: np.ndarray,
+               reset_values: np.ndarray) -> np.ndarray:
+    """Position after each line: absolute words and resets set it, relative words add to it."""
+    has = ~np.isnan(v) & moving
+    inc = np.where(has & ~absolute, v, 0.0)
+    set_here = (has & absolute) | resets
+    value = np.where(resets, reset_values, v)
+    running = np.cumsum(inc)
+    base = ffill(np.where(set_here, value - running, np.nan), 0.0)
+    return base + running
