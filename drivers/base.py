@@ -11,42 +11,81 @@ from __future__ import annotations
 import abc
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
+
+# What a safe stop did, in order (the `done` parameter of a `driver.cancelled` reason).
+SAFE_ACTIONS = ("feed_hold", "soft_reset", "quick_stop", "spindle_off", "hotend_off", "bed_off", "fan_off",
+                "motors_off", "buffer_aborted", "knife_up", "print_cancelled")
 
 
 class DriverError(Exception):
-    """Base of every driver failure; `str()` is a sentence a fabmanager can read."""
+    """Base of every driver failure.
+
+    What a person is shown is `reason` (a stable code, one per class) with `params` (numbers,
+    line, the safety actions done), rendered by the web and the CLI in their language
+    (`web/driver_reasons.py`); `str()` is the log line, English, for developers, and goes with
+    the reason as its technical `detail`."""
+
+    reason = "driver.error"
+
+    def __init__(self, message: str = "", **params: Any) -> None:
+        super().__init__(message)
+        self.params = params
+
+    def as_reason(self) -> tuple[str, dict[str, Any]]:
+        """(code, parameters) for the job's stored reason."""
+        params = dict(self.params)
+        if str(self) and "detail" not in params:
+            params["detail"] = str(self)
+        return self.reason, params
 
 
 class DisconnectedError(DriverError):
     """The port closed or the machine stopped answering at the link level."""
 
+    reason = "driver.disconnected"
+
 
 class FirmwareError(DriverError):
     """The firmware refused a line (`error:N` on GRBL, `Error:` on Marlin)."""
+
+    reason = "driver.firmware_error"
 
     def __init__(self, code: str | int | None, meaning: str, line_index: int | None = None):
         self.code = code
         self.meaning = meaning
         self.line_index = line_index
         where = f" at line {line_index + 1}" if line_index is not None else ""
-        super().__init__(f"firmware error {code}{where}: {meaning}" if code is not None else f"firmware error{where}: {meaning}")
+        super().__init__(f"firmware error {code}{where}: {meaning}" if code is not None else f"firmware error{where}: {meaning}",
+                         code=code, line=line_index + 1 if line_index is not None else None, meaning=meaning)
 
 
 class AlarmError(DriverError):
     """The machine went into alarm (`ALARM:N`, thermal runaway, kill()): it needs a human."""
 
+    reason = "driver.alarm"
+
     def __init__(self, code: str | int | None, meaning: str):
         self.code = code
         self.meaning = meaning
-        super().__init__(f"alarm {code}: {meaning}" if code is not None else f"alarm: {meaning}")
+        super().__init__(f"alarm {code}: {meaning}" if code is not None else f"alarm: {meaning}", code=code, meaning=meaning)
 
 
 class DriverTimeout(DriverError):
     """A bounded wait ran out (no `ok`, no status, hung firmware)."""
 
+    reason = "driver.timeout"
+
 
 class Cancelled(DriverError):
-    """The stream was cancelled on request; the machine was left safe."""
+    """The stream was cancelled on request; the machine was left safe. Parameters: `line` (the
+    lines done), `done` (the `SAFE_ACTIONS` the stop carried out), `by` ("server" when the
+    print was stopped from the OctoPrint server, not by us)."""
+
+    reason = "driver.cancelled"
+
+    def as_reason(self) -> tuple[str, dict[str, Any]]:
+        return (self.reason, dict(self.params)) if self.params else super().as_reason()
 
 
 @dataclass
@@ -134,3 +173,5 @@ class Driver(abc.ABC):
 class FirmwareResetError(DriverError):
     """The firmware rebooted mid-job (banner or `start` while streaming): the program's buffered
     lines are lost and the position can no longer be trusted; home before resuming."""
+
+    reason = "driver.firmware_reset"

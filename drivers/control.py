@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from drivers.base import DisconnectedError, DriverError, StreamResult
+from drivers.base import Cancelled, DisconnectedError, DriverError, StreamResult
 
 
 class StreamFlags:
@@ -37,6 +37,7 @@ class StreamFlags:
             self._cond.notify_all()
 
     def _cancel_with(self, safe_stop: Callable[[], None]) -> None:
+        self._safe_done: list[str] = []
         self._set_flags(cancel=True)
         try:
             safe_stop()
@@ -44,3 +45,11 @@ class StreamFlags:
             self._cancel_done.set()
             with self._cond:
                 self._cond.notify_all()
+
+    def _did(self, action: str) -> None:
+        """Record one safety action of the cancel (`drivers.base.SAFE_ACTIONS`)."""
+        self._safe_done = [*getattr(self, "_safe_done", []), action]
+
+    def _cancelled(self, line: int, message: str) -> Cancelled:
+        """The `Cancelled` a stream raises: the lines done and what the safe stop did."""
+        return Cancelled(message, line=line, done=list(getattr(self, "_safe_done", [])))

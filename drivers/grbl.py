@@ -27,7 +27,6 @@ from dataclasses import dataclass, field
 from drivers import grbl_protocol as gp
 from drivers.base import (
     AlarmError,
-    Cancelled,
     DisconnectedError,
     Driver,
     DriverError,
@@ -365,8 +364,8 @@ class GrblDriver(GrblControl, Driver):
             # The reset dropped the planner's moves: resume from before them, never after
             # (lines before N are re-run harmlessly, the preamble restoring the state at N).
             self._acked = max(start_line, self._acked - self._unexecuted)
-            raise self._failed(Cancelled(f"cancelled after line {self._acked}; machine stopped by feed hold and "
-                                         "soft reset"), on_progress) from None
+            raise self._failed(self._cancelled(self._acked, f"cancelled after line {self._acked}"),
+                               on_progress) from None
         except DriverError as exc:
             raise self._failed(exc, on_progress) from None
         if self._error and stop_on_error:

@@ -43,6 +43,7 @@ class GrblControl(StreamFlags):
             return
         deadline = time.monotonic() + self.hold_timeout
         self._realtime(b"!")
+        self._did("feed_hold")
         with self._cond:
             seq = self._status_seq
             while time.monotonic() < deadline and self._disconnected is None:
@@ -59,6 +60,7 @@ class GrblControl(StreamFlags):
             banners = self._banners
         try:
             self._realtime(b"\x18")
+            self._did("soft_reset")
             with self._cond:
                 self._cond.wait_for(lambda: self._banners > banners or self._disconnected is not None,
                                     timeout=self.hold_timeout)
@@ -71,6 +73,7 @@ class GrblControl(StreamFlags):
         if not in_alarm:
             try:
                 self.command("M5", timeout=self.hold_timeout)  # laser / spindle off, belt and braces
+                self._did("spindle_off")
             except DriverError as exc:
                 log.warning("M5 after cancel: %s", exc)
 

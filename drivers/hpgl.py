@@ -22,7 +22,6 @@ import time
 from collections.abc import Sequence
 
 from drivers.base import (
-    Cancelled,
     DisconnectedError,
     Driver,
     DriverError,
@@ -220,7 +219,7 @@ class HpglDriver(StreamFlags, Driver):
             while True:
                 if self._cancel:
                     self._cond.wait_for(self._cancel_done.is_set, timeout=self.write_timeout)
-                    raise Cancelled(f"cancelled after line {self._acked}; cutter buffer aborted, knife up")
+                    raise self._cancelled(self._acked, f"cancelled after line {self._acked}")
                 if self._disconnected is not None:
                     raise DisconnectedError(f"cutter on {self.port} disconnected: {self._disconnected}")
                 if not self._paused:
@@ -276,7 +275,9 @@ class HpglDriver(StreamFlags, Driver):
             self._link.ser.reset_output_buffer()  # what the OS still holds never reaches the cutter
         try:
             self._write(b"\x1b.K")
+            self._did("buffer_aborted")
             self._write(b"PU;")
+            self._did("knife_up")
         except DriverError as exc:
             log.warning("hpgl: cancel could not reach the cutter: %s", exc)
 

@@ -25,7 +25,6 @@ from collections.abc import Sequence
 from drivers import marlin_protocol as mp
 from drivers.base import (
     AlarmError,
-    Cancelled,
     DisconnectedError,
     Driver,
     DriverError,
@@ -43,6 +42,7 @@ from drivers.serial_link import SerialLink
 
 log = logging.getLogger(__name__)
 CANCEL_LINES = ("M104 S0", "M140 S0", "M107", "M84")
+CANCEL_ACTIONS = ("hotend_off", "bed_off", "fan_off", "motors_off")  # what each line did (the job's reason says)
 
 
 class MarlinDriver(NumberedWindow, StreamFlags, Driver):
@@ -324,7 +324,7 @@ class MarlinDriver(NumberedWindow, StreamFlags, Driver):
             # M410 dropped the planner's moves (ADVANCED_OK told how many were waiting): resume
             # from before them, never after.
             self._acked = max(start_line, self._acked - self._unexecuted)
-            raise self._failed(Cancelled(f"cancelled after line {self._acked}; heaters, fan and motors off"),
+            raise self._failed(self._cancelled(self._acked, f"cancelled after line {self._acked}"),
                                lines, on_progress) from None
         except DriverError as exc:
             raise self._failed(exc, lines, on_progress) from None
@@ -395,8 +395,10 @@ class MarlinDriver(NumberedWindow, StreamFlags, Driver):
                     self._cond.wait(0.05)
             if self.capabilities.get("EMERGENCY_PARSER"):
                 self.command("M410")  # moves planned by the commands that were queued before it
-            for line in CANCEL_LINES:
+                self._did("quick_stop")
+            for line, action in zip(CANCEL_LINES, CANCEL_ACTIONS, strict=True):
                 self.command(line)
+                self._did(action)
         except DriverError as exc:
             log.warning("marlin: cancel sequence incomplete: %s", exc)
 

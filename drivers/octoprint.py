@@ -274,7 +274,7 @@ class OctoPrintDriver(Driver):
     ) -> tuple[int, int]:
         lines_acked, bytes_sent = program.start_line, 0
         if self._cancel.is_set() or self._closed:
-            raise Cancelled("cancelled before the print started")
+            raise Cancelled("cancelled before the print started", line=lines_acked, done=[])
         # The second half of octorest's broken upload(select=True, print=True).
         self._call(lambda c: c.select(path, print=True))
         with self._lock:
@@ -328,9 +328,10 @@ class OctoPrintDriver(Driver):
                 raise DisconnectedError(f"OctoPrint lost the printer during the job ({state})")
             elif state == "Operational":
                 if self._cancel.is_set():
-                    raise Cancelled(f"print cancelled at line {lines_acked} of {program.lines_total}")
+                    raise Cancelled(f"print cancelled at line {lines_acked} of {program.lines_total}",
+                                    line=lines_acked, done=["print_cancelled"])
                 if seen_active:
-                    raise Cancelled("the print was stopped on the OctoPrint server")
+                    raise Cancelled("the print was stopped on the OctoPrint server", line=lines_acked, by="server")
                 if time.monotonic() > start_deadline:
                     raise DriverTimeout("OctoPrint selected the file but never started printing it")
             self._wake.wait(self.poll_interval)

@@ -19,7 +19,18 @@ RUN_WAITING_MACHINE = "run.waiting_machine"  # machine, status: needs_attention 
 RESUME_REFUSED = "resume.refused"  # cause: g92_offset | homing, line
 
 
-def make(code: str, **params: Any) -> str:
+# A driver's own failure or cancel: `driver.<what>` (drivers.base: cancelled, disconnected, firmware_error,
+# alarm, timeout, firmware_reset, error) with its parameters (line, done, code, meaning, detail).
+DRIVER_PREFIX = "driver."
+
+
+def from_driver(error: Any) -> str:
+    """The stored reason of a `drivers.base.DriverError` (its code and parameters)."""
+    code, params = error.as_reason()
+    return make(code, **params)
+
+
+def make(code: str, /, **params: Any) -> str:
     return f"{code} {json.dumps(params, sort_keys=True, default=str)}" if params else code
 
 

@@ -201,10 +201,8 @@ def _outcome(job_id: int, error: BaseException | None, aborted: BaseException | 
         return JobState.FAILED, reasons.make(reasons.RUN_INTERRUPTED, cause=cause)
     if error is None:
         return JobState.COMPLETED, None
-    if isinstance(error, Cancelled):
-        return JobState.CANCELLED, str(error) or "cancelled"
-    if isinstance(error, DriverError):
-        return JobState.FAILED, str(error)
+    if isinstance(error, DriverError):  # a code with parameters (line, safety actions done), said by web and CLI
+        return JobState.CANCELLED if isinstance(error, Cancelled) else JobState.FAILED, reasons.from_driver(error)
     log.error("stream of job %s crashed", job_id, exc_info=error)
     return JobState.FAILED, reasons.make(reasons.RUN_CRASHED, error=type(error).__name__, detail=str(error))
 

@@ -1,7 +1,9 @@
 """Words for the codes the run path stores as a job's reason (`jobqueue.reasons`): why a run
 was interrupted, crashed or could not start. French in `translations/faults/`.
 
-A reason that is not a code (an older free-text reason, a driver's own text) is shown as it is.
+A driver's failure or cancel (`driver.*` codes) is said by `web.driver_reasons`. A reason that
+is not a code (an older free-text reason, a driver's English text stored before the codes) is
+shown as it is.
 """
 
 from __future__ import annotations
@@ -9,7 +11,8 @@ from __future__ import annotations
 from typing import Any
 
 from jobqueue import reasons
-from web.i18n import _, _l
+from web.driver_reasons import say_driver_reason
+from web.i18n import _, _l, gettext
 
 _CAUSES = {
     "work_horse_killed": _l("the process streaming the job was killed"),
@@ -42,6 +45,9 @@ def reason_label(text: Any) -> str:
         return _("Waiting: machine %(machine)s %(status)s.", machine=params.get("machine", "?"), status=status)
     if code == reasons.RUN_CONNECT_FAILED:
         return _("Cannot connect to machine %(machine)s.", machine=params.get("machine", "?"))
+    said = say_driver_reason(code, params, gettext)
+    if said is not None:
+        return said
     from web.history_reasons import history_reason  # jobqueue's other reasons (upload, approved for...)
 
     return history_reason(None if text is None else str(text))

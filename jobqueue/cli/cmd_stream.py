@@ -25,7 +25,22 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="default: none for G-code, xonxoff for HPGL")
     p.add_argument("--start-line", type=int, default=0, help="resume from this line (0-based index)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--lang", choices=["fr", "en"], default=None, help="language of the messages (default: LANG, else fr)")
     p.set_defaults(func=run)
+
+
+def _said(error: BaseException, lang: str | None) -> str:
+    """A driver's reason (code + parameters) in the chosen language, with the line to resume from."""
+    from jobqueue.cli.words import language, say, words
+    from web.driver_reasons import say_driver_reason
+
+    said = words(language(lang))
+    as_reason = getattr(error, "as_reason", None)
+    text = (say_driver_reason(*as_reason(), said.gettext) if callable(as_reason) else None) or str(error)
+    acked = getattr(error, "lines_acked", None)
+    if acked is not None:
+        text += " " + say(said, "(last acknowledged line: %(line)s; resume with --start-line %(line)s)", line=acked)
+    return text
 
 
 def run(args: argparse.Namespace) -> int:
@@ -48,7 +63,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         driver.connect()
     except DriverError as exc:
-        print(f"stream: cannot connect to {args.port}: {exc}", file=sys.stderr)
+        print(f"stream: {args.port}: {_said(exc, args.lang)}", file=sys.stderr)
         return 1
     bar = tqdm(total=len(lines), initial=args.start_line, unit="line", disable=args.quiet, file=sys.stderr)
     outcome: dict = {}
@@ -85,9 +100,7 @@ def run(args: argparse.Namespace) -> int:
         driver.close()
     error = outcome.get("error")
     if error is not None:
-        acked = getattr(error, "lines_acked", None)
-        where = f" (last acknowledged line: {acked}; resume with --start-line {acked})" if acked is not None else ""
-        print(f"stream: {error}{where}", file=sys.stderr)
+        print(f"stream: {_said(error, args.lang)}", file=sys.stderr)
         return 130 if isinstance(error, Cancelled) else 1
     result = outcome["result"]
     rate = result.bytes_sent / result.seconds if result.seconds > 0 else 0.0

@@ -57,10 +57,10 @@ def test_stream_cli_reports_a_firmware_error_with_the_line_to_resume_from(tmp_pa
     try:
         program = tmp_path / "bad.nc"
         program.write_text("G21\nG1 X1 F100\nG1 X2 Q9\nG1 X3\n")
-        run = subprocess.run([*FABLAB, "stream", str(program), "--driver", "grbl", "--port", str(link), "--quiet"],
-                             cwd=REPO, capture_output=True, text=True, timeout=60)
+        run = subprocess.run([*FABLAB, "stream", str(program), "--driver", "grbl", "--port", str(link), "--quiet",
+                              "--lang", "fr"], cwd=REPO, capture_output=True, text=True, timeout=60)
         assert run.returncode == 1
-        assert "error 20 at line 3" in run.stderr and "--start-line" in run.stderr
+        assert "Le firmware a refusé la ligne 3 (erreur 20" in run.stderr and "--start-line" in run.stderr
     finally:
         _stop(proc)
 

@@ -86,6 +86,8 @@ def test_cancel_holds_resets_and_turns_the_spindle_off(make_sim, make_driver) ->
     driver.cancel()
     t.finish(20)
     assert isinstance(t.error, Cancelled), t.error
+    assert t.error.as_reason() == ("driver.cancelled", {"line": t.error.lines_acked,
+                                                        "done": ["feed_hold", "soft_reset", "spindle_off"]})
     received = len(sim.received_lines())
     time.sleep(0.2)
     state = sim.state()

@@ -71,6 +71,7 @@ def test_cancel_aborts_the_cutter_buffer_and_lifts_the_knife(make_sim, make_driv
     driver.cancel()
     t.finish(10)
     assert isinstance(t.error, Cancelled)
+    assert t.error.as_reason()[1]["done"] == ["buffer_aborted", "knife_up"]
     assert sim.wait_idle(5)
     state = sim.state()
     assert state["aborts"] == 1 and state["pen_down"] is False

@@ -175,6 +175,9 @@ def test_cancel_from_another_thread_turns_heaters_and_motors_off(make_sim, make_
     state = sim.state()
     assert (state["hotend_target"], state["bed_target"], state["fan"], state["motors_on"]) == (0, 0, 0, False)
     assert t.error.lines_acked < 400
+    code, params = t.error.as_reason()  # a code with parameters, said by the web and the CLI
+    assert code == "driver.cancelled" and params["line"] == t.error.lines_acked
+    assert params["done"][-4:] == ["hotend_off", "bed_off", "fan_off", "motors_off"]
     assert len(sim.received_lines()) == received  # nothing sent after the cancel sequence
 
 
