@@ -51,6 +51,25 @@ def _wait_for(path: Path, timeout: float) -> bool:
     return False
 
 
+def _wait_for_web(sup: Supervisor, url: str, timeout: float) -> bool:
+    """True once the web app answers: the URL is printed only when it can be opened (a loaded
+    host may take many seconds to import and boot gunicorn). Children keep being supervised."""
+    import urllib.error
+    import urllib.request
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as r:
+                if r.status == 200:
+                    return True
+        except (OSError, urllib.error.URLError):
+            pass
+        sup.check()
+        time.sleep(0.2)
+    return False
+
+
 def _embedded_valkey(valkey: EmbeddedValkey):  # noqa: ANN202 - the launch callable of the Valkey child
     def launch() -> subprocess.Popen:
         valkey.start()  # same port, same folder: its append-only file brings the queues back
@@ -99,6 +118,9 @@ def run_demo(host: str = "127.0.0.1", port: int = 5000) -> int:
             sup.start(f"worker-analysis-{i + 1}", "worker", "analysis")
         for m in spec.machines:
             sup.start(f"worker-{m.id}", "worker", "--machine", m.id)
+        if not _wait_for_web(sup, f"http://{host}:{port}/login", 180):
+            print(f"the web app did not answer: see {data / 'logs'}", file=sys.stderr)
+            return 1
         print(f"\nFablab demo: http://{host}:{port}/\n")
         for name, password in logins.items():
             print(f"  login {name:<11} password {password}")

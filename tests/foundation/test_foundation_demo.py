@@ -37,7 +37,7 @@ def test_demo_starts_prints_logins_and_stops_cleanly(tmp_path: Path) -> None:
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=REPO)
     output = []
     try:
-        deadline = time.monotonic() + 90
+        deadline = time.monotonic() + 240  # the demo prints its URL once the web app answers
         while time.monotonic() < deadline and "Ctrl-C" not in "".join(output):
             line = proc.stdout.readline()
             if not line:
