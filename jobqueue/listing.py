@@ -12,13 +12,14 @@ big columns are not loaded (touching one raises, so a new N+1 shows up in the te
 
 from __future__ import annotations
 
+from collections import namedtuple
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, case, func, select
-from sqlalchemy.orm import Session, defer, selectinload
+from sqlalchemy.orm import Session, selectinload
 
-from jobqueue.models import Job
+from jobqueue.models import Job, User
 
 PER_PAGE = 50
 MAX_PER_PAGE = 200
@@ -69,11 +70,20 @@ def _issue_count(dialect: str) -> ColumnElement:
     return func.json_array_length(Job.analysis["issues"])
 
 
+# What a list row shows of a job: read as plain columns (no ORM objects: building one per row
+# with its owner was most of a list request's cost, bench/web_load.py).
+SUMMARY_COLUMNS = ("id", "filename", "process", "material", "machine_id", "state", "reason", "session_label",
+                   "program_lines", "lines_acked", "created_at", "started_at", "finished_at")
+Summary = namedtuple("Summary", SUMMARY_COLUMNS)
+
+
 @dataclass(frozen=True)
 class Row:
-    """A job of a list page with what the list shows of its analysis."""
+    """A job of a list page: `job` has the SUMMARY_COLUMNS as attributes (a database row, not
+    a `Job`), `owner` its owner's name, and what the list shows of its analysis."""
 
-    job: Job
+    job: Any
+    owner: str | None
     valid: bool | None
     issue_count: int
 
@@ -82,24 +92,14 @@ def paginate_summaries(session: Session, query: Select, page: int = 1, per_page:
     """Like `paginate`, for list rows: items are `Row`s; the analysis and program columns stay unread."""
     page, per_page = _bounds(page, per_page)
     total = _total(session, query)
-    light = query.options(selectinload(Job.owner), defer(Job.analysis, raiseload=True),
-                          defer(Job.program_info, raiseload=True), defer(Job.options, raiseload=True))
     dialect = session.get_bind().dialect.name
     valid = Job.analysis["valid"].as_boolean()
     if dialect == "sqlite":
         valid = case((func.json_valid(Job.analysis) == 1, valid), else_=None)
-    light = light.add_columns(valid, _issue_count(dialect))
+    light = (query.with_only_columns(*(getattr(Job, c) for c in SUMMARY_COLUMNS), User.username, valid,
+                                     _issue_count(dialect), maintain_column_froms=True)
+             .outerjoin(User, User.id == Job.owner_id))
     rows = session.execute(light.limit(per_page).offset((page - 1) * per_page)).all()
-    return Page(items=[Row(job, valid, count or 0) for job, valid, count in rows], page=page,
-                per_page=per_page, total=total)
-
-
-def paginate(session: Session, query: Select, page: int = 1, per_page: int = PER_PAGE) -> Page:
-    """One page of `query` (already ordered), with owners and events loaded, and the total count.
-
-    A page past the end is empty (not an error): lists change while people page through them.
-    """
-    page, per_page = _bounds(page, per_page)
-    total = _total(session, query)
-    items = list(session.scalars(with_details(query).limit(per_page).offset((page - 1) * per_page)))
+    n = len(SUMMARY_COLUMNS)
+    items = [Row(Summary(*row[:n]), row[n], row[n + 1], row[n + 2] or 0) for row in rows]
     return Page(items=items, page=page, per_page=per_page, total=total)

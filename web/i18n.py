@@ -40,10 +40,12 @@ import datetime as dt
 from typing import Any
 
 from flask import Flask, current_app, has_request_context, session
-from flask_babel import Babel, format_datetime, get_locale
+from flask_babel import Babel, get_locale
 from flask_login import current_user
 
+from web import i18n_fast
 from web.catalogs import compile_catalogs
+from web.i18n_fast import format_datetime
 from web.i18n_outside import chosen_language, gettext, lazy_gettext, ngettext  # Flask-Babel's, or a worker's
 
 LANGUAGES = ("fr", "en")
@@ -88,6 +90,7 @@ def init_i18n(app: Flask) -> None:
     app.config.setdefault("BABEL_DEFAULT_LOCALE", DEFAULT)
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = ";".join(compile_catalogs())
     babel.init_app(app, locale_selector=current_language, timezone_selector=_timezone)
+    i18n_fast.install(app)  # the catalog looked up once per request (web/i18n_fast.py)
     app.context_processor(template_helpers)
 
 

@@ -14,9 +14,9 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
 
-import flask_babel
 from flask_babel.speaklater import LazyString
 
+from web import i18n_fast
 from web.catalogs import translations
 
 # (language, its merged catalog) while a sentence is said outside a request; None: Flask-Babel's.
@@ -41,7 +41,7 @@ def chosen_language() -> str | None:
 def gettext(string: str, **variables: Any) -> str:
     chosen = _CHOSEN.get()
     if chosen is None:
-        return flask_babel.gettext(string, **variables)
+        return i18n_fast.gettext(string, **variables)  # the page's catalog, looked up once per request
     s = chosen[1].ugettext(string)
     return s % variables if variables else s
 
@@ -49,7 +49,7 @@ def gettext(string: str, **variables: Any) -> str:
 def ngettext(singular: str, plural: str, num: int, **variables: Any) -> str:
     chosen = _CHOSEN.get()
     if chosen is None:
-        return flask_babel.ngettext(singular, plural, num, **variables)
+        return i18n_fast.ngettext(singular, plural, num, **variables)
     variables.setdefault("num", num)
     return chosen[1].ungettext(singular, plural, num) % variables
 

@@ -9,10 +9,9 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from flask_babel import format_currency, format_decimal, get_translations, gettext
-
 from jobqueue.contracts.results import Localised, Quote, lenient
 from web.i18n import N_, current_language, pick
+from web.i18n_fast import format_currency, format_decimal, gettext, translations
 from web.issue_place import place
 from web.issue_render import Words, render_issue
 from web.metric_words import LABELS, PRIMARY, VALUE_WORDS
@@ -27,9 +26,9 @@ def number(value: Any, digits: int = 1) -> str:
     if isinstance(value, float) and not math.isfinite(value):
         return "—"
     if isinstance(value, int) or float(value).is_integer() and abs(value) >= 100:
-        return format_decimal(int(round(value)), format="#,##0")
+        return format_decimal(int(round(value)), "#,##0")
     places = digits if abs(value) >= 1 else max(digits, 3)
-    return format_decimal(value, format="#,##0." + "#" * places)
+    return format_decimal(value, "#,##0." + "#" * places)
 
 
 def duration(seconds: Any) -> str:
@@ -90,8 +89,8 @@ def metric_value(value: Any, unit: str) -> str:
 
 def words() -> Words:
     """The page's language for web/issue_messages.py (the request's catalog and numbers)."""
-    translations = get_translations()
-    return Words(gettext=translations.ugettext, ngettext=translations.ungettext,
+    catalog = translations()
+    return Words(gettext=catalog.ugettext, ngettext=catalog.ungettext,
                  number=lambda v: number(v, 2), french=current_language() == "fr")
 
 

@@ -88,7 +88,7 @@ def job_summaries(rows: list, conn: redis.Redis | None) -> list[dict[str, Any]]:
     for r in rows:
         job = r.job
         out.append({
-            "id": job.id, "filename": job.filename, "owner": job.owner.username if job.owner else None,
+            "id": job.id, "filename": job.filename, "owner": r.owner,
             "process": job.process, "material": job.material, "machine": job.machine_id, "state": job.state,
             "reason": job.reason, "valid": r.valid, "issue_count": r.issue_count,
             "session_label": job.session_label, "progress": _progress_dict(job, found.get(job.id)),

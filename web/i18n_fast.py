@@ -1,0 +1,99 @@
+"""The page's catalog, locale and time zone looked up once per request, not once per word.
+
+Why: Flask-Babel resolves the locale, the domain and its translations cache on every
+`_()` call (several context-local lookups and a locale-to-string conversion each time), and
+`format_datetime`/`format_decimal` resolve the locale and the time zone per value. A list
+page of 50 rows says ~300 words, 50 dates and 50 numbers: that lookup was most of the
+page's cost (bench/web_load.py). Here the lookups happen once per request and are kept
+on `flask.g`, keyed by the locale object Flask-Babel holds for the request, so a
+`force_locale()` block or a `refresh()` (which replace that object) is still obeyed.
+
+Same results as Flask-Babel's functions: the same merged catalogs (`get_translations`),
+the same Babel formatting with the same locale and zone.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from babel import Locale, dates, numbers, support
+from flask import Flask, g, has_request_context
+from flask_babel import get_locale, get_timezone, get_translations
+
+
+def _babel_locale() -> Locale | None:
+    """The locale Flask-Babel chose for this request (resolved once by `get_locale`)."""
+    ctx = g.get("_flask_babel")
+    locale = getattr(ctx, "babel_locale", None) if ctx is not None else None
+    return locale if locale is not None else get_locale()
+
+
+def request_locale() -> Locale | None:
+    return _babel_locale() if has_request_context() else get_locale()
+
+
+def translations() -> support.NullTranslations:
+    """The request's merged catalog (Flask-Babel's own object), looked up once per locale."""
+    if not has_request_context():
+        return get_translations()
+    locale = _babel_locale()
+    memo = g.get("_fablab_translations")
+    if memo is not None and memo[0] is locale:
+        return memo[1]
+    found = get_translations()
+    g._fablab_translations = (locale, found)
+    return found
+
+
+def _zone() -> dt.tzinfo:
+    locale = _babel_locale()
+    memo = g.get("_fablab_zone")
+    if memo is not None and memo[0] is locale:
+        return memo[1]
+    zone = get_timezone()
+    g._fablab_zone = (locale, zone)
+    return zone
+
+
+def gettext(string: str, **variables: Any) -> str:
+    """Flask-Babel's `gettext`, with the catalog looked up once per request."""
+    text = translations().ugettext(string)
+    return text % variables if variables else text
+
+
+def ngettext(singular: str, plural: str, num: int, **variables: Any) -> str:
+    variables.setdefault("num", num)
+    return translations().ungettext(singular, plural, num) % variables
+
+
+def format_datetime(value: dt.datetime, fmt: str = "short") -> str:
+    """Flask-Babel's `format_datetime` for a named Babel format (`short`, `medium`...): naive
+    values are UTC, shown in the request's time zone and locale."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.UTC)
+    if not has_request_context():
+        from flask_babel import format_datetime as slow
+
+        return slow(value, fmt)
+    return dates.format_datetime(value.astimezone(_zone()), fmt, locale=_babel_locale())
+
+
+def format_decimal(value: Any, fmt: str) -> str:
+    return numbers.format_decimal(value, format=fmt, locale=request_locale())
+
+
+def format_currency(value: Any, currency: str) -> str:
+    return numbers.format_currency(value, currency, locale=request_locale())
+
+
+def install(app: Flask) -> None:
+    """Templates' `_`, `ngettext`, `pgettext`, `npgettext` through the per-request catalog
+    (Flask-Babel installed its own, looking the catalog up on every call)."""
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda s: translations().ugettext(s),
+        ngettext=lambda s, p, n: translations().ungettext(s, p, n),
+        newstyle=True,
+        pgettext=lambda c, s: translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: translations().unpgettext(c, s, p, n),
+    )
