@@ -15,6 +15,7 @@ the same Babel formatting with the same locale and zone.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 from babel import Locale, dates, numbers, support
@@ -33,27 +34,26 @@ def request_locale() -> Locale | None:
     return _babel_locale() if has_request_context() else get_locale()
 
 
+def _per_locale(key: str, compute: Callable[[], Any]) -> Any:
+    """`compute()` once per request and locale, kept on `flask.g` under `key`."""
+    locale = _babel_locale()
+    memo = g.get(key)
+    if memo is not None and memo[0] is locale:
+        return memo[1]
+    found = compute()
+    setattr(g, key, (locale, found))
+    return found
+
+
 def translations() -> support.NullTranslations:
     """The request's merged catalog (Flask-Babel's own object), looked up once per locale."""
     if not has_request_context():
         return get_translations()
-    locale = _babel_locale()
-    memo = g.get("_fablab_translations")
-    if memo is not None and memo[0] is locale:
-        return memo[1]
-    found = get_translations()
-    g._fablab_translations = (locale, found)
-    return found
+    return _per_locale("_fablab_translations", get_translations)
 
 
 def _zone() -> dt.tzinfo:
-    locale = _babel_locale()
-    memo = g.get("_fablab_zone")
-    if memo is not None and memo[0] is locale:
-        return memo[1]
-    zone = get_timezone()
-    g._fablab_zone = (locale, zone)
-    return zone
+    return _per_locale("_fablab_zone", get_timezone)
 
 
 def gettext(string: str, **variables: Any) -> str:
