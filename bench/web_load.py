@@ -8,12 +8,13 @@ Targets: p99 < 100 ms for pages and lists; with streams open, the job page p99 s
 the target and every stream stays open. Bounded in count and time.
 
 Usage: python bench/web_load.py [--jobs 1000] [--clients 50] [--requests 1000] [--streams 100]
-       [--server gunicorn|werkzeug] [--database-url URL]  (exit 1 when a target is missed)
+       [--rate 50] [--server gunicorn|werkzeug] [--database-url URL]  (exit 1 when a target is missed)
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import socket
 import statistics
@@ -28,9 +29,32 @@ from web_load_stack import Client, bench_env, free_port, login_cookie, seed, sta
 TARGET_P99_MS = 100.0
 
 
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU of `pid` and its children still running (gunicorn's workers), from /proc."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    pids = [pid]
+    try:
+        pids += [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        pass
+    for p in pids:
+        try:
+            fields = Path(f"/proc/{p}/stat").read_text().rpartition(")")[2].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / tick
+    return total
+
+
 def run_load(port: int, headers: dict[str, str], paths: list[str], clients: int, requests: int,
-             max_seconds: float) -> dict:
-    """`requests` GETs spread over `clients` threads, each on its own keep-alive connection."""
+             max_seconds: float, rate: float = 0.0, server_pid: int | None = None) -> dict:
+    """`requests` GETs spread over `clients` threads, each on its own keep-alive connection.
+
+    rate 0: closed loop, each client sends its next request as soon as the last one is answered
+    (the server saturated: latency = clients / throughput). rate > 0: open loop, the clients
+    together send `rate` requests per second on a fixed schedule, latency counted from the
+    scheduled time (a late server is not excused by the client waiting for it)."""
     latencies: list[float] = []
     errors: list[str] = []
     lock = threading.Lock()
@@ -40,11 +64,16 @@ def run_load(port: int, headers: dict[str, str], paths: list[str], clients: int,
     def client(seed_: int) -> None:
         rng = random.Random(seed_)
         c = Client(port, headers)
+        interval = clients / rate if rate else 0.0
+        due = time.perf_counter() + rng.random() * interval
         for _ in range(per_client):
             if time.monotonic() > deadline:
                 return
             path = rng.choice(paths)
-            t0 = time.perf_counter()
+            if interval:
+                time.sleep(max(0.0, due - time.perf_counter()))
+            t0 = due if interval else time.perf_counter()
+            due += interval
             try:
                 status, _ = c.get(path)
             except OSError as exc:
@@ -56,15 +85,20 @@ def run_load(port: int, headers: dict[str, str], paths: list[str], clients: int,
                     errors.append(f"{path}: {status}")
 
     threads = [threading.Thread(target=client, args=(i,), daemon=True) for i in range(clients)]
+    cpu0, server0 = time.process_time(), _cpu_seconds(server_pid) if server_pid else 0.0
     t0 = time.perf_counter()
     for t in threads:
         t.start()
     for t in threads:
         t.join(max_seconds + 60)
     wall = time.perf_counter() - t0
+    client_cpu = time.process_time() - cpu0
+    server_cpu = _cpu_seconds(server_pid) - server0 if server_pid else 0.0
     q = statistics.quantiles(latencies, n=100) if len(latencies) >= 2 else [0.0] * 99
+    n = max(1, len(latencies))
     return {"n": len(latencies), "p50_ms": 1000 * q[49], "p99_ms": 1000 * q[98], "rps": len(latencies) / wall,
-            "errors": len(errors), "first_error": errors[0] if errors else ""}
+            "errors": len(errors), "first_error": errors[0] if errors else "",
+            "client_ms": 1000 * client_cpu / n, "server_ms": 1000 * server_cpu / n}
 
 
 class Streams:
@@ -112,7 +146,11 @@ class Streams:
 def _row(name: str, r: dict) -> str:
     flag = "ok" if r["p99_ms"] < TARGET_P99_MS and not r["errors"] else "MISSED"
     err = f"  errors {r['errors']} ({r['first_error']})" if r["errors"] else ""
-    return (f"{name:<38} {r['n']:>6} {r['p50_ms']:>9.1f} {r['p99_ms']:>9.1f} {r['rps']:>8.1f}  {flag}{err}")
+    return (f"{name:<38} {r['n']:>6} {r['p50_ms']:>9.1f} {r['p99_ms']:>9.1f} {r['rps']:>8.1f} "
+            f"{r['server_ms']:>8.1f} {r['client_ms']:>8.1f}  {flag}{err}")
+
+
+HEADER = f"{'scenario':<38} {'n':>6} {'p50 ms':>9} {'p99 ms':>9} {'req/s':>8} {'srv cpu':>8} {'cli cpu':>8}"
 
 
 def main() -> int:
@@ -123,6 +161,8 @@ def main() -> int:
     ap.add_argument("--requests", type=int, default=1000, help="per scenario")
     ap.add_argument("--streams", type=int, default=100)
     ap.add_argument("--max-seconds", type=float, default=90, help="per scenario")
+    ap.add_argument("--rate", type=float, default=50.0,
+                    help="requests/s of the paced (open-loop) pass after the back-to-back one; 0: none")
     ap.add_argument("--server", choices=["gunicorn", "werkzeug"], help="default: what `fablab serve` runs")
     ap.add_argument("--database-url", help="default: SQLite in the temporary data folder")
     args = ap.parse_args()
@@ -150,17 +190,35 @@ def main() -> int:
                          ("job page (GET /jobs/ID)", cookie, pages)]
             print(f"\n{args.clients} concurrent clients, {args.requests} requests per scenario "
                   f"(server: {args.server or 'fablab serve default'})")
-            print(f"{'scenario':<38} {'n':>6} {'p50 ms':>9} {'p99 ms':>9} {'req/s':>8}")
+            print("back to back (closed loop: each client sends again as soon as answered); "
+                  "srv/cli cpu: CPU ms per request of the server and of this load generator")
+            print(HEADER)
             results = {}
             for name, headers, paths in scenarios:
                 run_load(port, headers, paths[:20], 5, 50, 30)  # warm up
-                results[name] = run_load(port, headers, paths, args.clients, args.requests, args.max_seconds)
+                results[name] = run_load(port, headers, paths, args.clients, args.requests, args.max_seconds,
+                                         server_pid=proc.pid)
                 print(_row(name, results[name]), flush=True)
+            paced = {}
+            if args.rate:
+                print(f"\npaced (open loop): the {args.clients} clients together send {args.rate:g} requests/s")
+                print(HEADER)
+                for name, headers, paths in scenarios:
+                    paced[name] = run_load(port, headers, paths, args.clients, args.requests, args.max_seconds,
+                                           rate=args.rate, server_pid=proc.pid)
+                    print(_row(name, paced[name]), flush=True)
             streams = Streams(port, seeded.token, seeded.running, args.streams)
             try:
                 name = f"job page, {args.streams} streams open"
-                results[name] = run_load(port, cookie, pages, args.clients, args.requests, args.max_seconds)
+                print()
+                print(HEADER)
+                results[name] = run_load(port, cookie, pages, args.clients, args.requests, args.max_seconds,
+                                         server_pid=proc.pid)
                 print(_row(name, results[name]))
+                if args.rate:
+                    paced[name] = run_load(port, cookie, pages, args.clients, args.requests, args.max_seconds,
+                                           rate=args.rate, server_pid=proc.pid)
+                    print(_row(name + f", paced {args.rate:g}/s", paced[name]))
                 alive = streams.still_open()
             finally:
                 streams.close()
@@ -168,6 +226,7 @@ def main() -> int:
             print(f"\nstreams: {streams.opened}/{args.streams} opened, {alive} still open after the load; "
                   f"job page p99 with streams / without: {loaded['p99_ms'] / max(base['p99_ms'], 1e-9):.2f}")
             missed = [n for n, r in results.items() if r["p99_ms"] >= TARGET_P99_MS or r["errors"]]
+            missed += [f"{n} (paced)" for n, r in paced.items() if r["p99_ms"] >= TARGET_P99_MS or r["errors"]]
             if streams.opened < args.streams or alive < args.streams:
                 missed.append("streams")
             print("targets: " + ("all met" if not missed else "MISSED: " + ", ".join(missed)))
