@@ -31,6 +31,7 @@ def _running(ctx, machine_id: str = "laser-1", beat_age_s: float | None = 0.0, a
     return job_id
 
 
+@pytest.mark.both_engines
 def test_a_machine_with_a_job_running_cannot_start_another(fablab_env, accounts) -> None:  # noqa: ANN001
     first = _running(fablab_env)
     second = make_ready_job(fablab_env, "laser-1", program(20))
@@ -50,6 +51,7 @@ def test_a_machine_with_a_job_running_cannot_start_another(fablab_env, accounts)
         transition(s, s.get(Job, second), JobState.RUNNING, actor="test")  # free again
 
 
+@pytest.mark.both_engines
 def test_reaper_ends_a_run_whose_heartbeat_stopped_with_its_checkpoint(fablab_env, accounts) -> None:  # noqa: ANN001
     ctx, conn = fablab_env, fablab_env.redis()
     stale = _running(ctx, "laser-1", beat_age_s=heartbeat.STALE_S + 1, acked=7)
@@ -100,6 +102,7 @@ def test_control_of_a_live_run_goes_to_its_loop(client, fablab_env, accounts) ->
     assert live.next_control(fablab_env.redis(), job_id, timeout=1) == ("pause", "fabmanager")
 
 
+@pytest.mark.both_engines
 def test_resume_clears_the_old_failure_reason(fablab_env, accounts) -> None:  # noqa: ANN001
     ctx = fablab_env
     job_id = _running(ctx, beat_age_s=heartbeat.STALE_S + 1, acked=5)

@@ -76,6 +76,7 @@ def test_session_join_upload_quota_and_end(fablab_env, people) -> None:  # noqa:
         assert workshops.joined_sessions(s, _user(s, people["a1"])) == []
 
 
+@pytest.mark.both_engines
 def test_tier_quota_names_the_limit_and_the_reset(fablab_env, people) -> None:  # noqa: ANN001
     ctx = fablab_env
     limit = ctx.spec().tier("training").quota.jobs_waiting

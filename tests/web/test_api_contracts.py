@@ -3,6 +3,7 @@ or odd records stay readable, and the API sends exactly what the OpenAPI documen
 
 from __future__ import annotations
 
+import pytest
 from web_helpers import ANALYSIS, make_job
 
 from jobqueue.contracts.results import AnalysisResult, Issue, ProgressEvent, Quote, lenient
@@ -33,6 +34,7 @@ def test_lenient_reading_keeps_what_it_can() -> None:
     assert ProgressEvent(percent=180).percent == 100.0 and Issue().code == "unknown"
 
 
+@pytest.mark.both_engines
 def test_odd_stored_analysis_still_shows(client, accounts, fablab_env, login) -> None:  # noqa: ANN001
     job_id = make_job(fablab_env, "member", "pending_review", analysis=ODD)
     r = client.get(f"/api/v1/jobs/{job_id}", headers=accounts["member"].headers)

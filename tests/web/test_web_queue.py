@@ -3,12 +3,14 @@ and the machines page (workshop sessions: test_web_trainer.py)."""
 
 from __future__ import annotations
 
+import pytest
 from web_helpers import job_state, make_job, page_texts, page_token
 
 from jobqueue import live, queues
 from jobqueue.models import Job
 
 
+@pytest.mark.both_engines
 def test_queue_lists_pending_jobs_with_validity_issues_and_quote(client, accounts, login, fablab_env) -> None:  # noqa: ANN001
     job_id = make_job(fablab_env, "member", "pending_review", session_label="Atelier 1")
     stl = make_job(fablab_env, "member", "pending_review", name="cube.stl", data=b"solid x\nendsolid x\n",
@@ -25,6 +27,7 @@ def test_queue_lists_pending_jobs_with_validity_issues_and_quote(client, account
     assert "Atelier 1" in review and 'id="batch"' not in html  # batches are per session and process now
 
 
+@pytest.mark.both_engines
 def test_approve_from_the_queue_queues_prepare(client, accounts, login, fablab_env) -> None:  # noqa: ANN001
     job_id = make_job(fablab_env, "member", "pending_review")
     login(accounts["fabmanager"])
