@@ -153,6 +153,11 @@ class Driver(abc.ABC):
     @abc.abstractmethod
     def status(self) -> Progress | None: ...
 
+    def telemetry(self) -> Progress | None:
+        """State, position and temperatures of an idle machine, asked for at a modest rate by the
+        machine worker's monitor (never while a program streams: the run publishes its own)."""
+        return self.status()
+
     @abc.abstractmethod
     def close(self) -> None: ...
 

@@ -410,6 +410,18 @@ class MarlinDriver(NumberedWindow, StreamFlags, Driver):
     def status(self) -> Progress | None:
         return self._progress()
 
+    def telemetry(self) -> Progress | None:
+        """Idle: `M114` for the position, `M105` for temperatures when they are not auto-reported."""
+        if not self.capabilities.get("AUTOREPORT_TEMP"):
+            self.command("M105")  # its `ok T:...` updates the temperatures
+        position = None
+        for msg in self.command("M114").messages:
+            if isinstance(msg, mp.Info):
+                position = mp.parse_position(msg.text) or position
+        progress = self._progress()
+        progress.position = position
+        return progress
+
     def close(self) -> None:
         with self._cond:  # a stream still running ends at once instead of waiting for a timeout
             self._disconnected = self._disconnected or DisconnectedError("driver closed")

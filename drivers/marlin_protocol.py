@@ -151,6 +151,16 @@ def parse_line(raw: str) -> Event:
     return Info(line)
 
 
+_POS = re.compile(r"\b([XYZE]):\s*(-?\d+(?:\.\d+)?)")
+
+
+def parse_position(text: str) -> dict[str, float] | None:
+    """`X:10.00 Y:20.00 Z:0.30 E:1.20 Count X:800 ...` (M114) -> {"X": 10.0, ...}: the logical
+    position before `Count` (the stepper counts after it)."""
+    found = {axis: float(v) for axis, v in _POS.findall(text.split("Count", 1)[0])}
+    return found if "X" in found and "Y" in found else None
+
+
 def is_long_running(command: str) -> bool:
     """Commands that may legitimately hold their `ok` for minutes (heating, homing, waits)."""
     head = command.split(None, 1)[0].upper() if command.strip() else ""

@@ -96,3 +96,13 @@ def set_machine_status(conn: redis.Redis, machine_id: str, state: str, job_id: i
 def machine_status(conn: redis.Redis, machine_id: str) -> dict[str, Any]:
     raw = conn.hgetall(_machine_key(machine_id))
     return {k.decode(): json.loads(v) for k, v in raw.items()}
+
+
+def set_machine_telemetry(conn: redis.Redis, machine_id: str, *, temperatures: dict[str, float] | None,
+                          position: dict[str, float] | None, firmware_state: str | None,
+                          link_error: dict[str, Any] | None = None) -> None:
+    """What the machine worker's monitor saw of the idle machine (jobqueue.machine_monitor),
+    beside the worker's status; `telemetry_at` tells how fresh it is."""
+    data = {"temperatures": temperatures, "position": position, "firmware_state": firmware_state,
+            "link_error": link_error, "telemetry_at": time.time()}
+    conn.hset(_machine_key(machine_id), mapping={k: json.dumps(v) for k, v in data.items()})

@@ -72,6 +72,13 @@ def safe_stop_machine(ctx: Context, machine, settle_job: int | None = None) -> S
     far the machine got with that job's lines. `dropped` is the number of acknowledged moves the
     stop dropped (0 when it cannot tell), None when the link does not work (the machine then
     needs a human all the more: the caller marks it)."""
+    from jobqueue.machine_monitor import port_free
+
+    with port_free(machine.id):  # the worker's idle monitor gives the port up first
+        return _safe_stop(ctx, machine, settle_job)
+
+
+def _safe_stop(ctx: Context, machine, settle_job: int | None) -> StopResult:  # noqa: ANN001
     result = StopResult()
     if settle_job is not None:
         try:

@@ -9,6 +9,8 @@ coming back after Redis does.
 - When the work horse is killed (the OOM killer, `kill -9`), rq calls
   `work_horse_killed`: the job is ended at once and the machine stopped.
 - When Redis goes away the worker waits for it and starts again, instead of exiting.
+- Between jobs, a machine worker's monitor (jobqueue.machine_monitor) publishes the idle
+  machine's state, position and temperatures; it gives the port up while a job's horse runs.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ import time
 import redis
 from rq import SimpleWorker, Worker
 
-from jobqueue import live, queues
+from jobqueue import live, machine_monitor, queues
 from jobqueue.context import Context
 from jobqueue.reaper import end_run, reap, stop_and_end
 
@@ -98,9 +100,17 @@ def _wait_for_redis(conn: redis.Redis) -> None:
 
 
 class FablabWorker(Worker):
-    """rq's worker, retrying a lost Redis every few seconds at most (rq's default backs off to 60 s)."""
+    """rq's worker, retrying a lost Redis every few seconds at most (rq's default backs off to 60 s).
+    With a machine monitor, the monitor gives the port up while a job's work horse runs."""
 
     max_connection_wait_time = 5.0
+    monitor = None  # jobqueue.machine_monitor.MachineMonitor of a machine worker
+
+    def execute_job(self, job, queue):  # noqa: ANN001, ANN201 - rq's signature
+        if self.monitor is None:
+            return super().execute_job(job, queue)
+        with self.monitor.hold():
+            return super().execute_job(job, queue)
 
 
 class InProcessWorker(SimpleWorker):
@@ -120,12 +130,14 @@ def serve(ctx: Context, names: list[str], machine_id: str | None, burst: bool = 
         if ended:
             log.warning("machine %s: ended jobs its last run left running: %s", machine_id, ended)
         live.set_machine_status(conn, machine_id, "idle")
+    monitor = machine_monitor.start(ctx, machine_id) if machine_id and not in_process else None
     reaper.start()
     while True:
         if in_process:
             worker: Worker = InProcessWorker(names, connection=conn)
         else:
             worker = FablabWorker(names, connection=conn, work_horse_killed_handler=horse_killed_handler(ctx, machine_id))
+            worker.monitor = monitor
         try:
             worker.work(burst=burst, with_scheduler=False)
         except redis.exceptions.RedisError as exc:  # raised from rq's teardown with Redis gone
@@ -136,6 +148,9 @@ def serve(ctx: Context, names: list[str], machine_id: str | None, burst: bool = 
         log.warning("worker loop ended without a stop request (Redis lost?); starting again")
         _wait_for_redis(conn)
     reaper.stop.set()
+    if monitor is not None:
+        monitor.stop.set()
+        monitor.join(10)
     if machine_id:
         try:
             live.set_machine_status(conn, machine_id, "offline")

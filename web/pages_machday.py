@@ -43,7 +43,8 @@ def machine_state_label(code: str) -> str:
 
 def machine_code_label(code: str | None) -> str:
     labels = {"emergency_stop": _("emergency stop"), "run_failed": _("the last run failed"),
-              "abnormal_end": _("a run ended abnormally")}
+              "abnormal_end": _("a run ended abnormally"),
+              "link_failed": _("the machine does not answer its worker")}
     return labels.get(code or "", code or "")
 
 

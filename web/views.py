@@ -4,6 +4,7 @@ read the same as plain data (`job_dict`)."""
 from __future__ import annotations
 
 import datetime as dt
+import time
 from typing import Any
 
 import redis
@@ -103,6 +104,20 @@ def job_dict(job: Job, conn: redis.Redis | None, progress: dict[str, Any] | None
     return job_out(job, conn, progress).model_dump(mode="json", by_alias=True)
 
 
+TELEMETRY_FRESH_S = 60.0  # figures the idle monitor published longer ago are not shown
+
+
+def _live_figures(conn: redis.Redis | None, job_id: int | None, status: dict[str, Any]) -> dict[str, Any]:
+    """Temperatures, position and firmware state: the running job's progress, else what the
+    machine worker's idle monitor last saw (jobqueue.machine_monitor), while it is fresh."""
+    progress = (live.latest_progress(conn, job_id) if conn is not None and job_id else None) or {}
+    fresh = status if time.time() - float(status.get("telemetry_at") or 0) < TELEMETRY_FRESH_S else {}
+    return {"temperatures": progress.get("temperatures") or fresh.get("temperatures"),
+            "position": progress.get("position") or fresh.get("position"),
+            "firmware_state": progress.get("firmware_state") or fresh.get("firmware_state"),
+            "link_error": None if progress else fresh.get("link_error")}
+
+
 def machines_list(spec: FablabSpec, conn: redis.Redis | None, active_jobs: list[Job],
                   statuses: dict[str, Any] | None = None) -> list[dict[str, Any]]:
     """Each machine as pages and the API show it. With `statuses` (jobqueue.machine_status rows)
@@ -127,10 +142,6 @@ def machines_list(spec: FablabSpec, conn: redis.Redis | None, active_jobs: list[
             durable = machine_status.as_dict(statuses[m.id])
             row.update(durable, link_state=row["state"], clearance_required=m.clearance_required)
             row["current_job"] = durable["current_job"] or row["current_job"]
-            progress = live.latest_progress(conn, row["current_job"]) if conn is not None and row["current_job"] else None
-            progress = progress or {}
-            row["temperatures"] = progress.get("temperatures")
-            row["position"] = progress.get("position")
-            row["firmware_state"] = progress.get("firmware_state")
+        row.update(_live_figures(conn, row["current_job"], status))
         out.append(row)
     return out

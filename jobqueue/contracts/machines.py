@@ -49,6 +49,7 @@ class MachineDayOut(MachineOut):
     temperatures: dict[str, float] | None = Field(None, description="hotend/bed actual and target, °C")
     position: dict[str, float] | None = Field(None, description="machine position, mm")
     firmware_state: str | None = None
+    link_error: CodeParams | None = Field(None, description="the idle machine does not answer its worker (code, detail)")
 
 
 class MachineDayList(BaseModel):

@@ -55,6 +55,7 @@ def test_cancel_asks_first_then_the_machine_is_cleared(browser_page, accounts, f
         ask.click()
         confirm.click()
         page.wait_for_selector(".flash.ok")
+        page.evaluate("window.notReloaded = true")
         wait_until(lambda: _job_state(ctx, job_id) == "cancelled", 60, what=f"the cancel\n{log_tail(tmp_path)}")
         state = sim.state()
         assert (state["hotend_target"], state["bed_target"], state["motors_on"]) == (0, 0, False), state
@@ -62,6 +63,7 @@ def test_cancel_asks_first_then_the_machine_is_cleared(browser_page, accounts, f
         # the page follows the machine to "to be cleared", then the fabmanager clears it
         page.wait_for_selector("#machine-prusa-mk3[data-state=to_be_cleared]", timeout=30000)
         assert card.locator(".badge[data-machine-state]").inner_text() == "à dégager"
+        assert page.evaluate("window.notReloaded === true")  # the card changed, not the page
         card.locator("button.btn-clear").click()
         page.wait_for_selector("#machine-prusa-mk3[data-state=idle]")
         assert card.locator(".badge[data-machine-state]").inner_text() == "libre"
