@@ -63,6 +63,8 @@ class QueueEntry(Base):
     copies: Mapped[int] = mapped_column(Integer, default=1)
     priority: Mapped[str] = mapped_column(String(8), default="normal")  # normal | urgent
     rank: Mapped[float] = mapped_column(Float, index=True)
+    # A copy approved onto a group is a job of its own (jobqueue.copies): the job it copies.
+    copy_of: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 

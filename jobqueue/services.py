@@ -12,6 +12,7 @@ from typing import BinaryIO
 import redis
 from sqlalchemy.orm import Session
 
+from jobqueue import copies as copies_mod
 from jobqueue import (
     dispatch,
     heartbeat,
@@ -142,10 +143,12 @@ def approve(
     kept = {"scale": job.options["scale"]} if "scale" in (job.options or {}) else {}  # the unit chosen at upload
     job.material, job.options = material, {**kept, **dict(options or {})}
     try:
-        queue_order.enter(session, job, machine_id, copies, priority)
+        entry = queue_order.enter(session, job, machine_id, copies, priority)
     except queue_order.QueueError as exc:
         session.rollback()
         raise RequestError(str(exc), code=exc.code, **exc.params) from None
+    if not pinned:  # a group: the copies run in parallel on its free members (jobqueue.copies)
+        copies_mod.spread(session, job, entry, user.username)
     session.commit()
     if pinned:
         queues.enqueue_prepare(conn, job.id)

@@ -27,6 +27,7 @@ _FORMS: list[tuple[re.Pattern[str], Callable[[re.Match[str]], str]]] = [
     (re.compile(r"cancelled before running"), lambda m: _("cancelled before running")),
     (re.compile(r"program finished while pausing"), lambda m: _("program finished while pausing")),
     (re.compile(r"file not usable"), lambda m: _("file not usable")),
+    (re.compile(r"copy (?P<n>\d+) of job (?P<job>\d+)"), lambda m: _("copy %(n)s of job #%(job)s", n=m["n"], job=m["job"])),
     (re.compile(r"program checks failed"), lambda m: _("program checks failed")),
 ]
 _CODES = re.compile(r"(?P<codes>[a-z0-9_]+(?:; [a-z0-9_]+)*)(?: \(\+(?P<more>\d+)\))?")

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from wtforms import BooleanField, SelectField, StringField
 from wtforms.validators import AnyOf, Length, Optional
 
-from jobqueue import dispatch, machine_ops, machine_status, permissions, queue_order, usage
+from jobqueue import copies, dispatch, machine_ops, machine_status, permissions, queue_order, usage
 from jobqueue.errors import PermissionDenied, RequestError
 from jobqueue.models import Job
 from jobqueue.models_machines import QueueEntry, Run
@@ -218,6 +218,7 @@ def job_day(s: Session, job: Job) -> dict[str, Any]:
     if holder is not None and machine_ops.may_clear(s, current_user, holder.machine_id):
         out["clear"] = holder.machine_id
     out["actual"] = usage.job_actuals(s, job.id)
+    out["first"], out["family"] = copies.family(s, job.id)  # copies spread over a group: a job each
     return out
 
 

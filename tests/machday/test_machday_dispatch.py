@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from machday_helpers import pending_fdm_job, play_run, prepare
 
-from jobqueue import dispatch, machine_status, queue_order, services, usage
+from jobqueue import copies, dispatch, machine_status, queue_order, services, usage
 from jobqueue.models import Job
 from jobqueue.models_machines import Run, UsageRecord
 from jobqueue.states import JobState
@@ -69,6 +69,35 @@ def test_copies_make_runs_each_counted(fablab_env, accounts) -> None:  # noqa: A
         records = s.query(UsageRecord).filter_by(job_id=job_id).all()
         assert copies == [1, 2, 3] and len(records) == 3
         assert all(r.quantity == 2.0 and r.outcome == "completed" for r in records)
+
+
+def test_copies_on_a_group_run_in_parallel_each_billed(fablab_env, accounts) -> None:  # noqa: ANN001
+    ctx = fablab_env
+    first = pending_fdm_job(ctx)
+    later = pending_fdm_job(ctx)
+    _approve(ctx, first, target="fdm-pla", copies=3)
+    _approve(ctx, later, target="fdm-pla")
+    with ctx.session() as s:
+        family = copies.family(s, first)
+        assert family[0] == first and len(family[1]) == 3
+        ids = [j for j, _state in family[1]]
+        assert {s.get(Job, j).file_sha256 for j in ids} == {s.get(Job, first).file_sha256}
+    got = _dispatch(ctx)  # two copies at once, one per printer; the third and the later job wait
+    assert set(got) == set(ids[:2]) and set(got.values()) == {"prusa-mk3", "ender-3"}
+    for j in ids[:2]:
+        prepare(ctx, j)
+        assert play_run(ctx, j) == "completed"
+    assert _dispatch(ctx) == {}
+    _clear(ctx, "ender-3")
+    assert _dispatch(ctx) == {ids[2]: "ender-3"}  # the third copy before the job approved after it
+    prepare(ctx, ids[2])
+    play_run(ctx, ids[2])
+    with ctx.session() as s:
+        runs = s.query(Run).filter(Run.job_id.in_(ids)).all()
+        records = s.query(UsageRecord).filter(UsageRecord.job_id.in_(ids)).all()
+        assert len(runs) == 3 and len({r.job_id for r in runs}) == 3
+        assert len(records) == 3 and all(r.outcome == "completed" and r.username == "member" for r in records)
+        assert [e.reason for e in s.get(Job, ids[1]).events][:1] == [f"copy 2 of job {first}"]
 
 
 def test_priority_and_reordering_decide_what_runs_next(fablab_env, accounts) -> None:  # noqa: ANN001

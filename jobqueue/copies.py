@@ -1,0 +1,57 @@
+"""Copies spread over a group: N copies approved onto a group of machines run in parallel.
+
+Why a job per copy: a job describes one run at a time (its state, checkpoint, progress, control
+and heartbeat are the job's), and the records give a machine to one job at a time. So when the
+target is a group, approval makes N-1 more jobs beside the first, each a copy of it (same owner,
+file, analysis, material and options) waiting in the queue right behind it with one copy to make
+(`QueueEntry.copy_of` names the first). Dispatch then gives each the first free member of the
+group: as many copies run at once as members are free, never two on one machine, and each run
+is counted and billed on its own. A copy approved onto one machine keeps the runs of one job
+(jobqueue.runs): they follow each other on that machine anyway.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from jobqueue.models import Job, JobEvent
+from jobqueue.models_machines import QueueEntry
+from jobqueue.states import JobState
+
+COPY_REASON = "copy {n} of job {job}"  # the history reason (web.history_reasons says it)
+
+
+def spread(session: Session, job: Job, entry: QueueEntry, actor: str) -> list[Job]:
+    """Make the copies after the first of a job approved onto a group (see the module docstring).
+    The job itself keeps one copy to make. Returns the new jobs (flushed, not committed)."""
+    n = entry.copies
+    if n <= 1:
+        return []
+    entry.copies = 1
+    made = []
+    for k in range(2, n + 1):
+        copy = Job(owner_id=job.owner_id, filename=job.filename, file_sha256=job.file_sha256, file_size=job.file_size,
+                   process=job.process, material=job.material, options=dict(job.options or {}),
+                   state=JobState.PREPARING.value, analysis=job.analysis, session_label=job.session_label,
+                   session_id=job.session_id, revision=job.revision, machine_id=None)
+        session.add(copy)
+        session.flush()
+        session.add(JobEvent(job_id=copy.id, actor=actor, from_state=None, to_state=copy.state,
+                             reason=COPY_REASON.format(n=k, job=job.id)))
+        # right behind the first, before anything approved later (which gets rank + 1)
+        session.add(QueueEntry(job_id=copy.id, target=entry.target, copies=1, priority=entry.priority,
+                               rank=entry.rank + (k - 1) / n, copy_of=job.id))
+        made.append(copy)
+    session.flush()
+    return made
+
+
+def family(session: Session, job_id: int) -> tuple[int, list[tuple[int, str]]]:
+    """The first job of a set of copies and every job of the set (id, state), in order; a job
+    made alone is its own set of one."""
+    entry = session.get(QueueEntry, job_id)
+    first = entry.copy_of if entry is not None and entry.copy_of else job_id
+    rows = session.execute(select(Job.id, Job.state).outerjoin(QueueEntry, QueueEntry.job_id == Job.id)
+                           .where((Job.id == first) | (QueueEntry.copy_of == first)).order_by(Job.id)).all()
+    return first, [(r.id, r.state) for r in rows]
