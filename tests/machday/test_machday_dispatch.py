@@ -29,6 +29,7 @@ def _clear(ctx, machine_id: str) -> None:  # noqa: ANN001
         machine_status.confirm_cleared(s, machine_id, "fabmanager")
 
 
+@pytest.mark.both_engines
 def test_group_dispatch_waits_for_clearance_and_skips_out_of_service(fablab_env, accounts) -> None:  # noqa: ANN001
     ctx = fablab_env
     jobs = [pending_fdm_job(ctx) for _ in range(3)]
@@ -71,6 +72,7 @@ def test_copies_make_runs_each_counted(fablab_env, accounts) -> None:  # noqa: A
         assert all(r.quantity == 2.0 and r.outcome == "completed" for r in records)
 
 
+@pytest.mark.both_engines
 def test_copies_on_a_group_run_in_parallel_each_billed(fablab_env, accounts) -> None:  # noqa: ANN001
     ctx = fablab_env
     first = pending_fdm_job(ctx)
@@ -118,6 +120,7 @@ def test_priority_and_reordering_decide_what_runs_next(fablab_env, accounts) -> 
     assert _dispatch(ctx) == {b: "ender-3"}
 
 
+@pytest.mark.both_engines
 def test_usage_priced_by_tier_and_policy_and_csv_totals(fablab_env, accounts) -> None:  # noqa: ANN001
     ctx = fablab_env
     spec = ctx.spec()

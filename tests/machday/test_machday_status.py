@@ -8,6 +8,7 @@ from jobqueue import machine_status as ms
 from jobqueue.models_machines import MachineEvent
 
 
+@pytest.mark.both_engines
 def test_claim_is_exclusive_and_clearance_gates_the_next(fablab_env) -> None:  # noqa: ANN001
     with fablab_env.session() as s:
         assert ms.claim(s, "ender-3", 1)
@@ -25,6 +26,7 @@ def test_claim_is_exclusive_and_clearance_gates_the_next(fablab_env) -> None:  #
         assert ms.claim(s, "ender-3", 2)
 
 
+@pytest.mark.both_engines
 def test_maintenance_and_attention_refuse_claims_and_are_logged(fablab_env) -> None:  # noqa: ANN001
     with fablab_env.session() as s:
         with pytest.raises(ms.MachineStateError):
