@@ -16,49 +16,24 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
-import numpy as np
+from benchkit import REPO, STL_RECORD, icosphere, load_average, run_child, stl_bytes, torus
 
-REPO = Path(__file__).resolve().parents[1]
 FABLAB = [sys.executable, "-m", "jobqueue.cli.main"]
-RECORD = np.dtype([("normal", "<f4", (3,)), ("v", "<f4", (3, 3)), ("attr", "<u2")])
-
-
 def torus_stl(path: Path, n: int = 1000, m: int = 500) -> int:
     """A closed torus of 2*n*m triangles (1,000,000 by default), written as binary STL."""
-    u = np.linspace(0, 2 * np.pi, n, endpoint=False)
-    v = np.linspace(0, 2 * np.pi, m, endpoint=False)
-    uu, vv = np.meshgrid(u, v, indexing="ij")
-    pts = np.stack([(60 + 20 * np.cos(vv)) * np.cos(uu) + 100, (60 + 20 * np.cos(vv)) * np.sin(uu) + 100,
-                    20 * np.sin(vv) + 20], -1).reshape(-1, 3)
-    i, j = np.meshgrid(np.arange(n), np.arange(m), indexing="ij")
-    a, b = i * m + j, ((i + 1) % n) * m + j
-    c, d = ((i + 1) % n) * m + (j + 1) % m, i * m + (j + 1) % m
-    faces = np.concatenate([np.stack([a, b, c], -1).reshape(-1, 3), np.stack([a, c, d], -1).reshape(-1, 3)])
-    rec = np.zeros(len(faces), dtype=RECORD)
-    rec["v"] = pts[faces]
-    with open(path, "wb") as f:
-        f.write(b"fablab bench torus".ljust(80, b" ") + np.uint32(len(faces)).tobytes() + rec.tobytes())
+    vertices, faces = torus(n, m, 60.0, 20.0, (100.0, 100.0, 20.0))
+    path.write_bytes(stl_bytes(vertices, faces, b"fablab bench torus"))
     return len(faces)
 
 
 def sphere_stl(path: Path, noise: float = 0.0, subdivisions: int = 8) -> int:
-    """An icosphere (20 * 4**subdivisions triangles, 1,310,720 at 8), each vertex moved along
-    its radius by Gaussian noise of `noise` times the radius when `noise` > 0 (irregular)."""
-    import trimesh
-
-    sphere = trimesh.creation.icosphere(subdivisions=subdivisions, radius=50.0)
-    vertices = sphere.vertices
-    if noise:
-        rng = np.random.default_rng(1)
-        vertices = vertices * (1.0 + noise * rng.standard_normal(len(vertices)).clip(-3, 3))[:, None]
-    rec = np.zeros(len(sphere.faces), dtype=RECORD)
-    rec["v"] = vertices[sphere.faces] + [60.0, 60.0, 50.0]
-    with open(path, "wb") as f:
-        f.write(b"fablab bench sphere".ljust(80, b" ") + np.uint32(len(rec)).tobytes() + rec.tobytes())
-    return len(rec)
+    """An icosphere (1,310,720 triangles at 8 subdivisions) of radius 50 mm, irregular when
+    `noise` > 0 (see benchkit.icosphere)."""
+    vertices, faces = icosphere(subdivisions, 50.0, noise)
+    path.write_bytes(stl_bytes(vertices + [60.0, 60.0, 50.0], faces, b"fablab bench sphere"))
+    return len(faces)
 
 
 def big_dxf(path: Path, entities: int = 100_000) -> int:
@@ -86,16 +61,10 @@ LAST_CPU = [0.0]
 def run(cmd: list[str]) -> tuple[float, float, int]:
     """(seconds, peak RSS MB, exit status) of one child process; its output kept in LAST_OUTPUT.
     Its CPU seconds (user + system) go to LAST_CPU."""
-    out = tempfile.TemporaryFile()
-    start = time.perf_counter()
-    proc = subprocess.Popen(cmd, cwd=REPO, stdout=out, stderr=subprocess.DEVNULL)
-    _, status, usage = os.wait4(proc.pid, 0)  # this child's own peak RSS, not the run's maximum
-    seconds = time.perf_counter() - start
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    LAST_CPU[0] = usage.ru_utime + usage.ru_stime
-    out.seek(0)
-    LAST_OUTPUT["stdout"] = out.read()
-    return seconds, usage.ru_maxrss / 1024.0, proc.returncode
+    done = run_child(cmd)
+    LAST_CPU[0] = done.cpu_s
+    LAST_OUTPUT["stdout"] = done.stdout
+    return done.seconds, done.peak_mb, done.status
 
 
 def inner_seconds() -> str:
@@ -152,9 +121,9 @@ def main() -> int:
             stl = tmp / f"{label}.stl"
             # Made in a child: a forked child starts with this process's peak RSS, so this one stays small.
             subprocess.run([sys.executable, __file__, "--make-sphere", str(stl), str(noise)], check=True)
-            triangles = (stl.stat().st_size - 84) // RECORD.itemsize
+            triangles = (stl.stat().st_size - 84) // STL_RECORD.itemsize
             print(f"STL {label}: icosphere, {triangles:,} triangles ({stl.stat().st_size / 1e6:.0f} MB)"
-                  + (f", radius noise {noise:.1%}" if noise else ""))
+                  + (f", radius noise {noise:.1%}" if noise else "") + f" ({load_average()})")
             rc = max(rc, versus_admesh(label, stl, admesh, repeat))
             if quick:
                 stl.unlink()
