@@ -15,7 +15,7 @@ import logging
 import redis
 from sqlalchemy.orm import Session
 
-from jobqueue import dispatch, live, machine_status, queues
+from jobqueue import dispatch, live, machine_status, queues, workshops
 from jobqueue.errors import PermissionDenied, RequestError
 from jobqueue.models import Job, User
 from jobqueue.permissions import Action, can
@@ -42,12 +42,15 @@ def _refuse(exc: machine_status.MachineStateError) -> RequestError:
 
 
 def may_clear(session: Session, user: User, machine_id: str) -> bool:
-    """The fabmanager, or the owner of the job that left the machine to be cleared."""
+    """The fabmanager, the owner of the job that left the machine to be cleared, or the trainer
+    of the workshop session that job was made in (in the room with the trainees)."""
     if can(user, Action.CONTROL_MACHINES):
         return True
     row = machine_status.get(session, machine_id)
     job = session.get(Job, row.clearance_job_id) if row.clearance_job_id else None
-    return job is not None and job.owner_id == user.id
+    if job is None:
+        return False
+    return job.owner_id == user.id or workshops.trainer_of(session, job) == user.id
 
 
 def clear(session: Session, conn: redis.Redis | None, spec: FablabSpec, user: User, machine_id: str) -> None:

@@ -85,13 +85,16 @@ def notify_staff(s: Session, kind: str, about: Job | None = None, **params: obje
 
 
 def notify_clearance(s: Session, job: Job, machine_id: str) -> None:
-    """A run left `machine_id` to be cleared: the staff, and the job's owner (who may confirm it
-    from the job page), are told."""
+    """A run left `machine_id` to be cleared: the staff, the job's owner and, for a workshop
+    session's job, its trainer (who may confirm it from the job or session page) are told."""
+    from jobqueue.workshops import trainer_of
+
     params = {"job": job.id, "filename": job.filename, "machine": machine_id}
     notify_staff(s, "awaiting_clearance", job, **params)
-    owner = s.get(User, job.owner_id)
-    if owner is not None and owner.is_active and owner.role not in ("fabmanager", "admin"):
-        notify(s, owner, "awaiting_clearance", job, **params)
+    for uid in dict.fromkeys((job.owner_id, trainer_of(s, job))):
+        user = s.get(User, uid) if uid is not None else None
+        if user is not None and user.is_active and user.role not in ("fabmanager", "admin"):
+            notify(s, user, "awaiting_clearance", job, **params)
 
 
 @event.listens_for(Session, "before_flush")

@@ -132,6 +132,13 @@ def jobs_in_session(s: Session, user: User, ws: WorkshopSession) -> int:
         Job.session_id == ws.id, Job.owner_id == user.id, Job.state != JobState.CANCELLED.value)) or 0
 
 
+def trainer_of(s: Session, job: Job) -> int | None:
+    """The id of the trainer of the session `job` was sent into (None outside a session)."""
+    if job.session_id is None:
+        return None
+    return s.scalar(select(WorkshopSession.trainer_id).where(WorkshopSession.id == job.session_id))
+
+
 def session_jobs(s: Session, ws: WorkshopSession) -> list[Job]:
     return list(s.scalars(select(Job).where(Job.session_id == ws.id).order_by(Job.owner_id, Job.id)))
 

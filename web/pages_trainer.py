@@ -18,6 +18,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from jobqueue import permissions, revisions, trainings, workshop_approval, workshops
 from jobqueue.errors import RequestError
+from jobqueue.machine_status import MachineStatus
 from jobqueue.models import Job, User
 from jobqueue.models_people import SessionMember, TrainingRecord, WorkshopSession
 from jobqueue.permissions import Action
@@ -147,6 +148,12 @@ def session_page(session_id: int):  # noqa: ANN201
                 except KeyError:
                     missing = []
             cards.append(_job_card(j, spec, missing))
+        # machines a session's job left to be cleared: the trainer, in the room, confirms it
+        waiting = dict(s.execute(select(MachineStatus.clearance_job_id, MachineStatus.machine_id).where(
+            MachineStatus.awaiting_clearance.is_(True),
+            MachineStatus.clearance_job_id.in_([j.id for j in jobs]))).all())
+        for card in cards:
+            card["to_clear"] = waiting.get(card["id"])
         info = {"id": ws.id, "title": ws.title, "code": ws.code, "starts_at": ws.starts_at, "ends_at": ws.ends_at,
                 "processes": ws.processes, "quota": ws.quota_jobs_per_trainee, "material": ws.material,
                 "open": workshops.is_open(ws), "trainer": ws.trainer.username,

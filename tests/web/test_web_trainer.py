@@ -133,3 +133,41 @@ def test_trainer_records_a_training_outside_a_session(app, fablab_env) -> None: 
     c.post("/lang", data={"lang": "en", "next": "/", "csrf_token": token})
     page = c.get("/trainer/trainings").get_data(as_text=True)
     assert "Record a training" in page and "Trainings I recorded" in page
+
+
+def test_the_trainer_clears_a_machine_after_a_session_job(app, accounts, fablab_env) -> None:  # noqa: ANN001
+    from jobqueue import machine_status, workshops
+    from jobqueue.models_machines import MachineEvent
+    from jobqueue.models_people import Notification
+    from jobqueue.notifications import notify_clearance
+
+    with fablab_env.session() as s:
+        trainer = create_user(s, "formatrice", "formatrice-pw", role="trainer")
+        create_user(s, "autre", "autre-pw", role="trainer")
+        ws = workshops.create_session(s, fablab_env.spec(), trainer, "Atelier", ["laser"])
+        session_id = ws.id
+    job_id = make_job(fablab_env, "trainee", "completed")
+    with fablab_env.session() as s:  # the run's end, as the runner leaves it
+        s.get(Job, job_id).session_id = session_id
+        machine_status.release(s, "laser-1", job_id, await_clearance=True)
+        notify_clearance(s, s.get(Job, job_id), "laser-1")
+        s.commit()
+        told = {s.get(User, n.user_id).username for n in s.query(Notification).filter_by(kind="awaiting_clearance")}
+    assert {"formatrice", "trainee", "fabmanager"} <= told and "autre" not in told
+
+    def logged(name: str):  # noqa: ANN202
+        c = app.test_client()
+        c.post("/login", data={"username": name, "password": f"{name}-pw", "csrf_token": page_token(c, "/login")})
+        return c
+
+    other = logged("autre")
+    assert other.post("/machines/laser-1/clear", data={"csrf_token": page_token(other, "/trainer")}).status_code == 403
+    c = logged("formatrice")
+    page = c.get(f"/trainer/sessions/{session_id}").get_data(as_text=True)
+    assert 'class="to-clear" data-machine="laser-1"' in page and "laser-1 attend d'être libérée" in page
+    r = c.post("/machines/laser-1/clear", data={"csrf_token": page_token(c, "/trainer"),
+                                                "back": f"/trainer/sessions/{session_id}"}, follow_redirects=True)
+    assert r.status_code == 200 and "to-clear" not in r.get_data(as_text=True)
+    with fablab_env.session() as s:
+        assert not machine_status.get(s, "laser-1").awaiting_clearance
+        assert s.query(MachineEvent).filter_by(machine_id="laser-1", action="cleared").one().actor == "formatrice"
