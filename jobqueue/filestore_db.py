@@ -14,11 +14,12 @@ import logging
 from pathlib import Path
 from typing import BinaryIO
 
-from sqlalchemy import exists, insert, select
+from sqlalchemy import exists, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from jobqueue import db
 from jobqueue.filestore import CHUNK, FileStore, LocalFileStore, check_sha
+from jobqueue.models import utcnow
 from jobqueue.models_store import StoredChunk, StoredFile
 
 log = logging.getLogger(__name__)
@@ -57,9 +58,16 @@ class DatabaseFileStore(FileStore):
 
     def put_stream(self, stream: BinaryIO, max_bytes: int | None = None) -> tuple[str, int]:
         sha, size = self.cache.put_stream(stream, max_bytes=max_bytes)
-        if not self.exists(sha):
+        if not self._stored_again(sha):
             self._upload(sha, size)
         return sha, size
+
+    def _stored_again(self, sha: str) -> bool:
+        """Content already there: its time is now (jobqueue/store_gc.py counts the grace period
+        from the last store, so a job about to name old unreferenced content keeps it)."""
+        with self._engine().begin() as conn:
+            return conn.execute(update(StoredFile).where(StoredFile.sha256 == sha)
+                                .values(created_at=utcnow())).rowcount > 0
 
     def _upload(self, sha: str, size: int) -> None:
         chunks = max(1, -(-size // CHUNK))
