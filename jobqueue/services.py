@@ -36,6 +36,13 @@ from slicing.machine_spec import FablabSpec
 ALLOWED_SUFFIXES = {".stl": ("fdm",), ".dxf": ("laser", "cnc", "vinyl"), ".svg": ("laser", "cnc", "vinyl")}
 
 
+def guess_process(spec: FablabSpec, filename: str) -> str | None:
+    """The process a file's type suggests, among this fablab's: an STL is printed, a drawing
+    goes to the first 2D process in ALLOWED_SUFFIXES order (laser, then CNC, then vinyl)."""
+    kinds = {m.kind for m in spec.machines}
+    return next((k for k in ALLOWED_SUFFIXES.get(Path(safe_label(filename)).suffix.lower(), ()) if k in kinds), None)
+
+
 class Conflict(RequestError):
     """The job's state does not allow it right now (HTTP 409); the code says why."""
 

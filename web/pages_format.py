@@ -221,6 +221,24 @@ def cheapest_total(quotes: list[Any] | None, tier: str | None, material: str | N
     return float(cheapest["total"]), cheapest["currency"]
 
 
+def machine_prices(quotes: list[Any] | None, machines: list[dict[str, Any]], tier: str | None,
+                   material: str | None) -> str | None:
+    """Give each machine of a review select its total for the job's material (`total`, `fits`)
+    and return the machine to preselect: the cheapest one the part fits, so the price shown
+    beside the select is the preselected machine's own, never another machine's."""
+    views = [v for v in quotes_view(quotes, tier, material) if v["material"] == material]
+    by_machine = {v["machine_id"]: v for v in views}
+    for m in machines:
+        v = by_machine.get(m["id"])
+        m["total"] = v["total"] if v and isinstance(v["total"], int | float) else None
+        m["currency"] = v["currency"] if v else "EUR"
+        m["fits"] = bool(v["fits"]) if v else True
+    priced = [m for m in machines if m["total"] is not None and m["fits"]]
+    if priced:
+        return min(priced, key=lambda m: m["total"])["id"]
+    return machines[0]["id"] if machines else None
+
+
 def short_name(name: Any, limit: int = 48) -> str:
     """A long file name shortened in the middle for display, its extension kept."""
     text = str(name or "")

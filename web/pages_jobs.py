@@ -84,7 +84,8 @@ def viewable_job(s: Session, job_id: int) -> Job:
 def upload():  # noqa: ANN201
     by_process = materials_by_process()
     form = UploadForm()
-    form.kind.choices = [(k, process_label(k)) for k in sorted(by_process)]
+    # "From the file type" first: an STL is never sent to the CNC because a select defaulted to it
+    form.kind.choices = [("", _("From the file type")), *((k, process_label(k)) for k in sorted(by_process))]
     form.material.choices = {"": [("", "—")]} | {process_label(k): [(m, m) for m in v] for k, v in by_process.items()}
     with context().session() as s:
         joined = [(str(w.id), w.title) for w in workshops.joined_sessions(s, current_user)]
@@ -96,9 +97,12 @@ def upload():  # noqa: ANN201
         workshop_id = int(form.session.data) if (form.session.data or "").isdigit() else None
         try:
             with ctx.session() as s:
+                name = upload_file.filename or "upload"
+                # no guess (not an STL/SVG/DXF): any process, so the refusal names the file type
+                process = form.kind.data or services.guess_process(ctx.spec(), name) or min(by_process, default="")
                 job = services.submit_job(
                     s, ctx.redis(), ctx.store, ctx.spec(), current_user, upload_file.stream,
-                    upload_file.filename or "upload", form.kind.data, form.material.data or None,
+                    name, process, form.material.data or None,
                     workshop_id=workshop_id,
                 )
                 job_id = job.id

@@ -23,7 +23,7 @@ from slicing.machine_spec import FablabSpec
 from web.app import context
 from web.i18n import _
 from web.pages import pages, require_fabmanager, safe_next
-from web.pages_format import cheapest_total
+from web.pages_format import machine_prices
 from web.pages_machday import queue_rows
 from web.people_errors import explain
 from web.views import job_dicts
@@ -54,15 +54,18 @@ def compatible(spec: FablabSpec, process: str) -> list[dict[str, Any]]:
 
 def review_row(job: Job, spec: FablabSpec) -> dict[str, Any]:
     analysis = lenient(AnalysisResult, job.analysis)
-    total, currency = cheapest_total(analysis.quotes, job.owner.tier if job.owner else None, job.material)
     machines = compatible(spec, job.process)
+    preselected = machine_prices(analysis.quotes, machines, job.owner.tier if job.owner else None, job.material)
+    chosen = next((m for m in machines if m["id"] == preselected), None)
+    total, currency = (chosen["total"], chosen["currency"]) if chosen else (None, "EUR")
     return {
         "id": job.id, "filename": job.filename, "owner": job.owner.username if job.owner else "",
         "process": job.process, "material": job.material, "session_label": job.session_label,
         "valid": analysis.valid, "reason": job.reason,
         "errors": sum(1 for i in analysis.issues if i.severity == "error"),
         "warnings": sum(1 for i in analysis.issues if i.severity == "warning"),
-        "total": total, "currency": currency, "machines": machines,
+        "total": total, "currency": currency, "machines": machines, "preselected": preselected,
+        "quote_machine": chosen["name"] if chosen else "",
         "materials": list(dict.fromkeys(name for m in machines for name in m["materials"])),
         "session_id": job.session_id, "missing_training": training_notes(job, spec),
     }

@@ -17,6 +17,12 @@ def test_upload_then_the_job_page_follows_the_analysis(browser_page, accounts, f
     page = browser_page
     browser_login(page, accounts["member"])
     page.goto("/upload")
+    # the process follows the file's type: an STL goes to a printer, whatever the select showed
+    assert page.locator("#process").input_value() == ""
+    (tmp_path / "cube.stl").write_bytes(b"solid x\nendsolid x\n")
+    page.select_option("#process", "cnc")
+    page.set_input_files("input[type=file]", str(tmp_path / "cube.stl"))
+    assert page.locator("#process").input_value() == "fdm"
     # the material list follows the process
     page.select_option("#process", "fdm")
     assert page.locator("#material optgroup[data-process=laser]").evaluate("g => g.disabled")

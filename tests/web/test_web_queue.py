@@ -4,7 +4,7 @@ and the machines page (workshop sessions: test_web_trainer.py)."""
 from __future__ import annotations
 
 import pytest
-from web_helpers import job_state, make_job, page_texts, page_token
+from web_helpers import job_state, make_job, page, page_texts, page_token, text_of
 
 from jobqueue import live, queues
 from jobqueue.models import Job
@@ -16,15 +16,38 @@ def test_queue_lists_pending_jobs_with_validity_issues_and_quote(client, account
     stl = make_job(fablab_env, "member", "pending_review", name="cube.stl", data=b"solid x\nendsolid x\n",
                    process="fdm")
     login(accounts["fabmanager"])
-    html = client.get("/queue").get_data(as_text=True)
-    assert f'id="review-{job_id}"' in html and f'id="review-{stl}"' in html
-    review = html[html.index(f'id="review-{job_id}"'):html.index(f'id="review-{stl}"')]
-    assert '<option value="laser-1">' in review and "prusa-mk3" not in review  # compatible machines only
-    assert '<option value="Contreplaqué peuplier 3 mm" selected>' in review
-    assert "1,55\u00a0€" in review and 'class="sev sev-warning">1<' in review
-    stl_review = html[html.index(f'id="review-{stl}"'):]
-    assert '<option value="prusa-mk3">' in stl_review and '<option value="ender-3">' in stl_review
-    assert "Atelier 1" in review and 'id="batch"' not in html  # batches are per session and process now
+    doc = page(client.get("/queue").get_data(as_text=True))
+    review = doc.select_one(f"#review-{job_id}")
+    assert review is not None and doc.select_one(f"#review-{stl}") is not None
+    machines = [o["value"] for o in review.select("select[name=machine] option")]
+    assert "laser-1" in machines and "prusa-mk3" not in machines  # compatible machines (and groups) only
+    assert review.select_one("select[name=material] option[selected]")["value"] == "Contreplaqué peuplier 3 mm"
+    assert text_of(review.select_one(".quote-total")) == "1,55\u00a0€"
+    assert text_of(review.select_one(".sev-warning")) == "1" and "Atelier 1" in text_of(review)
+    stl_machines = [o["value"] for o in doc.select(f"#review-{stl} select[name=machine] option")]
+    assert {"prusa-mk3", "ender-3"} <= set(stl_machines)
+    assert doc.select_one("#batch") is None  # batches are per session and process now
+
+
+def test_the_quote_shown_is_the_preselected_machine_s(client, accounts, login, fablab_env) -> None:  # noqa: ANN001
+    """Two printers, two prices: the one preselected in the select is the one whose price is
+    shown, and each option carries its own price (never one machine's price beside another)."""
+    quotes = [{"machine": m, "machine_name": name, "material": "PLA", "kind": "fdm", "seconds": 600.0,
+               "fits": True, "currency": "EUR", "terms": [], "subtotal": total, "totals": {"member": total}}
+              for m, name, total in (("prusa-mk3", "Prusa MK3S", 4.2), ("ender-3", "Creality Ender-3", 2.9))]
+    analysis = {"valid": True, "issues": [], "metrics": {"volume_mm3": 8000.0}, "quotes": quotes}
+    job_id = make_job(fablab_env, "member", "pending_review", name="cube.stl", data=b"solid x\nendsolid x\n",
+                      process="fdm", analysis=analysis)
+    login(accounts["fabmanager"])
+    for url in ("/queue", f"/jobs/{job_id}"):
+        doc = page(client.get(url).get_data(as_text=True))
+        form = doc.select_one(f"#review-{job_id}") if url == "/queue" else doc.select_one(".controls.review")
+        chosen = form.select_one("select[name=machine] option[selected]")
+        assert chosen["value"] == "ender-3", url  # the cheapest printer the part fits
+        options = {o["value"]: text_of(o) for o in form.select("select[name=machine] option")}
+        assert options["ender-3"].endswith("2,90\u00a0€") and options["prusa-mk3"].endswith("4,20\u00a0€"), options
+    queue = page(client.get("/queue").get_data(as_text=True)).select_one(f"#review-{job_id}")
+    assert "Devis pour Creality Ender-3" in text_of(queue) and text_of(queue.select_one(".quote-total")) == "2,90\u00a0€"
 
 
 @pytest.mark.both_engines

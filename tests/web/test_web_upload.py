@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 
 import pytest
-from web_helpers import SVG, job_state, make_job, page_texts, page_token
+from web_helpers import SVG, job_state, make_job, page, page_texts, page_token, text_of
 
 from jobqueue.models import Job
 
@@ -35,6 +35,28 @@ def test_upload_redirects_to_the_job_page(client, accounts, login, fablab_env) -
         assert (job.filename, job.process, job.session_id, job.state) == ("plaque.svg", "laser", None, "submitted")
     page = client.get(r.location).get_data(as_text=True)
     assert "plaque.svg" in page and 'data-state="submitted"' in page and "Fichier reçu" in page
+
+
+def test_the_process_follows_the_file_type_and_a_long_name_is_kept(client, accounts, login, fablab_env) -> None:  # noqa: ANN001
+    """The form's default is "from the file type": an STL goes to a printer (not the CNC that
+    sorts first), a drawing to the laser; a 230-character name keeps its extension, and pages
+    show it shortened in the middle, the whole name in its title."""
+    login(accounts["member"])
+    form = page(client.get("/upload").get_data(as_text=True)).select_one("select#process")
+    assert form.select("option")[0]["value"] == "" and text_of(form.select("option")[0]) == "Selon le type de fichier"
+    long_name = "piece-de-rechange-" + "tres-longue-" * 17 + "v2.stl"
+    made = {}
+    for name, data in ((long_name, b"solid x\nendsolid x\n"), ("plaque.svg", SVG)):
+        r = _post_upload(client, data=data, name=name, process="")
+        assert r.status_code == 302, name
+        made[name] = int(r.location.rsplit("/", 1)[1])
+    with fablab_env.session() as s:
+        stl, svg = s.get(Job, made[long_name]), s.get(Job, made["plaque.svg"])
+        assert (stl.process, svg.process) == ("fdm", "laser")
+        assert stl.filename.endswith(".stl") and stl.filename.startswith("piece-de-rechange-") and len(stl.filename) == 200
+    listed = page(client.get("/jobs").get_data(as_text=True)).select_one(f'a[href="/jobs/{made[long_name]}"][title]')
+    assert listed["title"] == stl.filename and text_of(listed).endswith(".stl") and "…" in text_of(listed)
+    assert len(text_of(listed)) <= 48
 
 
 def test_hostile_file_name_is_only_a_label(client, accounts, login, fablab_env) -> None:  # noqa: ANN001

@@ -161,3 +161,16 @@ def page_texts(html: str) -> list[str]:
     parser.feed(html)
     parser.close()
     return parser.texts
+
+
+def page(html: str):  # noqa: ANN201 - bs4.BeautifulSoup
+    """The page parsed (html.parser): tests query it with CSS selectors (`.select`, `.select_one`)
+    and read text as a reader sees it (`text_of`), never by matching raw HTML."""
+    from bs4 import BeautifulSoup
+
+    return BeautifulSoup(html, "html.parser")
+
+
+def text_of(node) -> str:  # noqa: ANN001 - a bs4 Tag, or None
+    """An element's visible text, white space collapsed, no-break spaces kept ('' for no element)."""
+    return re.sub(r"[ \t\r\n\f]+", " ", node.get_text(" ")).strip() if node is not None else ""

@@ -21,7 +21,9 @@
       var name = (file.files && file.files[0] && file.files[0].name || "").toLowerCase();
       var has = function (v) { return !!process.querySelector("option[value='" + v + "']"); };
       if (/\.stl$/.test(name) && has("fdm")) { process.value = "fdm"; }
-      else if (/\.(svg|dxf)$/.test(name) && process.value === "fdm" && has("laser")) { process.value = "laser"; }
+      else if (/\.(svg|dxf)$/.test(name) && (process.value === "fdm" || process.value === "") && has("laser")) {
+        process.value = "laser";
+      }
       filter();
     });
   }
