@@ -69,20 +69,18 @@ def _edges(faces: np.ndarray, n_vertices: int) -> tuple[np.ndarray, np.ndarray, 
     edge and shifts decode them; only the edges reported are decoded.
     """
     del n_vertices  # the packed key needs no multiplier
-    a = faces.astype(np.uint64).ravel()
-    b = np.empty_like(a)
-    b.reshape(-1, 3)[:, :2] = a.reshape(-1, 3)[:, 1:]
-    b.reshape(-1, 3)[:, 2] = a.reshape(-1, 3)[:, 0]
-    flip = a > b
-    key = np.minimum(a, b)
-    np.maximum(a, b, out=a)
-    del b
-    key <<= np.uint64(32)
-    key |= a
-    del a
-    key <<= np.uint64(1)
-    key |= flip
-    del flip
+    key = np.empty(faces.size, dtype=np.uint64)
+    for s in range(0, len(faces), CHUNK):  # a slice of faces at a time: only the keys are whole
+        a = faces[s: s + CHUNK].astype(np.uint64)
+        b = a[:, [1, 2, 0]]  # each corner's next corner: the half-edges a -> b
+        flip = a > b
+        part = key[3 * s: 3 * s + a.size].reshape(-1, 3)
+        np.minimum(a, b, out=part)
+        np.maximum(a, b, out=a)
+        part <<= np.uint64(32)
+        part |= a
+        part <<= np.uint64(1)
+        part |= flip
     key.sort()
     change = np.empty(len(key), dtype=bool)
     change[0] = True
@@ -211,14 +209,16 @@ def _body_boxes(vertices: np.ndarray, faces: np.ndarray, face_body: np.ndarray, 
 
 
 def mesh_facts(triangles: np.ndarray) -> MeshFacts:
-    face_areas, normals, signed, bbox_min, bbox_max, top_z = _per_face(triangles)
+    # Topology first, per-face figures after: the merge's and the edge sort's temporaries are
+    # freed before the per-face arrays exist, so the two never add up in the peak memory.
     vertices, faces = merge_vertices(triangles)
     n_v = len(vertices)
+    open_e, nonmanifold, mis = _edges(faces, n_v)
+    bodies, face_body = _bodies(faces, n_v)
+    face_areas, normals, signed, bbox_min, bbox_max, top_z = _per_face(triangles)
     degenerate = np.flatnonzero((face_areas <= 1e-12 * max(1.0, float((bbox_max - bbox_min).max()) ** 2))
                                 | (faces[:, 0] == faces[:, 1]) | (faces[:, 1] == faces[:, 2])
                                 | (faces[:, 0] == faces[:, 2]))
-    open_e, nonmanifold, mis = _edges(faces, n_v)
-    bodies, face_body = _bodies(faces, n_v)
     body_volumes = np.bincount(face_body, weights=signed, minlength=bodies)
     if bodies == 1:
         body_lo, body_hi = bbox_min[None, :], bbox_max[None, :]

@@ -15,12 +15,12 @@ import numpy as np
 
 def section_area_mm2(triangles: np.ndarray, z: float) -> float:
     """Area of the cross-section of a closed, outward-wound mesh at height `z` (mm²)."""
-    tri = np.asarray(triangles, dtype=np.float64)
-    zs = tri[:, :, 2]
-    crossing = (zs.min(axis=1) < z) & (zs.max(axis=1) > z)
+    triangles = np.asarray(triangles)
+    zs = triangles[:, :, 2]  # only the faces that cross are widened to float64 (the cast is exact)
+    crossing = (zs.min(axis=1).astype(np.float64) < z) & (zs.max(axis=1).astype(np.float64) > z)
     if not crossing.any():
         return 0.0
-    t = tri[crossing]
+    t = triangles[crossing].astype(np.float64)
     below = t[:, :, 2] < z
     points = []
     for a, b in ((0, 1), (1, 2), (2, 0)):  # each edge that crosses the plane gives one end point

@@ -60,12 +60,13 @@ def thin_walls(triangles: np.ndarray, normals: np.ndarray, face_areas: np.ndarra
     pairs = near_pairs(pts, nozzle_mm + 1.5 * spacing)
     if len(pairs) == 0:
         return None
-    pairs = np.vstack([pairs, pairs[:, ::-1]])  # each point looks at the other's face, both ways
     a, b = pairs[:, 0], pairs[:, 1]
-    n_a, n_b = normals[faces[a]], normals[faces[b]]
+    del pairs
+    sample_normals = normals[faces]  # one gather of the samples' normals, not one per pair
     # Walls face each other within 30° of parallel; faces that share a vertex make a wedge
-    # (the tip of any sharp corner is thin), not a wall.
-    opposing = (np.einsum("ij,ij->i", n_a, n_b) < -0.85) & (faces[a] != faces[b])
+    # (the tip of any sharp corner is thin), not a wall. Both tests are symmetric: they run on
+    # each pair once, and only the pairs kept are then looked at both ways.
+    opposing = (np.einsum("ij,ij->i", sample_normals[a], sample_normals[b]) < -0.85) & (faces[a] != faces[b])
     a, b = a[opposing], b[opposing]
     if faces_idx is not None:  # only for the facing pairs: most pairs are not
         fa, fb = faces_idx[faces[a]], faces_idx[faces[b]]
@@ -73,7 +74,8 @@ def thin_walls(triangles: np.ndarray, normals: np.ndarray, face_areas: np.ndarra
         a, b = a[apart], b[apart]
     if len(a) == 0:
         return None
-    t = _ray_hits(pts[a], -normals[faces[a]], triangles[faces[b]].astype(np.float64))
+    a, b = np.concatenate([a, b]), np.concatenate([b, a])  # each point looks at the other's face, both ways
+    t = _ray_hits(pts[a], -sample_normals[a], triangles[faces[b]].astype(np.float64))
     thin = t < nozzle_mm
     if not thin.any():
         return None
