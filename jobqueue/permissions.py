@@ -44,6 +44,7 @@ class Action(StrEnum):
     REJECT = "reject"
     SEND_BACK = "send_back"
     REVISE = "revise"  # upload a corrected file as a new revision
+    CHOOSE_UNIT = "choose_unit"  # the unit of a file that does not say its own: analysed again (jobqueue.units)
     PAUSE = "pause"
     RESUME = "resume"
     RETRY = "retry"  # a failed or cancelled job back to its machine, from its checkpoint
@@ -68,6 +69,7 @@ _REVIEWABLE = frozenset({S.PENDING_REVIEW})
 _OWNER_CANCELS = frozenset({S.SUBMITTED, S.PENDING_REVIEW, S.SENT_BACK})
 _BEFORE_MACHINE = frozenset({S.SUBMITTED, S.ANALYSING, S.PENDING_REVIEW, S.SENT_BACK, S.PREPARING, S.READY})
 _FINISHED = frozenset({S.INVALID, S.REJECTED, S.COMPLETED, S.FAILED, S.CANCELLED})
+_UNIT_CHOSEN = frozenset({S.PENDING_REVIEW, S.INVALID, S.SENT_BACK})  # analysed, not yet approved
 
 GLOBAL: dict[Role, frozenset[Action]] = {
     Role.MEMBER: frozenset({A.UPLOAD, A.VIEW_MACHINES, A.JOIN_SESSIONS}),
@@ -117,7 +119,11 @@ def allowed_actions(user: User | None, job: Job) -> frozenset[Action]:
             out.add(A.CANCEL)
         if state in (S.SENT_BACK, S.INVALID):
             out.add(A.REVISE)
+        if state in _UNIT_CHOSEN:
+            out.add(A.CHOOSE_UNIT)
     if reviews(user, job):
+        if state in _UNIT_CHOSEN:
+            out.add(A.CHOOSE_UNIT)
         if state in _REVIEWABLE:
             out |= {A.APPROVE, A.REJECT, A.SEND_BACK, A.OVERRIDE_TRAINING}
         if state in _BEFORE_MACHINE:
@@ -152,7 +158,7 @@ def can(user: User | None, action: Action | str, job: Job | None = None) -> bool
 # The state an action takes a job to, to explain a refusal that is the state's, not the role's.
 TARGET: dict[Action, JobState] = {
     A.APPROVE: S.PREPARING, A.REJECT: S.REJECTED, A.SEND_BACK: S.SENT_BACK, A.CANCEL: S.CANCELLED,
-    A.REVISE: S.SUBMITTED, A.PAUSE: S.PAUSED, A.RESUME: S.RUNNING, A.RETRY: S.READY,
+    A.REVISE: S.SUBMITTED, A.CHOOSE_UNIT: S.SUBMITTED, A.PAUSE: S.PAUSED, A.RESUME: S.RUNNING, A.RETRY: S.READY,
     A.OVERRIDE_TRAINING: S.PREPARING, A.RECORD_TRAINING: S.COMPLETED,
 }
 

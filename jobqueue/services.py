@@ -23,6 +23,7 @@ from jobqueue import (
     quotas,
     runs,
     trainings,
+    units,
     workshops,
 )
 from jobqueue.contracts.api import REASON_MAX, SESSION_LABEL_MAX
@@ -135,6 +136,7 @@ def approve(
     """Approve onto a machine or a group (`machine_id` may name either): a machine's program
     is prepared now; a group's when dispatch gives it a machine (jobqueue.dispatch)."""
     require(user, Action.APPROVE, job, state=False)  # the transition below checks the state
+    units.check_approvable(job)  # a doubtful unit must be chosen first: size and price depend on it
     material = material or job.material
     try:
         machines = queue_order.check_target(session, spec, job, machine_id, material)

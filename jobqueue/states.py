@@ -37,7 +37,8 @@ ALLOWED: dict[JobState, frozenset[JobState]] = {
     S.ANALYSING: frozenset({S.INVALID, S.PENDING_REVIEW, S.CANCELLED}),
     # A new revision of the file (jobqueue.revisions) starts the job over: back to submitted.
     S.INVALID: frozenset({S.SUBMITTED}),
-    S.PENDING_REVIEW: frozenset({S.PREPARING, S.REJECTED, S.SENT_BACK, S.CANCELLED}),
+    # PENDING_REVIEW -> SUBMITTED: the file's unit was chosen (jobqueue.units): analysed again.
+    S.PENDING_REVIEW: frozenset({S.PREPARING, S.REJECTED, S.SENT_BACK, S.CANCELLED, S.SUBMITTED}),
     S.SENT_BACK: frozenset({S.SUBMITTED, S.CANCELLED}),
     S.REJECTED: frozenset(),
     # A program that fails its checks goes back to review with the issues shown.

@@ -53,6 +53,19 @@ def _load(source: Path | str | Drawing | trimesh.Trimesh, machine: Machine) -> D
     return read_drawing(path)
 
 
+def _at_unit(geometry: Drawing | trimesh.Trimesh, scale: Any) -> Drawing | trimesh.Trimesh:
+    """The unit chosen for the file (or the likeliest one), as the analysis used it (slicing.units)."""
+    from slicing.units import scale_drawing
+
+    scale = float(scale) if isinstance(scale, int | float) and not isinstance(scale, bool) and scale > 0 else None
+    if isinstance(geometry, Drawing):
+        return scale_drawing(geometry, scale)
+    if scale is not None and scale != 1.0:
+        geometry = geometry.copy()
+        geometry.apply_scale(scale)
+    return geometry
+
+
 def prepare_program(
     source: Path | str | Drawing | trimesh.Trimesh,
     machine: Machine,
@@ -80,9 +93,7 @@ def prepare_program(
     invalid = invalid_options(machine.kind, opts)
     if invalid:
         return PreparedProgram(lines=[], format=fmt, issues=invalid)
-    scale = opts.get("scale")
-    if isinstance(geometry, Drawing) and isinstance(scale, int | float) and scale != 1:
-        geometry = geometry.scaled(float(scale))  # the unit chosen for the file, as the analysis used it
+    geometry = _at_unit(geometry, opts.get("scale"))
     try:
         program = _build(geometry, machine, mat, opts)
     except Exception as exc:  # a bug here must become a job issue, not a traceback for the user

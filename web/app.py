@@ -76,6 +76,11 @@ def create_app(ctx: Context | None = None, testing: bool = False) -> Flask:
     csrf.exempt(api_people)  # bearer tokens, or the session with the X-CSRFToken header (web.api)
     for bp in (trainer, people, accounts_bp, api_people):  # one blueprint per module (the people area)
         app.register_blueprint(bp)
+    from web.units import api_units, units
+
+    csrf.exempt(api_units)  # as web.api: bearer tokens, or the session with the X-CSRFToken header
+    app.register_blueprint(api_units)
+    app.register_blueprint(units)  # the job page's unit buttons (a form with its CSRF token)
 
     @app.errorhandler(413)
     def _too_large(_e):  # noqa: ANN001, ANN202

@@ -24,12 +24,21 @@ _FORMS: list[tuple[re.Pattern[str], Callable[[re.Match[str]], str]]] = [
     (re.compile(r"(?P<n>\d+) lines"), lambda m: ngettext("program of %(num)d line", "program of %(num)d lines",
                                                           int(m["n"]))),
     (re.compile(r"revision (?P<n>\d+)"), lambda m: _("revision %(n)s", n=m["n"])),
+    (re.compile(r"unit (?P<unit>\S+)"), lambda m: _("unit chosen: %(unit)s", unit=_unit_name(m["unit"]))),
     (re.compile(r"cancelled before running"), lambda m: _("cancelled before running")),
     (re.compile(r"program finished while pausing"), lambda m: _("program finished while pausing")),
     (re.compile(r"file not usable"), lambda m: _("file not usable")),
     (re.compile(r"copy (?P<n>\d+) of job (?P<job>\d+)"), lambda m: _("copy %(n)s of job #%(job)s", n=m["n"], job=m["job"])),
     (re.compile(r"program checks failed"), lambda m: _("program checks failed")),
 ]
+
+
+def _unit_name(unit: str) -> str:
+    from web.units import UNIT_NAMES  # jobqueue.units writes `unit in`, `unit px90`, `unit x25.4`
+
+    return _(UNIT_NAMES[unit]) if unit in UNIT_NAMES else unit
+
+
 _CODES = re.compile(r"(?P<codes>[a-z0-9_]+(?:; [a-z0-9_]+)*)(?: \(\+(?P<more>\d+)\))?")
 
 

@@ -124,7 +124,7 @@ ISSUES: dict[str, IssueText] = {
         N_("Export from your software as STL (3D) or SVG/DXF (2D)."),
     ),
     "geometry_lost": IssueText(
-        N_("The program lost part of the drawing (%(what)s, operation %(operation)s): %(expected)s mm "
+        N_("The program lost part of the drawing (step: %(stage)s; %(operation)s): %(expected)s mm "
            "drawn, %(got)s mm in the program."),
         N_("Report this job to the fabmanager: the file is kept, the program is not sent to the machine."),
     ),
@@ -298,7 +298,7 @@ ISSUES: dict[str, IssueText] = {
         N_("Check the size matches your design; otherwise export again with the unit set to millimetres."),
     ),
     "units_unconfirmed/svg_90dpi": IssueText(
-        N_("This SVG comes from an old Inkscape (90 px per inch instead of 96): it was read at 96 px per "
+        N_("This SVG comes from an old Inkscape (90 px per inch instead of 96): it is measured at 90 px per "
            "inch. Confirm the size (each choice's size is listed under “Where”)."),
         N_("Check the size matches your design; otherwise export again with the unit set to millimetres."),
     ),
@@ -335,8 +335,12 @@ _WORD_PARAMS: dict[str, dict[str, str]] = {
                  "2,1,0": N_("rotated 90° about Y (laid on its side)"),
                  "1,2,0": N_("rotated 90° about Y then 90° about Z"),
                  "2,0,1": N_("rotated 90° about X then 90° about Z")},
-    "operation": _OPERATIONS, "default": _OPERATIONS,
+    "operation": {**_OPERATIONS, "all": N_("every operation"), "none": N_("no operation")},
+    "default": _OPERATIONS,
     "what": {"mesh": N_("3D file"), "svg": N_("SVG drawing"), "dxf": N_("DXF drawing")},
+    # geometry_lost (slicing.toolpaths.fidelity): the step that lost part of the drawing
+    "stage": {"contours": N_("reading the contours"), "closed_contours": N_("closing the contours"),
+              "toolpaths": N_("making the toolpaths"), "bounds": N_("checking the outer limits")},
     "unit": {"mm": N_("millimetres"), "cm": N_("centimetres"), "in": N_("inches"), "m": N_("metres"),
              "px96": N_("96 px per inch"), "px90": N_("90 px per inch")},
 }

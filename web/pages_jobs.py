@@ -22,6 +22,7 @@ from web.pages_format import issues_list, metrics_rows, quotes_view
 from web.pages_machday import job_day
 from web.pages_queue import review_row
 from web.people_errors import explain
+from web.units import unit_view
 from web.views import job_dict, job_summaries
 
 CONTROL_COMMANDS = ("pause", "resume", "cancel", "retry")
@@ -163,7 +164,7 @@ def job(job_id: int):  # noqa: ANN201
         layers=layers, review=review,
         estimate={k: info.get(k) for k in ("model_seconds", "preslice_seconds", "calibration")},
         analysis_preview=has_analysis, controls=controls, session_label=session_label,
-        live=state not in FINISHED, form=ControlForm(), people=people, day=day,
+        live=state not in FINISHED, form=ControlForm(), people=people, day=day, units=unit_view(j, allowed),
     )
 
 

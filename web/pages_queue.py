@@ -68,6 +68,7 @@ def review_row(job: Job, spec: FablabSpec) -> dict[str, Any]:
         "quote_machine": chosen["name"] if chosen else "",
         "materials": list(dict.fromkeys(name for m in machines for name in m["materials"])),
         "session_id": job.session_id, "missing_training": training_notes(job, spec),
+        "unit_pending": bool(analysis.units and analysis.units.pending),  # approval waits for the unit (jobqueue.units)
     }
 
 

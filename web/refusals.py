@@ -41,6 +41,12 @@ REFUSALS: dict[str, str] = {
     "bad_month": N_("The month is written YYYY-MM (for example 2026-12)."),
     "maintenance_reason_required": N_("Give a reason to take “%(machine)s” out of service."),
     "machine_already_in_service": N_("“%(machine)s” is already in service."),
+    # the unit of a file (jobqueue.units; French in the verdicts catalog)
+    "unit_question_pending": N_("Job %(job)s: choose the file's unit before approving it (its size and price "
+                                "depend on it)."),
+    "unit_unknown": N_("Unknown unit “%(unit)s”: choose one of the buttons."),
+    "unit_or_scale": N_("Give a unit or a scale."),
+    "scale_out_of_range": N_("The scale must be more than 0 and at most %(max)s."),
 }
 _STATES = ("state", "current", "wanted")
 _PROCESSES = ("process", "kind", "need")

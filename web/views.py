@@ -60,6 +60,8 @@ def job_out(job: Job, conn: redis.Redis | None, progress: dict[str, Any] | None 
     return JobOut(
         id=job.id, filename=job.filename, owner=job.owner.username if job.owner else None, process=job.process,
         material=job.material, machine=job.machine_id, state=job.state, reason=job.reason, valid=analysis.valid,
+        usable=analysis.valid and not (analysis.units and analysis.units.pending) if analysis.valid is not None else None,
+        units=analysis.units,
         issues=analysis.issues, metrics=analysis.metrics, quotes=analysis.quotes,
         program=ProgramOut(lines=job.program_lines, format=info.format, issues=info.issues, metrics=info.metrics,
                            estimated_seconds=job.estimated_seconds) if job.program_sha256 else None,

@@ -67,7 +67,14 @@ def report(result: dict, lang: str) -> str:
         return format_currency(value, currency, locale=lang, decimal_quantization=False)
 
     lines = []
-    lines.append(say(said, "File usable") if result["valid"] else say(said, "File not usable as it is"))
+    units = result.get("units") or {}
+    if result["valid"] and units.get("pending"):  # nothing wrong, but its size is not known (slicing.units)
+        lines.append(say(said, "Unit to choose: the file is usable once its unit is known"))
+    else:
+        lines.append(say(said, "File usable") if result["valid"] else say(said, "File not usable as it is"))
+    if units.get("choices") and not units.get("chosen"):
+        lines.append("  " + say(said, "Its unit, with --scale:") + " " + "; ".join(
+            f"{c['unit']} --scale {c['factor']:g} -> {_fmt(c['bbox_mm'])} mm" for c in units["choices"]))
     for issue in result["issues"]:
         text, hint = issue_lines(issue, said)
         lines.append(f"  [{SEVERITY_MARK.get(issue['severity'], issue['severity'])}] {issue['code']}: {text}")

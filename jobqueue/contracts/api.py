@@ -19,6 +19,7 @@ from jobqueue.contracts.results import (
     ProgressEvent,
     Quote,
     ResultModel,
+    UnitQuestion,
 )
 from jobqueue.states import JobState
 
@@ -116,6 +117,20 @@ class ApproveIn(RequestModel):
         return self
 
 
+class UnitIn(RequestModel):
+    """The unit of a file that does not say its own: one the analysis offered, or a scale."""
+
+    unit: str | None = Field(None, min_length=1, max_length=16, examples=["in"],
+                             description="a unit the analysis offered (mm, cm, m, in; px90 or px96 for an SVG)")
+    scale: float | None = Field(None, gt=0, le=1000, description="or the factor itself (25.4: inches)")
+
+    @model_validator(mode="after")
+    def _one(self) -> UnitIn:
+        if (self.unit is None) == (self.scale is None):
+            raise ValueError("give 'unit' or 'scale', one of them")
+        return self
+
+
 class RejectIn(RequestModel):
     reason: str = Field(max_length=REASON_MAX, description="shown to the member")
 
@@ -158,6 +173,8 @@ class JobOut(BaseModel):
     state: JobState
     reason: str | None = None
     valid: bool | None = None
+    usable: bool | None = Field(None, description="valid, and no unit question waiting for its answer")
+    units: UnitQuestion | None = Field(None, description="the file's unit question (POST /jobs/{id}/scale answers)")
     issues: list[Issue] = Field(default_factory=list)
     metrics: dict[str, Any] = Field(default_factory=dict)
     quotes: list[Quote] = Field(default_factory=list)

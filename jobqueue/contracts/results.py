@@ -123,10 +123,33 @@ class Quote(ResultModel):
         return next(iter(self.totals.values()), self.subtotal)
 
 
+class UnitChoice(ResultModel):
+    """One unit a file may be in, with the size of the part in that unit."""
+
+    unit: str = Field("mm", max_length=16, examples=["mm", "cm", "m", "in", "px90", "px96"])
+    factor: float = Field(1.0, description="the scale this unit gives (what the job's `scale` option becomes)")
+    bbox_mm: list[float] = Field(default_factory=list, description="the part's size in mm in this unit")
+
+
+class UnitQuestion(ResultModel):
+    """The unit of a file that does not say its own (unitless DXF, old Inkscape SVG, a mesh of a
+    few mm): each plausible unit, which one was chosen, and whether the part waits for it."""
+
+    variant: str = Field("", examples=["dxf_unitless", "svg_90dpi", "mesh"])
+    default: str | None = Field(None, description="the unit the file was measured in while nobody chose")
+    choices: list[UnitChoice] = Field(default_factory=list)
+    chosen: str | None = Field(None, description="the unit chosen (`custom`: a scale given by hand); None: not yet")
+    scale: float | None = None
+    required: bool = Field(False, description="doubtful enough that the part is not usable until the unit is chosen")
+    pending: bool = Field(False, description="required and not chosen yet: the job cannot be approved")
+
+
 class AnalysisResult(ResultModel):
     """What the analysis of an upload found: usable or not, why, its measures, its quotes."""
 
-    valid: bool | None = None
+    valid: bool | None = Field(None, description="no error found in the file")
+    usable: bool | None = Field(None, description="valid, and no unit question waiting for its answer")
+    units: UnitQuestion | None = None
     issues: list[Issue] = Field(default_factory=list)
     metrics: dict[str, Any] = Field(default_factory=dict,
                                     description="names carry their unit: volume_mm3, bbox_mm, cut_length_mm")

@@ -41,10 +41,14 @@ def _french_numbers(issue: dict) -> dict:
 
 
 def _result(kind: str, fmt: str, targets: Targets | None, issues: list[dict], metrics: dict, quotes: list[dict],
-            started: float) -> dict[str, Any]:
+            started: float, units: dict[str, Any] | None = None) -> dict[str, Any]:
     issues = sorted((_french_numbers(i) for i in issues), key=lambda i: SEVERITY_ORDER.get(i.get("severity"), 3))
+    valid = not any(i.get("severity") == "error" for i in issues)
     return {
-        "valid": not any(i.get("severity") == "error" for i in issues),
+        "valid": valid,
+        # usable: valid, and no unit question waiting for its answer (slicing.units)
+        "usable": valid and not (units or {}).get("pending", False),
+        "units": units,
         "kind": kind,
         "format": fmt,
         "process": targets.kind if targets else None,
@@ -73,20 +77,29 @@ def analyze_file(path: Path, *, spec: FablabSpec, process: str | None = None, ma
         return _result(geometry, fmt, targets, issues, {}, [], started)
     if targets is None:  # the file does not suit the chosen process: nothing more to say
         return _result(geometry, fmt, targets, issues, {}, [], started)
+    from slicing import units as u
+
+    scale = scale if scale is not None and scale > 0 else None
+    question = None
     try:
         if geometry == "mesh":
             from slicing.analysis.mesh_flow import analyze_mesh  # each flow imports only what it needs
 
-            more, metrics, quotes = analyze_mesh(read_triangles(path), targets, spec)
+            data = read_triangles(path)
+            if len(data.triangles):
+                flat = data.triangles.reshape(-1, 3)
+                question = u.with_choice(u.mesh_question(flat.max(axis=0) - flat.min(axis=0)), scale)
+            data.triangles = u.scale_mesh(data.triangles, scale)
+            more, metrics, quotes = analyze_mesh(data, targets, spec, unit_chosen=scale is not None)
         else:
             from slicing.analysis.drawing_flow import analyze_drawing
 
             drawing, notes = load_drawing(path, filename)
-            if scale is not None and scale > 0 and scale != 1.0:
-                drawing = drawing.scaled(scale)  # the unit is chosen: no more question about it
-            elif scale is not None and scale > 0:
-                drawing.units = "chosen"
-            more, metrics, quotes = analyze_drawing(drawing, targets, spec)
+            b = drawing.bounds()
+            question = u.with_choice(u.drawing_question(drawing.units, [b[2] - b[0], b[3] - b[1]] if b else [0, 0]),
+                                     scale)
+            drawing = u.scale_drawing(drawing, scale)  # the chosen unit, or the likeliest one
+            more, metrics, quotes = analyze_drawing(drawing, targets, spec, question)
             more = notes + more
     except UnreadableFile as exc:
         return _result(geometry, fmt, targets, [*issues, exc.as_issue()], {}, [], started)
@@ -94,7 +107,7 @@ def analyze_file(path: Path, *, spec: FablabSpec, process: str | None = None, ma
         log.exception("analysis of %s failed", filename or path.name)
         failed = make_issue("analysis_failed", "error", None, name=type(exc).__name__)
         return _result(geometry, fmt, targets, [*issues, failed], {}, [], started)
-    return _result(geometry, fmt, targets, issues + more, metrics, quotes, started)
+    return _result(geometry, fmt, targets, issues + more, metrics, quotes, started, question)
 
 
 def quick_figures(path: Path, filename: str | None = None) -> dict[str, Any]:

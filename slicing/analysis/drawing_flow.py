@@ -17,24 +17,16 @@ from slicing.toolpaths.operations import assign_operations
 from slicing.toolpaths.rules import plan_issues, process_margin
 
 
-def units_issue(drawing: Drawing, bbox: list[float]) -> dict[str, Any] | None:
-    """Unitless DXF and old-Inkscape SVG: ask which unit, with the size each choice gives."""
-    w, h = bbox
-    if drawing.units == "unitless":
-        choices = [{"unit": u, "factor": f, "bbox_mm": [round(w * f, 2), round(h * f, 2)]}
-                   for u, f in (("mm", 1.0), ("cm", 10.0), ("in", 25.4))]
-        variant = "dxf_unitless"
-    elif drawing.units == "px90?":
-        f = 96.0 / 90.0
-        choices = [{"unit": "px96", "factor": 1.0, "bbox_mm": [round(w, 2), round(h, 2)]},
-                   {"unit": "px90", "factor": round(f, 6), "bbox_mm": [round(w * f, 2), round(h * f, 2)]}]
-        variant = "svg_90dpi"
-    else:
+def units_issue(question: dict[str, Any] | None) -> dict[str, Any] | None:
+    """Unitless DXF and old-Inkscape SVG not answered yet: ask which unit, with the size each gives."""
+    if question is None or question.get("chosen") is not None:
         return None
-    return make_issue("units_unconfirmed", "warning", {"choices": choices}, unit=choices[0]["unit"], variant=variant)
+    return make_issue("units_unconfirmed", "warning", {"choices": question["choices"]}, unit=question["default"],
+                      variant=question["variant"])
 
 
-def analyze_drawing(drawing: Drawing, targets: Targets, spec: FablabSpec) -> tuple[list[dict], dict[str, Any], list[dict]]:
+def analyze_drawing(drawing: Drawing, targets: Targets, spec: FablabSpec,
+                    unit_question: dict[str, Any] | None = None) -> tuple[list[dict], dict[str, Any], list[dict]]:
     from slicing.analysis.drawing_process import process_issues
 
     machine = targets.main_machine()
@@ -58,7 +50,7 @@ def analyze_drawing(drawing: Drawing, targets: Targets, spec: FablabSpec) -> tup
 
     metrics = metrics_of(machine) if machine else drawing_metrics(drawing, None)
     issues: list[dict] = []
-    units = units_issue(drawing, metrics["bbox_mm"])
+    units = units_issue(unit_question)
     if units is not None:
         issues.append(units)
     segs, owner = di._segments(drawing)

@@ -16,14 +16,16 @@ from slicing.readers import StlData
 DEFAULT_NOZZLE_MM = 0.4
 
 
-def analyze_mesh(data: StlData, targets: Targets, spec: FablabSpec) -> tuple[list[dict], dict[str, Any], list[dict]]:
+def analyze_mesh(data: StlData, targets: Targets, spec: FablabSpec,
+                 unit_chosen: bool = False) -> tuple[list[dict], dict[str, Any], list[dict]]:
+    """`unit_chosen`: the member chose the unit (slicing.units): the size is no longer asked."""
     f = mesh_facts(data.triangles)
     issues: list[dict] = []
     flat = mi.flat_issue(f)
     if flat is not None:
         issues.append(flat)
     issues += mi.topology_issues(f)
-    scale = mi.scale_issue(f)
+    scale = None if unit_chosen else mi.scale_issue(f)
     if scale is not None:
         issues.append(scale)
     fits = {m.id: bool(fitting_orientations(f.extents, (m.work_area.x, m.work_area.y, m.work_area.z)))

@@ -16,7 +16,7 @@ from slicing.toolpaths.issues import make_issue
 POSITIVE = {
     "fdm": ("nozzle_mm", "layer_height_mm", "first_layer_height_mm", "extrusion_width_mm", "filament_mm",
             "perimeter_speed_mm_s", "infill_speed_mm_s", "solid_infill_speed_mm_s", "first_layer_speed_mm_s",
-            "travel_speed_mm_s", "retract_speed_mm_s", "slice_timeout_s", "slicer_timeout_s"),
+            "travel_speed_mm_s", "retract_speed_mm_s", "slice_timeout_s", "slicer_timeout_s", "scale"),
     "laser": ("s_max", "engrave_interval_mm", "scale"),
     "cnc": ("tool_diameter_mm", "scale", "stepdown_mm", "feed_mm_min", "plunge_mm_min", "spindle_rpm", "safe_z_mm",
             "depth_mm", "pocket_depth_mm", "stepover_pct", "tab_width_mm", "tab_spacing_mm", "engrave_depth_mm"),

@@ -40,7 +40,7 @@ class Probe:
 APPROVE = {"machine": "laser-1"}
 A = permissions.Action
 JOB_ACTIONS = {A.VIEW, A.CANCEL, A.APPROVE, A.REJECT, A.SEND_BACK, A.REVISE, A.PAUSE, A.RESUME, A.RETRY,
-               A.OVERRIDE_TRAINING, A.RECORD_TRAINING}
+               A.OVERRIDE_TRAINING, A.RECORD_TRAINING, A.CHOOSE_UNIT}
 ROUTES: dict[str, Probe] = {
     "static": Probe("GET", "/static/style.css", public=True),
     "openapi.openapi_json": Probe("GET", "/api/v1/openapi.json", public=True),
@@ -113,6 +113,10 @@ ROUTES: dict[str, Probe] = {
     "api.control": Probe("POST", "/api/v1/jobs/{job}/pause", action="pause", state="running", owner="other"),
     "api.retry": Probe("POST", "/api/v1/jobs/{job}/retry", action="retry", state="failed"),
     "api.list_tokens": Probe("GET", "/api/v1/tokens"),
+    "api_units.choose_unit": Probe("POST", "/api/v1/jobs/{job}/scale", action="choose_unit", state="pending_review",
+                                   data={"scale": 25.4}),
+    "units.choose_unit_page": Probe("POST", "/jobs/{job}/unit", action="choose_unit", state="invalid",
+                                    data={"unit": "in"}),
     "pages.machine_clear": Probe("POST", "/machines/laser-1/clear", action="control_machines"),
     "pages.machine_maintenance": Probe("POST", "/machines/cnc-1/maintenance", action="control_machines",
                                        data={"on": "y", "reason": "fraise cassée"}),
@@ -281,7 +285,7 @@ def test_permission_table_says_what_the_fablab_expects(fablab_env, people) -> No
         member, other = get_user(s, "member"), get_user(s, "other")
         job.state = "pending_review"
         assert permissions.allowed_actions(member, job) == frozenset()
-        assert permissions.allowed_actions(other, job) == {"view", "cancel"}
+        assert permissions.allowed_actions(other, job) == {"view", "cancel", "choose_unit"}
         assert {"approve", "reject", "send_back"} <= permissions.allowed_actions(fab, job)
         assert permissions.allowed_actions(get_user(s, "trainer"), job) == frozenset()  # not their session
         job.session_id = people["_session"]
