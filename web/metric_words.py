@@ -12,26 +12,26 @@ from web.issue_text import N_
 
 # Metric names without their unit suffix; the first ones (PRIMARY) are shown first.
 LABELS: dict[str, str] = {
-    "bbox": N_("Size"), "volume": N_("Volume"), "mass": N_("Mass"), "area": N_("Surface area"),
-    "bodies": N_("Separate bodies"), "cut_length": N_("Cut length"), "length_by_operation": N_("Length per operation"),
-    "enclosed_area": N_("Enclosed area"), "engrave_area": N_("Engraved area"), "pierce_count": N_("Pierces"),
-    "sheet_area_used": N_("Sheet used"), "overhang_area": N_("Overhang area"), "filament": N_("Filament"),
-    "layers": N_("Layers"), "extruded_volume": N_("Extruded volume"), "travel": N_("Travel"),
-    "travel_file_order": N_("Travel in file order"), "paths": N_("Paths"), "closed_paths": N_("Closed paths"),
-    "open_edges": N_("Open edges"), "watertight": N_("Watertight"), "triangles": N_("Triangles"),
-    "vertices": N_("Vertices"), "volume_sum": N_("Sum of body volumes"), "texts": N_("Texts"), "images": N_("Images"),
-    "bbox_min": N_("Minimum corner"), "units_declared": N_("Declared units"), "ascii": N_("ASCII STL"),
-    "line_count": N_("Lines"), "lines": N_("Program lines"), "process": N_("Process"), "slicer": N_("Slicer"),
+    "bbox": N_("Overall size"), "volume": N_("Volume of the part"), "mass": N_("Estimated weight"), "area": N_("Outer surface"),
+    "bodies": N_("Separate parts"), "cut_length": N_("Length of the cuts"), "length_by_operation": N_("Length per operation (cut, engrave)"),
+    "enclosed_area": N_("Area of the parts (holes taken out)"), "engrave_area": N_("Engraved area"), "pierce": N_("Cut starts (pierces)"),
+    "sheet_area_used": N_("Sheet used (rectangle around the drawing)"), "overhang_area": N_("Overhanging surface (needs supports)"), "filament": N_("Filament used"),
+    "layers": N_("Layers"), "extruded_volume": N_("Plastic laid down (volume)"), "travel": N_("Moves without cutting"),
+    "travel_file_order": N_("Moves without cutting, in the file's order"), "paths": N_("Lines and curves in the drawing"), "closed_paths": N_("Closed outlines"),
+    "open_edges": N_("Holes in the surface (open edges)"), "watertight": N_("Closed surface (printable as is)"), "triangles": N_("Triangles in the model"),
+    "vertices": N_("Points of the model"), "volume_sum": N_("Volume counting overlaps twice"), "texts": N_("Texts not converted to outlines"), "images": N_("Images (not cut)"),
+    "bbox_min": N_("Lowest corner (position)"), "units_declared": N_("Unit the file declares"), "ascii": N_("Text STL (ASCII)"),
+    "line": N_("Lines"), "lines": N_("Program lines"), "process": N_("Process"), "slicer": N_("Slicer"),
     "machine": N_("Machine"), "material": N_("Material"), "layer_height": N_("Layer height"),
     "extruded_by_type": N_("Extrusion by type"), "simple_time": N_("Simple time estimate"),
-    "slicer_time": N_("Slicer's time estimate"), "model_height": N_("Model height"), "bounds": N_("Program bounds"),
-    "engrave_length": N_("Engrave length"), "passes": N_("Passes"), "kerf": N_("Kerf"), "plunges": N_("Plunges"),
-    "ramps": N_("Ramps"), "tool_diameter": N_("Tool diameter"), "depth": N_("Depth"), "stepdown": N_("Step-down"),
-    "blade_offset": N_("Blade offset"), "overcut": N_("Overcut"), "weeding_border": N_("Weeding border"),
-    "first_layer_area": N_("First layer area"), "prusaslicer_refused": N_("PrusaSlicer refused the model"),
+    "slicer_time": N_("Slicer's time estimate"), "model_height": N_("Height of the part"), "bounds": N_("Area the machine covers (from, to)"),
+    "engrave_length": N_("Engrave length"), "passes": N_("Passes"), "kerf": N_("Kerf (width burnt away)"), "plunges": N_("Plunges into the material"),
+    "ramps": N_("Ramped entries"), "tool_diameter": N_("Tool diameter"), "depth": N_("Cutting depth"), "stepdown": N_("Depth per pass"),
+    "blade_offset": N_("Blade offset"), "overcut": N_("Overcut (to close each outline)"), "weeding_border": N_("Weeding border"),
+    "first_layer_area": N_("Area touching the bed"), "prusaslicer_refused": N_("PrusaSlicer refused the model"),
 }
 PRIMARY = ("bbox", "volume", "mass", "area", "bodies", "cut_length", "length_by_operation", "enclosed_area",
-           "engrave_area", "pierce_count", "sheet_area_used", "overhang_area", "filament", "layers", "travel")
+           "engrave_area", "pierce", "sheet_area_used", "overhang_area", "filament", "layers", "travel")
 
 # Codes found as metric values or dict keys (operations of the colour/layer maps, the built-in
 # slicer's extrusion types, slicer names), said as words; any other value is shown as written.

@@ -72,12 +72,14 @@ def drawn_length(drawing: Drawing) -> float:
 
 
 def _lost(what: str, operation: str, expected: float, got: float, location: dict, **more) -> dict:
+    """`what`: the stage that lost it (contours, closed_contours, toolpaths, bounds); `operation`:
+    the operation's name, `all` or `none` (codes: the web says them in words)."""
     return make_issue(
         "geometry_lost",
         "error",
         {**location, "stage": what, "operation": operation, "drawn_mm": round(expected, 2),
          "program_mm": round(got, 2), **more},
-        what=what,
+        stage=what,
         operation=operation,
         expected=round(expected, 1),
         got=round(got, 1),
@@ -107,11 +109,11 @@ def fidelity_issues(drawing: Drawing, contours: list[Contour], made: Made) -> li
     drawn = drawn_length(drawing)
     kept = sum(path_length(c.points, c.closed) + c.duplicate_mm for c in contours)
     if kept < drawn * (1 - RELATIVE) - ABSOLUTE_MM:
-        issues.append(_lost("contours", "*", drawn, kept, {}))
+        issues.append(_lost("contours", "all", drawn, kept, {}))
     closed_expected = closed_in_drawing(drawing)
     closed_now = sum(1 for c in contours if c.closed)
     if closed_now + sum(c.duplicates for c in contours) < closed_expected:
-        issues.append(_lost("closed contours", "*", drawn, kept, {}, closed_drawn=closed_expected,
+        issues.append(_lost("closed_contours", "all", drawn, kept, {}, closed_drawn=closed_expected,
                             closed_program=closed_now))
     per_op: dict[str, list[float]] = {}  # op -> [expected, got, missing contours]
     first_missing: dict[str, Contour] = {}
@@ -119,7 +121,7 @@ def fidelity_issues(drawing: Drawing, contours: list[Contour], made: Made) -> li
         key = id(c)
         if key in made.explained:
             continue
-        op = made.operation.get(key, "?")  # "?": the process made nothing of it, and said nothing
+        op = made.operation.get(key, "none")  # the process made nothing of it, and said nothing
         expected = path_length(c.points, c.closed)
         got = sum(path_length(p, made.closed[key]) for p in made.paths.get(key, []))
         allowance = (_corner_allowance(c.points, c.closed, made.offset.get(key, 0.0)) + made.extra_mm.get(key, 0.0)
@@ -148,7 +150,7 @@ def _bounds_issues(contours: list[Contour], made: Made) -> list[dict]:
     got = np.vstack(paths)
     slack = max(made.offset[id(c)] for c in kept) + ABSOLUTE_MM
     if (got.min(axis=0) > lo + slack).any() or (got.max(axis=0) < hi - slack).any():
-        return [_lost("bounds", "*", float(sum(path_length(c.points, c.closed) for c in kept)),
+        return [_lost("bounds", "all", float(sum(path_length(c.points, c.closed) for c in kept)),
                       float(sum(path_length(p, False) for p in paths)), {},
                       drawn_bounds=[round(float(v), 2) for v in (*lo, *hi)],
                       program_bounds=[round(float(v), 2) for v in (*got.min(axis=0), *got.max(axis=0))])]

@@ -70,7 +70,11 @@ def test_a_contour_the_process_dropped_is_an_error():
     (lost,) = fidelity_issues(drawing, contours, made)
     assert lost["code"] == "geometry_lost" and lost["severity"] == "error"
     assert lost["location"]["stage"] == "toolpaths" and lost["location"]["contours_missing"] == 1
-    assert lost["location"]["operation"] == "?" and lost["location"]["drawn_mm"] == pytest.approx(20.0)
+    assert lost["location"]["operation"] == "none" and lost["location"]["drawn_mm"] == pytest.approx(20.0)
+    from jobqueue.cli.words import issue_text  # stage and operation are codes, said in the reader's language
+
+    assert "(étape : calcul des trajectoires ; aucune opération)" in issue_text(lost, "fr")
+    assert "(step: making the toolpaths; no operation)" in issue_text(lost, "en")
     made.add(contours[1], contours[1].points * 1.0, True, "cut")
     assert fidelity_issues(drawing, contours, made) == []
 

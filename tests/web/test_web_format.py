@@ -11,12 +11,15 @@ def test_figures_in_french_and_english(app) -> None:  # noqa: ANN001
 
         assert number(12345.678) == "12\u202f345,7" and money(1.5) == "1,50\u00a0€"
         assert metrics_rows({"cut_length_mm": 380.7, "volume_mm3": 1000, "watertight": True, "odd_thing": "x"}) == [
-            ("Volume", "1\u202f000 mm³"), ("Longueur de découpe", "380,7 mm"), ("Étanche (fermé)", "oui"),
+            ("Volume de la pièce", "1\u202f000 mm³"), ("Longueur des découpes", "380,7 mm"),
+            ("Surface fermée (imprimable telle quelle)", "oui"),
             ("Odd thing", "x")]
         session["lang"] = "en"
         __import__("flask_babel").refresh()  # the locale is read once per request
         assert number(12345.678) == "12,345.7" and money(1.5) == "€1.50"
-        assert metrics_rows({"bbox_mm": [90, 70]}, primary=True) == [("Size", "90 × 70 mm")]
+        assert metrics_rows({"bbox_mm": [90, 70]}, primary=True) == [("Overall size", "90 × 70 mm")]
+        assert metrics_rows({"enclosed_area_mm2": 1200.0, "pierce_count": 3}) == [
+            ("Area of the parts (holes taken out)", "1,200 mm²"), ("Cut starts (pierces)", "3")]
         assert metrics_rows({"bbox_mm": [90, 70]}, primary=False) == []
     assert duration(3725) == "1 h 02 min" and duration(95) == "1 min 35 s" and duration(float("nan")) == "—"
 
