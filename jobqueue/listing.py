@@ -13,6 +13,7 @@ big columns are not loaded (touching one raises, so a new N+1 shows up in the te
 from __future__ import annotations
 
 from collections import namedtuple
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -102,4 +103,17 @@ def paginate_summaries(session: Session, query: Select, page: int = 1, per_page:
     rows = session.execute(light.limit(per_page).offset((page - 1) * per_page)).all()
     n = len(SUMMARY_COLUMNS)
     items = [Row(Summary(*row[:n]), row[n], row[n + 1], row[n + 2] or 0) for row in rows]
+    return Page(items=items, page=page, per_page=per_page, total=total)
+
+
+def paginate(session: Session, query: Select, page: int = 1, per_page: int = PER_PAGE,
+             details: Callable[[Select], Select] = with_details) -> Page:
+    """One page of `query` (already ordered), with what `details` loads in bulk (owners and
+    events by default), and the total count.
+
+    A page past the end is empty (not an error): lists change while people page through them.
+    """
+    page, per_page = _bounds(page, per_page)
+    total = _total(session, query)
+    items = list(session.scalars(details(query).limit(per_page).offset((page - 1) * per_page)))
     return Page(items=items, page=page, per_page=per_page, total=total)

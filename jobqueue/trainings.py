@@ -42,7 +42,11 @@ def valid_records(s: Session, user_id: int, now: dt.datetime | None = None) -> l
 
 def missing_for(s: Session, spec: FablabSpec, user_id: int, machines: list[Machine]) -> list[str]:
     """The trainings `user_id` lacks for these machines (one covering each machine is enough)."""
-    held = {r.kind for r in valid_records(s, user_id)}
+    return missing_given(spec, {r.kind for r in valid_records(s, user_id)}, machines)
+
+
+def missing_given(spec: FablabSpec, held: set[str], machines: list[Machine]) -> list[str]:
+    """`missing_for` with the trainings held already read (a list of many jobs reads them once per owner)."""
     missing: list[str] = []
     for machine in machines:
         needed = [tr.id for tr in spec.trainings_for(machine)]

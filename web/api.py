@@ -131,7 +131,7 @@ def list_jobs(query: JobListQuery):  # noqa: ANN201
 
     Each item is a summary (verdict and issue count); GET /jobs/{id} gives the whole job.
     """
-    q = permissions.visible_jobs_query(g.user).order_by(Job.id.desc())
+    q = permissions.visible_jobs_query(g.user).order_by(Job.id.asc() if query.order == "oldest" else Job.id.desc())
     if query.mine:
         q = q.where(Job.owner_id == g.user.id)
     if query.state:

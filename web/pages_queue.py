@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from sqlalchemy import select
@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, object_session, selectinload
 from wtforms import IntegerField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from jobqueue import permissions, services, trainings
+from jobqueue import listing, permissions, services, trainings
 from jobqueue.contracts.results import AnalysisResult, lenient
 from jobqueue.listing import with_details
 from jobqueue.models import Job
@@ -73,11 +73,16 @@ def review_row(job: Job, spec: FablabSpec) -> dict[str, Any]:
 
 
 def training_notes(job: Job, spec: FablabSpec) -> dict[str, list[str]]:
-    """Per compatible machine, the trainings the owner lacks (none in a supervised session)."""
+    """Per compatible machine, the trainings the owner lacks (none in a supervised session).
+    The owner's trainings are read once per request (a page of one trainee's jobs: one query)."""
     s = object_session(job)
     if s is None or (job.workshop is not None and job.workshop.supervised):
         return {}
-    out = {m.id: trainings.missing_for(s, spec, job.owner_id, [m]) for m in spec.machines_of_kind(job.process)}
+    held_by_owner = g.setdefault("fablab_trainings_held", {})
+    if job.owner_id not in held_by_owner:
+        held_by_owner[job.owner_id] = {r.kind for r in trainings.valid_records(s, job.owner_id)}
+    held = held_by_owner[job.owner_id]
+    out = {m.id: trainings.missing_given(spec, held, [m]) for m in spec.machines_of_kind(job.process)}
     return {k: v for k, v in out.items() if v}
 
 
@@ -100,6 +105,13 @@ def machine_lanes(s: Session, spec: FablabSpec) -> list[dict[str, Any]]:
     return [{"id": m.id, "name": m.name, "jobs": lanes.get(m.id, [])} for m in spec.machines]
 
 
+REVIEW_PER_PAGE = 25  # each row carries its approve form and its training notes
+
+
+def _review_details(query):  # noqa: ANN001, ANN202 - Select -> Select
+    return query.options(selectinload(Job.owner), selectinload(Job.workshop))
+
+
 @pages.get("/queue")
 @login_required
 def queue():  # noqa: ANN201
@@ -107,13 +119,14 @@ def queue():  # noqa: ANN201
     ctx = context()
     spec = ctx.spec()
     with ctx.session() as s:
-        pending = list(s.scalars(select(Job).where(Job.state == JobState.PENDING_REVIEW.value)
-                                 .options(selectinload(Job.owner)).order_by(Job.id)))
-        rows = [review_row(j, spec) for j in pending]
+        # Oldest first, by pages: a workshop can leave hundreds waiting (jobqueue.listing).
+        page = listing.paginate(s, select(Job).where(Job.state == JobState.PENDING_REVIEW.value).order_by(Job.id),
+                                request.args.get("page", 1, type=int), REVIEW_PER_PAGE, details=_review_details)
+        rows = [review_row(j, spec) for j in page.items]
         lanes = machine_lanes(s, spec)
         order = queue_rows(s)  # dispatch order, expected start and end (web.pages_machday)
     all_materials = sorted({x.name for m in spec.machines for x in m.materials})
-    return render_template("queue.html", rows=rows, lanes=lanes, order=order,
+    return render_template("queue.html", rows=rows, review_page=page, lanes=lanes, order=order,
                            machines=[*spec.machines, *({"id": g, "name": g} for g in spec.group_names())],
                            all_materials=all_materials)
 

@@ -70,8 +70,10 @@ class ErrorBody(BaseModel):
 class JobListQuery(RequestModel):
     state: JobState | None = Field(None, description="only jobs in this state")
     mine: bool = Field(False, description="only the caller's jobs, even for the fabmanager")
-    page: int = Field(1, ge=1, le=1_000_000, description="page number, from 1 (newest jobs first)")
+    page: int = Field(1, ge=1, le=1_000_000, description="page number, from 1")
     per_page: int = Field(50, ge=1, le=200, description="jobs per page")
+    order: Literal["newest", "oldest"] = Field(
+        "newest", description="newest jobs first, or oldest first (the review queue: state=pending_review&order=oldest)")
 
 
 class SubmitForm(RequestModel):

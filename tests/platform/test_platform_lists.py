@@ -103,3 +103,23 @@ def test_jobs_page_is_paginated(client, accounts, fablab_env) -> None:  # noqa: 
     assert 'rel="prev"' in second and 'rel="next"' not in second
     assert small.sql == big.sql  # 50 jobs or 5: the same queries
     assert client.get("/jobs?page=abc").status_code == 200  # a bad page number is page 1
+
+
+def test_review_queue_is_paginated_oldest_first_page_and_api(client, accounts, fablab_env) -> None:  # noqa: ANN001
+    ids = _jobs(fablab_env, "member", 30)
+    _jobs(fablab_env, "member", 3, state="completed")  # not waiting for review: never listed
+    _login(client, accounts["fabmanager"])
+    client.get("/queue")
+    with Counter(fablab_env) as first_cost:
+        first = client.get("/queue").get_data(as_text=True)
+    assert [int(x) for x in re.findall(r'id="review-(\d+)"', first)] == ids[:25]  # oldest first
+    assert "À valider (30)" in first and "Page 1 sur 2" in first and 'rel="prev"' not in first
+    with Counter(fablab_env) as second_cost:
+        second = client.get("/queue?page=2").get_data(as_text=True)
+    assert [int(x) for x in re.findall(r'id="review-(\d+)"', second)] == ids[25:]
+    assert 'rel="prev"' in second and 'rel="next"' not in second
+    assert first_cost.sql - second_cost.sql < 10, (first_cost.sql, second_cost.sql)  # 25 rows or 5: not N+1
+    api = client.get("/api/v1/jobs?state=pending_review&order=oldest&per_page=10&page=3",
+                     headers=accounts["fabmanager"].headers).json
+    assert [j["id"] for j in api["jobs"]] == ids[20:] and api["total"] == 30
+    assert client.get("/api/v1/jobs?order=sideways", headers=accounts["fabmanager"].headers).status_code == 400
