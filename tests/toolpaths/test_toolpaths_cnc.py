@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from program_reader import moves
 from shapely.geometry import LineString, Point, Polygon, box
 from shapely.ops import unary_union
 from toolpaths_shapes import circle, square
@@ -12,11 +13,10 @@ from jobqueue.cli.words import issue_text
 from slicing.geometry import Drawing, Path2D
 from slicing.prepare import prepare_program
 from slicing.toolpaths.offsets import is_clockwise
-from slicing.toolpaths.program_parse import gcode_moves
 
 
 def xy_cuts(lines, z_max=-0.0):
-    return [m for m in gcode_moves(lines) if m.kind == "feed" and m.start[:2] != m.end[:2] and m.end[2] < z_max]
+    return [m for m in moves(lines) if m.kind == "feed" and m.start[:2] != m.end[:2] and m.end[2] < z_max]
 
 
 def test_outside_profile_runs_one_radius_off_the_part_everywhere(spec):
@@ -38,7 +38,7 @@ def test_outside_profile_runs_one_radius_off_the_part_everywhere(spec):
 def test_depth_passes_follow_stepdown_and_go_through(spec):
     d = Drawing(paths=[Path2D(square(0, 0, 100), True)])
     program = prepare_program(d, spec.machine("cnc-1"), material="Contreplaqué 18 mm", options={"tabs": False})
-    zs = sorted({round(m.end[2], 3) for m in gcode_moves(program.lines) if m.end[2] < 0 and m.start[2] == m.end[2]})
+    zs = sorted({round(m.end[2], 3) for m in moves(program.lines) if m.end[2] < 0 and m.start[2] == m.end[2]})
     assert zs[0] == pytest.approx(-18.2)  # through the sheet by 0.2 mm
     steps = np.diff([0.0] + [-z for z in reversed(zs)])
     assert len(zs) == 7 and all(s <= 3.0 + 1e-9 for s in steps)  # stepdown 3 mm
@@ -50,7 +50,7 @@ def test_tabs_hold_the_part_on_the_last_passes(spec):
     d = Drawing(paths=[Path2D(square(0, 0, 200), True)])
     program = prepare_program(d, spec.machine("cnc-1"), material="MDF 10 mm")
     tabs, run = [], 0.0
-    for m in gcode_moves(program.lines):
+    for m in moves(program.lines):
         on_tab = m.kind == "feed" and abs(m.start[2] + 8.0) < 1e-6 and abs(m.end[2] + 8.0) < 1e-6
         if on_tab:
             run += float(np.hypot(*(np.array(m.end[:2]) - m.start[:2])))
@@ -60,7 +60,7 @@ def test_tabs_hold_the_part_on_the_last_passes(spec):
     assert 2 <= len(tabs) <= 8
     for length in tabs:  # each lifted stretch is the tab plus the tool's diameter
         assert length == pytest.approx(6 + 6, abs=0.05)
-    deepest = min(m.end[2] for m in gcode_moves(program.lines))
+    deepest = min(m.end[2] for m in moves(program.lines))
     assert deepest == pytest.approx(-10.2)
 
 
@@ -76,7 +76,7 @@ def test_climb_milling_direction(spec):
 
 def _loops(lines):
     loops, current = [], []
-    for m in gcode_moves(lines):
+    for m in moves(lines):
         if m.kind == "feed" and m.start[:2] != m.end[:2]:
             current.append(m.end[:2])
         elif m.kind == "rapid" and current:
@@ -154,7 +154,7 @@ def test_layer_names_choose_cnc_operations(spec):
     ])
     program = prepare_program(d, spec.machine("cnc-1"), material="MDF 10 mm", options={"tabs": False})
     assert program.ok, program.issues
-    depths = sorted({round(-m.end[2], 2) for m in gcode_moves(program.lines) if m.end[2] < 0})
+    depths = sorted({round(-m.end[2], 2) for m in moves(program.lines) if m.end[2] < 0})
     assert 0.5 in depths and 5.0 in depths and 10.2 in depths  # engrave, pocket (half), through
 
 
@@ -163,12 +163,12 @@ def test_ramps_enter_the_material_at_a_gentle_angle(spec):
     program = prepare_program(d, spec.machine("cnc-1"), material="MDF 10 mm", options={"tabs": False, "tool_diameter_mm": 3})
     assert program.ok, program.issues
     assert program.metrics["ramps"] == 3 and program.metrics["plunges"] == 3  # the outline ramps, the hole plunges
-    for m in gcode_moves(program.lines):
+    for m in moves(program.lines):
         dz = m.start[2] - m.end[2]
         if m.kind == "feed" and dz > 1e-9 and m.end[2] < 0:
             run = float(np.hypot(*(np.array(m.end[:2]) - m.start[:2])))
             if run > 0:
                 assert dz <= run * np.tan(np.radians(5)) + 2e-3  # coordinates carry 3 decimals
     # each pass still goes all the way round at its depth
-    deepest = [m for m in gcode_moves(program.lines) if abs(m.end[2] + 10.2) < 1e-6 and m.start[2] == m.end[2]]
+    deepest = [m for m in moves(program.lines) if abs(m.end[2] + 10.2) < 1e-6 and m.start[2] == m.end[2]]
     assert sum(np.hypot(*(np.array(m.end[:2]) - m.start[:2])) for m in deepest) >= 4 * 103 - 1

@@ -8,12 +8,12 @@ import shutil
 import numpy as np
 import pytest
 import trimesh
+from program_reader import moves
 from shapely.geometry import Polygon, box
 
 from jobqueue.cli.words import issue_text
 from slicing.prepare import prepare_program
 from slicing.toolpaths.fdm import choose
-from slicing.toolpaths.program_parse import gcode_moves
 
 FILAMENT_AREA = np.pi * (1.75 / 2) ** 2
 needs_prusaslicer = pytest.mark.skipif(shutil.which("prusa-slicer") is None,
@@ -28,7 +28,7 @@ def extruded_by_type(lines: list[str]) -> dict[str, float]:
             current = line[6:]
         type_at.append(current)
     out: dict[str, float] = {}
-    for m in gcode_moves(lines):
+    for m in moves(lines):
         if m.extrude > 0 and m.start[:2] != m.end[:2]:
             out[type_at[m.line]] = out.get(type_at[m.line], 0.0) + m.extrude * FILAMENT_AREA
     return out
@@ -76,9 +76,9 @@ def test_builtin_program_contract(spec):
     assert lines.index("M104 S215") < lines.index("M109 S215") < lines.index(";LAYER:0") < lines.index("M104 S210")
     assert "M190 S60" in lines and "M83" in lines
     assert any(line.startswith("G1 E-0.8") for line in lines)  # retraction before long travel
-    first_layer_feeds = {m.feed for m in gcode_moves(lines) if m.layer == 0 and m.extrude > 0 and m.start[:2] != m.end[:2]}
+    first_layer_feeds = {m.feed for m in moves(lines) if m.layer == 0 and m.extrude > 0 and m.start[:2] != m.end[:2]}
     assert first_layer_feeds == {1200.0}
-    z_by_layer = {m.layer: m.end[2] for m in gcode_moves(lines) if m.extrude > 0}
+    z_by_layer = {m.layer: m.end[2] for m in moves(lines) if m.extrude > 0}
     assert z_by_layer[0] == pytest.approx(0.2) and z_by_layer[19] == pytest.approx(4.0)
     assert program.preview_svg and "<svg" in program.preview_svg
 
@@ -128,7 +128,7 @@ def test_prusaslicer_output_passes_the_same_checks(spec):
     builtin = prepare_program(mesh, spec.machine("prusa-mk3"), options={"slicer": "builtin"})
     assert builtin.metrics["filament_mm"] == pytest.approx(m["filament_mm"], rel=0.15)
     # the program really is what the checks say: every extrusion inside the bed
-    xs = [mv.end[0] for mv in gcode_moves(program.lines) if mv.extrude > 0]
+    xs = [mv.end[0] for mv in moves(program.lines) if mv.extrude > 0]
     assert 0 < min(xs) and max(xs) < 250
 
 

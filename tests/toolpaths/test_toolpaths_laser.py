@@ -4,20 +4,20 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from program_reader import moves
 from shapely.geometry import Polygon, box
 from toolpaths_shapes import circle, square
 
 from jobqueue.cli.words import issue_text
 from slicing.geometry import Drawing, Path2D
 from slicing.prepare import prepare_program
-from slicing.toolpaths.program_parse import gcode_moves
 
 
 def cut_runs(lines: list[str]) -> list[np.ndarray]:
     """The polylines cut (G1 runs between rapids), in program order."""
     runs: list[list] = []
     current: list = []
-    for m in gcode_moves(lines):
+    for m in moves(lines):
         if m.kind == "feed":
             if not current:
                 current.append(m.start[:2])
@@ -142,7 +142,7 @@ def test_filled_engraving_hatches_the_shape_but_not_its_counter(spec):
     )
     program = prepare_program(d, machine, options={"placement": "keep", "kerf_mm": 0, "engrave_interval_mm": 0.2})
     assert program.ok, program.issues
-    engraved = [m for m in gcode_moves(program.lines) if m.kind == "feed" and m.power == 250]
+    engraved = [m for m in moves(program.lines) if m.kind == "feed" and m.power == 250]
     area = sum(np.hypot(*(np.array(m.end[:2]) - m.start[:2])) for m in engraved) * 0.2
     assert area == pytest.approx(30 * 30 - 10 * 10, rel=0.01)
     counter = box(20.05, 20.05, 29.95, 29.95)
@@ -150,4 +150,4 @@ def test_filled_engraving_hatches_the_shape_but_not_its_counter(spec):
 
     assert not any(counter.intersects(LineString([m.start[:2], m.end[:2]])) for m in engraved)
     last_engrave = max(m.line for m in engraved)
-    assert all(m.line > last_engrave for m in gcode_moves(program.lines) if m.kind == "feed" and m.power == 850)
+    assert all(m.line > last_engrave for m in moves(program.lines) if m.kind == "feed" and m.power == 850)

@@ -6,12 +6,12 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from program_reader import moves
 from shapely.geometry import Point, Polygon
 from toolpaths_shapes import square
 
 from slicing.geometry import Drawing, Path2D
 from slicing.prepare import prepare_program
-from slicing.toolpaths.program_parse import gcode_moves
 
 coords = st.one_of(st.floats(min_value=-500, max_value=500), st.sampled_from([np.nan, np.inf, -np.inf, 1e12, 0.0]))
 junk_path = st.builds(
@@ -44,7 +44,7 @@ def test_cnc_outside_profile_keeps_one_radius_from_convex_and_round_corners(spec
     d = Drawing(paths=[Path2D(np.asarray(part.exterior.coords)[:-1], True)])
     program = prepare_program(d, spec.machine("cnc-1"), options={"placement": "keep", "tabs": False,
                                                                  "tool_diameter_mm": tool})
-    for m in gcode_moves(program.lines):
+    for m in moves(program.lines):
         if m.kind == "feed" and m.start[:2] != m.end[:2]:
             p = Point(m.end[:2])
             assert part.exterior.distance(p) >= tool / 2 - 0.01  # never gouges the part
@@ -59,7 +59,7 @@ def test_kerf_offsets_follow_containment_at_every_vertex(spec, kerf):
     d = Drawing(paths=[Path2D(p, True) for p in (outer, hole, island)])
     program = prepare_program(d, spec.machine("laser-1"), options={"placement": "keep", "kerf_mm": kerf})
     assert program.ok
-    for m in gcode_moves(program.lines):
+    for m in moves(program.lines):
         if m.kind != "feed":
             continue
         p = Point(m.end[:2])

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from program_reader import hpgl_moves
 from shapely.geometry import Point, Polygon
 from toolpaths_shapes import square
 
 from slicing.geometry import Drawing, Path2D
 from slicing.prepare import prepare_program
 from slicing.toolpaths.dragknife import blade_compensate, with_overcut
-from slicing.toolpaths.program_parse import hpgl_moves
 
 
 def test_blade_axis_leads_the_tip_and_swivels_at_corners():
