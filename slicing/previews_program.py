@@ -115,10 +115,11 @@ def _layer_moves(lines: list[str], layer: int | None, words: Words | None) -> tu
     wanted = numbers[len(numbers) // 2] if layer is None else layer
     ends = [n for n, k in marks if k != wanted and n > min((m for m, j in marks if j == wanted), default=len(lines))]
     end = ends[0] if ends else len(lines)
-    # From the start: the modal state (units, absolute/relative, position) is the program's own.
+    # Read from the start (the modal state is the program's own); moves built for this layer only.
+    begin = min((n for n, k in marks if k == wanted), default=end)
     if words is not None:  # read already: the whole program costs less than a second reading
-        return [m for m in gcode_moves(lines, words=words, flavour="marlin") if m.line < end], numbers
-    return gcode_moves(lines[:end], flavour="marlin"), numbers
+        return gcode_moves(lines, words=words, flavour="marlin", first=begin, upto=end), numbers
+    return gcode_moves(lines[:end], flavour="marlin", first=begin), numbers
 
 
 def fdm_layer_svg(lines: list[str], layer: int | None, machine: Machine, words: Words | None = None) -> str:

@@ -8,7 +8,6 @@ The program is read back from its lines, so a slicer's output is checked like ou
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import numpy as np
@@ -16,7 +15,7 @@ import numpy as np
 from gcode_reader import Words, tokenize
 from slicing.machine_spec import Machine
 from slicing.toolpaths.issues import make_issue
-from slicing.toolpaths.program_parse import flavour_of, gcode_moves, hpgl_moves, strip_gcode
+from slicing.toolpaths.program_parse import MoveArrays, flavour_of, gcode_move_arrays, hpgl_moves, strip_gcode
 
 TOLERANCE_MM = 1e-3
 MAX_REPORTED_LINES = 5
@@ -65,14 +64,14 @@ def _check(lines: list[str], machine: Machine, fmt: str, options: dict[str, Any]
         words = None
     if words is not None and machine.driver == "grbl":
         errors += _foreign_words(words)
-    moves = list(hpgl_moves(lines, errors) if words is None else
-                 gcode_moves(lines, errors, words, flavour_of(machine.driver)))
+    moves = (MoveArrays.from_moves(list(hpgl_moves(lines, errors))) if words is None else
+             gcode_move_arrays(lines, errors, words, flavour_of(machine.driver)))
     errors.sort()
     for n, why in errors[:MAX_REPORTED_LINES]:
         issues.append(
             _err("unparsable_line", n, detail=f"{lines[n][:40]!r}: {why}", **_why(why))
         )
-    if not moves:
+    if not len(moves):
         issues.append(_err("no_motion"))
         return issues
     issues += _check_area(moves, machine)
@@ -103,13 +102,15 @@ def _foreign_words(words: Words) -> list[tuple[int, str]]:
 def _check_text(lines: list[str], machine: Machine, fmt: str) -> list[dict[str, Any]]:
     issues = []
     limit = LINE_LIMITS.get(machine.driver, 95) if fmt == "gcode" else 1000
-    for n, line in enumerate(lines):
+    text = "\n".join(lines)
+    for n, line in enumerate(lines if not text.isascii() else ()):
         if not line.isascii():
             issues.append(
                 _err("non_ascii", n)
             )
             break
-    for n, line in enumerate(lines):
+    for n in _suspect_lines(lines, text, limit):
+        line = lines[n]
         significant = strip_gcode(line).replace(" ", "") if fmt == "gcode" else line
         if len(significant) > limit:
             issues.append(
@@ -124,67 +125,71 @@ def _check_text(lines: list[str], machine: Machine, fmt: str) -> list[dict[str, 
     return issues
 
 
-def _check_area(moves, machine: Machine) -> list[dict[str, Any]]:
+def _suspect_lines(lines: list[str], text: str, limit: int) -> list[int]:
+    """The lines the text checks must look at, in order: longer than `limit`, or holding "nan"
+    or "inf" anywhere (a million short clean lines cost a few passes of C string search)."""
+    if text.count("\n") != max(len(lines) - 1, 0):  # a line holding its own line break: look at all
+        return list(range(len(lines)))
+    suspects = {n for n, line in enumerate(lines) if len(line) > limit}
+    lowered = text.lower()
+    for word in ("nan", "inf"):  # comments too ("; infill"): the check itself looks before the ';'
+        at, pos, line_no = lowered.find(word), 0, 0
+        while at >= 0:
+            line_no += lowered.count("\n", pos, at)
+            suspects.add(line_no)
+            pos = lowered.find("\n", at)
+            if pos < 0:
+                break
+            at = lowered.find(word, pos)
+    return sorted(suspects)
+
+
+def _check_area(moves: MoveArrays, machine: Machine) -> list[dict[str, Any]]:
     area = machine.work_area
     z_low = -area.z if machine.kind == "cnc" else 0.0
     check_z = machine.kind in ("fdm", "cnc") and area.z > 0
-    outside = None
-    lo = [math.inf] * 3
-    hi = [-math.inf] * 3
-    for m in moves:
-        if m.start == m.end:
-            continue
-        for k in range(3):
-            lo[k] = min(lo[k], m.end[k])
-            hi[k] = max(hi[k], m.end[k])
-        x, y, z = m.end
-        bad = (
-            x < -TOLERANCE_MM
-            or y < -TOLERANCE_MM
-            or x > area.x + TOLERANCE_MM
-            or y > area.y + TOLERANCE_MM
-            or (check_z and (z < z_low - TOLERANCE_MM or z > area.z + TOLERANCE_MM))
-        )
-        if bad and outside is None:
-            outside = m
-    if outside is None:
+    real = np.any(moves.start != moves.end, axis=1)  # a move that goes somewhere
+    ends, lines = moves.end[real], moves.line[real]
+    if not len(ends):
         return []
-    x, y, z = outside.end
+    lo, hi = ends.min(axis=0), ends.max(axis=0)
+    x, y, z = ends[:, 0], ends[:, 1], ends[:, 2]
+    bad = (x < -TOLERANCE_MM) | (y < -TOLERANCE_MM) | (x > area.x + TOLERANCE_MM) | (y > area.y + TOLERANCE_MM)
+    if check_z:
+        bad |= (z < z_low - TOLERANCE_MM) | (z > area.z + TOLERANCE_MM)
+    if not bad.any():
+        return []
+    first = int(np.argmax(bad))
+    x, y, z = ends[first].tolist()
     return [
-        _err("outside_work_area", outside.line, area_x=area.x, area_y=area.y, x=round(x, 1), y=round(y, 1),
-             z=round(z, 1), x_min=round(lo[0], 1), x_max=round(hi[0], 1), y_min=round(lo[1], 1),
-             y_max=round(hi[1], 1))
+        _err("outside_work_area", int(lines[first]), area_x=area.x, area_y=area.y, x=round(x, 1), y=round(y, 1),
+             z=round(z, 1), x_min=round(float(lo[0]), 1), x_max=round(float(hi[0]), 1), y_min=round(float(lo[1]), 1),
+             y_max=round(float(hi[1]), 1))
     ]
 
 
-def _check_feeds(moves, machine: Machine, fmt: str) -> list[dict[str, Any]]:
+def _check_feeds(moves: MoveArrays, machine: Machine, fmt: str) -> list[dict[str, Any]]:
+    """The first cutting move without a feed (GRBL refuses it), with a feed of zero or less, or
+    above the machine's limit (XY moves against the faster of X and Y, Z-only moves against Z)."""
     rates = machine.motion.max_rate_mm_min
     xy_max = max(rates.x, rates.y)
-    issues = []
-    for m in moves:
-        if m.kind != "feed" or m.start == m.end:
-            continue
-        if m.feed is None:
-            if fmt == "gcode" and machine.driver == "grbl":
-                return [
-                    _err("feed_undefined", m.line)
-                ]
-            continue
-        xy_moving = m.start[0] != m.end[0] or m.start[1] != m.end[1]
-        limit = xy_max if xy_moving else rates.z
-        if m.start[2] != m.end[2] and not xy_moving:
-            limit = rates.z
-        if m.feed <= 0:
-            issues.append(
-                _err("feed_not_positive", m.line, feed=m.feed)
-            )
-            break
-        if m.feed > limit * 1.0001:
-            issues.append(
-                _err("feed_above_limit", m.line, severity="warning", feed=m.feed, limit=limit)
-            )
-            break
-    return issues
+    cutting = ~moves.rapid & np.any(moves.start != moves.end, axis=1)
+    feed = moves.feed
+    xy_moving = np.any(moves.start[:, :2] != moves.end[:, :2], axis=1)
+    limit = np.where(xy_moving, xy_max, rates.z)
+    undefined = np.isnan(feed) & (fmt == "gcode" and machine.driver == "grbl")
+    with np.errstate(invalid="ignore"):
+        wrong = undefined | (feed <= 0) | (feed > limit * 1.0001)
+    found = np.flatnonzero(cutting & wrong)
+    if not len(found):
+        return []
+    k = int(found[0])
+    line, value = int(moves.line[k]), float(feed[k])
+    if undefined[k]:
+        return [_err("feed_undefined", line)]
+    if value <= 0:
+        return [_err("feed_not_positive", line, feed=value)]
+    return [_err("feed_above_limit", line, severity="warning", feed=value, limit=float(limit[k]))]
 
 
 def _check_power_and_heat(words: Words, machine: Machine, options: dict[str, Any]) -> list[dict[str, Any]]:

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 import numpy as np
 
 from gcode_reader import BadLine, Words, interpret, read_line, strip, tokenize
-from gcode_reader.program import ffill
 
 HPGL_UNITS_PER_MM = 40.0
 ParseError = BadLine  # the name callers knew
@@ -61,21 +60,67 @@ def bad_line_reasons(lines: Sequence[str], bad: Sequence[int]) -> list[tuple[int
     return out
 
 
-def layer_of_lines(lines: Sequence[str]) -> np.ndarray:
-    """Per line, the FDM layer number (`;LAYER:n` marks) in force, -1 before the first."""
-    marks = np.full(len(lines), np.nan)
+def layers_at(lines: Sequence[str], at: np.ndarray) -> np.ndarray:
+    """The FDM layer number (`;LAYER:n` marks) in force at each of the lines `at`, -1 before the first."""
+    mark_lines, numbers = [], []
     for n, line in enumerate(lines):
         if line.startswith(";LAYER:"):
             try:
-                marks[n] = int(line[7:].strip())
+                numbers.append(int(line[7:].strip()))
+                mark_lines.append(n)
             except ValueError:
                 pass
-    return ffill(marks, -1.0).astype(np.int64)
+    if not mark_lines:
+        return np.full(len(at), -1, dtype=np.int64)
+    last = np.searchsorted(np.array(mark_lines), at, side="right") - 1
+    return np.where(last >= 0, np.array(numbers, dtype=np.int64)[np.maximum(last, 0)], -1)
 
 
-def gcode_moves(lines: Sequence[str], errors: list[tuple[int, str]] | None = None, words: Words | None = None,
-                flavour: str | None = None) -> list[Move]:
-    """Every G0/G1/G2/G3 move with absolute start/end (mm); unreadable lines go to `errors`.
+@dataclass
+class MoveArrays:
+    """The moves of a program as columns (one row per move), for checks over a whole program."""
+
+    line: np.ndarray  # int64, 0-based program line
+    rapid: np.ndarray  # bool: G0 / pen up
+    start: np.ndarray  # float64 [k, 3] mm
+    end: np.ndarray  # float64 [k, 3] mm
+    feed: np.ndarray  # float64 mm/min, NaN when none was set
+    power: np.ndarray  # float64, NaN when none was set
+    extrude: np.ndarray  # float64 mm of filament
+    layer: np.ndarray  # int64, -1 outside any ;LAYER:
+
+    def __len__(self) -> int:
+        return len(self.line)
+
+    def to_moves(self) -> list[Move]:
+        return [
+            Move(n, "rapid" if r else "feed", (s[0], s[1], s[2]), (e[0], e[1], e[2]), None if f != f else f,
+                 None if p != p else p, x, None if k < 0 else k)
+            for n, r, s, e, f, p, x, k in zip(self.line.tolist(), self.rapid.tolist(), self.start.tolist(),
+                                              self.end.tolist(), self.feed.tolist(), self.power.tolist(),
+                                              self.extrude.tolist(), self.layer.tolist(), strict=True)
+        ]
+
+    @classmethod
+    def from_moves(cls, moves: list[Move]) -> MoveArrays:
+        def column(values: list, dtype: type = float) -> np.ndarray:
+            return np.array([np.nan if v is None else v for v in values], dtype=dtype)
+
+        return cls(
+            line=np.array([m.line for m in moves], dtype=np.int64),
+            rapid=np.array([m.kind == "rapid" for m in moves], dtype=bool),
+            start=np.array([m.start for m in moves], dtype=float).reshape(-1, 3),
+            end=np.array([m.end for m in moves], dtype=float).reshape(-1, 3),
+            feed=column([m.feed for m in moves]), power=column([m.power for m in moves]),
+            extrude=column([m.extrude for m in moves]),
+            layer=np.array([-1 if m.layer is None else m.layer for m in moves], dtype=np.int64),
+        )
+
+
+def gcode_move_arrays(lines: Sequence[str], errors: list[tuple[int, str]] | None = None, words: Words | None = None,
+                      flavour: str | None = None, first: int = 0, upto: int | None = None) -> MoveArrays:
+    """Every G0/G1/G2/G3 move with absolute start/end (mm) on lines first..upto-1 (all by
+    default); unreadable lines go to `errors`.
 
     Words and modal state come from the one reader's whole-program form (`gcode_reader`,
     vectorised), as the time model reads them; `words` (from `gcode_reader.tokenize`) spares
@@ -86,18 +131,17 @@ def gcode_moves(lines: Sequence[str], errors: list[tuple[int, str]] | None = Non
     if errors is not None:
         errors.extend(bad_line_reasons(lines, words.bad_lines))
     state = interpret(words, flavour or flavour_of(None, words))
-    at = np.flatnonzero(state.moving)
+    at = np.flatnonzero(state.moving[first:upto]) + first
     start, end = state.start()[at], state.position[at]
-    rapid = state.mode[at] == 0
-    feed, power = state.feed_words()[at], state.power()[at]
-    extrude = end[:, 3] - start[:, 3]
-    layer = layer_of_lines(lines)[at] if any(line.startswith(";LAYER:") for line in lines) else np.full(len(at), -1)
-    return [
-        Move(n, "rapid" if r else "feed", (s[0], s[1], s[2]), (e[0], e[1], e[2]), None if f != f else f,
-             None if p != p else p, x, None if k < 0 else k)
-        for n, r, s, e, f, p, x, k in zip(at.tolist(), rapid.tolist(), start.tolist(), end.tolist(), feed.tolist(),
-                                          power.tolist(), extrude.tolist(), layer.tolist(), strict=True)
-    ]
+    return MoveArrays(line=at, rapid=state.mode[at] == 0, start=start[:, :3], end=end[:, :3],
+                      feed=state.feed_words()[at], power=state.power()[at], extrude=end[:, 3] - start[:, 3],
+                      layer=layers_at(lines, at))
+
+
+def gcode_moves(lines: Sequence[str], errors: list[tuple[int, str]] | None = None, words: Words | None = None,
+                flavour: str | None = None, first: int = 0, upto: int | None = None) -> list[Move]:
+    """`gcode_move_arrays` as `Move` objects (previews, a few moves at a time)."""
+    return gcode_move_arrays(lines, errors, words, flavour, first, upto).to_moves()
 
 
 def hpgl_commands(lines: list[str], errors: list[tuple[int, str]] | None = None) -> Iterator[tuple[int, str, list[float]]]:
