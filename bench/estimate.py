@@ -6,8 +6,8 @@ slicer, laser, CNC and vinyl (HPGL and G-code) by `prepare_program`, from the sh
 or, without it, from shapes generated here. Per program: lines, model, naive, PrusaSlicer
 (its `; estimated printing time` comment) and the model's error against it, then the
 model's speed in lines per second on a program of about a million lines, next to the
-project's per-line reader (`program_parse.gcode_moves`) timed on the same lines (a ratio
-that holds on a busy machine).
+one reader's line-by-line form (`gcode_reader.read_lines` + `ModalState`, what the resume
+preamble replays) timed on the same lines (a ratio that holds on a busy machine).
 
 PrusaSlicer does not count heating waits or homing: the comparison uses the model's motion
 and dwell time and prints the full figure beside it.
@@ -164,7 +164,7 @@ def throughput(lines: list[str], machine: Machine, target_lines: int = 1_000_000
     """(model lines per CPU second, per wall second, per-line reader lines per CPU second, lines)
     on `lines` repeated to about target_lines. CPU time (`process_time`) is what this process
     spent, so other work on the shared machine weighs less on it than on wall time."""
-    from slicing.toolpaths.program_parse import gcode_moves
+    from gcode_reader import ModalState, apply_words, clear_cache, read_lines
 
     big = lines * max(1, target_lines // max(len(lines), 1))
     cpu = wall = float("inf")
@@ -174,8 +174,11 @@ def throughput(lines: list[str], machine: Machine, target_lines: int = 1_000_000
         cpu, wall = min(cpu, time.process_time() - c0), min(wall, time.perf_counter() - w0)
     sample = big[:200_000]
     c0 = time.process_time()
-    for _ in gcode_moves(sample):
-        pass
+    state = ModalState()
+    for words in read_lines(sample):
+        if isinstance(words, list):
+            apply_words(state, words)
+    clear_cache()
     reader = time.process_time() - c0
     return len(big) / cpu, len(big) / wall, len(sample) / reader, len(big)
 
@@ -211,7 +214,7 @@ def main() -> int:
     verdict = "ok" if speed >= TARGET_LINES_PER_S else "BELOW TARGET"
     print(f"\nspeed: {speed:,.0f} lines per CPU second on {n:,} FDM lines ({verdict}, target {TARGET_LINES_PER_S:,}); "
           f"{wall_speed:,.0f} per wall second on this shared machine")
-    print(f"baseline, same run: the per-line reader gcode_moves does {reader:,.0f} lines per CPU second: "
+    print(f"baseline, same run: the line-by-line reader does {reader:,.0f} lines per CPU second: "
           f"the model is {speed / reader:.1f}x faster than merely reading the lines one by one")
     arcs = ["G21", "G90", "G0 X10 Y10", "M3 S12000", "G1 F2000"] + [
         f"G{2 + i % 2} X{10 + (i % 50) * 0.4:.3f} Y{10 + (i % 7) * 0.3:.3f} R{3 + i % 5}" for i in range(100_000)

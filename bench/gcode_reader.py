@@ -83,19 +83,13 @@ def cpu_seconds(work: Callable[[], object]) -> float:
 
 def _prepare_checks(lines: list[str], machine) -> None:  # noqa: ANN001
     """What `prepare` runs on a program after writing it (without writing it)."""
+    from gcode_reader import tokenize
     from slicing.previews_program import program_preview_svg
     from slicing.program_checks import check_program
 
-    try:
-        from gcode_reader import tokenize
-
-        words = tokenize(lines)
-        check_program(lines, machine, "gcode", words=words)
-        program_preview_svg(lines, "gcode", machine, words=words)
-    except ImportError:  # before the fast reader: the per-line path prepare used
-        parsed = read_lines(lines)
-        check_program(lines, machine, "gcode", parsed=parsed)
-        program_preview_svg(lines, "gcode", machine, parsed=parsed)
+    words = tokenize(lines)
+    check_program(lines, machine, "gcode", words=words)
+    program_preview_svg(lines, "gcode", machine, words=words)
     clear_cache()
 
 

@@ -2,7 +2,10 @@
 
 Checking and drawing what was written (rather than the toolpaths it came from) means
 PrusaSlicer's output goes through exactly the same checks as ours, and a writer bug shows
-up as a failed check instead of a machine surprise.
+up as a failed check instead of a machine surprise. G-code is read by the one reader's
+whole-program form (`gcode_reader.tokenize` + `interpret`, vectorised, as the time model
+reads it): moves come out as columns (`MoveArrays`) for checks over a million lines, or as
+`Move` objects for a preview.
 """
 
 from __future__ import annotations
@@ -16,7 +19,6 @@ import numpy as np
 from gcode_reader import BadLine, Words, interpret, read_line, strip, tokenize
 
 HPGL_UNITS_PER_MM = 40.0
-ParseError = BadLine  # the name callers knew
 strip_gcode = strip  # the significant part of a line, by the one reader's grammar
 
 
@@ -30,11 +32,6 @@ class Move:
     power: float | None  # laser/spindle S at that time
     extrude: float = 0.0  # filament pushed during this move, mm
     layer: int | None = None  # FDM ;LAYER:n
-
-
-def parse_gcode_words(code: str) -> list[tuple[str, float]]:
-    """Letter/number pairs of one line; `BadLine` (ParseError) on anything else."""
-    return read_line(code)
 
 
 def flavour_of(driver: str | None, words: Words | None = None) -> str:
