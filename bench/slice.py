@@ -4,7 +4,8 @@ command alone, on the same models, profile and layer height.
 Models: simple primitives, and meshes like members' parts: organic shapes (noise-displaced
 spheres of 80 k and 330 k triangles), a mechanical plate with many small holes and bosses,
 and the corpus's real parts when ../shared/corpus is there. Per model: the built-in slicer's
-time, `prepare` with PrusaSlicer (slice + checks + preview), the bare `prusa-slicer` command
+time, `prepare` with PrusaSlicer (slice + checks + preview + the time model and per-line time
+table the prepare task stores), the bare `prusa-slicer` command
 on the same profile, and the ratios (targets, issue 15: built-in <= 1x, prepare <= 1.1x), and
 the filament each uses (target: built-in within 5 %). All in one run, so ratios hold on a
 busy machine. Also prints what path ordering saves on a scattered laser design.
@@ -95,6 +96,19 @@ def timed(mesh, machine, layer: float, slicer: str):
     return time.perf_counter() - start, program
 
 
+def estimate_seconds(program, machine) -> float:
+    """What the `prepare` task does after `prepare_program`: the time model and the per-line
+    time table the runner's ETA reads (jobqueue.tasks.prepare_job), store writes aside."""
+    from jobqueue.context import Context
+    from jobqueue.run_live import ack_times, encode_table
+
+    start = time.perf_counter()
+    est = Context.estimate_model(program.lines, machine)
+    if est is not None:
+        encode_table(ack_times(est), est.seconds)
+    return time.perf_counter() - start
+
+
 def prusa_alone(mesh, machine, layer: float) -> float:
     """The bare `prusa-slicer --export-gcode` on the profile `prepare` generates: the floor."""
     import subprocess
@@ -129,6 +143,7 @@ def bench_slicers(machine, layer: float, quick: bool = False) -> list[float]:
             print(f"{name:27s} {len(mesh.faces):7d} {tb:9.2f} {'-':>9s} {'-':>8s} {'-':>8s} {'-':>8s} {gb:9.2f}")
             continue
         tp, pp = timed(mesh, machine, layer, "prusaslicer")
+        tp += estimate_seconds(pp, machine) if pp.ok else 0.0  # the whole prepare stage
         ta = prusa_alone(mesh, machine, layer)
         if not pp.ok:
             print(f"{name:27s} prusaslicer failed: {[i['code'] for i in pp.issues]}")
