@@ -125,6 +125,7 @@ def machines_list(spec: FablabSpec, conn: redis.Redis | None, active_jobs: list[
     """Each machine as pages and the API show it. With `statuses` (jobqueue.machine_status rows)
     the state is the durable one: idle, busy, to_be_cleared, needs_attention, out_of_service."""
     by_machine = {}
+    job_states = {j.id: j.state for j in active_jobs}
     for j in active_jobs:
         if j.state in ACTIVE_ON_MACHINE and j.state != JobState.READY:
             by_machine[j.machine_id] = j.id
@@ -145,5 +146,6 @@ def machines_list(spec: FablabSpec, conn: redis.Redis | None, active_jobs: list[
             row.update(durable, link_state=row["state"], clearance_required=m.clearance_required)
             row["current_job"] = durable["current_job"] or row["current_job"]
         row.update(_live_figures(conn, row["current_job"], status))
+        row["job_state"] = job_states.get(row["current_job"])
         out.append(row)
     return out

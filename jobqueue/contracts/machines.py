@@ -50,6 +50,7 @@ class MachineDayOut(MachineOut):
     position: dict[str, float] | None = Field(None, description="machine position, mm")
     firmware_state: str | None = None
     link_error: CodeParams | None = Field(None, description="the idle machine does not answer its worker (code, detail)")
+    job_state: str | None = Field(None, description="the current job's state once it is ready, running or paused")
 
 
 class MachineDayList(BaseModel):

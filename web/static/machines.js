@@ -19,7 +19,7 @@
   }
 
   function signature(m) {
-    return [m.state, m.current_job || "", m.attention ? m.attention.code : "", m.last_error ? m.last_error.at : "",
+    return [m.state, m.current_job || "", m.job_state || "", m.attention ? m.attention.code : "", m.last_error ? m.last_error.at : "",
             m.in_service, m.link_error ? m.link_error.code : ""].join("/");
   }
 
@@ -40,7 +40,7 @@
   function showPosition(card, p) {
     var el = card.querySelector(".position.live");
     if (!el) { return; }
-    var axes = p ? Object.keys(p).sort() : [];
+    var axes = p ? Object.keys(p).filter(function (a) { return a.toUpperCase() !== "E"; }).sort() : [];
     el.hidden = !axes.length;
     el.querySelector("small").textContent = axes.length ? el.dataset.label + " " + axes.map(function (a) {
       return a.toUpperCase() + " " + num(p[a], 1);
