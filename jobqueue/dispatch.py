@@ -93,8 +93,25 @@ def open_run(session: Session, job_id: int) -> Run | None:
                           .order_by(Run.id.desc()).limit(1))
 
 
-def _assign(session: Session, spec: FablabSpec, job: Job, entry: QueueEntry) -> Dispatched | None:
-    machines = candidates(spec, job, entry.target)
+def _order_key(entry: QueueEntry, job_id: int) -> tuple:
+    return (0 if entry.priority == "urgent" else 1, entry.rank if entry.rank is not None else 1e12 + job_id, job_id)
+
+
+def reservations(session: Session) -> list[tuple[tuple, str]]:
+    """Jobs approved onto one machine whose program is still being prepared: each keeps its
+    place in the queue for its machine (a job behind it, approved onto a group, must not take
+    that machine meanwhile). (queue order key, machine) pairs."""
+    held = select(machine_status.MachineStatus.current_job_id).where(
+        machine_status.MachineStatus.current_job_id.is_not(None))
+    rows = session.execute(select(Job.id, Job.machine_id, QueueEntry).join(QueueEntry, QueueEntry.job_id == Job.id)
+                           .where(Job.state == JobState.PREPARING.value, Job.machine_id.is_not(None),
+                                  QueueEntry.target == Job.machine_id, Job.id.not_in(held))).all()
+    return [(_order_key(entry, job_id), machine_id) for job_id, machine_id, entry in rows]
+
+
+def _assign(session: Session, spec: FablabSpec, job: Job, entry: QueueEntry,
+            reserved: frozenset[str] = frozenset()) -> Dispatched | None:
+    machines = [m for m in candidates(spec, job, entry.target) if m.id not in reserved]
     if job.state == JobState.READY and job.machine_id:
         # The program is made for job.machine_id: that machine first, another only for a group.
         machines = sorted(machines, key=lambda m: m.id != job.machine_id)
@@ -127,9 +144,12 @@ def dispatch(session: Session, spec: FablabSpec, conn: redis.Redis | None) -> li
 
     Each claim is committed before its task is queued, so a worker always finds it."""
     done: list[Dispatched] = []
+    held_for = reservations(session)
     for job, entry in waiting(session):
+        key = _order_key(entry, job.id)
+        reserved = frozenset(machine for ahead, machine in held_for if ahead < key)
         try:
-            got = _assign(session, spec, job, entry)
+            got = _assign(session, spec, job, entry, reserved)
         except Exception:  # one broken job must not stop the queue behind it
             log.exception("dispatch of job %s failed", job.id)
             session.rollback()

@@ -156,5 +156,5 @@ def usage_csv(query: UsageQuery):  # noqa: ANN201
     french = query.format == "fr"
     text = usage.to_csv(usage.records(g.db, spec, month, who), spec.timezone, french=french)
     name = f"usage-{month}{'-' + who if who else ''}.csv"
-    return Response(text.encode("utf-8"), mimetype="text/csv; charset=utf-8",
+    return Response(text.encode("utf-8"), content_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})

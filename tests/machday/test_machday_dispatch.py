@@ -72,6 +72,17 @@ def test_copies_make_runs_each_counted(fablab_env, accounts) -> None:  # noqa: A
         assert all(r.quantity == 2.0 and r.outcome == "completed" for r in records)
 
 
+def test_a_machine_keeps_its_place_for_the_job_pinned_to_it_while_it_is_prepared(fablab_env, accounts) -> None:  # noqa: ANN001
+    ctx = fablab_env
+    pinned, grouped, later = (pending_fdm_job(ctx) for _ in range(3))
+    _approve(ctx, pinned, target="prusa-mk3")  # its program is being prepared (no worker here)
+    _approve(ctx, grouped, target="fdm-pla")
+    _approve(ctx, later, target="fdm-pla")
+    assert _dispatch(ctx) == {grouped: "ender-3"}  # not the Prusa: the job before it waits for it
+    prepare(ctx, pinned)
+    assert _dispatch(ctx) == {pinned: "prusa-mk3"}
+
+
 @pytest.mark.both_engines
 def test_copies_on_a_group_run_in_parallel_each_billed(fablab_env, accounts) -> None:  # noqa: ANN001
     ctx = fablab_env
