@@ -53,7 +53,7 @@ def test_ten_jobs_on_a_group_of_two_printers(printers_env, accounts, spawn, tmp_
     client = create_app(ctx, testing=True).test_client()
     _start(spawn, ctx)
     member, fm = accounts["member"].headers, accounts["fabmanager"].headers
-    stl = cube_stl(2.0)
+    stl = cube_stl(3.0)  # 3 mm: a mesh below it must have its unit chosen before approval
     ids = []
     for i in range(10):
         r = client.post("/api/v1/jobs", headers=member,
