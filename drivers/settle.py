@@ -22,6 +22,7 @@ from __future__ import annotations
 import logging
 import queue
 import time
+from collections.abc import Callable
 
 from drivers import grbl_protocol as gp
 from drivers import marlin_protocol as mp
@@ -34,9 +35,16 @@ SETTLE_S = 15.0
 POLL_S = 0.1
 
 
+Position = dict[str, float]
+
+
 def settle(driver: str, port: str, baud: int, mark: MarkState, *, flow_control: str | None = "none",
-           timeout: float = SETTLE_S) -> int | None:
-    """Program lines (from the start of the file) the firmware took and ran, or None."""
+           timeout: float = SETTLE_S, position_after: Callable[[int], Position | None] | None = None) -> int | None:
+    """Program lines (from the start of the file) the firmware took and ran, or None.
+
+    `position_after(n)`: where the program leaves the tool after its first n lines (work
+    coordinates, mm); with it, a GRBL sender that died inside a write is settled by where the
+    machine stopped: at the end of the line it was writing, or of the one before."""
     if driver not in ("grbl", "marlin"):
         return None
     events: queue.Queue = queue.Queue()
@@ -48,7 +56,7 @@ def settle(driver: str, port: str, baud: int, mark: MarkState, *, flow_control: 
         return None
     try:
         if driver == "grbl":
-            return _grbl(link, events, mark, time.monotonic() + timeout)
+            return _grbl(link, events, mark, time.monotonic() + timeout, position_after)
         return _marlin(link, events, mark, time.monotonic() + timeout)
     except DriverError as exc:
         log.warning("settle on %s: %s", port, exc)
@@ -71,8 +79,10 @@ def _next(events: queue.Queue, deadline: float) -> str | None:
     return line
 
 
-def _grbl(link: SerialLink, events: queue.Queue, mark: MarkState, deadline: float) -> int | None:
+def _grbl(link: SerialLink, events: queue.Queue, mark: MarkState, deadline: float,
+          position_after: Callable[[int], Position | None] | None) -> int | None:
     previous: tuple | None = None
+    wco: tuple[float, ...] | None = None
     last_poll = 0.0
     while True:
         if time.monotonic() - last_poll >= POLL_S:
@@ -82,13 +92,44 @@ def _grbl(link: SerialLink, events: queue.Queue, mark: MarkState, deadline: floa
         ev = gp.parse_line(text) if text else None
         if not isinstance(ev, gp.Status):
             continue
+        wco = ev.wco or wco
         if ev.state in ("Alarm", "Door", "Sleep") or ev.state.startswith("Hold"):
             log.warning("settle: GRBL is %s: what it dropped cannot be told", ev.state)
             return None  # a reset, a limit, a hold someone else will end: not a clean drain
         now = (ev.state, ev.planner_free, ev.rx_free)
         if ev.state == "Idle" and now == previous:  # two reports alike: it has run all it took
-            return mark.written if mark.certain else None
+            if mark.certain:
+                done: int | None = mark.written
+            elif ev.wpos is None and wco is None:
+                continue  # the work offset comes every few reports: wait for it
+            else:
+                done = _by_position(ev, wco, mark, position_after)
+            link.write(b"\x18")  # idle: the position stays; a half line a dead sender left is dropped
+            return done
         previous = now
+
+
+def _by_position(ev: gp.Status, wco: tuple[float, ...] | None, mark: MarkState,
+                 position_after: Callable[[int], Position | None] | None) -> int | None:
+    """The sender died writing line k: did GRBL run it? Where the machine stands says."""
+    if position_after is None:
+        return None
+    if ev.wpos is not None:
+        work = ev.wpos
+    elif ev.mpos is not None and wco is not None:
+        work = tuple(m - o for m, o in zip(ev.mpos, wco, strict=False))
+    else:
+        return None
+    k = mark.sending_i
+
+    def at(pos: Position | None) -> bool:
+        return pos is not None and all(abs(work[i] - pos[a]) < 0.01 for i, a in enumerate("XYZ") if a in pos)
+
+    after, before = at(position_after(k + 1)), at(position_after(k))
+    if after != before:
+        return k + 1 if after else k
+    log.warning("settle: GRBL stands where lines %d and %d both leave it: cannot tell", k, k + 1)
+    return None
 
 
 def _marlin(link: SerialLink, events: queue.Queue, mark: MarkState, deadline: float) -> int | None:

@@ -54,11 +54,30 @@ def settle_dead_run(ctx: Context, machine, job_id: int) -> int | None:  # noqa: 
     if mark is None or mark.run != job_id or machine.driver not in ("grbl", "marlin"):
         return None
     done = settle(machine.driver, _port_for(ctx, machine), machine.connection.baud, mark,
-                  flow_control=machine.connection.flow_control)
-    log.warning("machine %s after job %s's sender died: %s", machine.id, job_id,
-                f"{done} lines done" if done is not None else "cannot tell how far it got")
+                  flow_control=machine.connection.flow_control, position_after=_positions(ctx, job_id))
+    log.warning("machine %s after job %s's sender died: %s (mark %s)", machine.id, job_id,
+                f"{done} lines done" if done is not None else "cannot tell how far it got", mark)
     clear_mark(path)
     return done
+
+
+def _positions(ctx: Context, job_id: int):  # noqa: ANN202 - Callable[[int], dict | None]
+    """Where the job's program leaves the tool after its first n lines (work coordinates, mm)."""
+    from gcode_reader import modal_state_at
+    from jobqueue.models import Job
+
+    with ctx.session() as s:
+        sha = s.get(Job, job_id).program_sha256
+    lines = ctx.store.read_bytes(sha).decode().splitlines() if sha else []
+
+    def after(n: int) -> dict[str, float] | None:
+        if not lines or n < 0:
+            return None
+        st = modal_state_at(lines, n)
+        scale = 25.4 if st.units == "G20" else 1.0
+        return {a: v * scale for a, v in st.position.items()} or None
+
+    return after
 
 
 @dataclass

@@ -25,6 +25,7 @@ from rq import SimpleWorker, Worker
 
 from jobqueue import live, machine_monitor, queues
 from jobqueue.context import Context
+from jobqueue.leftover_run import settle_leftover
 from jobqueue.reaper import end_run, reap, stop_and_end
 
 log = logging.getLogger(__name__)
@@ -73,7 +74,9 @@ class Reaper(threading.Thread):
             conn = None
         try:
             if self.machine_id:
-                return reap(self.ctx, conn, [self.machine_id], cause=cause, safe_stop=True)
+                ended = reap(self.ctx, conn, [self.machine_id], cause=cause, safe_stop=True)
+                settle_leftover(self.ctx, conn, self.machine_id)  # a dead run another reaper ended
+                return ended
             # far from the machines: leave their own workers time to stop them first
             return reap(self.ctx, conn, None, cause=cause, grace_s=REMOTE_GRACE_S)
         except Exception:  # noqa: BLE001 - a busy database or a Redis blink: next round

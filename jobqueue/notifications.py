@@ -30,6 +30,7 @@ KINDS: dict[tuple[str | None, str], str] = {
     ("ready", "running"): "started",
     (None, "completed"): "completed",
     (None, "failed"): "failed",
+    (None, "interrupted"): "failed",  # its reason says what interrupted it
     (None, "invalid"): "invalid",
 }
 ALL_KINDS = (*dict.fromkeys(KINDS.values()), "awaiting_clearance")

@@ -68,7 +68,7 @@ S = JobState
 _REVIEWABLE = frozenset({S.PENDING_REVIEW})
 _OWNER_CANCELS = frozenset({S.SUBMITTED, S.PENDING_REVIEW, S.SENT_BACK})
 _BEFORE_MACHINE = frozenset({S.SUBMITTED, S.ANALYSING, S.PENDING_REVIEW, S.SENT_BACK, S.PREPARING, S.READY})
-_FINISHED = frozenset({S.INVALID, S.REJECTED, S.COMPLETED, S.FAILED, S.CANCELLED})
+_FINISHED = frozenset({S.INVALID, S.REJECTED, S.COMPLETED, S.FAILED, S.INTERRUPTED, S.CANCELLED})
 _UNIT_CHOSEN = frozenset({S.PENDING_REVIEW, S.INVALID, S.SENT_BACK})  # analysed, not yet approved
 
 GLOBAL: dict[Role, frozenset[Action]] = {
@@ -138,7 +138,7 @@ def allowed_actions(user: User | None, job: Job) -> frozenset[Action]:
         if state == S.PAUSED:
             out.add(A.RESUME)
         # Only a job that had a program for a machine can go back to that machine's queue.
-        if state in (S.FAILED, S.CANCELLED) and job.program_sha256 and job.machine_id:
+        if state in (S.FAILED, S.INTERRUPTED, S.CANCELLED) and job.program_sha256 and job.machine_id:
             out.add(A.RETRY)
     return frozenset(out)
 

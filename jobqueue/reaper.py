@@ -1,6 +1,6 @@
 """Ending runs that nothing runs any more: a killed work horse, a dead worker, a lost host.
 
-`end_run()` moves a running or paused job whose run is gone to `failed`, with a reason code
+`end_run()` moves a running or paused job whose run is gone to `interrupted`, with a reason code
 (`run.interrupted`, its cause and the last acknowledged line), and marks its machine as
 needing attention. The rq callbacks, the machine worker (at start and every few seconds) and
 the control commands call it; the heartbeat (`jobqueue.heartbeat`) says whether a run is gone.
@@ -48,7 +48,7 @@ def mark_needs_attention(conn: redis.Redis | None, machine_id: str | None, reaso
 
 
 def end_in_session(s: Session, job: Job, cause: str, conn: redis.Redis | None, *,
-                   to: JobState = JobState.FAILED, actor: str = "system:reaper", step_back: int = 0,
+                   to: JobState = JobState.INTERRUPTED, actor: str = "system:reaper", step_back: int = 0,
                    done: int | None = None, **params: object) -> str | None:
     """Move `job` (running or paused, its run gone) to `to` in the caller's transaction; the reason,
     or None if another process ended it first. The caller commits, then calls `after_end`.
@@ -59,7 +59,7 @@ def end_in_session(s: Session, job: Job, cause: str, conn: redis.Redis | None, *
     `done`: the count the machine itself gave on a fresh link (drivers.settle), exact: used as is."""
     total = job.program_lines or 0
     acked = min(total, max(job.lines_acked or 0, _redis_progress(conn, job.id))) if total else job.lines_acked
-    start = _run_start(s, job)
+    start = run_start(s, job)
     acked = max(start, acked - step_back)
     if done is not None and start <= done <= max(total, start):
         acked = done
@@ -91,7 +91,7 @@ def after_end(conn: redis.Redis | None, job_id: int, machine_id: str | None, sta
     mark_needs_attention(conn, machine_id, reason)
 
 
-def _run_start(s: Session, job: Job) -> int:
+def run_start(s: Session, job: Job) -> int:
     """The line the current run started from (its `from line N` audit row): never step back before it."""
     event = s.scalars(select(JobEvent).where(JobEvent.job_id == job.id, JobEvent.to_state == "running",
                                              JobEvent.from_state == "ready").order_by(JobEvent.id.desc())).first()
@@ -101,7 +101,7 @@ def _run_start(s: Session, job: Job) -> int:
 
 def end_run(ctx: Context, job_id: int, cause: str, *, conn: redis.Redis | None = None, force: bool = False,
             step_back: int = 0, done: int | None = None, **params: object) -> str | None:
-    """Fail a stranded run; the machine id when this call ended it, None when it was not ours to end
+    """End a stranded run as interrupted; the machine id when this call ended it, None when it was not ours to end
     (already finished, or still beating and not `force`)."""
     with ctx.session() as s:
         job = s.get(Job, job_id)
@@ -113,7 +113,7 @@ def end_run(ctx: Context, job_id: int, cause: str, *, conn: redis.Redis | None =
         if reason is None:
             return None
         machine_id, acked, total = job.machine_id, job.lines_acked, job.program_lines or 0
-    after_end(conn, job_id, machine_id, JobState.FAILED.value, reason, acked, total)
+    after_end(conn, job_id, machine_id, JobState.INTERRUPTED.value, reason, acked, total)
     return machine_id
 
 

@@ -30,6 +30,7 @@ log = logging.getLogger(__name__)
 CHECKPOINT_EVERY_S = 1.0
 PUBLISH_EVERY_S = 0.2
 BUSY_RETRY_S = 1.0
+ENDED_BADLY = (JobState.FAILED, JobState.INTERRUPTED)
 
 __all__ = ["open_machine_driver", "run_on_machine"]
 
@@ -140,7 +141,7 @@ def run_on_machine(ctx: Context, job_id: int) -> str:
         driver.close()
     outcome = (JobState.FAILED, "emergency_stop") if estopped else _outcome(job_id, stream.error, aborted)
     acked = stream.acked(start_line)
-    if outcome[0] == JobState.FAILED and not _was_cancel(stream.error) and not estopped:
+    if outcome[0] in ENDED_BADLY and not _was_cancel(stream.error) and not estopped:
         # an abnormal end does what cancel does, where the link still works; moves the firmware had
         # acknowledged and the stop dropped are not done: the checkpoint steps back over them
         dropped = safe_stop_machine(ctx, machine).dropped
@@ -192,17 +193,22 @@ def _control_loop(ctx: Context, rl: RunLive, job_id: int, driver, stream: _Strea
 
 
 def _outcome(job_id: int, error: BaseException | None, aborted: BaseException | None) -> tuple[JobState, str | None]:
-    from drivers.base import Cancelled, DriverError
+    """Interrupted: ended by what is around the job (its time limit, its process stopped, the link
+    lost); failed: by the job or the machine (a firmware error, an alarm, a bug while streaming)."""
+    from drivers.base import Cancelled, DisconnectedError, DriverError
 
     if aborted is not None:
         from rq.timeouts import JobTimeoutException
 
         cause = "timeout" if isinstance(aborted, JobTimeoutException) else type(aborted).__name__
-        return JobState.FAILED, reasons.make(reasons.RUN_INTERRUPTED, cause=cause)
+        return JobState.INTERRUPTED, reasons.make(reasons.RUN_INTERRUPTED, cause=cause)
     if error is None:
         return JobState.COMPLETED, None
     if isinstance(error, DriverError):  # a code with parameters (line, safety actions done), said by web and CLI
-        return JobState.CANCELLED if isinstance(error, Cancelled) else JobState.FAILED, reasons.from_driver(error)
+        if isinstance(error, Cancelled):
+            return JobState.CANCELLED, reasons.from_driver(error)
+        return (JobState.INTERRUPTED if isinstance(error, DisconnectedError) else JobState.FAILED,
+                reasons.from_driver(error))
     log.error("stream of job %s crashed", job_id, exc_info=error)
     return JobState.FAILED, reasons.make(reasons.RUN_CRASHED, error=type(error).__name__, detail=str(error))
 
@@ -266,7 +272,7 @@ def _finish(ctx: Context, rl: RunLive, job_id: int, machine_id: str, outcome: tu
         transition(s, job, job_state, actor=f"system:{machine_id}",
                    reason=reason if job_state == state else "copy_done")
         final_acked = job.lines_acked
-        if state == JobState.FAILED:  # nothing more goes to the machine until someone has looked
+        if state in ENDED_BADLY:  # nothing more goes to the machine until someone has looked
             machine_status.mark_needs_attention(s, machine_id, "abnormal_end",
                                                 {"job_id": job_id, "line": final_acked, "reason": reason})
     payload = progress_payload(progress, None, total, state.value)
@@ -275,7 +281,7 @@ def _finish(ctx: Context, rl: RunLive, job_id: int, machine_id: str, outcome: tu
                    reason=reason, eta_seconds=0 if state == JobState.COMPLETED else None)
     rl.call(live.publish_progress, job_id, payload)
     rl.call(heartbeat.forget, job_id)
-    if state == JobState.FAILED:
+    if state in ENDED_BADLY:
         mark_needs_attention(rl.conn if not rl.down else None, machine_id, reason)
     else:
         rl.call(live.set_machine_status, machine_id, "idle", None)

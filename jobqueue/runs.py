@@ -42,7 +42,8 @@ def started(session: Session, job: Job, machine_id: str) -> bool:
     run = open_run(session, job.id)
     if run is None:
         last = session.scalar(select(Run).where(Run.job_id == job.id).order_by(Run.id.desc()).limit(1))
-        if last is not None and last.state in (JobState.FAILED.value, JobState.CANCELLED.value):
+        if last is not None and last.state in (JobState.FAILED.value, JobState.INTERRUPTED.value,
+                                               JobState.CANCELLED.value):
             run = last  # a resume continues the same copy
             run.finished_at = None
         else:
@@ -133,7 +134,7 @@ def ended(session: Session, spec: FablabSpec | None, job: Job, machine_id: str, 
         from jobqueue.notifications import notify_clearance
 
         notify_clearance(session, job, machine_id)
-    if outcome == JobState.FAILED:
+    if outcome in (JobState.FAILED, JobState.INTERRUPTED):
         machine_status.record_error(session, machine_id, "run_failed", {"job_id": job.id, "detail": reason or ""})
     done = session.scalar(select(func.count()).select_from(Run)
                           .where(Run.job_id == job.id, Run.state == JobState.COMPLETED.value))

@@ -208,10 +208,10 @@ def control(session: Session, conn: redis.Redis, user: User, job: Job, command: 
 
 def _control_stranded(session: Session, conn: redis.Redis, user: User, job: Job, command: str) -> Job:
     """Nothing runs this job any more (its heartbeat stopped): a command would wait in Redis for
-    nobody. Cancel ends it as cancelled; pause and resume end it as failed and are refused."""
+    nobody. Cancel ends it as cancelled; pause and resume end it as interrupted and are refused."""
     from jobqueue.reaper import after_end, end_in_session
 
-    to = JobState.CANCELLED if command == "cancel" else JobState.FAILED
+    to = JobState.CANCELLED if command == "cancel" else JobState.INTERRUPTED
     reason = end_in_session(session, job, "no_runner", conn, to=to, actor=user.username)
     session.commit()
     if reason is not None:
@@ -224,7 +224,7 @@ def _control_stranded(session: Session, conn: redis.Redis, user: User, job: Job,
 
 def resume_failed(session: Session, conn: redis.Redis, user: User, job: Job, from_line: int | None = None,
                   store: FileStore | None = None, machine_homed: bool = False) -> Job:
-    """Put a failed or cancelled job back in its machine's queue, from its checkpoint; refused
+    """Put a failed, interrupted or cancelled job back in its machine's queue, from its checkpoint; refused
     when the resume preamble cannot restore the state at that line (see `resume_check`)."""
     if permissions.can(user, Action.CONTROL_MACHINES) and not (job.program_sha256 and job.machine_id):
         raise RequestError(f"job {job.id} never had a program for a machine: nothing to run again",

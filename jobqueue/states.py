@@ -28,6 +28,10 @@ class JobState(StrEnum):
     PAUSED = "paused"
     COMPLETED = "completed"
     FAILED = "failed"
+    # A run ended by a fault around the job, not by the job or the machine: its process was
+    # killed, its link or its queue server lost. The reason and last acknowledged line are kept;
+    # it resumes from there like a failed job.
+    INTERRUPTED = "interrupted"
     CANCELLED = "cancelled"
 
 
@@ -46,14 +50,17 @@ ALLOWED: dict[JobState, frozenset[JobState]] = {
     # READY -> PREPARING: a group job's next copy goes to another machine of the group.
     S.READY: frozenset({S.RUNNING, S.PENDING_REVIEW, S.PREPARING, S.CANCELLED}),
     # RUNNING -> READY: a copy is done and more copies remain (each copy is a row in `runs`).
-    S.RUNNING: frozenset({S.PAUSED, S.COMPLETED, S.FAILED, S.CANCELLED, S.READY}),
-    S.PAUSED: frozenset({S.RUNNING, S.FAILED, S.CANCELLED}),
+    S.RUNNING: frozenset({S.PAUSED, S.COMPLETED, S.FAILED, S.INTERRUPTED, S.CANCELLED, S.READY}),
+    S.PAUSED: frozenset({S.RUNNING, S.FAILED, S.INTERRUPTED, S.CANCELLED}),
     S.COMPLETED: frozenset(),
-    # A failed or cancelled job may be resumed from its checkpoint: back to ready.
+    # A failed, interrupted or cancelled job may be resumed from its checkpoint: back to ready.
     S.FAILED: frozenset({S.READY}),
+    S.INTERRUPTED: frozenset({S.READY}),
     S.CANCELLED: frozenset({S.READY}),
 }
-FINISHED = frozenset({S.INVALID, S.REJECTED, S.COMPLETED, S.FAILED, S.CANCELLED})
+FINISHED = frozenset({S.INVALID, S.REJECTED, S.COMPLETED, S.FAILED, S.INTERRUPTED, S.CANCELLED})
+# Ended on the machine before the program's end: resumable from the checkpoint.
+RESUMABLE = frozenset({S.FAILED, S.INTERRUPTED, S.CANCELLED})
 ACTIVE_ON_MACHINE = frozenset({S.READY, S.RUNNING, S.PAUSED})
 
 

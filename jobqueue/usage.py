@@ -62,7 +62,7 @@ def full_quantity(machine: Machine, material: Material, metrics: dict) -> float:
 def charge_rule(spec: FablabSpec, outcome: str) -> str:
     if outcome == "completed":
         return "full"
-    return spec.billing.failed if outcome == "failed" else spec.billing.cancelled
+    return spec.billing.failed if outcome in ("failed", "interrupted") else spec.billing.cancelled
 
 
 def tier_multiplier(spec: FablabSpec, tier: str) -> float:

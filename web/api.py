@@ -12,6 +12,7 @@ import json
 import time
 from collections.abc import Callable, Iterator
 
+import redis
 from flask import Blueprint, Response, g, jsonify, request, stream_with_context
 from flask_login import current_user
 from flask_wtf.csrf import validate_csrf
@@ -209,7 +210,7 @@ def retry(job_id: int, json: RetryIn):  # noqa: ANN201, A002
 
 @api.get("/jobs/<int:job_id>/events")
 @authenticated
-@api_route(resp={200: None}, tags=["jobs"])
+@api_route(resp={200: None, 503: ErrorBody}, tags=["jobs"])
 def events(job_id: int):  # noqa: ANN201
     """Live progress as Server-Sent Events
 
@@ -222,7 +223,13 @@ def events(job_id: int):  # noqa: ANN201
     conn = context().redis()
     # Subscribe before reading the state, so an event published in between is not lost.
     pubsub = conn.pubsub(ignore_subscribe_messages=True)
-    pubsub.subscribe(live.progress_channel(job_id))
+    try:
+        pubsub.subscribe(live.progress_channel(job_id))
+    except redis.exceptions.RedisError:  # the queue server blinks: the browser's EventSource retries
+        pubsub.close()
+        response, status = api_error("live progress is unavailable for a moment", 503, "live_unavailable")
+        response.headers["Retry-After"] = "2"
+        return response, status
     g.db.refresh(job)
     first = views.job_out(job, conn)
 
@@ -248,7 +255,11 @@ def _relay(pubsub) -> Iterator[str]:  # noqa: ANN001 - redis PubSub
     """Progress events as they are published, keep-alive comments between, until the job ends."""
     deadline = time.monotonic() + 3600
     while time.monotonic() < deadline:
-        msg = pubsub.get_message(timeout=15)
+        try:
+            msg = pubsub.get_message(timeout=15)
+        except redis.exceptions.RedisError:  # Redis went away: end here, the browser reconnects
+            yield f"retry: {sse.RETRY_MS}\n\n"
+            return
         if msg is None:
             yield ": keep-alive\n\n"
             continue

@@ -114,7 +114,7 @@ PROCESSES = {"fdm": N_("3D printing (FDM)"), "laser": N_("Laser cutting"), "cnc"
 STATES = {"submitted": N_("submitted"), "analysing": N_("analysing"), "invalid": N_("invalid"),
           "pending_review": N_("pending review"), "rejected": N_("rejected"), "sent_back": N_("sent back"), "preparing": N_("preparing"),
           "ready": N_("ready"), "running": N_("running"), "paused": N_("paused"), "completed": N_("completed"),
-          "failed": N_("failed"), "cancelled": N_("cancelled"), "offline": N_("offline"), "idle": N_("idle")}
+          "failed": N_("failed"), "interrupted": N_("interrupted"), "cancelled": N_("cancelled"), "offline": N_("offline"), "idle": N_("idle")}
 SEVERITIES = {"error": N_("error"), "warning": N_("warning"), "info": N_("info")}
 COMMANDS = {"pause": N_("Pause"), "resume": N_("Resume"), "cancel": N_("Cancel"),
             "retry": N_("Retry from checkpoint")}

@@ -27,10 +27,22 @@ def _iso(value) -> str | None:  # noqa: ANN001
 _FETCH: Any = object()
 
 
+def _latest_many(conn: redis.Redis | None, ids: list[int]) -> dict[int, dict[str, Any]]:
+    """Live reports by one MGET; none while Redis is away (pages show the durable checkpoint)."""
+    try:
+        return live.latest_progress_many(conn, ids) if conn is not None else {}
+    except redis.exceptions.RedisError:
+        return {}
+
+
+def _latest(conn: redis.Redis | None, job_id: int) -> dict[str, Any] | None:
+    return _latest_many(conn, [job_id]).get(job_id)
+
+
 def job_outs(jobs: list[Job], conn: redis.Redis | None) -> list[JobOut]:
     """`job_out` of many jobs with their progress fetched in one MGET (load owners and events
     in bulk too: jobqueue.listing.with_details)."""
-    found = live.latest_progress_many(conn, [j.id for j in jobs]) if conn is not None else {}
+    found = _latest_many(conn, [j.id for j in jobs])
     return [job_out(j, conn, found.get(j.id)) for j in jobs]
 
 
@@ -42,7 +54,7 @@ def job_dicts(jobs: list[Job], conn: redis.Redis | None) -> list[dict[str, Any]]
 def _progress(job: Job, conn: redis.Redis | None, live_report: dict[str, Any] | None = _FETCH) -> ProgressEvent:
     """The live report while the job runs; otherwise the durable checkpoint."""
     if live_report is _FETCH:
-        live_report = live.latest_progress(conn, job.id) if conn is not None else None
+        live_report = _latest(conn, job.id)
     if live_report is not None and job.state in (JobState.RUNNING, JobState.PAUSED):
         return lenient(ProgressEvent, live_report)
     total = job.program_lines or 0
@@ -86,7 +98,7 @@ def _progress_dict(job: Job, progress: dict[str, Any] | None) -> dict[str, Any]:
 def job_summaries(rows: list, conn: redis.Redis | None) -> list[dict[str, Any]]:
     """List rows (jobqueue.listing.Row): what a table shows, progress by one MGET; the analysis
     and program columns are not read."""
-    found = live.latest_progress_many(conn, [r.job.id for r in rows]) if conn is not None else {}
+    found = _latest_many(conn, [r.job.id for r in rows])
     out = []
     for r in rows:
         job = r.job

@@ -16,7 +16,7 @@ from jobqueue.context import Context
 from jobqueue.models import Job, JobEvent, User
 from jobqueue.states import JobState
 
-FINAL = ("completed", "failed", "cancelled")
+FINAL = ("completed", "failed", "interrupted", "cancelled")
 
 
 def program(n: int, tag: int = 0) -> list[str]:

@@ -12,12 +12,11 @@ import redis
 from chaos_kit import make_ready_job, program
 
 from drivers.base import Progress
-from jobqueue import heartbeat, live, machine_status, reasons, services
+from jobqueue import heartbeat, live, machine_status, reasons
 from jobqueue.models import Job, utcnow
 from jobqueue.reaper import reap
 from jobqueue.run_live import RunLive, TimeTable, ack_times, decode_table, encode_table, progress_payload
 from jobqueue.states import JobState, MachineBusy, transition
-from jobqueue.users import get_user
 
 
 def _running(ctx, machine_id: str = "laser-1", beat_age_s: float | None = 0.0, acked: int = 0) -> int:  # noqa: ANN001
@@ -60,7 +59,7 @@ def test_reaper_ends_a_run_whose_heartbeat_stopped_with_its_checkpoint(fablab_en
     assert reap(ctx, conn) == [stale]
     with ctx.session() as s:
         job = s.get(Job, stale)
-        assert job.state == "failed" and job.lines_acked == 11
+        assert job.state == "interrupted" and job.lines_acked == 11
         assert reasons.parse(job.reason) == ("run.interrupted", {"cause": "heartbeat_lost", "line": 11})
         assert machine_status.state_of(machine_status.get(s, "laser-1")) == machine_status.NEEDS_ATTENTION
         assert s.get(Job, fresh).state == "running"
@@ -80,7 +79,7 @@ def test_a_beat_from_a_process_of_this_host_that_is_gone_is_dead_at_once(fablab_
         assert heartbeat.alive(None, s.get(Job, job_id))  # Redis away: the database beat decides
 
 
-@pytest.mark.parametrize("command, state, status", [("pause", "failed", 409), ("resume", "failed", 409),
+@pytest.mark.parametrize("command, state, status", [("pause", "interrupted", 409), ("resume", "interrupted", 409),
                                                     ("cancel", "cancelled", 202)])
 def test_control_of_a_run_nobody_runs_never_answers_a_silent_accept(client, fablab_env, accounts, command: str,  # noqa: ANN001
                                                                     state: str, status: int) -> None:
@@ -103,12 +102,16 @@ def test_control_of_a_live_run_goes_to_its_loop(client, fablab_env, accounts) ->
 
 
 @pytest.mark.both_engines
-def test_resume_clears_the_old_failure_reason(fablab_env, accounts) -> None:  # noqa: ANN001
+def test_an_interrupted_run_shows_as_such_and_resumes_without_its_old_reason(client, fablab_env, accounts) -> None:  # noqa: ANN001
     ctx = fablab_env
     job_id = _running(ctx, beat_age_s=heartbeat.STALE_S + 1, acked=5)
     reap(ctx, ctx.redis())
-    with ctx.session() as s:
-        services.resume_failed(s, ctx.redis(), get_user(s, "fabmanager"), s.get(Job, job_id))
+    fm = accounts["fabmanager"].headers
+    got = client.get(f"/api/v1/jobs/{job_id}", headers=fm).json
+    assert got["state"] == "interrupted" and got["progress"]["lines_acked"] == 5
+    assert reasons.parse(got["reason"])[0] == "run.interrupted"
+    r = client.post(f"/api/v1/jobs/{job_id}/retry", json={}, headers=fm)
+    assert r.status_code == 202 and r.json["state"] == "ready", r.json
     with ctx.session() as s:
         job = s.get(Job, job_id)
         assert (job.state, job.reason, job.lines_acked) == ("ready", None, 5)
@@ -205,3 +208,28 @@ def test_the_runner_never_starts_on_a_machine_that_needs_looking_at(fablab_env, 
     assert run_on_machine(ctx, job_id) == "waiting: laser-1 is to_be_cleared"
     with ctx.session() as s:
         assert reasons.parse(s.get(Job, job_id).reason)[1]["status"] == "to_be_cleared"
+
+
+def test_the_migration_turns_runs_failed_by_a_fault_into_interrupted(tmp_path) -> None:  # noqa: ANN001
+    from alembic import command
+    from sqlalchemy import create_engine, pool, text
+
+    from jobqueue import migrate
+
+    url = f"sqlite:///{tmp_path / 'old.sqlite3'}"
+    migrate.upgrade(url, "faults1")
+    engine = create_engine(url, poolclass=pool.NullPool)
+    cols = "owner_id, filename, file_sha256, file_size, process, state, reason, options, lines_acked, created_at, updated_at"
+    with engine.begin() as conn:
+        for state, reason in (("failed", 'run.interrupted {"cause": "heartbeat_lost", "line": 3}'),
+                              ("failed", "firmware error 20 at line 4"), ("completed", None)):
+            conn.execute(text(f"INSERT INTO jobs ({cols}) VALUES (1, 'a.nc', 'x', 1, 'laser', :s, :r, '{{}}', 0, "
+                              "CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"), {"s": state, "r": reason})
+    migrate.upgrade(url)
+    with engine.connect() as conn:
+        assert [r[0] for r in conn.execute(text("SELECT state FROM jobs ORDER BY id"))] == [
+            "interrupted", "failed", "completed"]
+    command.downgrade(migrate.alembic_config(url=url), "faults1")  # and back
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT state FROM jobs WHERE id = 1")).scalar() == "failed"
+    engine.dispose()

@@ -114,3 +114,26 @@ def test_a_g92_offset_set_after_homing_is_redone_on_resume() -> None:
         finally:
             sim.stop()
     assert ends[0] == ends[1] and ends[0][2:] == (30.0, 40.0)
+
+
+@pytest.mark.parametrize("ran", [False, True])
+def test_a_sender_killed_inside_a_write_is_settled_by_where_grbl_stopped(ran: bool) -> None:
+    """The mark says line k was being written when the sender died: GRBL either ran it or never
+    got it. Idle, it stands at the end of line k or of line k - 1: that says which."""
+    from drivers.sent_mark import MarkState
+    from gcode_reader import modal_state_at
+
+    lines = program(40)
+    k = 20
+    sim = start_simulator("grbl", speed_factor=60.0)
+    try:
+        driver = open_driver("grbl", sim.port, 115200)
+        driver.connect()
+        driver.stream(lines[:k + 1] if ran else lines[:k])
+        driver.close()
+        mark = MarkState(run=7, start=0, n_first=-1, sending_n=-1, sending_i=k, sent_n=-1, sent_i=k - 1)
+        done = settle("grbl", sim.port, 115200, mark,
+                      position_after=lambda n: dict(modal_state_at(lines, n).position) or None)
+        assert done == (k + 1 if ran else k)
+    finally:
+        sim.stop()

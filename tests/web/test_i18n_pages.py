@@ -91,7 +91,7 @@ def _set_language(client, lang: str) -> None:  # noqa: ANN001
 def test_every_page_in_both_languages(app, client, accounts, fablab_env, seen) -> None:  # noqa: ANN001
     jobs = [make_job(fablab_env, "member", state, session_label="atelier" if state == "pending_review" else None)
             # running last: laser-1 takes one run at a time, and completed/failed passed through running
-            for state in ("pending_review", "invalid", "completed", "failed", "rejected", "running")]
+            for state in ("pending_review", "invalid", "completed", "failed", "interrupted", "rejected", "running")]
     jobs.append(make_job(fablab_env, "trainee", "pending_review", session_label="atelier"))
     passwords = {name: a.password for name, a in accounts.items()}
     with fablab_env.session() as s:

@@ -86,6 +86,7 @@ def make_job(ctx: Context, username: str, state: str = "pending_review", analysi
         "paused": ["analysing", "pending_review", "preparing", "ready", "running", "paused"],
         "completed": ["analysing", "pending_review", "preparing", "ready", "running", "completed"],
         "failed": ["analysing", "pending_review", "preparing", "ready", "running", "failed"],
+        "interrupted": ["analysing", "pending_review", "preparing", "ready", "running", "interrupted"],
     }[state]
     with ctx.session() as s:
         user = get_user(s, username)
@@ -108,6 +109,9 @@ def make_job(ctx: Context, username: str, state: str = "pending_review", analysi
                 job.estimated_seconds = 120.0
             if step in ("failed", "rejected", "invalid"):
                 job.reason = f"test {step}"
+            if step == "interrupted":
+                job.reason = 'run.interrupted {"cause": "work_horse_killed", "line": 40}'
+                job.lines_acked = 40
             transition(s, job, JobState(step), actor="system:test", reason=f"test {step}")
         if state in ("running", "paused"):
             job.heartbeat_at = utcnow()  # as a live run beats (jobqueue.heartbeat); stale after 10 s
@@ -116,7 +120,7 @@ def make_job(ctx: Context, username: str, state: str = "pending_review", analysi
 
 
 def _free_machine_for(ctx: Context, process: str, state: str) -> None:
-    if state not in ("running", "paused", "completed", "failed"):
+    if state not in ("running", "paused", "completed", "failed", "interrupted"):
         return
     machine_id = "laser-1" if process == "laser" else ctx.spec().machines_of_kind(process)[0].id
     with ctx.session() as s:

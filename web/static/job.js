@@ -5,7 +5,7 @@
   var box = document.getElementById("job");
   if (!box) { return; }
   var shownState = box.dataset.state;
-  var FINISHED = ["invalid", "rejected", "completed", "failed", "cancelled"];
+  var FINISHED = ["invalid", "rejected", "completed", "failed", "interrupted", "cancelled"];
   var source = null, pollTimer = null, reloading = false;
 
   function text(id, value) {
@@ -38,7 +38,7 @@
     lastPct = pct; lastLines = lines; lastState = p.state;
     var bar = box.querySelector(".progress .bar");
     var progressBox = document.getElementById("progress-box");
-    var moving = ["ready", "running", "paused", "completed", "failed", "cancelled"].indexOf(p.state) >= 0;
+    var moving = ["ready", "running", "paused", "completed", "failed", "interrupted", "cancelled"].indexOf(p.state) >= 0;
     if (progressBox && (moving || p.lines_total)) { progressBox.hidden = false; }
     if (bar) {
       bar.style.width = pct + "%";
