@@ -217,7 +217,7 @@ def test_the_migration_turns_runs_failed_by_a_fault_into_interrupted(tmp_path) -
     from jobqueue import migrate
 
     url = f"sqlite:///{tmp_path / 'old.sqlite3'}"
-    migrate.upgrade(url, "faults1")
+    migrate.upgrade(url, "machday2")
     engine = create_engine(url, poolclass=pool.NullPool)
     cols = "owner_id, filename, file_sha256, file_size, process, state, reason, options, lines_acked, created_at, updated_at"
     with engine.begin() as conn:
@@ -229,7 +229,7 @@ def test_the_migration_turns_runs_failed_by_a_fault_into_interrupted(tmp_path) -
     with engine.connect() as conn:
         assert [r[0] for r in conn.execute(text("SELECT state FROM jobs ORDER BY id"))] == [
             "interrupted", "failed", "completed"]
-    command.downgrade(migrate.alembic_config(url=url), "faults1")  # and back
+    command.downgrade(migrate.alembic_config(url=url), "machday2")  # and back
     with engine.connect() as conn:
         assert conn.execute(text("SELECT state FROM jobs WHERE id = 1")).scalar() == "failed"
     engine.dispose()

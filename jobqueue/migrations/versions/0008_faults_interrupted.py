@@ -4,7 +4,7 @@ Runs that ended with a `run.interrupted` reason were recorded as `failed` before
 existed: they become `interrupted`, with their run rows. Downgrade turns them back.
 
 Revision ID: faults2
-Revises: faults1
+Revises: machday2
 Create Date: 2026-12-01 04:50:00
 """
 
@@ -13,7 +13,7 @@ from __future__ import annotations
 from alembic import op
 
 revision = 'faults2'
-down_revision = 'faults1'
+down_revision = 'machday2'
 branch_labels = None
 depends_on = None
 
