@@ -145,16 +145,16 @@ def location(loc: Any, limit: int = 6) -> str:
             if value is None or value == "" or value == [] or value == {}:
                 continue
             if key == "choices" and isinstance(value, list):  # unit choices: the size each gives
-                parts.append(" ; ".join(
+                parts.append(gettext("; ").join(
                     f"{c.get('unit')} → {metric_value(c.get('bbox_mm'), 'mm')}" for c in value if isinstance(c, dict)))
                 continue
             label = gettext(LOCATION_KEYS[key]) if key in LOCATION_KEYS else key
             if isinstance(value, list) and len(value) > limit:
                 shown = ", ".join(location(v) for v in value[:limit]) + f", … ({len(value)})"
-                parts.append(f"{label}: {shown}")
+                parts.append(gettext("%(name)s: %(value)s", name=label, value=shown))
             else:
-                parts.append(f"{label}: {location(value)}")
-        return "; ".join(parts)
+                parts.append(gettext("%(name)s: %(value)s", name=label, value=location(value)))
+        return gettext("; ").join(parts)
     if isinstance(loc, list | tuple):
         if all(isinstance(v, int | float) and not isinstance(v, bool) for v in loc):
             return "(" + ", ".join(number(v, 2) for v in loc[:limit]) + (", …" if len(loc) > limit else "") + ")"

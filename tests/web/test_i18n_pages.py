@@ -6,6 +6,10 @@ page is read through an HTML parser. French pages: every msgid the page asked fo
 French translation, and no text node is an English msgid left as it is. English pages: no
 text node carries a French translation, no French typography ("What to do :"). Both: no raw
 Python values (`None`, `{'fr': ...}`) shown to a reader.
+
+One job carries every issue code of the registry (each variant, with its parameters and a
+location) and a prepared program with the figures of every process (tests/web/every_code.py):
+each issue must be said as a sentence (never its bare code), differently in French and English.
 """
 
 from __future__ import annotations
@@ -15,9 +19,11 @@ from typing import Any
 
 import flask_babel
 import pytest
-from web_helpers import make_job, page_texts, page_token
+from every_code import every_code_analysis, program_info
+from web_helpers import make_job, page, page_texts, page_token, text_of
 
 from jobqueue import workshops
+from jobqueue.models import Job
 from jobqueue.users import create_user, get_user
 from web.i18n_tool import french
 
@@ -93,6 +99,13 @@ def test_every_page_in_both_languages(app, client, accounts, fablab_env, seen) -
             # running last: laser-1 takes one run at a time, and completed/failed passed through running
             for state in ("pending_review", "invalid", "completed", "failed", "interrupted", "rejected", "running")]
     jobs.append(make_job(fablab_env, "trainee", "pending_review", session_label="atelier"))
+    every = make_job(fablab_env, "member", "ready")
+    with fablab_env.session() as s:
+        job = s.get(Job, every)
+        job.analysis, job.program_info = every_code_analysis(), program_info()
+        s.commit()
+    jobs.append(every)
+    said: dict[str, dict[str, str]] = {"fr": {}, "en": {}}
     passwords = {name: a.password for name, a in accounts.items()}
     with fablab_env.session() as s:
         for role in ("trainer", "admin"):
@@ -132,8 +145,25 @@ def test_every_page_in_both_languages(app, client, accounts, fablab_env, seen) -
                     continue  # a CSV export or an image: no page text
                 where = f"{role or 'anonymous'}/{lang} {url}"
                 problems += _check(where, lang, page_texts(r.get_data(as_text=True)), seen, fr, msgids, french_texts)
+                if url == f"/jobs/{every}" and r.status_code == 200:
+                    said[lang].update(_issue_sentences(where, r.get_data(as_text=True), problems))
         client.post("/logout", data={"csrf_token": page_token(client, "/login")})
+    assert said["fr"] and said["fr"].keys() == said["en"].keys()
+    problems += [f"issue {key} reads the same in French and English: {text!r}" for key, text in said["fr"].items()
+                 if said["en"][key] == text]
     assert not problems, "\n".join(sorted(set(problems))[:60])
+
+
+def _issue_sentences(where: str, html: str, problems: list[str]) -> dict[str, str]:
+    """Each issue of the page as (code, location) -> its sentence; a bare code, a missing
+    sentence or a left-over `%(...)s` is a problem."""
+    out = {}
+    for n, item in enumerate(page(html).select("li.issue")):
+        code, text = item.get("data-code", ""), text_of(item.select_one(".issue-head strong"))
+        if not text or text == code or "%(" in text:
+            problems.append(f"{where}: issue {code} not said as a sentence: {text!r}")
+        out[f"{n}:{code}"] = text
+    return out
 
 
 def _strings(value: Any) -> list[str]:

@@ -16,7 +16,7 @@ def test_job_page_explains_the_analysis_for_a_beginner(client, accounts, login, 
     assert "Fichier utilisable" in html and "en attente de validation" in html
     # issues, warnings before infos, each with its hint and location
     assert html.index("Un contour n&#39;est pas fermé") < html.index("Texte non vectorisé")
-    assert "Joignez les extrémités" in html and "Que faire" in html and "élément: path3" in html
+    assert "Joignez les extrémités" in html and "Que faire" in html and "élément : path3" in html
     # metrics with their units, quotes with one explanation line per term and the owner's tier total
     assert "180 mm" in html.replace("\u202f", "") and "50 × 40 × 0 mm" in html
     assert "0,002 m² à 12 €/m²" in html and "1 min 35 s à 20 €/h" in html
