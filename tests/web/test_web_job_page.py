@@ -3,7 +3,7 @@ program section, history, controls only for who may use them, and previews serve
 
 from __future__ import annotations
 
-from web_helpers import job_state, make_job, page_texts, page_token
+from web_helpers import job_state, make_job, page, page_texts, page_token, text_of
 
 from jobqueue import live
 from jobqueue.models import Job
@@ -152,7 +152,8 @@ def test_odd_analysis_results_still_render(client, accounts, login, fablab_env) 
         assert r.status_code == 200, path
         assert "Traceback" not in r.get_data(as_text=True)
     html = client.get(f"/jobs/{job_id}").get_data(as_text=True)
-    assert "a str hint" in html and "faces: 0, 1, 2, 3, 4, 5, … (100)" in html
+    issue = page(html).select_one("li.issue")
+    assert "a str hint" in text_of(issue) and "faces : 0, 1, 2, 3, 4, 5, … (100)" in text_of(issue.select_one(".technical"))
 
 
 def test_fabmanager_reviews_from_the_job_page(client, accounts, login, fablab_env) -> None:  # noqa: ANN001
