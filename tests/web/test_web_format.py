@@ -26,9 +26,9 @@ def test_figures_in_french_and_english(app) -> None:  # noqa: ANN001
 
 def test_locations_are_short_and_skip_empty_parts(app) -> None:  # noqa: ANN001
     with app.test_request_context():
-        assert location({"texts": [{"source": "", "text": "Hi", "x": 20}], "sources": None}) == "texts: (text: Hi; x: 20)"
+        assert location({"texts": [{"source": "", "text": "Hi", "x": 20}], "sources": None}) == "texts : (text : Hi ; x : 20)"
         assert location([1.5, 2.25]) == "(1,5, 2,25)"
-        assert location({"faces": list(range(10))}) == "faces: 0, 1, 2, 3, 4, 5, … (10)"
+        assert location({"faces": list(range(10))}) == "faces : 0, 1, 2, 3, 4, 5, … (10)"  # French typography
         assert location(None) == "" and location("path3") == "path3"
         choices = [{"unit": "mm", "factor": 1, "bbox_mm": [2, 3]}, {"unit": "in", "factor": 25.4, "bbox_mm": [50.8, 76.2]}]
         assert location({"choices": choices}) == "mm → 2 × 3 mm ; in → 50,8 × 76,2 mm"
