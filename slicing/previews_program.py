@@ -9,9 +9,18 @@ from __future__ import annotations
 
 from xml.sax.saxutils import escape
 
+import numpy as np
+
 from gcode_reader import Words
 from slicing.machine_spec import Machine
-from slicing.toolpaths.program_parse import Move, flavour_of, gcode_moves, program_moves
+from slicing.toolpaths.program_parse import (
+    Move,
+    MoveArrays,
+    flavour_of,
+    gcode_move_arrays,
+    gcode_moves,
+    hpgl_moves,
+)
 
 MAX_LABELS = 120
 MAX_SEGMENTS = 60000
@@ -23,27 +32,25 @@ def _colour(t: float) -> str:
     return f"#{int(40 + 215 * t):02x}{int(90 * (1 - abs(2 * t - 1))):02x}{int(255 - 215 * t):02x}"
 
 
-def _runs(moves: list[Move]) -> list[list[Move]]:
-    """Consecutive cutting moves: one run per path cut."""
-    runs: list[list[Move]] = []
-    current: list[Move] = []
-    for m in moves:
-        if m.kind == "feed" and (m.start[0] != m.end[0] or m.start[1] != m.end[1]):
-            current.append(m)
-        elif m.kind == "rapid" and (m.start[0] != m.end[0] or m.start[1] != m.end[1]) and current:
-            runs.append(current)
-            current = []
-    if current:
-        runs.append(current)
-    return runs
+def _runs(moves: MoveArrays) -> list[np.ndarray]:
+    """Consecutive cutting moves (indices into `moves`): one run per path cut. A travel that
+    goes somewhere in XY ends a run; moves that only change Z neither add to it nor end it."""
+    xy = np.any(moves.start[:, :2] != moves.end[:, :2], axis=1)
+    cutting = np.flatnonzero(xy & ~moves.rapid)
+    if not len(cutting):
+        return []
+    travels_before = np.cumsum(xy & moves.rapid)[cutting]  # runs are split by the travels between them
+    splits = np.flatnonzero(np.diff(travels_before)) + 1
+    return np.split(cutting, splits)
 
 
-def _view(moves: list[Move], width: float, height: float) -> tuple[float, float, float, float]:
-    """The part of the work area the program uses (SVG coordinates, y down), padded."""
-    pts = [m.end[:2] for m in moves if m.kind == "feed"] or [(0.0, 0.0), (width, height)]
-    xs = [p[0] for p in pts]
-    ys = [height - p[1] for p in pts]
-    x0, x1, y0, y1 = min(xs), max(xs), min(ys), max(ys)
+def _view(points: np.ndarray, width: float, height: float) -> tuple[float, float, float, float]:
+    """The part of the work area the program uses (SVG coordinates, y down), padded; `points`:
+    the ends of the cutting moves ([k, 2], mm)."""
+    if not len(points):
+        points = np.array([[0.0, 0.0], [width, height]])
+    xs, ys = points[:, 0], height - points[:, 1]
+    x0, x1, y0, y1 = float(xs.min()), float(xs.max()), float(ys.min()), float(ys.max())
     pad = max(x1 - x0, y1 - y0, 1.0) * 0.05 + 1.0
     return x0 - pad, y0 - pad, x1 - x0 + 2 * pad, y1 - y0 + 2 * pad
 
@@ -65,14 +72,16 @@ def program_preview_svg(lines: list[str], fmt: str, machine: Machine, words: Wor
     as `gcode_reader.tokenize` read them, when the caller has them already."""
     if machine.kind == "fdm":
         return fdm_layer_svg(lines, None, machine, words)
-    moves = list(program_moves(lines, fmt, words=words, flavour=flavour_of(machine.driver)))
+    moves = (MoveArrays.from_moves(list(hpgl_moves(lines))) if fmt == "hpgl" else
+             gcode_move_arrays(lines, words=words, flavour=flavour_of(machine.driver)))
     w, h = machine.work_area.x, machine.work_area.y
-    view = _view(moves, w, h)
+    view = _view(moves.end[~moves.rapid, :2], w, h)
     head, tail = _frame(w, h, f"{machine.name}: {len(lines)} lines", view)
     stroke = max(view[2], view[3]) / 800
     parts = [head, f'<g transform="matrix(1 0 0 -1 0 {h:.2f})" fill="none" stroke-linecap="round">']
-    travel = [m for m in moves if m.kind == "rapid" and (m.start[0] != m.end[0] or m.start[1] != m.end[1])]
-    travel_d = " ".join(f"M{m.start[0]:.2f} {m.start[1]:.2f}L{m.end[0]:.2f} {m.end[1]:.2f}" for m in travel[:MAX_SEGMENTS])
+    travel = np.flatnonzero(moves.rapid & np.any(moves.start[:, :2] != moves.end[:, :2], axis=1))[:MAX_SEGMENTS]
+    travel_d = " ".join(f"M{x0:.2f} {y0:.2f}L{x1:.2f} {y1:.2f}" for (x0, y0), (x1, y1)
+                        in zip(moves.start[travel, :2].tolist(), moves.end[travel, :2].tolist(), strict=True))
     if travel_d:
         parts.append(
             f'<path class="travel" d="{travel_d}" stroke="#9a9a9a" stroke-width="{stroke:.3f}" '
@@ -80,7 +89,8 @@ def program_preview_svg(lines: list[str], fmt: str, machine: Machine, words: Wor
         )
     runs = _runs(moves)
     for k, run in enumerate(runs):
-        d = f"M{run[0].start[0]:.2f} {run[0].start[1]:.2f}" + "".join(f"L{m.end[0]:.2f} {m.end[1]:.2f}" for m in run)
+        x, y = moves.start[run[0], :2].tolist()
+        d = f"M{x:.2f} {y:.2f}" + "".join(f"L{x:.2f} {y:.2f}" for x, y in moves.end[run, :2].tolist())
         parts.append(
             f'<path class="cut" data-order="{k + 1}" d="{d}" stroke="{_colour(k / max(len(runs) - 1, 1))}" '
             f'stroke-width="{2 * stroke:.3f}"/>'
@@ -91,7 +101,7 @@ def program_preview_svg(lines: list[str], fmt: str, machine: Machine, words: Wor
     for k, run in enumerate(runs):
         if k % every and k != len(runs) - 1:
             continue
-        x, y = run[0].start[0], h - run[0].start[1]
+        x, y = float(moves.start[run[0], 0]), h - float(moves.start[run[0], 1])
         parts.append(
             f'<circle cx="{x:.2f}" cy="{y:.2f}" r="{1.5 * stroke:.3f}" fill="#000"/>'
             f'<text x="{x + stroke:.2f}" y="{y - stroke:.2f}" font-size="{font:.2f}" fill="#333">{k + 1}</text>'
@@ -137,7 +147,7 @@ def fdm_layer_svg(lines: list[str], layer: int | None, machine: Machine, words: 
     chosen = [m for m in moves if m.layer == layer and (m.start[0] != m.end[0] or m.start[1] != m.end[1])]
     w, h = machine.work_area.x, machine.work_area.y
     z = max((m.end[2] for m in chosen), default=0.0)
-    view = _view(chosen, w, h)
+    view = _view(np.array([m.end[:2] for m in chosen if m.kind == "feed"]).reshape(-1, 2), w, h)
     head, tail = _frame(w, h, f"{machine.name}: layer {layer} of {len(layers)} (Z {z:.2f} mm)", view)
     stroke = max(view[2], view[3]) / 800
     ext = " ".join(f"M{m.start[0]:.2f} {m.start[1]:.2f}L{m.end[0]:.2f} {m.end[1]:.2f}" for m in chosen if m.extrude > 0)

@@ -185,8 +185,3 @@ def hpgl_moves(lines: list[str], errors: list[tuple[int, str]] | None = None) ->
             nx, ny = nums[k] / HPGL_UNITS_PER_MM, nums[k + 1] / HPGL_UNITS_PER_MM
             yield Move(n, "feed" if pen_down else "rapid", (x, y, 0.0), (nx, ny, 0.0), speed, None)
             x, y = nx, ny
-
-
-def program_moves(lines: list[str], fmt: str, errors: list[tuple[int, str]] | None = None,
-                  words: Words | None = None, flavour: str | None = None) -> Iterator[Move] | list[Move]:
-    return hpgl_moves(lines, errors) if fmt == "hpgl" else gcode_moves(lines, errors, words, flavour)
