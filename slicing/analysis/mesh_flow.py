@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from slicing.analysis import mesh_issues as mi
 from slicing.analysis.mesh_facts import mesh_facts
 from slicing.analysis.mesh_footprint import first_layer_check
@@ -14,6 +16,22 @@ from slicing.quote import quotes_for
 from slicing.readers import StlData
 
 DEFAULT_NOZZLE_MM = 0.4
+SKIN_FROM = 0.2  # |normal z| from which a face counts as skin, fully at 1 (fitted: bench/fit_preslice.py)
+
+
+def facing_areas(areas: np.ndarray, normals: np.ndarray) -> dict[str, float]:
+    """The surface as a printer builds it: walls (projected on the vertical: perimeters over every
+    layer) and what faces up or down flat enough to get skins (projected on the bed: top and
+    bottom layers). The pre-slice quote (slicing.preslice) reads them."""
+    nz = normals[:, 2]
+
+    def skin(x: np.ndarray) -> np.ndarray:
+        # Steep faces expose a ring narrower than the perimeters each layer: no skin of their own.
+        return np.clip((x - SKIN_FROM) / (1.0 - SKIN_FROM), 0.0, 1.0) * x
+
+    return {"wall_area_mm2": round(float((areas * np.sqrt(np.clip(1.0 - nz * nz, 0.0, None))).sum()), 2),
+            "top_area_mm2": round(float((areas * skin(nz)).sum()), 2),
+            "bottom_area_mm2": round(float((areas * skin(-nz)).sum()), 2)}
 
 
 def analyze_mesh(data: StlData, targets: Targets, spec: FablabSpec,
@@ -70,6 +88,7 @@ def analyze_mesh(data: StlData, targets: Targets, spec: FablabSpec,
         "watertight": bool(f.watertight),
         "ascii": bool(data.ascii),
     }
+    metrics.update(facing_areas(f.face_areas, f.normals))
     if first_layer_area is not None:
         metrics["first_layer_area_mm2"] = round(first_layer_area, 2)
     if f.union_volume_mm3 is not None:
