@@ -34,7 +34,7 @@ from jobqueue.filestore import FileTooLarge
 from jobqueue.models import Job
 from jobqueue.states import FINISHED, IllegalTransition
 from jobqueue.users import user_for_token
-from web import sse, views
+from web import api_messages, sse, views
 from web.app import context
 from web.validation import api_route
 from web.views import job_summaries
@@ -42,9 +42,12 @@ from web.views import job_summaries
 api = Blueprint("api", __name__, url_prefix="/api/v1")
 
 
-def api_error(message: str, status: int, code: str = "error", params: dict | None = None) -> tuple[Response, int]:
-    """An `ErrorBody`: the stable `code` and its `params` let a client say it in its own language."""
-    body = ErrorBody(error=message, code=code, params=params or None)
+def api_error(message: str, status: int, code: str = "error", params: dict | None = None,
+              exc: Exception | None = None) -> tuple[Response, int]:
+    """An `ErrorBody`: the stable `code` and its `params`, `message` in the caller's language
+    (web/api_messages.py), `message` argument in English for logs."""
+    said = api_messages.message(code, status, params or getattr(exc, "params", None), exc)
+    body = ErrorBody(error=message, code=code, params=params or None, message=said)
     return jsonify(body.model_dump(exclude_none=True, mode="json")), status
 
 
@@ -83,13 +86,14 @@ def authenticated(view: Callable) -> Callable:
             try:
                 return view(*args, **kwargs)
             except services.PermissionDenied as exc:
-                return _error(str(exc), 403, exc.code, exc.params)
+                return _error(str(exc), 403, exc.code, exc.params, exc=exc)
             except IllegalTransition as exc:
-                return _error(str(exc), 409, "illegal_transition")
+                return _error(str(exc), 409, "illegal_transition", exc=exc)
             except services.Conflict as exc:
-                return _error(str(exc), 409, exc.code)
+                return _error(str(exc), 409, exc.code, exc=exc)
             except services.RequestError as exc:
-                return _error(str(exc), 400, exc.code if exc.code != "request_refused" else "refused", exc.params)
+                return _error(str(exc), 400, exc.code if exc.code != "request_refused" else "refused", exc.params,
+                              exc=exc)
 
     return wrapper
 
@@ -120,7 +124,7 @@ def submit(form: SubmitForm):  # noqa: ANN201
             form.material or None, workshop_id=form.session, scale=form.scale,
         )
     except FileTooLarge as exc:
-        return _error(str(exc), 413, "too_large")
+        return _error(str(exc), 413, "too_large", exc=exc)
     return job_out(job), 201
 
 

@@ -86,13 +86,18 @@ def create_app(ctx: Context | None = None, testing: bool = False) -> Flask:
     def _too_large(_e):  # noqa: ANN001, ANN202
         mb = max_upload_bytes() // (1 << 20)
         if request.path.startswith("/api/"):
-            return jsonify(error=f"file larger than the limit of {mb} MB", code="too_large"), 413
+            from web.api_messages import message
+
+            return jsonify(error=f"file larger than the limit of {mb} MB", code="too_large",
+                           message=message("too_large", 413, {"mb": mb})), 413
         return _("File larger than the limit of %(mb)s MB.", mb=mb), 413
 
     @app.errorhandler(CSRFError)
     def _csrf(e):  # noqa: ANN001, ANN202
         if request.path.startswith("/api/"):
-            return jsonify(error=f"CSRF check failed: {e.description}"), 400
+            from web.api_messages import message
+
+            return jsonify(error=f"CSRF check failed: {e.description}", code="csrf", message=message("csrf", 400)), 400
         return _("The form has expired: reload the page and try again."), 400
 
     @app.teardown_appcontext

@@ -31,6 +31,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter
 
 from jobqueue.contracts.api import MAX_INT, ErrorBody
+from web import api_messages
 
 TITLE = "Fablab job queue API"
 DESCRIPTION = (
@@ -56,7 +57,8 @@ def _before(_req, resp, err, _instance, _adapter) -> None:  # noqa: ANN001 - spe
     first = details[0] if details else None
     where = ".".join(str(p) for p in first["loc"]) if first else ""
     message = f"{where}: {first['msg']}" if first and where else (first["msg"] if first else "invalid request")
-    body = ErrorBody(error=message, code="invalid_request", details=details)
+    body = ErrorBody(error=message, code="invalid_request", details=details,
+                     message=api_messages.message("invalid_request", 400, {"where": where or message}))
     resp.set_data(body.model_dump_json(exclude_none=True))
     resp.mimetype = "application/json"
 
@@ -150,7 +152,8 @@ def api_route(
 
 def invalid(message: str, details: list[dict[str, Any]]) -> tuple[Response, int]:
     """A 400 `invalid_request` answer."""
-    body = ErrorBody(error=message, code="invalid_request", details=details or None)
+    body = ErrorBody(error=message, code="invalid_request", details=details or None,
+                     message=api_messages.message("invalid_request", 400))
     return current_app.response_class(body.model_dump_json(exclude_none=True), mimetype="application/json"), 400
 
 
@@ -180,7 +183,8 @@ def _api_http_error(exc: HTTPException) -> Any:
     if not request.path.startswith("/api/"):
         return exc
     code = (exc.name or "error").lower().replace(" ", "_")
-    body = ErrorBody(error=exc.description or exc.name or "error", code=code)
+    body = ErrorBody(error=exc.description or exc.name or "error", code=code,
+                     message=api_messages.message(code, exc.code or 500))
     return current_app.response_class(body.model_dump_json(exclude_none=True), status=exc.code or 500,
                                       mimetype="application/json")
 

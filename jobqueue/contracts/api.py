@@ -54,14 +54,16 @@ class FieldError(BaseModel):
 
 
 class ErrorBody(BaseModel):
-    """Every error the API answers: `code` is stable (scripts test it), `error` is for people."""
+    """Every error the API answers: `code` is stable (scripts test it), `message` is for people
+    (in the caller's language), `error` the same in English for logs."""
 
-    error: str = Field(description="what went wrong, in words")
+    error: str = Field(description="what went wrong, in English (logs)")
     code: str = Field("error", description="stable short code", examples=["invalid_request", "not_found"])
-    params: dict[str, Any] | None = Field(None, description="the numbers and names the message for `code` uses")
+    message: str | None = Field(None, description="what went wrong, for a person, in the caller's language (their "
+                                                  "saved language, else Accept-Language, else French)")
     details: list[FieldError] | None = Field(None, description="for `invalid_request`: each field refused")
-    params: dict[str, Any] | None = Field(None, description="the refusal's parameters (a quota's limit, used, "
-                                                             "allowed, resets...)")
+    params: dict[str, Any] | None = Field(None, description="the numbers and names the message for `code` uses (a "
+                                                             "quota's limit, used, allowed, resets...)")
 
 
 # ---- jobs -----------------------------------------------------------------------------
