@@ -165,6 +165,10 @@ def test_the_trainer_clears_a_machine_after_a_session_job(app, accounts, fablab_
     c = logged("formatrice")
     page = c.get(f"/trainer/sessions/{session_id}").get_data(as_text=True)
     assert 'class="to-clear" data-machine="laser-1"' in page and "laser-1 attend d'être libérée" in page
+    page = c.get(f"/jobs/{job_id}").get_data(as_text=True)  # the job page offers it too, naming the machine
+    assert 'id="to-clear"' in page and 'action="/machines/laser-1/clear"' in page and "built-in" not in page
+    other_job = make_job(fablab_env, "trainee", "pending_review")
+    assert 'id="to-clear"' not in logged("fabmanager").get(f"/jobs/{other_job}").get_data(as_text=True)
     r = c.post("/machines/laser-1/clear", data={"csrf_token": page_token(c, "/trainer"),
                                                 "back": f"/trainer/sessions/{session_id}"}, follow_redirects=True)
     assert r.status_code == 200 and "to-clear" not in r.get_data(as_text=True)
