@@ -12,6 +12,16 @@ work on the shared machine weighs less than on the wall clock) of:
 and, as the baseline measured in the same run, the per-line reader (`gcode_reader.read_lines`
 + `ModalState`, what the resume preamble replays) on the same lines. Best of two runs.
 
+Measured 2026-12-01 on the shared 2-core machine (load 10-20), CPU seconds. Before: the
+code of that morning (time model on its own numpy interpreter, checks and previews on the
+per-line reader), run from an export of main; after: everything on `gcode_reader`.
+
+    step                       FDM 1M lines (before -> after)   laser 600k lines (before -> after)
+    per-line reader (baseline)   20.1 -> 17.9                      10.0 -> 9.5
+    time model                    5.45 -> 3.20                      1.08 -> 1.13
+    checks + preview             41.1  -> 3.73                     24.4  -> 2.45
+    layer preview (middle)       12.3  -> 1.43                        -
+
     .venv/bin/python bench/gcode_reader.py [--quick]
 """
 
