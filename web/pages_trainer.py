@@ -120,7 +120,8 @@ def _job_card(job: Job, spec, missing: list[str]) -> dict:  # noqa: ANN001
     total, currency = cheapest_total(analysis.get("quotes"), job.owner.tier if job.owner else None, job.material)
     return {
         "id": job.id, "filename": job.filename, "owner": job.owner.username if job.owner else "",
-        "process": job.process, "state": job.state, "valid": analysis.get("valid"), "revision": job.revision,
+        "process": job.process, "state": job.state, "valid": analysis.get("valid"),
+        "unit_pending": bool((analysis.get("units") or {}).get("pending")), "revision": job.revision,
         "errors": [i for i in issues if i.get("severity") == "error"],
         "warnings": sum(1 for i in issues if i.get("severity") == "warning"),
         "total": total, "currency": currency, "has_analysis": job.analysis is not None,
