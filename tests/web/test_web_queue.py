@@ -3,10 +3,12 @@ and the machines page (workshop sessions: test_web_trainer.py)."""
 
 from __future__ import annotations
 
+import os
+
 import pytest
 from web_helpers import job_state, make_job, page, page_texts, page_token, text_of
 
-from jobqueue import live, queues
+from jobqueue import heartbeat, live, queues
 from jobqueue.models import Job
 
 
@@ -100,6 +102,9 @@ def test_reject_needs_a_reason(client, accounts, login, fablab_env) -> None:  # 
 def test_machines_page_shows_state_current_job_and_controls(client, accounts, login, fablab_env) -> None:  # noqa: ANN001
     running = make_job(fablab_env, "member", "running")
     conn = fablab_env.redis()
+    # a live runner for it (another process of this host), however slow this page is under load:
+    # without a heartbeat the control below would find nobody running the job and end it
+    heartbeat.beat(conn, running, pid=os.getppid())
     live.set_machine_status(conn, "laser-1", "running", running)
     live.publish_progress(conn, running, {"lines_acked": 25, "lines_total": 100, "percent": 25.0,
                                           "state": "running", "eta_seconds": 90})
