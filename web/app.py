@@ -58,6 +58,7 @@ def create_app(ctx: Context | None = None, testing: bool = False) -> Flask:
         with ctx.session() as s:
             return user_for_session(s, session_id)  # None once the user logged out anywhere
 
+    from web import pages_jobs, pages_machines, pages_queue  # noqa: F401 - their routes, on `pages`
     from web.api import api
     from web.pages import pages
     from web.security import init_app as init_security

@@ -1,59 +1,29 @@
-"""Server-rendered pages (French first, English available): login, language, and the areas.
+"""Server-rendered pages (French first, English available): login, logout, language, the
+index and the error pages.
 
-One blueprint, `pages`; each area adds its routes from its own module (`pages_jobs`,
-`pages_queue`, `pages_machines`, `pages_trainer`), imported at the end of this one.
+The `pages` blueprint lives in web/pages_base.py; the areas add their routes from their own
+modules (`pages_jobs`, `pages_queue`, `pages_machines`, `pages_machday`), which web/app.py
+imports before registering it: nothing here imports them back (no cycle).
 """
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask import abort, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, PasswordField, StringField
 from wtforms.validators import AnyOf, DataRequired
 
 from jobqueue import permissions
-from jobqueue.models import Job, User
+from jobqueue.models import User
 from jobqueue.permissions import Action
 from jobqueue.users import authenticate, end_sessions
 from web.app import context
 from web.i18n import LANGUAGES, _
-from web.pages_format import FILTERS
-from web.security import (  # noqa: F401 - safe_next: pages_* import it from here
-    failed_login,
-    limiter,
-    login_account_key,
-    login_limit_account,
-    login_limit_client,
-    safe_next,
-)
+from web.pages_base import pages, require_can, require_fabmanager, safe_next
+from web.security import failed_login, limiter, login_account_key, login_limit_account, login_limit_client
 
-pages = Blueprint("pages", __name__)
-
-
-@pages.app_context_processor
-def _helpers() -> dict:
-    """`can(action, job)` for the templates (the rules live in jobqueue.permissions)."""
-    def can(action: str, job: Job | None = None) -> bool:
-        return permissions.can(current_user, action, job)
-
-    return {"can": can}
-
-
-@pages.record_once
-def _filters(state) -> None:  # noqa: ANN001 - BlueprintSetupState
-    state.app.jinja_env.filters.update(FILTERS)
-
-
-def require_can(action: Action | str, job: Job | None = None) -> None:
-    """403 unless jobqueue.permissions lets the current user do `action` (on `job`)."""
-    if not permissions.can(current_user, action, job):
-        abort(403)
-
-
-def require_fabmanager() -> None:
-    """The fabmanager's areas (queue, machines control): staff only."""
-    require_can(Action.REVIEW_QUEUE)
+__all__ = ["pages", "require_can", "require_fabmanager", "safe_next"]  # the other page modules import these
 
 
 class LoginForm(FlaskForm):
@@ -136,6 +106,3 @@ def _not_found(_e):  # noqa: ANN001, ANN202
     if request.path.startswith("/api/"):
         return {"error": "not found", "code": "not_found"}, 404
     return render_template("error.html", message=_('Not found.')), 404
-
-
-from web import pages_jobs, pages_machines, pages_queue  # noqa: E402, F401 - routes

@@ -17,7 +17,7 @@ from jobqueue.permissions import Action
 from jobqueue.states import FINISHED, IllegalTransition, JobState
 from web.app import context
 from web.i18n import _, process_label
-from web.pages import pages
+from web.pages_base import pages
 from web.pages_format import issues_list, metrics_rows, quotes_view
 from web.pages_machday import job_day
 from web.pages_queue import review_row

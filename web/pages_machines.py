@@ -11,7 +11,7 @@ from jobqueue.calibration import MIN_RUNS, calibrate
 from jobqueue.models import Job
 from jobqueue.states import ACTIVE_ON_MACHINE, JobState
 from web.app import context
-from web.pages import pages
+from web.pages_base import pages
 from web.pages_machday import machine_extras
 from web.views import job_dict, machines_list
 

@@ -22,7 +22,7 @@ from jobqueue.states import ACTIVE_ON_MACHINE, IllegalTransition, JobState
 from slicing.machine_spec import FablabSpec
 from web.app import context
 from web.i18n import _
-from web.pages import pages, require_fabmanager, safe_next
+from web.pages_base import pages, require_fabmanager, safe_next
 from web.pages_format import machine_prices
 from web.pages_machday import queue_rows
 from web.people_errors import explain

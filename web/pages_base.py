@@ -1,0 +1,45 @@
+"""The `pages` blueprint and what every page module shares: the permission checks and the
+template filters. A leaf module: the page modules (web/pages.py, pages_jobs, pages_queue,
+pages_machines, pages_machday) import it, it imports none of them; web/app.py imports the
+page modules so their routes exist before the blueprint is registered (no import cycle).
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort
+from flask_login import current_user
+
+from jobqueue import permissions
+from jobqueue.models import Job
+from jobqueue.permissions import Action
+from web.pages_format import FILTERS
+from web.security import safe_next
+
+__all__ = ["pages", "require_can", "require_fabmanager", "safe_next"]
+
+pages = Blueprint("pages", __name__)
+
+
+@pages.app_context_processor
+def _helpers() -> dict:
+    """`can(action, job)` for the templates (the rules live in jobqueue.permissions)."""
+    def can(action: str, job: Job | None = None) -> bool:
+        return permissions.can(current_user, action, job)
+
+    return {"can": can}
+
+
+@pages.record_once
+def _filters(state) -> None:  # noqa: ANN001 - BlueprintSetupState
+    state.app.jinja_env.filters.update(FILTERS)
+
+
+def require_can(action: Action | str, job: Job | None = None) -> None:
+    """403 unless jobqueue.permissions lets the current user do `action` (on `job`)."""
+    if not permissions.can(current_user, action, job):
+        abort(403)
+
+
+def require_fabmanager() -> None:
+    """The fabmanager's areas (queue, machines control): staff only."""
+    require_can(Action.REVIEW_QUEUE)
