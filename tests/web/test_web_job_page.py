@@ -12,20 +12,32 @@ from jobqueue.models import Job
 def test_job_page_explains_the_analysis_for_a_beginner(client, accounts, login, fablab_env) -> None:  # noqa: ANN001
     job_id = make_job(fablab_env, "member", "pending_review")
     login(accounts["member"])
-    html = client.get(f"/jobs/{job_id}").get_data(as_text=True)
-    assert "Fichier utilisable" in html and "en attente de validation" in html
-    # issues, warnings before infos, each with its hint and location
-    assert html.index("Un contour n&#39;est pas fermé") < html.index("Texte non vectorisé")
-    assert "Joignez les extrémités" in html and "Que faire" in html and "élément : path3" in html
+    doc = page(client.get(f"/jobs/{job_id}").get_data(as_text=True))
+    assert "Fichier utilisable" in text_of(doc.select_one("#analysis"))
+    assert "en attente de validation" in text_of(doc.select_one("#job .badge"))
+    # issues, warnings before infos, each with its hint, where it is, and the rest behind the toggle
+    issues = doc.select("#analysis li.issue")
+    assert [i["data-code"] for i in issues] == ["open_contour", "text_not_outlined"]
+    first = issues[0]
+    assert text_of(first.select_one(".issue-head strong")) == "Un contour n'est pas fermé (écart 0,3 mm)."
+    assert text_of(first.select_one(".hint")) == "Que faire\u00a0: Joignez les extrémités dans votre logiciel de dessin."
+    assert text_of(first.select_one("p.where")) == "Où\u00a0: x 12,5 mm, y 40 mm dans les coordonnées du fichier"
+    assert "élément : path3" in text_of(first.select_one("details.technical"))
     # metrics with their units, quotes with one explanation line per term and the owner's tier total
-    assert "180 mm" in html.replace("\u202f", "") and "50 × 40 × 0 mm" in html
-    assert "0,002 m² à 12 €/m²" in html and "1 min 35 s à 20 €/h" in html
-    assert "1,55\u00a0€" in html and "(Adhérent)" in html and "sous-total × 1 (tarif Adhérent)" in html
-    assert html.index("Contreplaqué peuplier 3 mm · ") < html.index("Ne rentre pas")
+    figures = {text_of(r.th): text_of(r.td) for r in doc.select("#analysis table.kv tr")}
+    assert figures["Longueur des découpes"].replace("\u202f", "") == "180 mm" and "50 × 40 × 0 mm" in figures.values()
+    quote = doc.select("#quotes table.quote")[0]
+    why = [text_of(td) for td in quote.select("tbody td.why")]
+    assert why[:2] == ["0,002 m² à 12 €/m²", "1 min 35 s à 20 €/h"]  # an older stored quote keeps its text
+    total = quote.select_one("tfoot")
+    assert "(Adhérent)" in text_of(total.th) and text_of(total.select_one(".total")) == "1,55\u00a0€"
+    assert text_of(total.select_one(".why")) == "sous-total × 1 (tarif Adhérent)"
+    assert "Ne rentre pas" in text_of(doc.select("#quotes table.quote")[1].parent)  # the machine it does not fit last
     # history: who, from, to, why
-    assert "<td>test</td>" in html and "déposé" in html and "fichier déposé" in html
-    assert f'action="/jobs/{job_id}/control"' in html  # the owner may cancel before approval
-    assert 'data-command="pause"' not in html
+    history = [[text_of(td) for td in tr.select("td")] for tr in doc.select("#history table.history tbody tr")]
+    assert history[0][1:] == ["member", "∅ → déposé", "fichier déposé"] and history[1][1] == "test", history
+    assert doc.select_one(f'form[action="/jobs/{job_id}/control"]') is not None  # the owner may cancel first
+    assert doc.select_one('[data-command="pause"]') is None
 
 
 def test_job_page_in_english_with_program_section(client, accounts, login, fablab_env) -> None:  # noqa: ANN001
