@@ -47,7 +47,13 @@ ANALYSIS_METRICS = {"paths": 2, "closed_paths": 2, "cut_length_mm": 200.0, "leng
     "cut": 200.0, "engrave": 31.33}, "enclosed_area_mm2": 2500.0, "engrave_area_mm2": 0.0, "pierce_count": 2,
     "bbox_mm": [50.0, 50.0], "bbox_min_mm": [10.0, 10.0], "sheet_area_used_mm2": 2500.0, "texts": 0, "images": 0,
     "units_declared": "mm", "triangles": 12, "vertices": 8, "bodies": 1, "volume_mm3": 8000.0, "mass_g": 9.92,
-    "overhang_area_mm2": 0.0, "open_edges": 0, "watertight": True, "ascii": False, "first_layer_area_mm2": 400.0}
+    "overhang_area_mm2": 0.0, "open_edges": 0, "watertight": True, "ascii": False, "first_layer_area_mm2": 400.0,
+    "wall_area_mm2": 1600.0, "top_area_mm2": 400.0, "bottom_area_mm2": 400.0}
+# The unit question (slicing.units): every unit a file may be asked in, none chosen yet.
+UNITS = {"variant": "dxf_unitless", "default": "mm", "required": True, "chosen": None, "scale": None, "pending": True,
+         "choices": [{"unit": u, "factor": f, "bbox_mm": [50.0 * f, 50.0 * f]}
+                     for u, f in (("mm", 1.0), ("cm", 10.0), ("m", 1000.0), ("in", 25.4), ("px90", 1.066667),
+                                  ("px96", 1.0))]}
 
 # The figures prepare writes for each process (laser, CNC, vinyl, built-in FDM, PrusaSlicer).
 PROGRAM_METRICS = {
@@ -71,7 +77,7 @@ QUOTE = {"machine": "laser-1", "machine_name": "Découpeuse laser CO2 60 W", "ma
 
 
 def every_code_analysis() -> dict[str, Any]:
-    return {"valid": True, "issues": every_issue(), "metrics": ANALYSIS_METRICS, "quotes": [QUOTE]}
+    return {"valid": True, "issues": every_issue(), "metrics": ANALYSIS_METRICS, "quotes": [QUOTE], "units": UNITS}
 
 
 def program_info() -> dict[str, Any]:
