@@ -59,7 +59,8 @@ def _correct(ctx: Context, conn: redis.Redis | None, job_id: int, done: int) -> 
 
     with ctx.session() as s:
         job = s.get(Job, job_id)
-        if job.state != JobState.INTERRUPTED.value or done < run_start(s, job) or done == job.lines_acked:
+        if job.state != JobState.INTERRUPTED.value or done < max(run_start(s, job), job.lines_acked or 0) \
+                or done == job.lines_acked:  # never below the count the run itself published
             return
         code, params = reasons.parse(job.reason)
         log.warning("job %s: checkpoint %s corrected to %s, the machine's own count", job_id, job.lines_acked, done)

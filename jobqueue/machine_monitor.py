@@ -93,8 +93,15 @@ class MachineMonitor(threading.Thread):
 
     def poll_once(self) -> bool:
         """One look at the machine, published; False when the link does not work."""
-        from jobqueue.machine_link import open_machine_driver
+        from drivers.sent_mark import read_mark
+        from jobqueue.machine_link import mark_path, open_machine_driver
 
+        if read_mark(mark_path(self.ctx, self.machine_id)) is not None:
+            # a run's sender holds the port, or died and the machine is not settled yet (its work
+            # horse may stream on after its worker was killed): hands off (jobqueue.leftover_run)
+            with self._cond:
+                self._close()
+            return True
         try:
             if self._driver is None:
                 machine = self.ctx.spec().machine(self.machine_id)
