@@ -142,9 +142,12 @@ def bench_slicers(machine, layer: float, quick: bool = False) -> list[float]:
         if not have_prusa:
             print(f"{name:27s} {len(mesh.faces):7d} {tb:9.2f} {'-':>9s} {'-':>8s} {'-':>8s} {'-':>8s} {gb:9.2f}")
             continue
+        # PrusaSlicer alone just before and just after `prepare`, averaged: on a shared machine
+        # whose load rises or falls during the run, one side alone would carry the trend.
+        before = prusa_alone(mesh, machine, layer)
         tp, pp = timed(mesh, machine, layer, "prusaslicer")
         tp += estimate_seconds(pp, machine) if pp.ok else 0.0  # the whole prepare stage
-        ta = prusa_alone(mesh, machine, layer)
+        ta = (before + prusa_alone(mesh, machine, layer)) / 2
         if not pp.ok:
             print(f"{name:27s} prusaslicer failed: {[i['code'] for i in pp.issues]}")
             continue
