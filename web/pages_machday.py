@@ -144,10 +144,8 @@ def machine_extras(s: Session, rows: list[dict[str, Any]]) -> None:
                          .order_by(Run.finished_at.desc()).limit(5)).all()
         row["recent"] = [{"job": r.job_id, "copy_index": r.copy_index, "state": r.state, "finished_at": r.finished_at,
                           "running_seconds": r.running_seconds} for r in runs]
-        clearing = s.get(Job, row["clearance_job"]) if row.get("clearance_job") else None
-        row["may_clear"] = bool(row["awaiting_clearance"]) and (
-            permissions.can(current_user, Action.CONTROL_MACHINES)
-            or (clearing is not None and clearing.owner_id == current_user.id))
+        # the same rule as the action (fabmanager, the job's owner, the session's trainer)
+        row["may_clear"] = bool(row["awaiting_clearance"]) and machine_ops.may_clear(s, current_user, row["id"])
 
 
 @pages.post("/queue/<int:job_id>/move")
