@@ -9,7 +9,7 @@ import io
 import re
 
 from sqlalchemy import select
-from web_helpers import SVG, job_state, make_job, page_token
+from web_helpers import SVG, job_state, make_job, page, page_token, text_of
 
 from jobqueue import dispatch
 from jobqueue.models import Job, User, utcnow
@@ -34,16 +34,17 @@ def test_trainer_runs_a_session_from_the_pages(app, accounts, fablab_env) -> Non
                                        "quota": "3", "csrf_token": page_token(trainer, "/trainer")})
     assert r.status_code == 302, r.get_data(as_text=True)
     session_id = int(r.location.rsplit("/", 1)[1])
-    page = trainer.get(r.location).get_data(as_text=True)
-    code = re.search(r'id="join-code">(\w+)<', page).group(1)
+    code = text_of(page(trainer.get(r.location).get_data(as_text=True)).select_one("#join-code"))
+    assert re.fullmatch(r"\w+", code)
     jobs = []
     for name in ("t1", "t2"):
         c = logged(name)
-        assert 'name="session"' not in c.get("/upload").get_data(as_text=True)  # nothing joined yet
+        assert page(c.get("/upload").get_data(as_text=True)).select_one('[name="session"]') is None  # nothing joined
         r = c.post("/sessions/join", data={"code": code.lower(), "csrf_token": page_token(c, "/sessions/join")})
         assert r.status_code == 302 and r.location.endswith("/upload")
-        upload = c.get("/upload").get_data(as_text=True)
-        assert f'<option value="{session_id}">De la modélisation à la création</option>' in upload
+        upload = page(c.get("/upload").get_data(as_text=True))
+        option = upload.select_one(f'select[name="session"] option[value="{session_id}"]')
+        assert text_of(option) == "De la modélisation à la création"
         r = c.post("/upload", data={"csrf_token": page_token(c), "process": "laser", "material": "",
                                     "session": str(session_id), "file": (io.BytesIO(SVG), f"{name}.svg")},
                    content_type="multipart/form-data")
@@ -58,46 +59,49 @@ def test_trainer_runs_a_session_from_the_pages(app, accounts, fablab_env) -> Non
                 {"code": "open_contour", "severity": "warning", "message": {"fr": "Un contour n'est pas fermé.",
                                                                             "en": "A contour is not closed."}}]}
         s.get(Job, stl).session_id = session_id
-    page = trainer.get(f"/trainer/sessions/{session_id}").get_data(as_text=True)
-    assert all(f'id="job-{j}"' in page for j in [*jobs, stl])
-    assert 'data-code="open_contour"' in page and "<b>3 stagiaires</b>" in page  # shared by all three owners
-    assert f'/jobs/{jobs[0]}/preview/analysis' in page
-    assert 'data-process="laser"' in page and 'value="group:fdm-pla"' in page  # approve per process
+    doc = page(trainer.get(f"/trainer/sessions/{session_id}").get_data(as_text=True))
+    assert all(doc.select_one(f"section#job-{j}.session-job") for j in [*jobs, stl])
+    shared = doc.select_one('#common-issues li.issue[data-code="open_contour"]')
+    assert text_of(shared.select_one("b")) == "3 stagiaires"  # shared by all three owners
+    assert doc.select_one(f"#job-{jobs[0]} img.thumb")["src"] == f"/jobs/{jobs[0]}/preview/analysis"
+    assert doc.select_one('#batch form.batch[data-process="laser"]')  # approve per process
+    assert doc.select_one('#batch form.batch[data-process="fdm"] select[name="target"] option[value="group:fdm-pla"]')
     r = trainer.post(f"/trainer/jobs/{jobs[1]}/send-back", data={
         "comment": "Fermez le contour du haut", "next": f"/trainer/sessions/{session_id}",
         "csrf_token": page_token(trainer, "/trainer")}, follow_redirects=True)
-    assert "renvoyé à son auteur" in r.get_data(as_text=True)
+    assert "renvoyé à son auteur" in text_of(page(r.get_data(as_text=True)).select_one("p.flash"))
     r = trainer.post(f"/trainer/sessions/{session_id}/approve", data={
         "process": "laser", "target": "machine:laser-1", "csrf_token": page_token(trainer, "/trainer")},
         follow_redirects=True)
-    assert "1 travail validé pour laser-1" in r.get_data(as_text=True)
+    assert "1 travail validé pour laser-1" in text_of(page(r.get_data(as_text=True)).select_one("p.flash"))
     r = trainer.post(f"/trainer/sessions/{session_id}/approve", data={
         "process": "fdm", "target": "group:fdm-pla", "csrf_token": page_token(trainer, "/trainer")},
         follow_redirects=True)
-    assert "1 travail validé pour fdm-pla" in r.get_data(as_text=True)
+    assert "1 travail validé pour fdm-pla" in text_of(page(r.get_data(as_text=True)).select_one("p.flash"))
     assert [job_state(fablab_env, j) for j in (*jobs, stl)] == ["preparing", "sent_back", "preparing"]
     with fablab_env.session() as s:  # a group's job waits for dispatch: the first free printer takes it
         assert s.get(Job, stl).machine_id is None
         assert [d.machine_id for d in dispatch.dispatch(s, fablab_env.spec(), None)] == ["prusa-mk3"]
     # the owner sees the comment and sends a corrected file: a new revision of the same job
     t2 = logged("t2")
-    page = t2.get(f"/jobs/{jobs[1]}").get_data(as_text=True)
-    assert "Fermez le contour du haut" in page and 'id="revise-form"' in page
+    doc = page(t2.get(f"/jobs/{jobs[1]}").get_data(as_text=True))
+    assert "Fermez le contour du haut" in text_of(doc.select_one("main")) and doc.select_one("form#revise-form")
     r = t2.post(f"/jobs/{jobs[1]}/revise", data={"csrf_token": page_token(t2), "file": (io.BytesIO(SVG + b" "), "v2.svg")},
                 content_type="multipart/form-data", follow_redirects=True)
-    page = r.get_data(as_text=True)
-    assert "Fichier corrigé reçu" in page and "version 2" in page and "1 fichier précédent" in page
+    doc = page(r.get_data(as_text=True))
+    assert "Fichier corrigé reçu" in text_of(doc.select_one("p.flash"))
+    assert "version 2" in text_of(doc.select_one("main")) and "1 fichier précédent" in text_of(doc.select_one("main"))
     assert job_state(fablab_env, jobs[1]) == "submitted"
-    assert 'class="unread-count" id="unread-count">1<' in page  # "sent back" is in the header
+    assert text_of(doc.select_one("#unread-count.unread-count")) == "1"  # "sent back" is in the header
     # past its end, the session takes no upload
     with fablab_env.session() as s:
         s.get(WorkshopSession, session_id).ends_at = utcnow() - dt.timedelta(minutes=1)
     t1 = logged("t1")
-    assert 'name="session"' not in t1.get("/upload").get_data(as_text=True)
+    assert page(t1.get("/upload").get_data(as_text=True)).select_one('[name="session"]') is None
     r = t1.post("/upload", data={"csrf_token": page_token(t1), "process": "laser", "material": "",
                                  "session": str(session_id), "file": (io.BytesIO(SVG), "late.svg")},
                 content_type="multipart/form-data")
-    assert r.status_code == 400 and "est terminée" in r.get_data(as_text=True)
+    assert r.status_code == 400 and "est terminée" in text_of(page(r.get_data(as_text=True)).select_one("main"))
     # another trainer does not see this session
     with fablab_env.session() as s:
         create_user(s, "autre", "autre-pw", role="trainer")
@@ -112,27 +116,30 @@ def test_trainer_records_a_training_outside_a_session(app, fablab_env) -> None: 
         create_user(s, "lea", "lea-pw", role="member")
     c = app.test_client()
     c.post("/login", data={"username": "formatrice", "password": "formatrice-pw", "csrf_token": page_token(c, "/login")})
-    page = c.get("/trainer").get_data(as_text=True)
-    assert 'href="/trainer/trainings"' in page
-    page = c.get("/trainer/trainings").get_data(as_text=True)
-    assert "Enregistrer une formation" in page and '<option value="lea">' in page
-    assert 'value="laser" data-days="365"' in page and "365 jours" in page  # the kinds of machines.yaml
+    assert page(c.get("/trainer").get_data(as_text=True)).select_one('a[href="/trainer/trainings"]')
+    doc = page(c.get("/trainer/trainings").get_data(as_text=True))
+    assert text_of(doc.select_one("h1")) == "Enregistrer une formation"
+    assert doc.select_one('#record-training [name="username"] option[value="lea"]')
+    laser = doc.select_one('#record-training select[name="kind"] option[value="laser"]')
+    assert laser["data-days"] == "365" and "365 jours" in text_of(laser)  # the kinds of machines.yaml
     token = page_token(c, "/trainer/trainings")
     r = c.post("/trainer/trainings", data={"username": "lea", "kind": "laser", "valid_days": "5000",
                                            "csrf_token": token})
     assert r.status_code == 400  # over ten years
     r = c.post("/trainer/trainings", data={"username": "lea", "kind": "laser", "valid_days": "30", "csrf_token": token},
                follow_redirects=True)
-    page = r.get_data(as_text=True)
-    assert "Formation enregistrée pour lea." in page and 'data-user="lea"' in page
+    doc = page(r.get_data(as_text=True))
+    assert text_of(doc.select_one("p.flash")) == "Formation enregistrée pour lea."
+    assert doc.select_one('#recent-trainings tr[data-user="lea"]')
     with fablab_env.session() as s:
         lea = s.scalar(select(User).where(User.username == "lea"))
         [rec] = trainings.records_of(s, lea.id)
         assert rec.kind == "laser" and 29 <= (rec.valid_until - rec.trained_at).days <= 30
         assert trainings.missing_for(s, fablab_env.spec(), lea.id, [fablab_env.spec().machine("laser-1")]) == []
     c.post("/lang", data={"lang": "en", "next": "/", "csrf_token": token})
-    page = c.get("/trainer/trainings").get_data(as_text=True)
-    assert "Record a training" in page and "Trainings I recorded" in page
+    doc = page(c.get("/trainer/trainings").get_data(as_text=True))
+    assert text_of(doc.select_one("h1")) == "Record a training"
+    assert "Trainings I recorded" in text_of(doc.select_one("#recent-trainings"))
 
 
 def test_the_trainer_clears_a_machine_after_a_session_job(app, accounts, fablab_env) -> None:  # noqa: ANN001
@@ -163,15 +170,16 @@ def test_the_trainer_clears_a_machine_after_a_session_job(app, accounts, fablab_
     other = logged("autre")
     assert other.post("/machines/laser-1/clear", data={"csrf_token": page_token(other, "/trainer")}).status_code == 403
     c = logged("formatrice")
-    page = c.get(f"/trainer/sessions/{session_id}").get_data(as_text=True)
-    assert 'class="to-clear" data-machine="laser-1"' in page and "laser-1 attend d'être libérée" in page
-    page = c.get(f"/jobs/{job_id}").get_data(as_text=True)  # the job page offers it too, naming the machine
-    assert 'id="to-clear"' in page and 'action="/machines/laser-1/clear"' in page and "built-in" not in page
+    doc = page(c.get(f"/trainer/sessions/{session_id}").get_data(as_text=True))
+    assert "laser-1 attend d'être libérée" in text_of(doc.select_one('.to-clear[data-machine="laser-1"]'))
+    doc = page(c.get(f"/jobs/{job_id}").get_data(as_text=True))  # the job page offers it too, naming the machine
+    assert doc.select_one('#to-clear form[action="/machines/laser-1/clear"]')
+    assert "built-in" not in text_of(doc)
     other_job = make_job(fablab_env, "trainee", "pending_review")
-    assert 'id="to-clear"' not in logged("fabmanager").get(f"/jobs/{other_job}").get_data(as_text=True)
+    assert page(logged("fabmanager").get(f"/jobs/{other_job}").get_data(as_text=True)).select_one("#to-clear") is None
     r = c.post("/machines/laser-1/clear", data={"csrf_token": page_token(c, "/trainer"),
                                                 "back": f"/trainer/sessions/{session_id}"}, follow_redirects=True)
-    assert r.status_code == 200 and "to-clear" not in r.get_data(as_text=True)
+    assert r.status_code == 200 and not page(r.get_data(as_text=True)).select(".to-clear")
     with fablab_env.session() as s:
         assert not machine_status.get(s, "laser-1").awaiting_clearance
         assert s.query(MachineEvent).filter_by(machine_id="laser-1", action="cleared").one().actor == "formatrice"
