@@ -47,7 +47,18 @@ def settle_leftover(ctx: Context, conn: redis.Redis | None, machine_id: str) -> 
         stop = stop_machine(ctx, machine_id, mark.run)
     if stop.done is not None:
         _correct(ctx, conn, mark.run, stop.done)
+    elif stop.uncertain_to is not None:
+        _say_uncertain(ctx, mark.run, stop.uncertain_to)
     return stop.done
+
+
+def _say_uncertain(ctx: Context, job_id: int, upto: int) -> None:
+    """The machine could not say how far it got: the reason tells the fabmanager up to where."""
+    with ctx.session() as s:
+        job = s.get(Job, job_id)
+        code, params = reasons.parse(job.reason)
+        if job.state == JobState.INTERRUPTED.value and code == reasons.RUN_INTERRUPTED:
+            job.reason = reasons.make(code, **{**params, "uncertain_to": upto})
 
 
 def _correct(ctx: Context, conn: redis.Redis | None, job_id: int, done: int) -> None:

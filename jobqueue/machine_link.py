@@ -42,23 +42,24 @@ def mark_path(ctx: Context, machine_id: str) -> Path:
     return ctx.settings.data_dir / "marks" / f"{machine_id}.mark"
 
 
-def settle_dead_run(ctx: Context, machine, job_id: int) -> int | None:  # noqa: ANN001
+def settle_dead_run(ctx: Context, machine, job_id: int) -> tuple[int | None, int | None]:  # noqa: ANN001
     """The job's process died holding the machine's link: how many program lines the machine
     took and ran (drivers.settle), learnt before anything resets it; None when it cannot tell
-    (no mark of this job, a machine that does not answer, a sender that died inside a write)."""
+    (no mark of this job, a machine that does not answer, a sender that died inside a write);
+    then also the most it can have taken (the mark's line being written), for the fabmanager."""
     from drivers.sent_mark import clear_mark, read_mark
     from drivers.settle import settle
 
     path = mark_path(ctx, machine.id)
     mark = read_mark(path)
     if mark is None or mark.run != job_id or machine.driver not in ("grbl", "marlin"):
-        return None
+        return None, None
     done = settle(machine.driver, _port_for(ctx, machine), machine.connection.baud, mark,
                   flow_control=machine.connection.flow_control, position_after=_positions(ctx, job_id))
     log.warning("machine %s after job %s's sender died: %s (mark %s)", machine.id, job_id,
                 f"{done} lines done" if done is not None else "cannot tell how far it got", mark)
     clear_mark(path)
-    return done
+    return done, (None if done is not None else mark.sending_i + 1)
 
 
 def _positions(ctx: Context, job_id: int):  # noqa: ANN202 - Callable[[int], dict | None]
@@ -84,6 +85,7 @@ def _positions(ctx: Context, job_id: int):  # noqa: ANN202 - Callable[[int], dic
 class StopResult:
     dropped: int | None = None  # acknowledged moves the stop dropped (None: the link did not work)
     done: int | None = None  # program lines the machine ran, settled exactly (None: not known)
+    uncertain_to: int | None = None  # not settled: the most lines the machine can have run
 
 
 def safe_stop_machine(ctx: Context, machine, settle_job: int | None = None) -> StopResult:  # noqa: ANN001
@@ -101,7 +103,7 @@ def _safe_stop(ctx: Context, machine, settle_job: int | None) -> StopResult:  # 
     result = StopResult()
     if settle_job is not None:
         try:
-            result.done = settle_dead_run(ctx, machine, settle_job)
+            result.done, result.uncertain_to = settle_dead_run(ctx, machine, settle_job)
         except Exception:  # noqa: BLE001 - the stop below matters more than the count
             log.warning("settling %s failed", machine.id, exc_info=True)
     try:

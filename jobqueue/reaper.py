@@ -160,6 +160,8 @@ def stop_and_end(ctx: Context, conn: redis.Redis | None, job_id: int, cause: str
             if s.get(Job, job_id).state not in ON_MACHINE:
                 return False
         stop = stop_machine(ctx, machine_id, job_id)
+        if stop.uncertain_to is not None:  # the machine could not say: the fabmanager chooses where to resume
+            params["uncertain_to"] = stop.uncertain_to
         return end_run(ctx, job_id, cause, conn=conn, force=True, step_back=stop.dropped or 0, done=stop.done,
                        **params) is not None
 

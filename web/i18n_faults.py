@@ -37,7 +37,11 @@ def reason_label(text: Any) -> str:
     code, params = reasons.parse(text if isinstance(text, str) else None)
     if code == reasons.RUN_INTERRUPTED:
         cause = _CAUSES.get(str(params.get("cause")), str(params.get("cause", "")))
-        return _("Run interrupted after line %(line)s: %(cause)s.", line=params.get("line", "?"), cause=cause)
+        text = _("Run interrupted after line %(line)s: %(cause)s.", line=params.get("line", "?"), cause=cause)
+        if params.get("uncertain_to") is not None:
+            text += " " + _("The machine may have run up to line %(to)s: check the part and choose the line to "
+                            "resume from.", to=params["uncertain_to"])
+        return text
     if code == reasons.RUN_CRASHED:
         return _("Internal error while streaming (%(error)s).", error=params.get("error", "?"))
     if code == reasons.RUN_WAITING_MACHINE:

@@ -178,6 +178,11 @@ def test_a_stored_reason_code_reads_in_the_page_language(app, lang: str, expecte
         session["lang"] = lang
         assert reason_label(reasons.make("run.interrupted", cause="work_horse_killed", line=11)) == expected
         assert reason_label("a driver's own words") == "a driver's own words"
+        unsure = reason_label(reasons.make("run.interrupted", cause="work_horse_killed", line=11, uncertain_to=14))
+        assert unsure.endswith({"fr": "La machine a pu aller jusqu'à la ligne 14 : vérifiez la pièce et choisissez "
+                                      "la ligne de reprise.",
+                                "en": "The machine may have run up to line 14: check the part and choose the line "
+                                      "to resume from."}[lang])
         waiting = reason_label(reasons.make("run.waiting_machine", machine="laser-1", status="out_of_service"))
         assert waiting == {"fr": "En attente : la machine laser-1 est hors service.",
                            "en": "Waiting: machine laser-1 is out of service."}[lang]
