@@ -105,7 +105,7 @@ class MarlinDriver(NumberedWindow, StreamFlags, Driver):
         self._cancel_done = threading.Event()
         self._streaming = False
         self._waiters: list[_Waiter] = []
-        self._modal = ModalState()
+        self._modal = ModalState(flavour="marlin")
         self._modal_at = 0
         self._needs_resync = False
         self._planner_free: int | None = None  # P of the last `ok N P B`
@@ -296,7 +296,7 @@ class MarlinDriver(NumberedWindow, StreamFlags, Driver):
             self._cancel_done.clear()
             self._unexecuted = 0
             self._acked, self._total, self._bytes_sent = start_line, len(lines), 0
-            self._modal, self._modal_at = ModalState(), 0
+            self._modal, self._modal_at = ModalState(flavour="marlin"), 0
         feed = iter(items)
         pending = True
         last_emit = 0.0

@@ -1,6 +1,6 @@
 """Resume: the modal state in force at line N of a program, and the lines that restore it.
 
-Pure functions. `modal_state_at(lines, n)` (from `gcode_reader`, the one G-code reader that
+Pure functions. `modal_state_at(lines, n, flavour)` (from `gcode_reader`, the one G-code reader that
 checks, previews and the time model share) replays lines[:n] the way a firmware's parser
 would (units, absolute/relative, work offset, feed, spindle or laser, coolant, extruder mode
 and position, temperatures, fan, position); `resume_preamble(lines, n, flavor)` writes the
@@ -42,7 +42,7 @@ def resume_preamble(lines: Sequence[str], n: int, flavor: str, *, safe_z: float 
     """G-code that restores the state in force at line n. flavor: 'grbl' or 'marlin'."""
     if n <= 0:
         return []
-    st = modal_state_at(lines, n)
+    st = _in_program_units(modal_state_at(lines, n, "marlin" if flavor == "marlin" else "grbl"))
     shift = {a: v for a, v in st.g92.items() if v and a in st.position}
     if shift:
         # The machine is back in the frame the program started in (reset, homed): travel there in
@@ -55,6 +55,16 @@ def resume_preamble(lines: Sequence[str], n: int, flavor: str, *, safe_z: float 
     if shift:
         out.append("G92 " + " ".join(f"{a}{_num(logical[a])}" for a in "XYZ" if a in logical))
     return out
+
+
+def _in_program_units(st: ModalState) -> ModalState:
+    """The reader keeps mm; the preamble writes the program's own units (it restores G20 first)."""
+    k = st.scale
+    if k == 1.0:
+        return st
+    return replace(st, position={a: v / k for a, v in st.position.items()}, g92={a: v / k for a, v in st.g92.items()},
+                   max_z=None if st.max_z is None else st.max_z / k, e=st.e / k,
+                   feed=None if st.feed is None else st.feed / k)
 
 
 def _grbl(st: ModalState, safe_z: float | None) -> list[str]:

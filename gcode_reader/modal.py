@@ -3,7 +3,12 @@
 `apply_words(state, words)` updates a `ModalState` with one line as GRBL or Marlin would
 (units, absolute/relative, work offset, feed, spindle or laser power, coolant, extruder
 mode and position, temperatures, fan, position) and says whether the line moved the
-machine; `modal_state_at(lines, n)` replays a program's first n lines (the resume preamble).
+machine; `modal_state_at(lines, n, flavour)` replays a program's first n lines (the resume
+preamble). Same rules as the whole-program form (`gcode_reader.program`), checked line by
+line by tests/motion/test_motion_reader.py: positions, feed and E in mm (G20 words are
+inches), GRBL keeps the motion mode (a bare `X10` after G1 moves, G80 cancels it) and has no
+extruder, Marlin moves only on an explicit G0-G3; G28 (GRBL: also G30) with axis words homes
+only those axes, alone all of X/Y/Z; G4, G10, G28, G30, G92 and G53.1 lines do not move.
 """
 
 from __future__ import annotations
@@ -12,6 +17,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from gcode_reader.words import BadLine, read_line
+
+MM_PER_INCH = 25.4
+_LOCKED = (4.0, 10.0, 28.0, 30.0, 92.0, 53.1)  # axis words on these lines are not a motion target
 
 
 @dataclass
@@ -22,21 +30,27 @@ class ModalState:
     plane: str = "G17"
     feed_mode: str = "G94"
     motion: str = "G0"
-    feed: float | None = None
+    feed: float | None = None  # mm/min (an F word under G20 is converted)
     spindle: str = "M5"
     spindle_speed: float | None = None
     coolant: str = "M9"
     extrude: str = "M82"
-    e: float = 0.0  # logical extruder position (what G92 E sets)
+    e: float = 0.0  # logical extruder position (what G92 E sets), mm
     hotend: float | None = None
     bed: float | None = None
     fan: float | None = None
-    position: dict[str, float] = field(default_factory=dict)  # work coordinates, program units
+    position: dict[str, float] = field(default_factory=dict)  # work coordinates, mm
     max_z: float | None = None  # highest Z seen: a safe travel height for CNC
     # G92 on X/Y/Z: the program's frame = the frame it started in (after its homing) - g92[axis];
     # `g92_unknown`: an offset set while that axis' position was not known (it cannot be redone).
     g92: dict[str, float] = field(default_factory=dict)
     g92_unknown: bool = False
+    flavour: str = "grbl"  # "grbl" or "marlin": which firmware's rules (see the module docstring)
+
+    @property
+    def scale(self) -> float:
+        """mm per program unit in force (25.4 under G20)."""
+        return MM_PER_INCH if self.units == "G20" else 1.0
 
 
 def apply_line(state: ModalState, line: str) -> None:
@@ -47,16 +61,12 @@ def apply_line(state: ModalState, line: str) -> None:
         return
 
 
-def apply_words(state: ModalState, ws: list[tuple[str, float]]) -> bool:
-    """Update `state` with one line's words (in place). True when the line moved the machine."""
-    if not ws:
-        return False
-    gs = [v for k, v in ws if k == "G"]
-    ms = [v for k, v in ws if k == "M"]
-    vals = {k: v for k, v in ws if k not in "GM"}
+def _set_modes(state: ModalState, gs: list[float], ms: list[float], vals: dict[str, float]) -> None:
     for g in gs:
         if g in (0, 1, 2, 3):
             state.motion = f"G{g:g}"
+        elif g == 80 and state.flavour == "grbl":
+            state.motion = "G80"
         elif g in (17, 18, 19):
             state.plane = f"G{g:g}"
         elif g in (20, 21):
@@ -68,7 +78,7 @@ def apply_words(state: ModalState, ws: list[tuple[str, float]]) -> bool:
         elif 54 <= g <= 59:
             state.wcs = f"G{g:g}"
     if "F" in vals:
-        state.feed = vals["F"]
+        state.feed = vals["F"] * state.scale
     for m in ms:
         if m in (3, 4, 5):
             state.spindle = f"M{m:g}"
@@ -88,41 +98,53 @@ def apply_words(state: ModalState, ws: list[tuple[str, float]]) -> bool:
             state.spindle, state.coolant = "M5", "M9"
     if "S" in vals and not any(m in (104, 109, 140, 190, 106) for m in ms):
         state.spindle_speed = vals["S"]
+
+
+def apply_words(state: ModalState, ws: list[tuple[str, float]]) -> bool:
+    """Update `state` with one line's words (in place). True when the line moved the machine."""
+    if not ws:
+        return False
+    gs = [v for k, v in ws if k == "G"]
+    ms = [v for k, v in ws if k == "M"]
+    vals = {k: v for k, v in ws if k not in "GM"}
+    _set_modes(state, gs, ms, vals)
+    mm = {a: vals[a] * state.scale for a in ("XYZE" if state.flavour == "marlin" else "XYZ") if a in vals}
     if 92 in gs:
         for a in "XYZ":
-            if a in vals:
+            if a in mm:
                 if a in state.position:
-                    state.g92[a] = state.g92.get(a, 0.0) + state.position[a] - vals[a]
+                    state.g92[a] = state.g92.get(a, 0.0) + state.position[a] - mm[a]
                 else:
                     state.g92_unknown = True
-                state.position[a] = vals[a]
-        if "E" in vals:
-            state.e = vals["E"]
-        return False
-    if 28 in gs:
-        for a in "XYZ":
+                state.position[a] = mm[a]
+        if "E" in mm:
+            state.e = mm["E"]
+    if 28 in gs or (30 in gs and state.flavour == "grbl"):
+        for a in [a for a in "XYZ" if a in mm] if mm else "XYZ":  # G28 alone: every axis
             state.position[a] = 0.0
-        state.g92.clear()  # homing puts the axes back in the machine's own frame
+            state.g92.pop(a, None)  # homing puts the axis back in the machine's own frame
+    g_motion = [g for g in gs if g in (0, 1, 2, 3)]
+    mode = g_motion[-1] if g_motion else (None if state.flavour == "marlin" else float(state.motion[1:]))
+    if mode is None or mode == 80 or any(g in _LOCKED for g in gs):
         return False
-    moving = any(g in (0, 1, 2, 3) for g in gs) or (not gs or all(g in (90, 91, 20, 21, 17, 18, 19) for g in gs))
-    if not moving or 53 in gs or not any(a in vals for a in "XYZE"):
+    if not mm and not (mode in (2, 3) and any(a in vals for a in "IJKR")):
         return False
     for a in "XYZ":
-        if a in vals:
+        if a in mm:
             if state.distance == "G91":
-                state.position[a] = state.position.get(a, 0.0) + vals[a]
+                state.position[a] = state.position.get(a, 0.0) + mm[a]
             else:
-                state.position[a] = vals[a]
-    if "Z" in state.position and any(a == "Z" for a in vals):
+                state.position[a] = mm[a]
+    if "Z" in mm:
         state.max_z = state.position["Z"] if state.max_z is None else max(state.max_z, state.position["Z"])
-    if "E" in vals:
-        state.e = state.e + vals["E"] if state.extrude == "M83" or state.distance == "G91" else vals["E"]
+    if "E" in mm:
+        state.e = state.e + mm["E"] if state.extrude == "M83" or state.distance == "G91" else mm["E"]
     return True
 
 
-def modal_state_at(lines: Sequence[str], n: int) -> ModalState:
-    """The state after lines[:n] have run."""
-    state = ModalState()
+def modal_state_at(lines: Sequence[str], n: int, flavour: str = "grbl") -> ModalState:
+    """The state after lines[:n] have run, by `flavour`'s rules ("grbl" or "marlin")."""
+    state = ModalState(flavour=flavour)
     for line in lines[: max(0, n)]:
         apply_line(state, line)
     return state

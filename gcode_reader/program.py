@@ -137,7 +137,7 @@ def interpret(words: Words, flavour: str) -> ProgramState:
                          initial=17.0)
     state.inverse_time = _merge(set_where(on("G", 93), 1.0), set_where(on("G", 94), 0.0), initial=0.0) > 0.5
     explicit_e = _merge(set_where(on("M", 82), 1.0), set_where(on("M", 83), 0.0), initial=np.nan)
-    e_absolute = np.where(np.isnan(explicit_e), absolute, explicit_e > 0.5)
+    e_absolute = absolute & ~(explicit_e < 0.5)  # E is relative under G91 or M83 (Marlin's relative_mode || E bit)
 
     pick = words.letter == ord("G")
     g_line, g_val = words.line[pick], words.value[pick]

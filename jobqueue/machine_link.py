@@ -55,14 +55,14 @@ def settle_dead_run(ctx: Context, machine, job_id: int) -> tuple[int | None, int
     if mark is None or mark.run != job_id or machine.driver not in ("grbl", "marlin"):
         return None, None
     done = settle(machine.driver, _port_for(ctx, machine), machine.connection.baud, mark,
-                  flow_control=machine.connection.flow_control, position_after=_positions(ctx, job_id))
+                  flow_control=machine.connection.flow_control, position_after=_positions(ctx, job_id, machine.driver))
     log.warning("machine %s after job %s's sender died: %s (mark %s)", machine.id, job_id,
                 f"{done} lines done" if done is not None else "cannot tell how far it got", mark)
     clear_mark(path)
     return done, (None if done is not None else mark.sending_i + 1)
 
 
-def _positions(ctx: Context, job_id: int):  # noqa: ANN202 - Callable[[int], dict | None]
+def _positions(ctx: Context, job_id: int, machine_flavour: str = "grbl"):  # noqa: ANN202 - Callable[[int], dict | None]
     """Where the job's program leaves the tool after its first n lines (work coordinates, mm)."""
     from gcode_reader import modal_state_at
     from jobqueue.models import Job
@@ -74,9 +74,8 @@ def _positions(ctx: Context, job_id: int):  # noqa: ANN202 - Callable[[int], dic
     def after(n: int) -> dict[str, float] | None:
         if not lines or n < 0:
             return None
-        st = modal_state_at(lines, n)
-        scale = 25.4 if st.units == "G20" else 1.0
-        return {a: v * scale for a, v in st.position.items()} or None
+        st = modal_state_at(lines, n, "marlin" if machine_flavour == "marlin" else "grbl")
+        return dict(st.position) or None  # already mm
 
     return after
 

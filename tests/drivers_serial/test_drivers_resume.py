@@ -38,7 +38,7 @@ def test_modal_state_is_replayed_from_the_program() -> None:
     assert st.position == {"X": 49.0, "Y": 10 + 39 % 7, "Z": -1.0} and st.max_z == 5.0
     st = modal_state_at(lines, 50)  # inside the G91 section
     assert st.distance == "G91" and st.position == {"X": 54.0, "Y": 14.0, "Z": 5.0}
-    fdm = modal_state_at(fdm_program(), 45)
+    fdm = modal_state_at(fdm_program(), 45, "marlin")
     assert (fdm.hotend, fdm.bed, fdm.fan, fdm.extrude) == (210, 60, 200, "M82")
     assert fdm.e == pytest.approx(0.05 * 32)  # 25 moves of layer 0, 7 of layer 1
 

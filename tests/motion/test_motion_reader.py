@@ -5,8 +5,9 @@ preamble)."""
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
-from gcode_reader import ModalState, apply_words, read_line, read_program
+from gcode_reader import ModalState, apply_words, modal_state_at, read_line, read_program
 from slicing.toolpaths.program_parse import gcode_moves
 
 PROGRAM = [
@@ -28,20 +29,47 @@ PROGRAM = [
 ]
 
 
-def test_whole_program_positions_match_the_line_reader() -> None:
-    program = read_program(PROGRAM, "grbl")
-    state = ModalState()
-    for n, line in enumerate(PROGRAM[:13]):  # up to G20: the line reader keeps program units
+GRBL_MIXED = [
+    "G21 G90", "G0 X10 Y5", "G1 X20 F1200", "Y15", "G20", "X1", "G1 Y2 F10", "G21", "G28 X0", "Y7",
+    "G53 G0 Z-1", "X3", "G92 X0 Y0", "G1 X2 Y2", "G91", "X1 Z-0.5", "G90", "G80", "X50", "G1 X4",
+    "G2 X6 Y4 I1 J0", "J1", "G28", "G4 P1", "G10 L20 P1 X0", "G30", "G1 X9 Z2", "G1 X6 Y# 3",
+]
+MARLIN_MIXED = [
+    "G21 G90 M82", "G28", "G1 X10 Y5 E1 F1200", "X20 Y20 E2", "G1 X20 E3", "G20", "G1 X1 E0.1 F10",
+    "G21", "G28 X0", "G1 Y7", "G53 G0 Z3", "G92 X0 Y0 E0", "G1 X2 Y2 E0.5", "M83", "G1 X3 E0.5",
+    "G91", "G1 X1 E0.5", "G90", "M82", "G1 X5 E2", "G30", "G28 Y0 Z0", "G0 X8", "E5", "G2 X9 Y1 I1 J0",
+]
+
+
+@pytest.mark.parametrize(("flavour", "lines"), [("grbl", GRBL_MIXED), ("marlin", MARLIN_MIXED)])
+def test_both_forms_agree_line_by_line(flavour: str, lines: list[str]) -> None:
+    """One set of rules: G20/G21, G28 with and without axes, bare coordinates (modal in GRBL,
+    ignored by Marlin), G53, G92, G91, M83, G80, arcs: the same position, E, feed and move."""
+    program = read_program(lines, flavour)
+    state = ModalState(flavour=flavour)
+    for n, line in enumerate(lines):
         try:
-            words = read_line(line)
+            moved = apply_words(state, read_line(line))
         except ValueError:
             assert n in program.words.bad_lines.tolist()
             continue
-        apply_words(state, words)
+        assert moved == bool(program.moving[n]), (n, line)
         for k, axis in enumerate("XYZ"):
-            assert np.isclose(program.position[n, k], state.position.get(axis, 0.0)), (n, axis)
-    assert program.words.bad_lines.tolist() == [12]
-    assert program.power()[9] == 800 and program.feed()[9] == 1200
+            assert np.isclose(program.position[n, k], state.position.get(axis, 0.0)), (n, line, axis)
+        if flavour == "marlin":
+            assert np.isclose(program.position[n, 3], state.e), (n, line, "E")
+        if state.feed is not None:
+            assert np.isclose(program.feed()[n], state.feed), (n, line, "F")
+    assert state.position == modal_state_at(lines, len(lines), flavour).position
+
+
+def test_the_flavours_differ_where_the_firmwares_do() -> None:
+    """GRBL keeps the motion mode, Marlin does not; G28 X homes X alone; G20 words are inches."""
+    lines = ["G1 X20 Y3 F600", "Y15", "G28 X0", "G20", "G1 X1"]
+    grbl, marlin = modal_state_at(lines, 2, "grbl"), modal_state_at(lines, 2, "marlin")
+    assert grbl.position["Y"] == 15 and marlin.position["Y"] == 3
+    assert modal_state_at(lines, 3, "grbl").position == {"X": 0.0, "Y": 15.0}
+    assert modal_state_at(lines, 5, "marlin").position == {"X": 25.4, "Y": 3.0}
 
 
 def test_moves_for_checks_and_previews() -> None:
