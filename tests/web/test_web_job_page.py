@@ -44,20 +44,25 @@ def test_job_page_in_english_with_program_section(client, accounts, login, fabla
     job_id = make_job(fablab_env, "member", "ready")
     login(accounts["member"])
     client.post("/lang", data={"lang": "en", "csrf_token": page_token(client), "next": f"/jobs/{job_id}"})
-    html = client.get(f"/jobs/{job_id}").get_data(as_text=True)
-    assert '<html lang="en">' in html
-    assert "A contour is not closed" in html and "Join the end points" in html
-    assert "Machine program" in html and "gcode" in html and "2 min 00 s" in html
-    assert f'src="/jobs/{job_id}/preview/program"' in html
-    assert "0.002 m² at €12/m²" in html and "€1.55" in html
+    doc = page(client.get(f"/jobs/{job_id}").get_data(as_text=True))
+    assert doc.html["lang"] == "en"
+    issue = text_of(doc.select_one('#analysis li.issue[data-code="open_contour"]'))
+    assert "A contour is not closed" in issue and "Join the end points" in issue
+    assert text_of(doc.select_one("#program h2")) == "Machine program"
+    assert kv(doc, "#program", "Format") == "gcode" and kv(doc, "#program", "Estimated time") == "2 min 00 s"
+    assert doc.select_one("#program img#program-preview")["src"] == f"/jobs/{job_id}/preview/program"
+    quote = doc.select_one("#quotes table.quote")
+    assert "0.002 m² at €12/m²" in [text_of(td) for td in quote.select("td.why")]
+    assert text_of(quote.select_one("td.total")) == "€1.55"
 
 
 def test_invalid_job_shows_reason_and_verdict(client, accounts, login, fablab_env) -> None:  # noqa: ANN001
     job_id = make_job(fablab_env, "member", "invalid")
     login(accounts["member"])
-    html = client.get(f"/jobs/{job_id}").get_data(as_text=True)
-    assert "Fichier inutilisable" in html and "test invalid" in html and 'data-live="0"' in html
-    assert "/control" not in html  # nothing to do on a final state
+    doc = page(client.get(f"/jobs/{job_id}").get_data(as_text=True))
+    assert "Fichier inutilisable" in text_of(doc.select_one("#analysis h2"))
+    assert "test invalid" in text_of(doc.select_one("#job #reason")) and doc.select_one("#job")["data-live"] == "0"
+    assert not control_forms(doc)  # nothing to do on a final state
 
 
 def test_members_do_not_see_others_jobs_or_previews(client, accounts, login, fablab_env) -> None:  # noqa: ANN001
@@ -85,9 +90,9 @@ def test_member_cannot_approve_reject_or_control(client, accounts, login, fablab
     r = client.post(f"/jobs/{running}/control", data={"command": "pause", "csrf_token": token})
     assert r.status_code == 403
     assert (job_state(fablab_env, job_id), job_state(fablab_env, running)) == ("pending_review", "running")
-    html = client.get(f"/jobs/{running}").get_data(as_text=True)
-    assert "/control" not in html and "Valider" not in html
-    assert "Valider" not in client.get("/jobs").get_data(as_text=True)
+    doc = page(client.get(f"/jobs/{running}").get_data(as_text=True))
+    assert not control_forms(doc) and "Valider" not in page_texts_of(doc)
+    assert "Valider" not in page_texts_of(page(client.get("/jobs").get_data(as_text=True)))
 
 
 def test_owner_cancels_own_job_before_approval(client, accounts, login, fablab_env) -> None:  # noqa: ANN001
@@ -101,8 +106,9 @@ def test_fabmanager_controls_reach_the_machine_loop(client, accounts, login, fab
     failed = make_job(fablab_env, "member", "failed")  # first: one job at a time runs on laser-1
     running = make_job(fablab_env, "member", "running")
     login(accounts["fabmanager"])
-    html = client.get(f"/jobs/{running}").get_data(as_text=True)
-    assert 'data-command="pause"' in html and 'data-command="cancel"' in html
+    doc = page(client.get(f"/jobs/{running}").get_data(as_text=True))
+    assert doc.select_one('#job form[action$="/control"] button[data-command="pause"]')
+    assert doc.select_one('#job form[action$="/control"] [data-command="cancel"]')
     token = page_token(client)
     assert client.post(f"/jobs/{running}/control", data={"command": "pause", "csrf_token": token}).status_code == 302
     assert live.next_control(fablab_env.redis(), running, timeout=1) == ("pause", "fabmanager")
@@ -112,7 +118,8 @@ def test_fabmanager_controls_reach_the_machine_loop(client, accounts, login, fab
     assert f"Le travail {running} est en cours : la commande « Reprendre » est impossible." in page_texts(r.get_data(as_text=True))
     assert live.next_control(fablab_env.redis(), running, timeout=0.1) is None
     # retry from a checkpoint: back to ready, from the given line
-    assert 'data-command="retry"' in client.get(f"/jobs/{failed}").get_data(as_text=True)
+    assert page(client.get(f"/jobs/{failed}").get_data(as_text=True)).select_one(
+        '#job form[action$="/control"] button[data-command="retry"]')
     r = client.post(f"/jobs/{failed}/control", data={"command": "retry", "from_line": "40", "csrf_token": token})
     assert r.status_code == 302 and job_state(fablab_env, failed) == "ready"
     with fablab_env.session() as s:
@@ -125,7 +132,7 @@ def test_control_without_csrf_is_refused(client, accounts, login, fablab_env) ->
     running = make_job(fablab_env, "member", "running")
     login(accounts["fabmanager"])
     r = client.post(f"/jobs/{running}/control", data={"command": "cancel"})
-    assert r.status_code == 400 and "formulaire a expiré" in r.get_data(as_text=True)
+    assert r.status_code == 400 and "formulaire a expiré" in text_of(page(r.get_data(as_text=True)))  # a plain answer
     assert live.next_control(fablab_env.redis(), running, timeout=0.1) is None
 
 
@@ -141,9 +148,10 @@ def test_program_preview_is_served_as_a_locked_down_image(client, accounts, logi
     assert r.headers["X-Content-Type-Options"] == "nosniff"
     csp = r.headers["Content-Security-Policy"]
     assert "default-src 'none'" in csp and "sandbox" in csp and "script-src" not in csp
-    html = client.get(f"/jobs/{job_id}").get_data(as_text=True)
-    assert f'<img id="program-preview" src="/jobs/{job_id}/preview/program"' in html
-    assert "alert(2)" not in html  # never inlined into the page
+    doc = page(client.get(f"/jobs/{job_id}").get_data(as_text=True))
+    assert doc.select_one("img#program-preview")["src"] == f"/jobs/{job_id}/preview/program"
+    assert not doc.select("svg") and not doc.find_all(string=lambda t: "alert(2)" in t)  # never inlined
+    assert not any("alert" in str(v) for tag in doc.find_all(True) for v in tag.attrs.values())
 
 
 def test_analysis_preview_absent_is_a_clean_404(client, accounts, login, fablab_env) -> None:  # noqa: ANN001
@@ -162,7 +170,7 @@ def test_odd_analysis_results_still_render(client, accounts, login, fablab_env) 
     for path in (f"/jobs/{job_id}", "/jobs?all=1", "/queue"):
         r = client.get(path)
         assert r.status_code == 200, path
-        assert "Traceback" not in r.get_data(as_text=True)
+        assert "Traceback" not in page_texts_of(page(r.get_data(as_text=True)))
     html = client.get(f"/jobs/{job_id}").get_data(as_text=True)
     issue = page(html).select_one("li.issue")
     assert "a str hint" in text_of(issue) and "faces : 0, 1, 2, 3, 4, 5, … (100)" in text_of(issue.select_one(".technical"))
@@ -171,8 +179,9 @@ def test_odd_analysis_results_still_render(client, accounts, login, fablab_env) 
 def test_fabmanager_reviews_from_the_job_page(client, accounts, login, fablab_env) -> None:  # noqa: ANN001
     job_id = make_job(fablab_env, "member", "pending_review")
     login(accounts["fabmanager"])
-    html = client.get(f"/jobs/{job_id}").get_data(as_text=True)
-    assert f'action="/queue/{job_id}/approve"' in html and f'action="/queue/{job_id}/reject"' in html
+    doc = page(client.get(f"/jobs/{job_id}").get_data(as_text=True))
+    assert doc.select_one(f'#job form.approve[action="/queue/{job_id}/approve"] button[type="submit"]')
+    assert doc.select_one(f'#job form.reject[action="/queue/{job_id}/reject"] input[name="reason"]')
     r = client.post(f"/queue/{job_id}/reject", data={"reason": "Fichier à refaire", "next": f"/jobs/{job_id}",
                                                      "csrf_token": page_token(client)})
     assert r.status_code == 302 and r.location == f"/jobs/{job_id}"
@@ -187,7 +196,26 @@ def test_program_section_shows_the_model_the_upload_guess_and_the_machine_correc
         job.program_info = {**job.program_info, "model_seconds": 100.0, "preslice_seconds": 150.0,
                             "calibration": {"factor": 1.2, "runs": 5, "error_pct": 3.5}}
     login(accounts["member"])
-    html = client.get(f"/jobs/{job_id}").get_data(as_text=True)
-    assert "Modèle du firmware (brut)" in html and "1 min 40 s" in html
-    assert "Estimation au dépôt (avant préparation)" in html and "2 min 30 s" in html
-    assert "correction de la machine ×1,2 apprise sur 5 travaux, écart restant 3,5 %" in html
+    doc = page(client.get(f"/jobs/{job_id}").get_data(as_text=True))
+    model = kv(doc, "#program", "Modèle du firmware (brut)")
+    assert model.startswith("1 min 40 s")
+    assert "correction de la machine ×1,2 apprise sur 5 travaux, écart restant 3,5 %" in model
+    assert kv(doc, "#program", "Estimation au dépôt (avant préparation)") == "2 min 30 s"
+
+
+def kv(doc, section: str, label: str) -> str:  # noqa: ANN001 - a parsed page
+    """The value a key-value table of `section` shows next to `label` ('' when no such row)."""
+    for row in doc.select(f"{section} table.kv tr"):
+        if text_of(row.select_one("th")) == label:
+            return text_of(row.select_one("td"))
+    return ""
+
+
+def control_forms(doc) -> list:  # noqa: ANN001 - a parsed page
+    """The forms (or links) that would send a command to the job."""
+    return doc.select('[action*="/control"], [href*="/control"], [formaction*="/control"]')
+
+
+def page_texts_of(doc) -> str:  # noqa: ANN001 - a parsed page
+    """Everything a reader sees on the page (text and labelling attributes), one string."""
+    return " ".join(page_texts(str(doc)))
