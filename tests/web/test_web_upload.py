@@ -18,11 +18,13 @@ def _post_upload(client, data: bytes = SVG, name: str = "plaque.svg", **fields):
 
 def test_upload_page_lists_processes_and_materials_by_process(client, accounts, login) -> None:  # noqa: ANN001
     login(accounts["member"])
-    html = client.get("/upload").get_data(as_text=True)
+    form = page(client.get("/upload").get_data(as_text=True)).select_one("form#upload-form")
     for kind in ("fdm", "laser", "cnc", "vinyl"):
-        assert f'value="{kind}"' in html and f'data-process="{kind}"' in html
-    assert 'data-process="fdm">PLA</option>' in html
-    assert 'accept=".stl,.dxf,.svg"' in html and 'enctype="multipart/form-data"' in html
+        assert form.select_one(f'select#process option[value="{kind}"]')
+        assert form.select_one(f'select#material optgroup[data-process="{kind}"]')
+    assert "PLA" in [text_of(o) for o in form.select('select#material option[data-process="fdm"]')]
+    assert form.select_one('input[type="file"]')["accept"] == ".stl,.dxf,.svg"
+    assert form["enctype"] == "multipart/form-data"
 
 
 def test_upload_redirects_to_the_job_page(client, accounts, login, fablab_env) -> None:  # noqa: ANN001
@@ -33,8 +35,9 @@ def test_upload_redirects_to_the_job_page(client, accounts, login, fablab_env) -
     with fablab_env.session() as s:
         job = s.get(Job, job_id)
         assert (job.filename, job.process, job.session_id, job.state) == ("plaque.svg", "laser", None, "submitted")
-    page = client.get(r.location).get_data(as_text=True)
-    assert "plaque.svg" in page and 'data-state="submitted"' in page and "Fichier reçu" in page
+    doc = page(client.get(r.location).get_data(as_text=True))
+    assert text_of(doc.select_one("h1 .filename")) == "plaque.svg" and doc.select_one("#job")["data-state"] == "submitted"
+    assert any("Fichier reçu" in t for t in flashes(doc))
 
 
 def test_the_process_follows_the_file_type_and_a_long_name_is_kept(client, accounts, login, fablab_env) -> None:  # noqa: ANN001
@@ -69,8 +72,9 @@ def test_hostile_file_name_is_only_a_label(client, accounts, login, fablab_env) 
         assert job.filename == "passwd<img src=x onerror=alert(1)>.svg"
         stored = fablab_env.store.path(job.file_sha256)
     assert stored.is_relative_to(fablab_env.settings.files_dir) and stored.read_bytes() == SVG
-    page = client.get(r.location).get_data(as_text=True)
-    assert "<img src=x" not in page and "passwd&lt;img src=x onerror=alert(1)&gt;.svg" in page
+    doc = page(client.get(r.location).get_data(as_text=True))
+    assert not doc.select('img[src="x"]') and not doc.select("[onerror]")  # the name made no element
+    assert text_of(doc.select_one("h1 .filename")) == "passwd<img src=x onerror=alert(1)>.svg"  # shown as text
 
 
 @pytest.mark.parametrize("fields,name,needle", [
@@ -88,17 +92,18 @@ def test_upload_without_file_or_over_the_limit(client, accounts, login, monkeypa
     login(accounts["member"])
     r = client.post("/upload", data={"csrf_token": page_token(client), "process": "laser"},
                     content_type="multipart/form-data")
-    assert r.status_code == 400 and "Choisissez un fichier" in r.get_data(as_text=True)
+    assert r.status_code == 400 and any("Choisissez un fichier" in t for t in flashes(page(r.get_data(as_text=True))))
     monkeypatch.setenv("FABLAB_MAX_UPLOAD_MB", "0.01")
     r = _post_upload(client, data=b"<svg>" + b" " * 20000 + b"</svg>")
-    assert r.status_code == 413 and "Fichier plus gros que la limite de 0 Mo" in r.get_data(as_text=True)
+    assert r.status_code == 413
+    assert "Fichier plus gros que la limite de 0 Mo" in text_of(page(r.get_data(as_text=True)).select_one("main"))
 
 
 def test_upload_without_csrf_token_is_refused(client, accounts, login, fablab_env) -> None:  # noqa: ANN001
     login(accounts["member"])
     r = client.post("/upload", data={"process": "laser", "file": (io.BytesIO(SVG), "a.svg")},
                     content_type="multipart/form-data")
-    assert r.status_code == 400 and "formulaire a expiré" in r.get_data(as_text=True)
+    assert r.status_code == 400 and "formulaire a expiré" in text_of(page(r.get_data(as_text=True)))  # a plain answer
     with fablab_env.session() as s:
         assert s.query(Job).count() == 0
 
@@ -107,10 +112,12 @@ def test_my_jobs_lists_only_mine_with_badges_and_progress(client, accounts, logi
     mine = make_job(fablab_env, "member", "running")
     theirs = make_job(fablab_env, "trainee", "pending_review", name="secret-of-trainee.svg")
     login(accounts["member"])
-    html = client.get("/jobs").get_data(as_text=True)
-    assert f'id="job-{mine}"' in html and f'id="job-{theirs}"' not in html
-    assert "secret-of-trainee" not in html
-    assert 'class="badge state-running"' in html and "en cours" in html and 'class="progress"' in html
+    doc = page(client.get("/jobs").get_data(as_text=True))
+    row = doc.select_one(f"table.jobs tr#job-{mine}")
+    assert row and doc.select_one(f"#job-{theirs}") is None
+    assert "secret-of-trainee" not in " ".join(page_texts(str(doc)))
+    assert not doc.select('[href*="secret-of-trainee"], [title*="secret-of-trainee"]')
+    assert text_of(row.select_one(".badge.state-running")) == "en cours" and row.select_one(".progress")
     assert job_state(fablab_env, mine) == "running"
 
 
@@ -128,13 +135,13 @@ def test_login_next_is_kept_on_site(client, accounts) -> None:  # noqa: ANN001
                                                            "csrf_token": token})
     assert r.status_code == 302 and "evil" not in r.location
     r = client.post("/login", data={"username": "member", "password": "wrong", "csrf_token": token})
-    assert r.status_code == 200 and "incorrect" in r.get_data(as_text=True)
+    assert r.status_code == 200 and "incorrect" in text_of(page(r.get_data(as_text=True)).select_one("main"))
 
 
 def test_a_session_not_joined_is_refused_with_a_message(client, accounts, login, fablab_env) -> None:  # noqa: ANN001
     login(accounts["member"])
     r = _post_upload(client, session="1")
-    assert r.status_code == 400 and "Vous n&#39;avez pas rejoint cette session." in r.get_data(as_text=True)
+    assert r.status_code == 400 and "Vous n'avez pas rejoint cette session." in flashes(page(r.get_data(as_text=True)))
     with fablab_env.session() as s:
         assert s.query(Job).count() == 0
 
@@ -144,3 +151,8 @@ def test_refusals_stay_in_english_for_english_pages(client, accounts, login) -> 
     client.post("/lang", data={"lang": "en", "csrf_token": page_token(client)})
     r = _post_upload(client, name="a.exe")
     assert r.status_code == 400 and "“a.exe”: only STL, DXF and SVG files are accepted." in page_texts(r.get_data(as_text=True))
+
+
+def flashes(doc) -> list[str]:  # noqa: ANN001 - a parsed page
+    """The messages the page shows in its flash paragraphs (base.html and the form's errors)."""
+    return [text_of(p) for p in doc.select("p.flash")]
