@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 
 import pytest
-from web_helpers import job_state, make_job, page, page_texts, page_token, text_of
+from web_helpers import flashes, job_state, make_job, page, page_texts, page_token, text_of
 
 from jobqueue import heartbeat, live, queues
 from jobqueue.models import Job
@@ -59,7 +59,7 @@ def test_approve_from_the_queue_queues_prepare(client, accounts, login, fablab_e
     r = client.post(f"/queue/{job_id}/approve", data={"machine": "laser-1", "material": "MDF 6 mm",
                                                      "csrf_token": page_token(client, "/queue")},
                     follow_redirects=True)
-    assert r.status_code == 200 and f"Travail {job_id} validé pour laser-1" in r.get_data(as_text=True)
+    assert r.status_code == 200 and f"Travail {job_id} validé pour laser-1." in flashes(page(r.get_data(as_text=True)))
     with fablab_env.session() as s:
         job = s.get(Job, job_id)
         assert (job.state, job.machine_id, job.material) == ("preparing", "laser-1", "MDF 6 mm")
@@ -75,14 +75,14 @@ def test_approve_refusals_are_shown_and_change_nothing(client, accounts, login, 
     for machine, needle in (("prusa-mk3", "La machine « prusa-mk3 » sert à : Impression 3D (FDM) ; ce travail demande : Découpe laser"), ("nope", "Pas de machine « nope »")):
         r = client.post(f"/queue/{job_id}/approve", data={"machine": machine, "csrf_token": token},
                         follow_redirects=True)
-        assert any(needle in t for t in page_texts(r.get_data(as_text=True)))
+        assert any(needle in t for t in flashes(page(r.get_data(as_text=True))))
     r = client.post(f"/queue/{job_id}/approve", data={"machine": "laser-1", "material": "PLA", "csrf_token": token},
                     follow_redirects=True)
-    assert "n&#39;a pas le matériau « PLA »" in r.get_data(as_text=True)
+    assert any("n'a pas le matériau « PLA »" in t for t in flashes(page(r.get_data(as_text=True))))
     assert job_state(fablab_env, job_id) == "pending_review"
     done = make_job(fablab_env, "member", "completed")
     r = client.post(f"/queue/{done}/approve", data={"machine": "laser-1", "csrf_token": token}, follow_redirects=True)
-    assert "impossible de passer de « terminé »" in r.get_data(as_text=True)
+    assert any("impossible de passer de « terminé »" in t for t in flashes(page(r.get_data(as_text=True))))
     assert client.post("/queue/9999/approve", data={"machine": "laser-1", "csrf_token": token}).status_code == 404
 
 
@@ -91,12 +91,14 @@ def test_reject_needs_a_reason(client, accounts, login, fablab_env) -> None:  # 
     login(accounts["fabmanager"])
     token = page_token(client, "/queue")
     r = client.post(f"/queue/{job_id}/reject", data={"reason": "   ", "csrf_token": token}, follow_redirects=True)
-    assert "Un motif est nécessaire" in r.get_data(as_text=True) and job_state(fablab_env, job_id) == "pending_review"
+    assert any("Un motif est nécessaire" in t for t in flashes(page(r.get_data(as_text=True))))
+    assert job_state(fablab_env, job_id) == "pending_review"
     r = client.post(f"/queue/{job_id}/reject", data={"reason": "Trop grand pour la machine", "csrf_token": token})
     assert r.status_code == 302 and job_state(fablab_env, job_id) == "rejected"
     login(accounts["member"])
-    html = client.get(f"/jobs/{job_id}").get_data(as_text=True)
-    assert "Trop grand pour la machine" in html and "refusé" in html
+    doc = page(client.get(f"/jobs/{job_id}").get_data(as_text=True))
+    assert text_of(doc.select_one("#job #reason")) == "Trop grand pour la machine"
+    assert text_of(doc.select_one("#job .badge")) == "refusé"
 
 
 def test_machines_page_shows_state_current_job_and_controls(client, accounts, login, fablab_env) -> None:  # noqa: ANN001
@@ -120,7 +122,7 @@ def test_machines_page_shows_state_current_job_and_controls(client, accounts, lo
                                                       "csrf_token": page_token(client, "/machines")})
     assert r.status_code == 302 and r.location == "/machines"
     login(accounts["trainee"])
-    html = client.get("/machines").get_data(as_text=True)
-    laser = html[html.index('id="machine-laser-1"'):]
-    assert f"#{running}" in laser and "plaque.svg" not in laser and "btn-pause" not in html
-    assert "Durées" not in html
+    doc = page(client.get("/machines").get_data(as_text=True))
+    laser = doc.select_one("#machine-laser-1")
+    assert f"#{running}" in text_of(laser) and "plaque.svg" not in " ".join(page_texts(str(laser)))
+    assert not doc.select(".btn-pause, [data-command=pause]") and "Durées" not in text_of(doc)

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from web_helpers import browser_login, make_job, page_token
+from web_helpers import browser_login, make_job, page, page_token, text_of
 
 from jobqueue.models import Job
 from jobqueue.tasks import analyse_job
@@ -26,12 +26,14 @@ def _unitless_job(ctx) -> int:  # noqa: ANN001
 def test_the_queue_and_the_job_page_say_why_a_job_waits_for_its_unit(app, login, accounts, fablab_env) -> None:  # noqa: ANN001
     job_id = _unitless_job(fablab_env)
     client = login(accounts["fabmanager"])
-    queue = client.get("/queue").get_data(as_text=True)
-    assert "n'indique pas son unité" in queue
-    assert f'action="/queue/{job_id}/approve"' not in queue  # no approve form while the unit is asked
-    page = client.get(f"/jobs/{job_id}").get_data(as_text=True)
-    assert "Unité à choisir" in page and "il ne peut pas être validé" in page
-    assert 'data-unit="cm"' in page and "centimètres → 400 × 400 mm" in page.replace("\u202f", " ")
+    queue = page(client.get("/queue").get_data(as_text=True))
+    assert "n'indique pas son unité" in text_of(queue.select_one(f"#review-{job_id} .unit-pending"))
+    assert queue.select_one(f'form[action="/queue/{job_id}/approve"]') is None  # no approve form while the unit is asked
+    doc = page(client.get(f"/jobs/{job_id}").get_data(as_text=True))
+    assert "Unité à choisir" in text_of(doc.select_one("#analysis h2"))
+    assert "il ne peut pas être validé" in text_of(doc.select_one("#job .unit-pending"))
+    cm = doc.select_one('#unit-question button[data-unit="cm"]')
+    assert "centimètres → 400 × 400 mm" in text_of(cm).replace("\u202f", " ")
     refused = client.post(f"/queue/{job_id}/approve", data={"machine": "cnc-1", "csrf_token": page_token(client)})
     assert refused.status_code in (302, 400)
     with fablab_env.session() as s:

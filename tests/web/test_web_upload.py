@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 
 import pytest
-from web_helpers import SVG, job_state, make_job, page, page_texts, page_token, text_of
+from web_helpers import SVG, flashes, job_state, make_job, page, page_texts, page_token, text_of
 
 from jobqueue.models import Job
 
@@ -151,8 +151,3 @@ def test_refusals_stay_in_english_for_english_pages(client, accounts, login) -> 
     client.post("/lang", data={"lang": "en", "csrf_token": page_token(client)})
     r = _post_upload(client, name="a.exe")
     assert r.status_code == 400 and "“a.exe”: only STL, DXF and SVG files are accepted." in page_texts(r.get_data(as_text=True))
-
-
-def flashes(doc) -> list[str]:  # noqa: ANN001 - a parsed page
-    """The messages the page shows in its flash paragraphs (base.html and the form's errors)."""
-    return [text_of(p) for p in doc.select("p.flash")]

@@ -178,3 +178,8 @@ def page(html: str):  # noqa: ANN201 - bs4.BeautifulSoup
 def text_of(node) -> str:  # noqa: ANN001 - a bs4 Tag, or None
     """An element's visible text, white space collapsed, no-break spaces kept ('' for no element)."""
     return re.sub(r"[ \t\r\n\f]+", " ", node.get_text(" ")).strip() if node is not None else ""
+
+
+def flashes(doc) -> list[str]:  # noqa: ANN001 - a parsed page
+    """The messages a page shows in its flash paragraphs (base.html's and the forms' errors)."""
+    return [text_of(p) for p in doc.select("p.flash")]
