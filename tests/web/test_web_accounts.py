@@ -6,7 +6,7 @@ from __future__ import annotations
 import io
 import re
 
-from web_helpers import page_token
+from web_helpers import flashes, page, page_token, text_of
 
 from jobqueue.models import User
 from jobqueue.users import get_user
@@ -21,20 +21,24 @@ def _login(app, name: str, password: str):  # noqa: ANN001, ANN202
 def test_fabmanager_manages_accounts_and_members_their_own(app, accounts, fablab_env) -> None:  # noqa: ANN001
     fab, ok = _login(app, "fabmanager", "fabmanager-pw")
     assert ok
-    page = fab.get("/users").get_data(as_text=True)
-    assert 'data-user="member"' in page and '<option value="admin">' not in page  # a fabmanager names no admin
+    doc = page(fab.get("/users").get_data(as_text=True))
+    assert doc.select_one('tr[data-user="member"]')
+    roles = [o["value"] for o in doc.select('select[name="role"] option')]
+    assert roles and "admin" not in roles  # a fabmanager names no admin
     r = fab.post("/users", data={"username": "lea", "role": "trainer", "tier": "member", "language": "en",
                                  "email": "lea@example.org", "csrf_token": page_token(fab, "/users")},
                  follow_redirects=True)
-    first = re.search(r"affiché une seule fois\) : ([\w-]+)", r.get_data(as_text=True)).group(1)
+    first = one_time(r, r"affiché une seule fois\) : ([\w-]+)")
     assert _login(app, "lea", first)[1]
     roster = "nom;e-mail;rôle\nAda Lovelace;ada@example.org;trainee\nBad Role;bad@example.org;emperor\n" \
              "Sans mail;;\n"
     r = fab.post("/users/import", data={"roster-roster": (io.BytesIO(roster.encode()), "classe.csv"),
                                         "roster-tier": "training", "roster-csrf_token": page_token(fab, "/users")},
                  content_type="multipart/form-data")
-    page = r.get_data(as_text=True)
-    assert 'data-user="ada"' in page and 'data-user="sans.mail"' in page and 'data-code="role_not_assignable"' in page
+    doc = page(r.get_data(as_text=True))
+    created = {tr["data-user"]: text_of(tr.select_one("code")) for tr in doc.select("tr[data-user]")}
+    assert {"ada", "sans.mail"} <= set(created) and all(created.values())  # each with its first password
+    assert "emperor" in text_of(doc.select_one('li[data-code="role_not_assignable"]'))
     with fablab_env.session() as s:
         ada = get_user(s, "ada")
         assert (ada.role, ada.tier, ada.email, ada.display_name) == ("trainee", "training", "ada@example.org",
@@ -52,7 +56,7 @@ def test_fabmanager_manages_accounts_and_members_their_own(app, accounts, fablab
     r = fab.post(f"/users/{member_id}", data={"role": "member", "tier": "member", "language": "fr", "email": "",
                                               "active": "y", "csrf_token": page_token(fab, "/users")})
     r = fab.post(f"/users/{member_id}/password", data={"csrf_token": page_token(fab, "/users")}, follow_redirects=True)
-    new = re.search(r"\(affiché une seule fois\) : ([\w-]+)", r.get_data(as_text=True)).group(1)
+    new = one_time(r, r"\(affiché une seule fois\) : ([\w-]+)")
     member, ok = _login(app, "member", new)
     assert ok
     # each user: their password and their tokens
@@ -62,10 +66,19 @@ def test_fabmanager_manages_accounts_and_members_their_own(app, accounts, fablab
     assert _login(app, "member", "un-mot-de-passe")[1]
     r = member.post("/account/tokens", data={"tok-name": "mon script", "tok-days": "30",
                                              "tok-csrf_token": page_token(member, "/account")}, follow_redirects=True)
-    token = re.search(r"copiez-le maintenant\) : (fl_[\w-]+)", r.get_data(as_text=True)).group(1)
+    token = one_time(r, r"copiez-le maintenant\) : (fl_[\w-]+)")
     assert app.test_client().get("/api/v1/jobs", headers={"Authorization": f"Bearer {token}"}).status_code == 200
-    token_id = re.search(r'data-token="(\d+)" data-status="active"><td>mon script', r.get_data(as_text=True)).group(1)
+    [row] = [tr for tr in page(r.get_data(as_text=True)).select('tr[data-token][data-status="active"]')
+             if text_of(tr.select_one("td")) == "mon script"]
+    token_id = row["data-token"]
     member.post(f"/account/tokens/{token_id}/revoke", data={"csrf_token": page_token(member, "/account")})
     assert app.test_client().get("/api/v1/jobs", headers={"Authorization": f"Bearer {token}"}).status_code == 401
     with fablab_env.session() as s:
         assert s.get(User, member_id).is_active
+
+
+def one_time(r, pattern: str) -> str:  # noqa: ANN001 - a test response
+    """The secret a flash message shows once (a first password, a new token)."""
+    found = [m.group(1) for t in flashes(page(r.get_data(as_text=True))) if (m := re.search(pattern, t))]
+    assert len(found) == 1, flashes(page(r.get_data(as_text=True)))
+    return found[0]

@@ -7,7 +7,7 @@ import importlib
 import importlib.util
 
 import pytest
-from web_helpers import make_job
+from web_helpers import make_job, page
 
 from jobqueue import previews
 from jobqueue.models import Job
@@ -57,8 +57,8 @@ def test_fdm_layer_view_is_drawn_once_then_served_from_the_store(client, account
     with fablab_env.session() as s:
         assert previews.program_layers(fablab_env, s.get(Job, job_id)) == 3
     login(accounts["member"])
-    html = client.get(f"/jobs/{job_id}").get_data(as_text=True)
-    assert 'id="layer"' in html and 'max="2"' in html
+    layer = page(client.get(f"/jobs/{job_id}").get_data(as_text=True)).select_one('#program input#layer[type="range"]')
+    assert (layer["min"], layer["max"]) == ("0", "2")
     r = client.get(f"/jobs/{job_id}/preview/program?layer=1")
     assert r.status_code == 200 and r.mimetype == "image/svg+xml" and r.data.startswith(b"<svg")
     assert b"layer 1" in r.data and r.headers["X-Content-Type-Options"] == "nosniff"
