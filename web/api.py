@@ -275,6 +275,3 @@ def _relay(pubsub) -> Iterator[str]:  # noqa: ANN001 - redis PubSub
         if event.state in FINISHED:
             return
 
-
-# Areas with their own endpoints add their routes to this blueprint (tokens; machines, queue, usage).
-from web import api_machines, api_tokens  # noqa: E402, F401

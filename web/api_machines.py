@@ -1,12 +1,13 @@
 """JSON API of a day at the machines: queue order, machine status and control, usage.
 
-Routes live on the `api` blueprint of web.api (same authentication and error handling); the
-rules are jobqueue's (machine_ops, queue_order, usage).
+Blueprint `api_machines` under /api/v1, registered by web/app.py (web.api's authentication and
+error answers, imported one way: web.api never imports this module); the rules are jobqueue's
+(machine_ops, queue_order, usage).
 """
 
 from __future__ import annotations
 
-from flask import Response, g
+from flask import Blueprint, Response, g
 from sqlalchemy import select
 
 from jobqueue import dispatch, machine_ops, machine_status, permissions, queue_order, services, usage
@@ -23,10 +24,12 @@ from jobqueue.contracts.machines import (
 )
 from jobqueue.models import Job
 from jobqueue.states import ACTIVE_ON_MACHINE
-from web.api import api, authenticated
+from web.api import authenticated
 from web.app import context
 from web.validation import api_route
 from web.views import machines_list
+
+api_machines = Blueprint("api_machines", __name__, url_prefix="/api/v1")
 
 
 def machines_rows() -> list[dict]:
@@ -42,7 +45,7 @@ def _status(machine_id: str, **extra: object) -> MachineStatusOut:
     return MachineStatusOut.model_validate(machine_status.as_dict(machine_status.get(g.db, machine_id)) | extra)
 
 
-@api.get("/machines")
+@api_machines.get("/machines")
 @authenticated
 @api_route(resp={200: MachineDayList}, tags=["machines"])
 def machines():  # noqa: ANN201
@@ -50,7 +53,7 @@ def machines():  # noqa: ANN201
     return MachineDayList.model_validate({"machines": machines_rows()})
 
 
-@api.post("/machines/<machine_id>/clear")
+@api_machines.post("/machines/<machine_id>/clear")
 @authenticated
 @api_route(resp={200: MachineStatusOut}, tags=["machines"])
 def clear_machine(machine_id: str):  # noqa: ANN201
@@ -60,7 +63,7 @@ def clear_machine(machine_id: str):  # noqa: ANN201
     return _status(machine_id)
 
 
-@api.post("/machines/<machine_id>/maintenance")
+@api_machines.post("/machines/<machine_id>/maintenance")
 @authenticated
 @api_route(json=MaintenanceIn, resp={200: MachineStatusOut}, tags=["machines"])
 def maintenance(machine_id: str, json: MaintenanceIn):  # noqa: ANN201, A002
@@ -70,7 +73,7 @@ def maintenance(machine_id: str, json: MaintenanceIn):  # noqa: ANN201, A002
     return _status(machine_id)
 
 
-@api.post("/machines/<machine_id>/acknowledge")
+@api_machines.post("/machines/<machine_id>/acknowledge")
 @authenticated
 @api_route(resp={200: MachineStatusOut}, tags=["machines"])
 def acknowledge(machine_id: str):  # noqa: ANN201
@@ -80,7 +83,7 @@ def acknowledge(machine_id: str):  # noqa: ANN201
     return _status(machine_id)
 
 
-@api.post("/machines/<machine_id>/emergency-stop")
+@api_machines.post("/machines/<machine_id>/emergency-stop")
 @authenticated
 @api_route(resp={202: MachineStatusOut}, tags=["machines"])
 def emergency_stop(machine_id: str):  # noqa: ANN201
@@ -90,7 +93,7 @@ def emergency_stop(machine_id: str):  # noqa: ANN201
     return _status(machine_id, sent_to=via), 202
 
 
-@api.get("/queue")
+@api_machines.get("/queue")
 @authenticated
 @api_route(resp={200: QueueOut}, tags=["queue"])
 def queue():  # noqa: ANN201
@@ -110,7 +113,7 @@ def queue():  # noqa: ANN201
     return QueueOut.model_validate({"queue": rows, "timezone": ctx.spec().timezone})
 
 
-@api.post("/queue/reorder")
+@api_machines.post("/queue/reorder")
 @authenticated
 @api_route(json=ReorderIn, resp={200: ReorderOut, 409: ErrorBody}, tags=["queue"])
 def reorder(json: ReorderIn):  # noqa: ANN201, A002
@@ -135,7 +138,7 @@ def _who(asked: str | None) -> str | None:
     return g.user.username
 
 
-@api.get("/usage")
+@api_machines.get("/usage")
 @authenticated
 @api_route(query=UsageQuery, resp={200: UsageOut}, tags=["usage"])
 def usage_month(query: UsageQuery):  # noqa: ANN201
@@ -146,7 +149,7 @@ def usage_month(query: UsageQuery):  # noqa: ANN201
                                     "totals": usage.totals(rows)})
 
 
-@api.get("/usage.csv")
+@api_machines.get("/usage.csv")
 @authenticated
 @api_route(query=UsageQuery, resp={200: None}, tags=["usage"])
 def usage_csv(query: UsageQuery):  # noqa: ANN201

@@ -6,15 +6,17 @@ another token: a short-lived token must not mint itself a long-lived successor.
 
 from __future__ import annotations
 
-from flask import g
+from flask import Blueprint, g
 
 from jobqueue import tokens
 from jobqueue.contracts.tokens import TokenCreated, TokenCreateIn, TokenList, TokenOut
-from web.api import api, api_error, authenticated
+from web.api import api_error, authenticated
 from web.validation import api_route
 
+api_tokens = Blueprint("api_tokens", __name__, url_prefix="/api/v1")
 
-@api.get("/tokens")
+
+@api_tokens.get("/tokens")
 @authenticated
 @api_route(resp={200: TokenList}, tags=["tokens"])
 def list_tokens():  # noqa: ANN201
@@ -22,7 +24,7 @@ def list_tokens():  # noqa: ANN201
     return TokenList(tokens=[TokenOut.of(row) for row in tokens.list_tokens(g.db, g.user)])
 
 
-@api.post("/tokens")
+@api_tokens.post("/tokens")
 @authenticated
 @api_route(json=TokenCreateIn, resp={201: TokenCreated}, tags=["tokens"])
 def create_token(json: TokenCreateIn):  # noqa: ANN201, A002
@@ -34,7 +36,7 @@ def create_token(json: TokenCreateIn):  # noqa: ANN201, A002
     return TokenCreated(**TokenOut.of(row).model_dump(), token=secret), 201
 
 
-@api.delete("/tokens/<int:token_id>")
+@api_tokens.delete("/tokens/<int:token_id>")
 @authenticated
 @api_route(resp={200: TokenOut}, tags=["tokens"])
 def revoke_token(token_id: int):  # noqa: ANN201

@@ -58,17 +58,26 @@ def create_app(ctx: Context | None = None, testing: bool = False) -> Flask:
         with ctx.session() as s:
             return user_for_session(s, session_id)  # None once the user logged out anywhere
 
-    from web import pages_jobs, pages_machines, pages_queue  # noqa: F401 - their routes, on `pages`
     from web.api import api
+    from web.api_machines import api_machines
+    from web.api_tokens import api_tokens
     from web.pages import pages
+    from web.pages_base import init_app as init_pages
+    from web.pages_jobs import jobs_bp
+    from web.pages_machday import machday_bp
+    from web.pages_machines import machines_bp
+    from web.pages_queue import queue_bp
     from web.security import init_app as init_security
     from web.validation import init_app as init_validation
 
     init_security(app, ctx.settings.redis_url)
     init_validation(app)  # before the blueprints: bounded <int:...> ids, and the OpenAPI document
-    csrf.exempt(api)  # the API authenticates with bearer tokens, not cookies
-    app.register_blueprint(api)
-    app.register_blueprint(pages)
+    init_pages(app)  # can() and the template filters
+    for bp in (api, api_machines, api_tokens):  # one blueprint per module, all under /api/v1
+        csrf.exempt(bp)  # the API authenticates with bearer tokens, not cookies
+        app.register_blueprint(bp)
+    for bp in (pages, jobs_bp, queue_bp, machines_bp, machday_bp):  # one blueprint per page module
+        app.register_blueprint(bp)
     from web.api_people import api_people
     from web.pages_accounts import accounts_bp
     from web.pages_people import people

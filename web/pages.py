@@ -1,14 +1,14 @@
 """Server-rendered pages (French first, English available): login, logout, language, the
 index and the error pages.
 
-The `pages` blueprint lives in web/pages_base.py; the areas add their routes from their own
-modules (`pages_jobs`, `pages_queue`, `pages_machines`, `pages_machday`), which web/app.py
-imports before registering it: nothing here imports them back (no cycle).
+Blueprint `pages`; the other areas have their own blueprints in their own modules (`jobs` in
+pages_jobs, `queue` in pages_queue, `machines` in pages_machines, `machday` in pages_machday),
+all registered by web/app.py: nothing here imports them (no cycle).
 """
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, PasswordField, StringField
@@ -20,10 +20,12 @@ from jobqueue.permissions import Action
 from jobqueue.users import authenticate, end_sessions
 from web.app import context
 from web.i18n import LANGUAGES, _
-from web.pages_base import pages, require_can, require_fabmanager, safe_next
+from web.pages_base import require_can, require_fabmanager, safe_next
 from web.security import failed_login, limiter, login_account_key, login_limit_account, login_limit_client
 
 __all__ = ["pages", "require_can", "require_fabmanager", "safe_next"]  # the other page modules import these
+
+pages = Blueprint("pages", __name__)
 
 
 class LoginForm(FlaskForm):
@@ -84,7 +86,7 @@ def language():  # noqa: ANN201
 @pages.get("/")
 @login_required
 def index():  # noqa: ANN201
-    return redirect(url_for("pages.queue" if permissions.can(current_user, Action.REVIEW_QUEUE) else "pages.my_jobs"))
+    return redirect(url_for("queue.queue" if permissions.can(current_user, Action.REVIEW_QUEUE) else "jobs.my_jobs"))
 
 
 @pages.app_errorhandler(403)

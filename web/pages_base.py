@@ -1,12 +1,12 @@
-"""The `pages` blueprint and what every page module shares: the permission checks and the
-template filters. A leaf module: the page modules (web/pages.py, pages_jobs, pages_queue,
-pages_machines, pages_machday) import it, it imports none of them; web/app.py imports the
-page modules so their routes exist before the blueprint is registered (no import cycle).
+"""What every page module shares: the permission checks, `can()` and the template filters
+(`init_app`). A leaf module: the page modules (web/pages.py, pages_jobs, pages_queue,
+pages_machines, pages_machday), each with its own blueprint, import it; it imports none of
+them; web/app.py registers the blueprints (no import cycle).
 """
 
 from __future__ import annotations
 
-from flask import Blueprint, abort
+from flask import Flask, abort
 from flask_login import current_user
 
 from jobqueue import permissions
@@ -15,12 +15,9 @@ from jobqueue.permissions import Action
 from web.pages_format import FILTERS
 from web.security import safe_next
 
-__all__ = ["pages", "require_can", "require_fabmanager", "safe_next"]
-
-pages = Blueprint("pages", __name__)
+__all__ = ["init_app", "require_can", "require_fabmanager", "safe_next"]
 
 
-@pages.app_context_processor
 def _helpers() -> dict:
     """`can(action, job)` for the templates (the rules live in jobqueue.permissions)."""
     def can(action: str, job: Job | None = None) -> bool:
@@ -29,9 +26,10 @@ def _helpers() -> dict:
     return {"can": can}
 
 
-@pages.record_once
-def _filters(state) -> None:  # noqa: ANN001 - BlueprintSetupState
-    state.app.jinja_env.filters.update(FILTERS)
+def init_app(app: Flask) -> None:
+    """`can()` and the filters, for every page module's templates."""
+    app.context_processor(_helpers)
+    app.jinja_env.filters.update(FILTERS)
 
 
 def require_can(action: Action | str, job: Job | None = None) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
@@ -17,13 +17,14 @@ from jobqueue.permissions import Action
 from jobqueue.states import FINISHED, IllegalTransition, JobState
 from web.app import context
 from web.i18n import _, process_label
-from web.pages_base import pages
 from web.pages_format import issues_list, metrics_rows, quotes_view
 from web.pages_machday import job_day
 from web.pages_queue import review_row
 from web.people_errors import explain
 from web.units import unit_view
 from web.views import job_dict, job_summaries
+
+jobs_bp = Blueprint("jobs", __name__)
 
 CONTROL_COMMANDS = ("pause", "resume", "cancel", "retry")
 PREVIEW_HEADERS = {
@@ -80,7 +81,7 @@ def viewable_job(s: Session, job_id: int) -> Job:
     return job
 
 
-@pages.route("/upload", methods=["GET", "POST"])
+@jobs_bp.route("/upload", methods=["GET", "POST"])
 @login_required
 def upload():  # noqa: ANN201
     by_process = materials_by_process()
@@ -115,13 +116,13 @@ def upload():  # noqa: ANN201
             status = 400
         else:
             flash(_('File received: the analysis starts.'), "ok")
-            return redirect(url_for("pages.job", job_id=job_id))
+            return redirect(url_for("jobs.job", job_id=job_id))
     elif request.method == "POST":
         status = 400
     return render_template("upload.html", form=form, by_process=by_process, joined=joined), status
 
 
-@pages.get("/jobs")
+@jobs_bp.get("/jobs")
 @login_required
 def my_jobs():  # noqa: ANN201
     ctx = context()
@@ -135,7 +136,7 @@ def my_jobs():  # noqa: ANN201
     return render_template("my_jobs.html", jobs=jobs, show_all=show_all, page=page)
 
 
-@pages.get("/jobs/<int:job_id>")
+@jobs_bp.get("/jobs/<int:job_id>")
 @login_required
 def job(job_id: int):  # noqa: ANN201
     ctx = context()
@@ -168,7 +169,7 @@ def job(job_id: int):  # noqa: ANN201
     )
 
 
-@pages.post("/jobs/<int:job_id>/control")
+@jobs_bp.post("/jobs/<int:job_id>/control")
 @login_required
 def job_control(job_id: int):  # noqa: ANN201
     """Pause, resume, cancel, retry from the checkpoint: services decide who may."""
@@ -176,7 +177,7 @@ def job_control(job_id: int):  # noqa: ANN201
     if not form.validate_on_submit():
         abort(400)
     ctx = context()
-    back = url_for("pages.job", job_id=job_id)
+    back = url_for("jobs.job", job_id=job_id)
     with ctx.session() as s:
         row = viewable_job(s, job_id)
         try:
@@ -209,13 +210,13 @@ def _preview(job_id: int, which: str) -> Response:
     return Response(data, mimetype=mimetype, headers=PREVIEW_HEADERS)
 
 
-@pages.get("/jobs/<int:job_id>/preview/analysis")
+@jobs_bp.get("/jobs/<int:job_id>/preview/analysis")
 @login_required
 def analysis_preview(job_id: int):  # noqa: ANN201
     return _preview(job_id, "analysis")
 
 
-@pages.get("/jobs/<int:job_id>/preview/program")
+@jobs_bp.get("/jobs/<int:job_id>/preview/program")
 @login_required
 def program_preview(job_id: int):  # noqa: ANN201
     return _preview(job_id, "program")

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from sqlalchemy import select
@@ -26,11 +26,13 @@ from jobqueue.models_machines import QueueEntry, Run
 from jobqueue.permissions import Action
 from web.app import context
 from web.i18n import _
-from web.pages import pages, require_can, safe_next
+from web.pages_base import require_can, safe_next
 from web.refusals import refusal
 
+machday_bp = Blueprint("machday", __name__)
 
-@pages.app_context_processor
+
+@machday_bp.app_context_processor
 def _machday_helpers() -> dict:
     return {"machine_state_label": machine_state_label, "machine_code_label": machine_code_label}
 
@@ -75,7 +77,7 @@ class UsageForm(FlaskForm):
 
 
 def _back(form: FlaskForm) -> str:
-    return safe_next(getattr(form, "back", None) and form.back.data, url_for("pages.machines"))
+    return safe_next(getattr(form, "back", None) and form.back.data, url_for("machines.machines"))
 
 
 def _machine_action(machine_id: str, form: FlaskForm, act, done: str):  # noqa: ANN001, ANN202
@@ -94,7 +96,7 @@ def _machine_action(machine_id: str, form: FlaskForm, act, done: str):  # noqa: 
     return redirect(_back(form))
 
 
-@pages.post("/machines/<machine_id>/clear")
+@machday_bp.post("/machines/<machine_id>/clear")
 @login_required
 def machine_clear(machine_id: str):  # noqa: ANN201
     """The bed or stock is clear (the fabmanager, or the owner of the job that left it)."""
@@ -103,7 +105,7 @@ def machine_clear(machine_id: str):  # noqa: ANN201
                                                                  machine=machine_id))
 
 
-@pages.post("/machines/<machine_id>/maintenance")
+@machday_bp.post("/machines/<machine_id>/maintenance")
 @login_required
 def machine_maintenance(machine_id: str):  # noqa: ANN201
     require_can(Action.CONTROL_MACHINES)
@@ -114,7 +116,7 @@ def machine_maintenance(machine_id: str):  # noqa: ANN201
         s, ctx.redis(), ctx.spec(), current_user, machine_id, bool(form.on.data), form.reason.data), done)
 
 
-@pages.post("/machines/<machine_id>/acknowledge")
+@machday_bp.post("/machines/<machine_id>/acknowledge")
 @login_required
 def machine_acknowledge(machine_id: str):  # noqa: ANN201
     require_can(Action.CONTROL_MACHINES)
@@ -122,7 +124,7 @@ def machine_acknowledge(machine_id: str):  # noqa: ANN201
         s, ctx.redis(), ctx.spec(), current_user, machine_id), _("%(machine)s may take jobs again.", machine=machine_id))
 
 
-@pages.post("/machines/<machine_id>/emergency-stop")
+@machday_bp.post("/machines/<machine_id>/emergency-stop")
 @login_required
 def machine_emergency_stop(machine_id: str):  # noqa: ANN201
     require_can(Action.CONTROL_MACHINES)
@@ -148,7 +150,7 @@ def machine_extras(s: Session, rows: list[dict[str, Any]]) -> None:
         row["may_clear"] = bool(row["awaiting_clearance"]) and machine_ops.may_clear(s, current_user, row["id"])
 
 
-@pages.post("/queue/<int:job_id>/move")
+@machday_bp.post("/queue/<int:job_id>/move")
 @login_required
 def queue_move(job_id: int):  # noqa: ANN201
     """One place up or down among the jobs waiting for a machine."""
@@ -167,10 +169,10 @@ def queue_move(job_id: int):  # noqa: ANN201
                 queue_order.reorder(s, order)
                 s.commit()
     dispatch.request(ctx.redis())
-    return redirect(url_for("pages.queue") + "#order")
+    return redirect(url_for("queue.queue") + "#order")
 
 
-@pages.post("/queue/<int:job_id>/priority")
+@machday_bp.post("/queue/<int:job_id>/priority")
 @login_required
 def queue_priority(job_id: int):  # noqa: ANN201
     require_can(Action.REVIEW_QUEUE)
@@ -184,7 +186,7 @@ def queue_priority(job_id: int):  # noqa: ANN201
         except queue_order.QueueError as exc:
             flash(refusal(exc), "error")
     dispatch.request(ctx.redis())
-    return redirect(url_for("pages.queue") + "#order")
+    return redirect(url_for("queue.queue") + "#order")
 
 
 def queue_rows(s: Session) -> list[dict[str, Any]]:
@@ -220,7 +222,7 @@ def job_day(s: Session, job: Job) -> dict[str, Any]:
     return out
 
 
-@pages.get("/usage")
+@machday_bp.get("/usage")
 @login_required
 def usage_page():  # noqa: ANN201
     """A member's own usage for a month; the fabmanager's totals per user and machine, and CSV."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import render_template
+from flask import Blueprint, render_template
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
@@ -11,12 +11,13 @@ from jobqueue.calibration import MIN_RUNS, calibrate
 from jobqueue.models import Job
 from jobqueue.states import ACTIVE_ON_MACHINE, JobState
 from web.app import context
-from web.pages_base import pages
 from web.pages_machday import machine_extras
 from web.views import job_dict, machines_list
 
+machines_bp = Blueprint("machines", __name__)
 
-@pages.get("/machines")
+
+@machines_bp.get("/machines")
 @login_required
 def machines():  # noqa: ANN201
     ctx = context()

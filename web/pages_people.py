@@ -74,7 +74,7 @@ def join():  # noqa: ANN201
             status = 400
         else:
             flash(_("You joined the session '%(title)s': choose it when you upload a file.", title=title), "ok")
-            return redirect(url_for("pages.upload"))
+            return redirect(url_for("jobs.upload"))
     elif request.method == "POST":
         status = 400
     with context().session() as s:
@@ -193,7 +193,7 @@ def revise(job_id: int):  # noqa: ANN201
     form = RevisionForm()
     if not form.validate_on_submit():
         flash(_("Choose a file."), "error")
-        return redirect(url_for("pages.job", job_id=job_id))
+        return redirect(url_for("jobs.job", job_id=job_id))
     ctx = context()
     with ctx.session() as s:
         job = s.get(Job, job_id)
@@ -210,4 +210,4 @@ def revise(job_id: int):  # noqa: ANN201
             flash(explain(exc), "error")
         else:
             flash(_("Corrected file received: the analysis starts again."), "ok")
-    return redirect(url_for("pages.job", job_id=job_id))
+    return redirect(url_for("jobs.job", job_id=job_id))

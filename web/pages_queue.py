@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from sqlalchemy import select
@@ -22,11 +22,13 @@ from jobqueue.states import ACTIVE_ON_MACHINE, IllegalTransition, JobState
 from slicing.machine_spec import FablabSpec
 from web.app import context
 from web.i18n import _
-from web.pages_base import pages, require_fabmanager, safe_next
+from web.pages_base import require_fabmanager, safe_next
 from web.pages_format import machine_prices
 from web.pages_machday import queue_rows
 from web.people_errors import explain
 from web.views import job_dicts
+
+queue_bp = Blueprint("queue", __name__)
 
 
 class ApproveForm(FlaskForm):
@@ -112,7 +114,7 @@ def _review_details(query):  # noqa: ANN001, ANN202 - Select -> Select
     return query.options(selectinload(Job.owner), selectinload(Job.workshop))
 
 
-@pages.get("/queue")
+@queue_bp.get("/queue")
 @login_required
 def queue():  # noqa: ANN201
     require_fabmanager()
@@ -132,7 +134,7 @@ def queue():  # noqa: ANN201
 
 
 def _back() -> str:
-    return safe_next(request.form.get("next"), url_for("pages.queue"))
+    return safe_next(request.form.get("next"), url_for("queue.queue"))
 
 
 def _review(job_id: int, form: FlaskForm, act, done: str):  # noqa: ANN001, ANN202 - act(session, job)
@@ -155,7 +157,7 @@ def _review(job_id: int, form: FlaskForm, act, done: str):  # noqa: ANN001, ANN2
     return redirect(_back())
 
 
-@pages.post("/queue/<int:job_id>/approve")
+@queue_bp.post("/queue/<int:job_id>/approve")
 @login_required
 def approve(job_id: int):  # noqa: ANN201
     form = ApproveForm()
@@ -167,7 +169,7 @@ def approve(job_id: int):  # noqa: ANN201
         _('Job %(id)s approved for %(machine)s.', id=job_id, machine=form.machine.data))
 
 
-@pages.post("/queue/<int:job_id>/reject")
+@queue_bp.post("/queue/<int:job_id>/reject")
 @login_required
 def reject(job_id: int):  # noqa: ANN201
     form = RejectForm()

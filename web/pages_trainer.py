@@ -200,7 +200,7 @@ def _job_action(job_id: int, act, done: str):  # noqa: ANN001, ANN202 - act(sess
         job = s.get(Job, job_id)
         if job is None or not permissions.can_view(current_user, job):
             abort(404)
-        back = safe_next(request.form.get("next"), url_for("pages.job", job_id=job_id))
+        back = safe_next(request.form.get("next"), url_for("jobs.job", job_id=job_id))
         try:
             act(s, job)
         except permissions.PermissionDenied:

@@ -89,6 +89,6 @@ def choose_unit_page(job_id: int):  # noqa: ANN201
             abort(403)
         except (RequestError, IllegalTransition) as exc:
             flash(explain(exc), "error")
-            return redirect(url_for("pages.job", job_id=job_id))
+            return redirect(url_for("jobs.job", job_id=job_id))
     flash(_("Unit chosen: the file is analysed again at that size."), "ok")
-    return redirect(url_for("pages.job", job_id=job_id))
+    return redirect(url_for("jobs.job", job_id=job_id))

@@ -28,7 +28,7 @@ from jobqueue.users import create_user, get_user
 from web.i18n_tool import french
 
 SKIP_ENDPOINTS = {"static", "pages.logout", "pages.language"}
-NOT_PAGES = ("api.", "api_people.", "openapi.", "static")
+NOT_PAGES = ("api.", "api_people.", "api_machines.", "api_tokens.", "api_units.", "openapi.", "static")
 RAW = re.compile(r"\bNone\b|\{'|'\}|\bsystem:\w+")
 FRENCH_TYPOGRAPHY = re.compile(r"\w \s*[:;!?](\s|$)")
 

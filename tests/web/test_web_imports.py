@@ -1,7 +1,7 @@
-"""The page modules import each other one way only: no module imports, at its top, a module that
-imports it back (web/pages.py used to import the page modules at its end). web/app.py imports
-the blueprints inside `create_app`, which is not a cycle. (web/api.py still imports
-api_machines/api_tokens at its end: not checked here yet.)"""
+"""The web modules import each other one way only: no module imports, at its top, a module that
+imports it back (web/pages.py used to import the page modules at its end, web/api.py the
+api_machines/api_tokens modules). web/app.py imports the blueprints inside `create_app`, which is
+not a cycle. And one blueprint per module: a blueprint's views all live in one module."""
 
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ def _top_level_imports(path: Path) -> set[str]:
     return found
 
 
-def test_no_import_cycle_between_page_modules() -> None:
+def test_no_import_cycle_between_web_modules() -> None:
     graph = {f"web.{p.stem}": _top_level_imports(p) for p in WEB.glob("*.py") if p.stem != "__init__"}
     cycles = []
 
@@ -40,6 +40,16 @@ def test_no_import_cycle_between_page_modules() -> None:
     for start in sorted(graph):
         if start not in done:
             visit(start, [start])
-    pages_cycles = [c for c in cycles if "web.pages" in c]
-    assert not pages_cycles, pages_cycles
-    assert "web.pages_jobs" not in graph["web.pages"]  # the page modules add their routes; pages.py imports none
+    assert not cycles, cycles
+    assert "web.pages_jobs" not in graph["web.pages"]  # each page module has its blueprint; pages.py imports none
+    assert not {m for m in graph["web.api"] if m.startswith("web.api_") and m != "web.api_messages"}
+
+
+def test_one_blueprint_per_module(app) -> None:  # noqa: ANN001 - flask.Flask
+    modules: dict[str, set[str]] = {}
+    for endpoint, view in app.view_functions.items():
+        if "." in endpoint:
+            modules.setdefault(endpoint.split(".")[0], set()).add(view.__module__)
+    shared = {bp: mods for bp, mods in modules.items() if len(mods) > 1}
+    assert not shared, shared
+    assert {"pages", "jobs", "queue", "machines", "machday", "api", "api_machines", "api_tokens"} <= set(modules)
