@@ -1,7 +1,8 @@
 """Request validation and the OpenAPI document, both from the pydantic contracts.
 
-spectree (not flask-openapi3, not apispec): it decorates plain Flask views on the plain
-`api` blueprint, so every area keeps writing `@api.get(...)` and adds one decorator; the same
+spectree (not flask-openapi3, not apispec): it decorates plain Flask views on plain blueprints
+(`api` and each area's own under /api/v1), so every area writes `@bp.get(...)` and adds one
+decorator; the same
 pydantic model validates the request and describes it in the document; a view that returns a
 model instance is serialised without a second validation. flask-openapi3 would replace the
 app and blueprint classes under every engineer's routes; apispec only writes documents (the
