@@ -119,34 +119,22 @@ def scale_issue(f: MeshFacts) -> dict[str, Any] | None:
 
 
 def fit_issues(f: MeshFacts, machines: list[Machine]) -> list[dict[str, Any]]:
-    issues = []
-    for m in machines:
-        area = (m.work_area.x, m.work_area.y, m.work_area.z)
-        fits = fitting_orientations(f.extents, area)
-        where = {"machine": m.id, "bbox_mm": [round(float(v), 2) for v in f.extents],
-                 "build_volume_mm": list(area)}
-        if not fits:
-            issues.append(make_issue(
-                "mesh_too_big",
-                "error",
-                where,
-                extents=_box(f.extents),
-                name=m.name,
-                area=_box(area),
-            ))
-        elif fits[0]["axes"] != [0, 1, 2]:
-            best = fits[0]
-            issues.append(make_issue(
-                "mesh_needs_rotation",
-                "warning",
-                {**where, "orientations": fits},
-                extents=_box(f.extents),
-                name=m.name,
-                area=_box(area),
-                rotation=best["rotation"],
-                best2=_box(best["bbox_mm"]),
-            ))
-    return issues
+    return [i for m in machines if (i := fit_issue(f.extents, m)) is not None]
+
+
+def fit_issue(extents: np.ndarray, m: Machine) -> dict[str, Any] | None:
+    """Too big in every orientation (error), or fits only turned (warning), on machine `m`:
+    the same rule `prepare` applies before slicing (slicing.toolpaths.fdm.fit)."""
+    area = (m.work_area.x, m.work_area.y, m.work_area.z)
+    fits = fitting_orientations(extents, area)
+    where = {"machine": m.id, "bbox_mm": [round(float(v), 2) for v in extents], "build_volume_mm": list(area)}
+    if not fits:
+        return make_issue("mesh_too_big", "error", where, extents=_box(extents), name=m.name, area=_box(area))
+    if fits[0]["axes"] != [0, 1, 2]:
+        best = fits[0]
+        return make_issue("mesh_needs_rotation", "warning", {**where, "orientations": fits}, extents=_box(extents),
+                          name=m.name, area=_box(area), rotation=best["rotation"], best2=_box(best["bbox_mm"]))
+    return None
 
 
 def nozzle_issues(f: MeshFacts, nozzle_mm: float) -> list[dict[str, Any]]:
@@ -168,9 +156,10 @@ def nozzle_issues(f: MeshFacts, nozzle_mm: float) -> list[dict[str, Any]]:
         if 0 < ext.max() < 2 * nozzle_mm or 0 < ext.min() < nozzle_mm / 2:
             small.append((b, (f.body_hi[b] + f.body_lo[b]) / 2, ext))
     if small:
+        # every body too small: nothing would be printed at all (the slicer makes no layer)
         issues.append(make_issue(
             "mesh_details_too_small",
-            "warning",
+            "error" if len(small) == f.bodies else "warning",
             {"bodies": [s[0] for s in small[:MAX_LOCATIONS]], "points": _pts(np.array([s[1] for s in small]))},
             n_small=len(small),
             nozzle_mm=_mm(nozzle_mm),

@@ -86,8 +86,25 @@ def test_builtin_program_contract(spec):
 def test_model_larger_than_the_bed_is_refused(spec):
     for machine_id in ("ender-3", "prusa-mk3"):  # built-in, and PrusaSlicer when installed
         program = prepare_program(trimesh.creation.box((300, 20, 2)), spec.machine(machine_id))
-        assert not program.ok and program.issues[0]["code"] == "too_big_for_bed"
-        assert "300 x 20 x 2 mm" in issue_text(program.issues[0], "en")
+        # the analysis's rule and code: it fits the printer in no orientation
+        assert not program.ok and program.issues[0]["code"] == "mesh_too_big"
+        assert "300 × 20 × 2 mm" in issue_text(program.issues[0], "en")
+
+
+def test_a_part_that_fits_only_turned_is_printed_turned_not_refused(spec):
+    """The analysis says "fits turned" (a warning, usable): prepare turns it the same way, with
+    a rotation (the part's handedness kept), instead of refusing it as placed."""
+    from slicing.toolpaths.fdm.fit import axes_rotation, fit_on_machine
+
+    part = trimesh.creation.box((5, 230, 8))  # 230 mm along Y: prusa-mk3's Y is 210, its X 250
+    turned, issues = fit_on_machine(part, spec.machine("prusa-mk3"))
+    assert [i["code"] for i in issues] == ["mesh_needs_rotation"]
+    assert sorted(np.round(turned.extents, 3).tolist()) == [5.0, 8.0, 230.0] and turned.extents[0] == pytest.approx(230)
+    assert turned.volume == pytest.approx(part.volume) and turned.is_winding_consistent
+    for axes in ([0, 1, 2], [1, 0, 2], [2, 1, 0], [1, 2, 0]):
+        assert np.linalg.det(axes_rotation(axes)[:3, :3]) == pytest.approx(1.0)  # never a mirror image
+    program = prepare_program(part, spec.machine("prusa-mk3"), options={"slicer": "builtin"})
+    assert program.ok, program.issues
 
 
 def test_slicing_time_is_bounded(spec):

@@ -14,12 +14,24 @@ import trimesh
 
 from slicing.machine_spec import Machine, Material
 from slicing.toolpaths.fdm.builtin import builtin_program, mesh_issues, size_issue
+from slicing.toolpaths.fdm.fit import explain_nothing_made, fit_on_machine
 from slicing.toolpaths.fdm.prusaslicer import prusaslicer_path, prusaslicer_program
 from slicing.toolpaths.issues import make_issue
 from slicing.toolpaths.program import PreparedProgram
 
 
 def fdm_program(mesh: trimesh.Trimesh, machine: Machine, material: Material, options: dict[str, Any]) -> PreparedProgram:
+    """The program, with the analysis's rules first (fit.py): turned as the analysis found it
+    fits, refused with its code when it fits no way, its errors named when nothing was made."""
+    placed, fit = fit_on_machine(mesh, machine)
+    if any(i["severity"] == "error" for i in fit):
+        return PreparedProgram(lines=[], format="gcode", issues=fit)
+    program = _sliced(placed, machine, material, options)
+    program.issues = fit + program.issues
+    return explain_nothing_made(program, placed, machine)
+
+
+def _sliced(mesh: trimesh.Trimesh, machine: Machine, material: Material, options: dict[str, Any]) -> PreparedProgram:
     choice = str(options.get("slicer", "auto"))
     exe = prusaslicer_path()
     if choice == "builtin" or (choice == "auto" and exe is None):
