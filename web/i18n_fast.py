@@ -16,11 +16,16 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from contextvars import ContextVar
 from typing import Any
 
 from babel import Locale, dates, numbers, support
 from flask import Flask, g, has_request_context
 from flask_babel import get_locale, get_timezone, get_translations
+
+# (language, its merged catalog) while web.i18n_outside.in_language says a sentence outside a
+# request (a worker, the CLI); None: Flask-Babel's. Kept here so these functions obey it too.
+OUTSIDE: ContextVar[tuple[str, Any] | None] = ContextVar("fablab_outside_language", default=None)
 
 
 def _babel_locale() -> Locale | None:
@@ -31,7 +36,10 @@ def _babel_locale() -> Locale | None:
 
 
 def request_locale() -> Locale | None:
-    return _babel_locale() if has_request_context() else get_locale()
+    if has_request_context():
+        return _babel_locale()
+    outside = OUTSIDE.get()
+    return Locale.parse(outside[0]) if outside else get_locale()
 
 
 def _per_locale(key: str, compute: Callable[[], Any]) -> Any:
@@ -48,7 +56,8 @@ def _per_locale(key: str, compute: Callable[[], Any]) -> Any:
 def translations() -> support.NullTranslations:
     """The request's merged catalog (Flask-Babel's own object), looked up once per locale."""
     if not has_request_context():
-        return get_translations()
+        outside = OUTSIDE.get()
+        return outside[1] if outside else get_translations()
     return _per_locale("_fablab_translations", get_translations)
 
 

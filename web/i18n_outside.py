@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from contextvars import ContextVar
 from typing import Any
 
 from flask_babel.speaklater import LazyString
@@ -20,7 +19,7 @@ from web import i18n_fast
 from web.catalogs import translations
 
 # (language, its merged catalog) while a sentence is said outside a request; None: Flask-Babel's.
-_CHOSEN: ContextVar[tuple[str, Any] | None] = ContextVar("fablab_outside_language", default=None)
+_CHOSEN = i18n_fast.OUTSIDE
 
 
 @contextmanager

@@ -87,10 +87,13 @@ def report(result: dict, lang: str) -> str:
         if loc:
             lines.append(f"      @ {json.dumps(loc, ensure_ascii=False)[:300]}")
     if result["metrics"]:
+        from web.i18n_outside import in_language
+        from web.pages_format import metrics_rows
+
         lines.append(say(said, "Measurements:"))
-        for k, v in result["metrics"].items():
-            if v is not None:
-                lines.append(f"  {k} = {_fmt(v)}")
+        with in_language(lang):  # the figures named and formatted as on the job page
+            rows = metrics_rows(result["metrics"])
+        lines += ["  " + say(said, "%(name)s: %(value)s", name=label, value=value) for label, value in rows]
     if result["quotes"]:
         lines.append(say(said, "Quotes:"))
         for q in result["quotes"]:

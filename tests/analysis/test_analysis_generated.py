@@ -228,3 +228,16 @@ def test_cnc_checks_what_the_cutter_cannot_reach(tmp_path, spec):
     assert "narrower_than_tool" in _codes(analyze_file(write(tmp_path, "s.svg", slot), spec=spec, machine_id="cnc-1"))
     hole = svg('<rect x="0" y="0" width="80" height="60"/><circle cx="40" cy="30" r="2"/>')
     assert "narrower_than_tool" in _codes(analyze_file(write(tmp_path, "h.svg", hole), spec=spec, machine_id="cnc-1"))
+
+
+def test_cli_report_names_the_figures_in_the_readers_language(tmp_path, capsys):
+    """`fablab analyze` says its measurements as the job page does: named, with units and the
+    language's number format, never the raw metric keys."""
+    path = write(tmp_path, "cube.stl", binary_stl(box_triangles((20, 20, 20))))
+    said = {}
+    for lang in ("fr", "en"):
+        fablab(["analyze", str(path), "--lang", lang])
+        said[lang] = capsys.readouterr().out
+    assert "Volume de la pièce : 8 000 mm³" in said["fr"].replace("\u202f", " ")
+    assert "Volume of the part: 8,000 mm³" in said["en"]
+    assert "volume_mm3" not in said["fr"] + said["en"]
