@@ -1,5 +1,5 @@
 """Browser-test fixtures shared by test folders: the app on a real HTTP server and headless
-Chromium (Playwright) on it. A conftest imports the fixtures it needs from here."""
+Chromium (Playwright) on it. A plugin of the root conftest: one session Chromium for all folders."""
 
 from __future__ import annotations
 

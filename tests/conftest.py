@@ -19,7 +19,10 @@ from jobqueue.users import create_token, create_user
 
 REPO = Path(__file__).resolve().parents[1]
 CORPUS = REPO.parent / "shared" / "corpus"
-pytest_plugins = ["db_engines"]  # database_url: SQLite or PostgreSQL (tests/db_engines.py)
+# database_url: SQLite or PostgreSQL (tests/db_engines.py); the browser fixtures, defined ONCE for
+# every folder: two session-scoped Playwright instances in one process refuse to start (the first
+# one's event loop is still running when the second folder's tests begin).
+pytest_plugins = ["db_engines", "browser_fixtures"]
 
 
 @pytest.fixture(scope="session")

@@ -1,3 +1,2 @@
-"""The machine day's fixtures: the browser ones are shared with tests/web (tests/browser_fixtures.py)."""
-
-from browser_fixtures import browser_page, chromium, live_server  # noqa: F401
+"""The machine day's fixtures: the browser ones come from tests/browser_fixtures.py (a plugin of
+the root conftest, so one Chromium serves every folder)."""

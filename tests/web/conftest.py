@@ -1,12 +1,11 @@
 """Page-test fixtures: log in through the real login form (with its CSRF token); the app on a
-real HTTP server and headless Chromium for the browser tests (tests/browser_fixtures.py)."""
+real HTTP server and headless Chromium come from tests/browser_fixtures.py (a plugin of the root conftest)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
 import pytest
-from browser_fixtures import browser_page, chromium, live_server  # noqa: F401 - fixtures for this folder
 from web_helpers import csrf_of
 
 
