@@ -15,6 +15,7 @@ from jobqueue.filestore import FileTooLarge
 from jobqueue.models import Job
 from jobqueue.permissions import Action
 from jobqueue.states import FINISHED, IllegalTransition, JobState
+from web import fragments
 from web.app import context
 from web.i18n import _, process_label
 from web.pages_format import issues_list, metrics_rows, quotes_view
@@ -133,7 +134,20 @@ def my_jobs():  # noqa: ANN201
     with ctx.session() as s:
         page = listing.paginate_summaries(s, q, request.args.get("page", 1, type=int))
         jobs = job_summaries(page.items, ctx.redis())
-    return render_template("my_jobs.html", jobs=jobs, show_all=show_all, page=page)
+    return render_template("my_jobs.html", jobs=jobs, show_all=show_all, page=page, row_keys=row_keys(jobs, show_all),
+                           progress_states=PROGRESS_STATES, fragment=fragments.get, remember=fragments.put)
+
+
+PROGRESS_STATES = frozenset(("running", "paused", "completed", "failed", "interrupted"))  # a list row shows their bar
+
+
+def row_keys(jobs: list[dict], show_all: bool) -> list[tuple]:
+    """Each list row's fragment key (web/fragments.py): every value the row shows, and the
+    request's locale, zone and URL root; a job that changes gets a new key, so a new row."""
+    base = ("jobs-row", *fragments.context_key(), show_all)
+    return [(*base, j["id"], j["filename"], j["session_label"], j["owner"] if show_all else None, j["process"],
+             j["state"], str(j["progress"].get("percent")) if j["state"] in PROGRESS_STATES else None, j["created_at"])
+            for j in jobs]
 
 
 @jobs_bp.get("/jobs/<int:job_id>")
@@ -147,26 +161,40 @@ def job(job_id: int):  # noqa: ANN201
         tier = row.owner.tier if row.owner else None
         session_label = row.session_label
         has_analysis = row.analysis is not None
+        analysis_digest = fragments.digest(row.analysis)
         layers = previews.program_layers(ctx, row)
         allowed = permissions.allowed_actions(current_user, row)
         review = review_row(row, ctx.spec()) if Action.APPROVE in allowed else None
         people = people_view(s, ctx.spec(), row, allowed)
         day = job_day(s, row)  # queue place, expected times, clearance, actual cost (web.pages_machday)
-    # "Where:" in mm from the part's corner: the analysis's, and the program's own for its checks
-    issues = issues_list(j["issues"], (j["metrics"] or {}).get("bbox_min_mm"))
+    keys = analysis_keys(job_id, analysis_digest, tier, j["material"], has_analysis)
+    shown = {}
+    if fragments.get(keys["cols"]) is None or fragments.get(keys["quotes"]) is None:
+        # "Where:" in mm from the part's corner: the analysis's, and the program's own for its checks
+        shown = {"issues": issues_list(j["issues"], (j["metrics"] or {}).get("bbox_min_mm")),
+                 "metrics": metrics_rows(j["metrics"], primary=True),
+                 "more_metrics": metrics_rows(j["metrics"], primary=False),
+                 "quotes": quotes_view(j["quotes"], tier, j["material"])}
     program_issues = issues_list((j["program"] or {}).get("issues"), ((info.get("metrics") or {}).get("bounds_mm") or [])[:2])
     state = JobState(j["state"])
     controls = [c for c in CONTROL_COMMANDS if c in allowed]  # jobqueue.permissions decides
     return render_template(
-        "job.html", j=j, issues=issues, program_issues=program_issues, metrics=metrics_rows(j["metrics"], primary=True),
-        more_metrics=metrics_rows(j["metrics"], primary=False),
-        quotes=quotes_view(j["quotes"], tier, j["material"]),
+        "job.html", j=j, program_issues=program_issues, **shown, fragment_keys=keys, fragment=fragments.get,
+        remember=fragments.put,
         program_metrics=metrics_rows(info.get("metrics")), program_preview=bool(info.get("preview_sha256")),
         layers=layers, review=review,
         estimate={k: info.get(k) for k in ("model_seconds", "preslice_seconds", "calibration")},
         analysis_preview=has_analysis, controls=controls, session_label=session_label,
         live=state not in FINISHED, form=ControlForm(), people=people, day=day, units=unit_view(j, allowed),
     )
+
+
+def analysis_keys(job_id: int, analysis_digest: str, tier: str | None, material: str | None,
+                  preview: bool) -> dict[str, tuple]:
+    """The job page's analysis fragments (measurements, quotes: web/fragments.py) are made from
+    the stored analysis (its digest), the owner's tier, the material, and the request's locale."""
+    base = (*fragments.context_key(), job_id, analysis_digest, tier, material, preview)
+    return {"cols": ("job-cols", *base), "quotes": ("job-quotes", *base)}
 
 
 @jobs_bp.post("/jobs/<int:job_id>/control")
