@@ -2,22 +2,48 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
-from shapely import affinity
-from shapely.geometry import LineString, MultiLineString
+import shapely
+
+from slicing.toolpaths.offsets import polygons_of
 
 
 def hatch(area, spacing: float, angle_deg: float, phase: float = 0.0) -> list[np.ndarray]:
-    """Parallel lines `spacing` apart at `angle_deg`, clipped to `area`."""
-    if area.is_empty or spacing <= 0:
+    """Parallel lines `spacing` apart at `angle_deg`, clipped to `area` (even-odd).
+
+    A scanline fill in numpy: every ring edge is cut by the scanlines it spans, the crossings
+    are sorted along each scanline and paired. Clipping a MultiLineString with GEOS gave the
+    same lines but was a third of the built-in slicer's planning time.
+    """
+    polys = polygons_of(area) if not area.is_empty else []
+    if not polys or spacing <= 0:
         return []
-    rotated = affinity.rotate(area, -angle_deg, origin=(0, 0))
-    x0, y0, x1, y1 = rotated.bounds
-    start = np.floor((y0 - phase) / spacing) * spacing + phase + spacing / 2
-    ys = np.arange(start, y1, spacing)
-    if len(ys) == 0:
+    rings = shapely.get_rings(np.asarray(polys, dtype=object))
+    coords, ring_of = shapely.get_coordinates(rings, return_index=True)
+    c, s = math.cos(math.radians(-angle_deg)), math.sin(math.radians(-angle_deg))
+    u = coords[:, 0] * c - coords[:, 1] * s  # along the lines
+    v = coords[:, 0] * s + coords[:, 1] * c  # across them
+    same = ring_of[1:] == ring_of[:-1]
+    u0, v0, u1, v1 = u[:-1][same], v[:-1][same], u[1:][same], v[1:][same]
+    start = math.floor((float(v.min()) - phase) / spacing) * spacing + phase + spacing / 2
+    # Scanline k sits at start + k * spacing; an edge meets those in [min(v0, v1), max(v0, v1)).
+    lo = np.ceil((np.minimum(v0, v1) - start) / spacing).astype(np.int64)
+    hi = np.ceil((np.maximum(v0, v1) - start) / spacing).astype(np.int64)
+    count = np.maximum(hi - lo, 0)
+    if count.sum() == 0:
         return []
-    lines = MultiLineString([[(x0 - 1, y), (x1 + 1, y)] for y in ys])
-    clipped = affinity.rotate(rotated.intersection(lines), angle_deg, origin=(0, 0))
-    parts = [g for g in getattr(clipped, "geoms", [clipped]) if isinstance(g, LineString) and g.length > 1e-3]
-    return [np.asarray(g.coords) for g in parts]
+    edge = np.repeat(np.arange(len(u0)), count)
+    k = lo[edge] + (np.arange(len(edge)) - np.repeat(np.cumsum(count) - count, count))
+    y = start + k * spacing
+    t = (y - v0[edge]) / (v1[edge] - v0[edge])
+    x = u0[edge] + t * (u1[edge] - u0[edge])
+    order = np.lexsort((x, k))
+    x, y = x[order].reshape(-1, 2), y[order].reshape(-1, 2)  # even-odd: crossings pair up
+    keep = x[:, 1] - x[:, 0] > 1e-3
+    x, y = x[keep], y[keep]
+    # Back to the drawing's axes.
+    px, py = x * c + y * s, -x * s + y * c
+    segs = np.stack([px, py], axis=-1)  # (n, 2 ends, 2 coords)
+    return list(segs)

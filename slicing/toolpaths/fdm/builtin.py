@@ -11,8 +11,8 @@ import time
 from typing import Any
 
 import numpy as np
+import shapely
 import trimesh
-from shapely.prepared import prep
 
 from slicing.machine_spec import Machine, Material
 from slicing.toolpaths.fdm.layer_paths import LayerPaths, plan_layers
@@ -150,16 +150,17 @@ def write_program(plans: list[LayerPaths], s: FdmSettings, machine: Machine, mat
                 w.extrude_path(loop, s.speed_first_layer, h)
         for depth, loops in enumerate(lp.perimeters):
             w.type("WALL-OUTER" if depth == len(lp.perimeters) - 1 else "WALL-INNER")
-            for p in order_paths([x[:-1] for x in loops], [True] * len(loops), start=(w.x, w.y), two_opt=False):
-                w.extrude_path(p.points, s.speed_first_layer if first else s.speed_perimeter, h)
-        inner = lp.layer.region.buffer(-s.width * (s.perimeters - 0.5))
-        w.safe_zone = prep(inner) if not inner.is_empty else None
+            placed = order_paths([x[:-1] for x in loops], [True] * len(loops), start=(w.x, w.y), two_opt=False)
+            w.extrude_paths([p.points for p in placed], s.speed_first_layer if first else s.speed_perimeter, h)
+        w.safe_zone = lp.inner if lp.inner is not None and not lp.inner.is_empty else None
+        if w.safe_zone is not None:
+            shapely.prepare(w.safe_zone)
         for kind, segs, feed in (("SKIN", lp.solid, s.speed_solid), ("FILL", lp.sparse, s.speed_infill)):
             if not segs:
                 continue
             w.type(kind)
-            for p in order_paths(segs, [False] * len(segs), start=(w.x, w.y), two_opt=False):
-                w.extrude_path(p.points, s.speed_first_layer if first else feed, h)
+            placed = order_paths(segs, [False] * len(segs), start=(w.x, w.y), two_opt=False)
+            w.extrude_paths([p.points for p in placed], s.speed_first_layer if first else feed, h)
         w.safe_zone = None
         done += times[i]
     w.raw("M73 P100 R0")

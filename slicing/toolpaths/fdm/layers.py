@@ -17,9 +17,11 @@ import trimesh
 from shapely.geometry import Polygon
 from shapely.ops import linemerge
 
+from slicing.toolpaths.fdm.sections import fast_regions
 from slicing.toolpaths.offsets import polygons_of
 
 CLOSING_GAP_MM = 1.0
+SIMPLIFY_MM = 0.005
 
 
 @dataclass
@@ -77,10 +79,15 @@ def check_deadline(deadline: float | None) -> None:
 
 
 def slice_mesh(mesh: trimesh.Trimesh, first: float, height: float, deadline: float | None = None) -> list[Layer]:
-    """Layers of `mesh` (already standing on z = 0)."""
+    """Layers of `mesh` (already standing on z = 0): all at once on a closed mesh
+    (sections.fast_regions), else one plane at a time."""
     top = float(mesh.bounds[1][2])
+    heights = layer_heights(top, first, height)
+    planes = np.array([z - h / 2 for z, h in heights])
+    regions = fast_regions(mesh, planes, SIMPLIFY_MM)
     layers = []
-    for i, (z, h) in enumerate(layer_heights(top, first, height)):
+    for i, (z, h) in enumerate(heights):
         check_deadline(deadline)
-        layers.append(Layer(i, z, h, section_region(mesh, z - h / 2).simplify(0.005)))
+        region = regions[i] if regions is not None else section_region(mesh, z - h / 2).simplify(SIMPLIFY_MM)
+        layers.append(Layer(i, z, h, region))
     return layers

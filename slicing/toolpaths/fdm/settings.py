@@ -8,6 +8,8 @@ from typing import Any
 
 from slicing.machine_spec import Machine, Material
 
+INFILL_OVERLAP = 0.25  # PrusaSlicer's default infill_overlap
+
 
 @dataclass
 class FdmSettings:
@@ -41,9 +43,28 @@ class FdmSettings:
     def filament_area(self) -> float:
         return math.pi * (self.filament_diameter / 2) ** 2
 
+    def spacing(self, height: float) -> float:
+        """Centre-to-centre distance of touching beads: PrusaSlicer's Flow model, a bead being a
+        rectangle with half-round sides (so neighbours overlap by height x (1 - pi/4))."""
+        return self.width - height * (1.0 - math.pi / 4.0)
+
+    def bead_area(self, height: float) -> float:
+        """Section of one bead (mm2): a width x height rectangle with half-disc ends, as PrusaSlicer
+        computes it; a plain rectangle overstated perimeters by 10 %."""
+        return (self.width - height) * height + math.pi * height * height / 4.0
+
     def e_per_mm(self, height: float) -> float:
-        """Filament length pushed per mm of bead (rectangular bead section: width x height)."""
-        return self.width * height / self.filament_area
+        """Filament length pushed per mm of bead."""
+        return self.bead_area(height) / self.filament_area
+
+    def perimeter_offsets(self, height: float) -> list[float]:
+        """Inward offsets of the perimeter centrelines, outer wall first, then how far in the
+        infill area starts: outer bead touching the outline, the others `spacing` apart, infill
+        overlapping the last wall by PrusaSlicer's default infill_overlap (25 % of the distance
+        between the wall's and the infill's centrelines)."""
+        sp = self.spacing(height)
+        offsets = [self.width / 2 + k * sp for k in range(self.perimeters)]
+        return offsets + [offsets[-1] + sp / 2 - INFILL_OVERLAP * sp]
 
 
 def fdm_settings(machine: Machine, material: Material, options: dict[str, Any]) -> FdmSettings:
