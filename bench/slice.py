@@ -16,6 +16,7 @@ busy machine. Also prints what path ordering saves on a scattered laser design.
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import sys
 import time
@@ -31,7 +32,7 @@ from jobqueue.machines import load_spec  # noqa: E402
 from slicing.geometry import Drawing, Path2D  # noqa: E402
 from slicing.prepare import prepare_program  # noqa: E402
 
-CORPUS = REPO.parent / "shared" / "corpus"
+CORPUS = Path(os.environ.get("FABLAB_CORPUS") or REPO.parent / "shared" / "corpus")  # worktrees: FABLAB_CORPUS
 
 
 def organic(faces_subdiv: int, seed: int = 3) -> trimesh.Trimesh:
@@ -71,9 +72,12 @@ def models(quick: bool = False) -> dict[str, trimesh.Trimesh]:
     if CORPUS.is_dir():
         from slicing.readers import read_mesh
 
-        for name in ("teapot.stl", "idler_riser.STL", "ADIS16480.STL", "1002_tray_bottom.STL"):
+        # Real parts at the size a member means: the corpus files drawn in inches or metres
+        # are scaled as the upload page offers (a 3.5k-triangle part from inches, issue 15).
+        for name, scale in (("teapot.stl", 1.0), ("idler_riser.STL", 25.4), ("ADIS16480.STL", 1000.0)):
             if (CORPUS / "stl" / name).is_file():
-                out[f"{name} (corpus)"] = read_mesh(CORPUS / "stl" / name)
+                part = read_mesh(CORPUS / "stl" / name)
+                out[f"{name} x{scale:g} (corpus)"] = part.apply_scale(scale) if scale != 1 else part
     cube = CORPUS / "stl" / "20mm-xyz-cube.stl"
     if cube.is_file():
         from slicing.readers import read_mesh
