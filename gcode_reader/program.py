@@ -117,9 +117,23 @@ def _code_index(words: Words) -> dict[tuple[str, float], np.ndarray]:
 
 
 def interpret(words: Words, flavour: str) -> ProgramState:
-    """The modal state and position after every line, as GRBL or Marlin would hold them."""
+    """The modal state and position after every line, as GRBL or Marlin would hold them.
+    Computed once per flavour and kept with `words` (the checks, the preview and the time
+    model of one prepared program all read it); its arrays are read-only."""
     if flavour not in FLAVOURS:
         raise ValueError(f"unknown flavour '{flavour}' (expected one of {', '.join(FLAVOURS)})")
+    key = ("state", flavour)
+    state = words.memo.get(key)
+    if state is None:
+        state = words.memo[key] = _interpret(words, flavour)
+        for value in vars(state).values():
+            for array in value if isinstance(value, list) else [value]:
+                if isinstance(array, np.ndarray):
+                    array.flags.writeable = False
+    return state  # type: ignore[return-value]
+
+
+def _interpret(words: Words, flavour: str) -> ProgramState:
     n = words.n_lines
     codes = _code_index(words)
     state = ProgramState(words=words, flavour=flavour, codes=codes, units=np.ones(n), plane=np.full(n, 17.0),

@@ -46,6 +46,10 @@ class Words:
     settings: list[tuple[int, int, float]]  # GRBL `$N=value` lines: (line, N, value)
     line_bytes: np.ndarray | None = None  # int64 per line: bytes a sender transmits (no comments, + newline)
     _columns: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
+    # What is derived from the whole program and read by several passes over it (the checks,
+    # the preview, the time model: `program.interpret` per flavour, the layer marks), kept
+    # with the words so a long program is interpreted once; read-only like the columns.
+    memo: dict[object, object] = field(default_factory=dict, repr=False, compare=False)
 
     def column(self, letter: str) -> np.ndarray:
         """One value per line for `letter` (the last one when a line repeats it), else NaN.

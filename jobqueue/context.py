@@ -51,12 +51,13 @@ class Context:
         return self._redis
 
     @staticmethod
-    def estimate_model(lines: Sequence[str], machine: Machine):  # noqa: ANN205 - ProgramEstimate
-        """The motion-planner estimate of a program, or None when the model refuses it."""
+    def estimate_model(lines: Sequence[str], machine: Machine, words=None):  # noqa: ANN001, ANN205 - Words, ProgramEstimate
+        """The motion-planner estimate of a program, or None when the model refuses it. `words`:
+        the lines already tokenized (`PreparedProgram.words`), so they are not read twice."""
         try:
             from slicing.motion import estimate_program
 
-            return estimate_program(lines, machine)
+            return estimate_program(lines, machine, words=words)
         except Exception:  # an estimate must never stop a job
             log.exception("time model failed on a %s program", machine.id)
             return None

@@ -111,7 +111,7 @@ def prepare_job(job_id: int) -> str:
     text = "\n".join(program.lines) + "\n"
     program_sha = ctx.store.put_bytes(text.encode())
     preview_sha = ctx.store.put_bytes(program.preview_svg.encode()) if program.preview_svg else None
-    est = ctx.estimate_model(program.lines, machine)  # the time model, once per program
+    est = ctx.estimate_model(program.lines, machine, program.words)  # the time model, on the words read once
     model_seconds = float(est.seconds) if est is not None else None
     table_sha = ctx.store.put_bytes(encode_table(ack_times(est), est.seconds)) if est is not None else None
     with ctx.session() as s:

@@ -103,7 +103,8 @@ def prepare_program(
     program.metrics.setdefault("machine", machine.id)
     program.metrics.setdefault("material", mat.name)
     if program.lines:
-        words = tokenize(program.lines) if program.format == "gcode" else None  # read once: checks and preview
+        words = tokenize(program.lines) if program.format == "gcode" else None  # read once: checks, preview, time model
+        program.words = words
         program.issues.extend(check_program(program.lines, machine, program.format, opts, words=words))
         program.metrics["lines"] = len(program.lines)
         try:

@@ -20,6 +20,7 @@ from slicing.toolpaths.program_parse import (
     gcode_move_arrays,
     gcode_moves,
     hpgl_moves,
+    layer_marks,
 )
 
 MAX_LABELS = 120
@@ -117,16 +118,16 @@ def layer_count(lines: list[str]) -> int:
 def _layer_moves(lines: list[str], layer: int | None, words: Words | None) -> tuple[list[Move], list[int]] | None:
     """(moves of the asked layer, default the middle one; every layer number), reading only
     the program up to that layer's end instead of all of it; None without ;LAYER: marks."""
-    marks = [(n, int(line[7:].strip())) for n, line in enumerate(lines)
-             if line.startswith(";LAYER:") and line[7:].strip().lstrip("-").isdigit()]
+    mark_lines, numbers_at = layer_marks(lines, words)
+    marks = list(zip(mark_lines.tolist(), numbers_at.tolist(), strict=True))
     if not marks:
         return None
     numbers = sorted({k for _, k in marks})
     wanted = numbers[len(numbers) // 2] if layer is None else layer
-    ends = [n for n, k in marks if k != wanted and n > min((m for m, j in marks if j == wanted), default=len(lines))]
-    end = ends[0] if ends else len(lines)
+    first_mark = min((n for n, k in marks if k == wanted), default=len(lines))  # once, not once per mark
+    end = next((n for n, k in marks if k != wanted and n > first_mark), len(lines))
     # Read from the start (the modal state is the program's own); moves built for this layer only.
-    begin = min((n for n, k in marks if k == wanted), default=end)
+    begin = min(first_mark, end)
     if words is not None:  # read already: the whole program costs less than a second reading
         return gcode_moves(lines, words=words, flavour="marlin", first=begin, upto=end), numbers
     return gcode_moves(lines[:end], flavour="marlin", first=begin), numbers

@@ -12,10 +12,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from slicing.machine_spec import Machine
 from slicing.motion.estimate import ProgramEstimate
 from slicing.motion.grbl_settings import parse_grbl_settings
+
+if TYPE_CHECKING:
+    from gcode_reader.tokens import Words
 
 __all__ = ["ProgramEstimate", "estimate_program", "flavour_for", "parse_grbl_settings"]
 
@@ -47,8 +51,10 @@ def estimate_program(
     *,
     flavour: str | None = None,
     grbl_settings: dict[int, float] | None = None,
+    words: Words | None = None,
 ) -> ProgramEstimate:
-    """The modelled run time of `lines` on `machine` (see `ProgramEstimate`)."""
+    """The modelled run time of `lines` on `machine` (see `ProgramEstimate`). `words`: the same
+    lines as `gcode_reader.tokenize` read them, when the caller has them (prepare does)."""
     if isinstance(lines, str):
         raise TypeError("lines must be a sequence of lines, not one string (use text.splitlines())")
     flavour = flavour or flavour_for(machine, lines)
@@ -58,9 +64,12 @@ def estimate_program(
         from slicing.motion.hpgl import estimate_hpgl
 
         return estimate_hpgl(lines, machine)
-    from gcode_reader.tokens import tokenize
+    if words is None:
+        from gcode_reader.tokens import tokenize
 
-    words = tokenize(lines)
+        words = tokenize(lines)
+    elif words.n_lines != len(lines):
+        raise ValueError("words were read from other lines")
     if flavour == "grbl":
         from slicing.motion.grbl import estimate_grbl
 

@@ -21,6 +21,9 @@ class PreparedProgram:
     issues: list[dict[str, Any]] = field(default_factory=list)
     metrics: dict[str, Any] = field(default_factory=dict)
     preview_svg: str | None = None
+    # The lines as `gcode_reader.tokenize` read them (G-code only), kept so the time model
+    # after prepare does not read a long program a second time; not part of the result.
+    words: Any = field(default=None, repr=False, compare=False)
 
     @property
     def ok(self) -> bool:

@@ -57,20 +57,43 @@ def bad_line_reasons(lines: Sequence[str], bad: Sequence[int]) -> list[tuple[int
     return out
 
 
-def layers_at(lines: Sequence[str], at: np.ndarray) -> np.ndarray:
+_LAYER_MARK = re.compile(r"^;LAYER:[ \t]*([-+]?\d+)[ \t]*$", re.MULTILINE)
+
+
+def layer_marks(lines: Sequence[str], words: Words | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """(lines holding a `;LAYER:n` mark, their n), in program order. One regex pass over the
+    joined text (a Python loop over a million lines costs ten times more); kept with `words`
+    when given, as the checks and the preview both ask."""
+    if words is not None and "layer_marks" in words.memo:
+        return words.memo["layer_marks"]  # type: ignore[return-value]
+    text = "\n".join(lines)
+    if text.count("\n") != max(len(lines) - 1, 0):  # a line holding its own line break: line by line
+        found = []
+        for n, line in enumerate(lines):
+            if line.startswith(";LAYER:"):
+                try:
+                    found.append((n, int(line[7:].strip())))
+                except ValueError:
+                    pass
+    else:
+        found, pos, line_no = [], 0, 0
+        for m in _LAYER_MARK.finditer(text):
+            line_no += text.count("\n", pos, m.start())
+            pos = m.start()
+            found.append((line_no, int(m.group(1))))
+    marks = (np.array([n for n, _ in found], dtype=np.int64), np.array([k for _, k in found], dtype=np.int64))
+    if words is not None:
+        words.memo["layer_marks"] = marks
+    return marks
+
+
+def layers_at(lines: Sequence[str], at: np.ndarray, words: Words | None = None) -> np.ndarray:
     """The FDM layer number (`;LAYER:n` marks) in force at each of the lines `at`, -1 before the first."""
-    mark_lines, numbers = [], []
-    for n, line in enumerate(lines):
-        if line.startswith(";LAYER:"):
-            try:
-                numbers.append(int(line[7:].strip()))
-                mark_lines.append(n)
-            except ValueError:
-                pass
-    if not mark_lines:
+    mark_lines, numbers = layer_marks(lines, words)
+    if not len(mark_lines):
         return np.full(len(at), -1, dtype=np.int64)
-    last = np.searchsorted(np.array(mark_lines), at, side="right") - 1
-    return np.where(last >= 0, np.array(numbers, dtype=np.int64)[np.maximum(last, 0)], -1)
+    last = np.searchsorted(mark_lines, at, side="right") - 1
+    return np.where(last >= 0, numbers[np.maximum(last, 0)], -1)
 
 
 @dataclass
@@ -132,7 +155,7 @@ def gcode_move_arrays(lines: Sequence[str], errors: list[tuple[int, str]] | None
     start, end = state.start()[at], state.position[at]
     return MoveArrays(line=at, rapid=state.mode[at] == 0, start=start[:, :3], end=end[:, :3],
                       feed=state.feed_words()[at], power=state.power()[at], extrude=end[:, 3] - start[:, 3],
-                      layer=layers_at(lines, at))
+                      layer=layers_at(lines, at, words))
 
 
 def gcode_moves(lines: Sequence[str], errors: list[tuple[int, str]] | None = None, words: Words | None = None,

@@ -81,3 +81,26 @@ def test_moves_for_checks_and_previews() -> None:
     assert moves[-1].end[:2] == (25.4, 25.4)
     # Marlin moves only on an explicit G0-G3: a bare `Y15` is not a move there.
     assert 4 not in [m.line for m in gcode_moves(PROGRAM, flavour="marlin")]
+
+
+def test_interpreted_once_per_flavour_and_read_only() -> None:
+    """The checks, the preview and the time model of one prepared program share one reading."""
+    from gcode_reader import interpret, tokenize
+
+    words = tokenize(["G21", "G90", "G1 X1 Y2 F600", "G1 X3"])
+    first = interpret(words, "marlin")
+    assert interpret(words, "marlin") is first and interpret(words, "grbl") is not first
+    with pytest.raises(ValueError):
+        first.position[0, 0] = 1.0
+    assert np.allclose(first.position[3, :2], (3.0, 2.0))
+
+
+def test_layer_marks_as_the_line_by_line_reading() -> None:
+    from slicing.toolpaths.program_parse import layer_marks, layers_at
+
+    lines = ["G1 X1", ";LAYER:0", "G1 X2", ";LAYER: 3 ", ";LAYER:x", "G1 X3", " ;LAYER:9", ";LAYER:-1"]
+    at, numbers = layer_marks(lines)
+    assert at.tolist() == [1, 3, 7] and numbers.tolist() == [0, 3, -1]
+    odd = [*lines[:2], "G1\nX2", *lines[3:]]  # a line holding a line break: read line by line
+    assert [a.tolist() for a in layer_marks(odd)] == [[1, 3, 7], [0, 3, -1]]
+    assert layers_at(lines, np.array([0, 2, 5, 7])).tolist() == [-1, 0, 3, -1]

@@ -126,7 +126,9 @@ def read_figures(lines: list[str]) -> dict[str, Any]:
             figures["filament_g"] = float(value.split(",")[0])
         elif key == "filament used [cm3]":
             figures["extruded_volume_mm3"] = round(float(value.split(",")[0]) * 1000.0, 1)
-    figures["layers"] = sum(1 for line in lines if line.startswith(";LAYER:"))
+    # the marks counted in the joined text (lines from splitlines hold no line break): a C
+    # search instead of a Python loop over every line
+    figures["layers"] = "\n".join(lines).count("\n;LAYER:") + (1 if lines and lines[0].startswith(";LAYER:") else 0)
     return figures
 
 
