@@ -11,7 +11,8 @@ either the firmware takes it, or it answers `Resend: last+1`, which tells what i
 
 The line window (numbers, acks, resends) lives in drivers.marlin_window.
 Threads as in drivers.grbl: a reader updates state under `_cond`; `stream()` writes only
-under `_cond` after checking the cancel flag; pause/resume/cancel come from other threads.
+under `_cond` after checking the cancel flag; pause/resume/cancel come from other threads
+(drivers.marlin_control).
 """
 
 from __future__ import annotations
@@ -35,17 +36,19 @@ from drivers.base import (
     ProgressCallback,
     StreamResult,
 )
-from drivers.control import StreamFlags
+from drivers.marlin_control import CANCEL_LINES, MarlinControl
 from drivers.marlin_window import NumberedWindow, _Line, _Waiter
 from drivers.modal import ModalState, apply_line, resume_preamble
 from drivers.serial_link import SerialLink
 
 log = logging.getLogger(__name__)
-CANCEL_LINES = ("M104 S0", "M140 S0", "M107", "M84")
-CANCEL_ACTIONS = ("hotend_off", "bed_off", "fan_off", "motors_off")  # what each line did (the job's reason says)
+# Program lines numbered and queued ahead of the window, for the reader thread to send as each
+# `ok` frees room without waiting for the streaming thread: enough for ~130 ms of 4 ms moves,
+# so a streaming thread held up by a busy host does not leave the reader with nothing to send.
+QUEUED_AHEAD = 32
 
 
-class MarlinDriver(NumberedWindow, StreamFlags, Driver):
+class MarlinDriver(NumberedWindow, MarlinControl, Driver):
     def __init__(
         self,
         port: str,
@@ -306,7 +309,7 @@ class MarlinDriver(NumberedWindow, StreamFlags, Driver):
                     if self._cancel:
                         raise _CancelRequested
                     self._check()
-                    while pending and len(self._to_send) < 8:
+                    while pending and len(self._to_send) < QUEUED_AHEAD:
                         nxt = next(feed, None)
                         if nxt is None:
                             pending = False
@@ -355,57 +358,6 @@ class MarlinDriver(NumberedWindow, StreamFlags, Driver):
         if pos is not None:
             pos["E"] = self._modal.e
         return Progress(acked, self._total, self._bytes_sent, state, pos, temps)
-
-    # -- control from other threads -------------------------------------------------------------
-    def pause(self) -> None:
-        """Stop sending; what Marlin already holds (a few commands, the planner) still runs."""
-        self._set_flags(paused=True)
-
-    def resume(self) -> None:
-        self._set_flags(paused=False)
-
-    def cancel(self) -> None:
-        """Stop the stream, quick-stop the planner, then heaters, fan and motors off."""
-        self._cancel_with(self._safe_stop)
-
-    def _take_back_unsent(self) -> None:
-        """Numbers given to lines never sent are taken back (under `_cond`, after the cancel flag)."""
-        if self._to_send:
-            first_unsent = min(n for n in self._to_send if n >= (max(self._inflight) + 1 if self._inflight else 0))
-            for n in range(first_unsent, self._next_n):
-                self._history.pop(n, None)
-            self._next_n = first_unsent
-            self._to_send = deque(n for n in self._to_send if n < first_unsent)
-
-    def _safe_stop(self) -> None:
-        with self._cond:
-            self._take_back_unsent()
-            if self._planner_free is not None:
-                self._unexecuted = max(0, self._max_planner_free - self._planner_free)
-        if self._link is None or self._disconnected is not None or self._fatal is not None:
-            return
-        try:
-            with self._cond:
-                if self.capabilities.get("EMERGENCY_PARSER"):
-                    self._add("M410", None)  # acted on as it arrives, ahead of the queue
-                    self._pump(force=True)
-                deadline = time.monotonic() + self.command_timeout
-                while self._inflight and time.monotonic() < deadline:
-                    self._check()
-                    self._cond.wait(0.05)
-            if self.capabilities.get("EMERGENCY_PARSER"):
-                self.command("M410")  # moves planned by the commands that were queued before it
-                self._did("quick_stop")
-            for line, action in zip(CANCEL_LINES, CANCEL_ACTIONS, strict=True):
-                self.command(line)
-                self._did(action)
-        except DriverError as exc:
-            log.warning("marlin: cancel sequence incomplete: %s", exc)
-
-    def emergency_stop(self) -> None:
-        """M112: immediate kill (heaters and motors off at once); the printer then needs a reset."""
-        if self._link is not None:
-            self._link.write(b"M112\n")
 
     def status(self) -> Progress | None:
         return self._progress()

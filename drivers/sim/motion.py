@@ -60,9 +60,13 @@ class Planner:
         return dict(self.blocks[-1].target) if self.blocks else dict(self.position)
 
     def add(self, target: dict[str, float], feed_mm_min: float, now: float) -> None:
-        """Queue a straight move to `target`; the caller checks `free` first."""
+        """Queue a straight move to `target`; the caller checks `free` first. A move that goes
+        nowhere (`G1 F3000`, a G28 at the origin) is no block: GRBL's `plan_buffer_line` and
+        Marlin's planner drop a move without steps, and an empty block would count as motion."""
         start = self.planned_end()
         full = {a: target.get(a, start[a]) for a in self.axes}
+        if all(full[a] == start[a] for a in self.axes):
+            return
         xyz = math.sqrt(sum((full[a] - start[a]) ** 2 for a in self.axes if a != "E"))
         dist = xyz if xyz > 0 else abs(full.get("E", 0.0) - start.get("E", 0.0))
         feed = max(feed_mm_min, 1e-6)

@@ -25,6 +25,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--rx-buffer", type=int, default=None, help="receive buffer bytes (GRBL 128, grblHAL 1024)")
     p.add_argument("--stats", type=Path, default=None, metavar="FILE",
                    help="on exit, write the simulator's counters as JSON (planner starvation...)")
+    p.add_argument("--realtime", action="store_true",
+                   help="run at real-time priority (SCHED_FIFO) when allowed: a firmware is never held up by the OS")
     p.add_argument("--fault", action="append", default=[], metavar="NAME=VALUE",
                    help="inject a fault, e.g. lost_ok_line=50, reset_at_line=100, corrupt_rate=0.001")
     p.set_defaults(func=run)
@@ -38,6 +40,20 @@ def _fault_options(items: list[str]) -> dict[str, float | int]:
             raise ValueError(f"--fault {item!r}: expected NAME=VALUE")
         out[name.strip()] = float(value) if "." in value else int(value)
     return out
+
+
+def _realtime() -> bool:
+    """SCHED_FIFO for this process and the threads it starts, when the OS allows it. A firmware
+    runs on its own microcontroller and is never held up; a simulator on a busy shared host
+    is, and its planner then drains for reasons no sender could prevent. The simulator sleeps
+    between steps, so it never holds a core (and the kernel caps real-time tasks anyway)."""
+    import os
+
+    try:
+        os.sched_setscheduler(0, os.SCHED_FIFO, os.sched_param(10))
+    except (AttributeError, OSError):
+        return False
+    return True
 
 
 def run(args: argparse.Namespace) -> int:
@@ -56,6 +72,7 @@ def run(args: argparse.Namespace) -> int:
     # before the link appears: whoever sees the link may stop us at once, and must find us ready
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
+    realtime = _realtime() if args.realtime else False
     try:
         options.update(_fault_options(args.fault))
         handle = start_simulator(args.firmware, link_path=args.link, baud=args.baud,
@@ -64,7 +81,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"simulate: {exc}", file=sys.stderr)
         return 2
     print(f"{args.firmware} simulator on {handle.port} (linked at {args.link}), {args.baud} baud, "
-          f"speed x{args.speed_factor:g}", flush=True)
+          f"speed x{args.speed_factor:g}{', real-time priority' if realtime else ''}", flush=True)
     try:
         while not stop.wait(0.5):
             if not handle.running:
@@ -72,6 +89,6 @@ def run(args: argparse.Namespace) -> int:
                 return 1
     finally:
         if args.stats is not None:
-            args.stats.write_text(json.dumps(handle.state(), default=str), encoding="utf-8")
+            args.stats.write_text(json.dumps({**handle.state(), "realtime": realtime}, default=str), encoding="utf-8")
         handle.stop()
     return 0

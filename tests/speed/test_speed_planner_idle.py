@@ -24,3 +24,14 @@ def test_gaps_between_blocks_are_counted_and_nothing_else() -> None:
     p.clear()
     p.add({"X": 5.0}, 60.0, now=20.0)  # after a stop: not starvation
     assert p.starvations == 1
+
+
+def test_a_move_that_goes_nowhere_is_no_block() -> None:
+    """`G1 F3000` before the first segment: GRBL and Marlin plan nothing for it, so the wait for
+    the first real move is not counted as a gap after a zero-length block."""
+    p = Planner(capacity=4, speed_factor=1.0, axes=("X", "Y"))
+    p.add({"X": 0.0, "Y": 0.0}, 3000.0, now=1.0)
+    assert p.idle and p.blocks_done == 0
+    p.update(1.2)
+    p.add({"X": 1.0}, 60.0, now=1.2)
+    assert p.starved_s == 0.0 and p.starvations == 0
