@@ -9,7 +9,8 @@ table the prepare task stores), the bare `prusa-slicer` command
 on the same profile, and the ratios (targets, issue 15: built-in <= 1x, prepare <= 1.1x), and
 the filament each uses (target: built-in within 5 %). All in one run, so ratios hold on a
 busy machine; `prepare` is also divided by the PrusaSlicer command it ran itself (timed inside
-the same call), the overhead alone without a second run's noise. Also prints what path ordering saves on a scattered laser design.
+the same call), the overhead alone without a second run's noise. Also prints what path
+ordering saves on a scattered laser design.
 
     .venv/bin/python bench/slice.py [--layer 0.2] [--machine prusa-mk3] [--quick]
 """
@@ -108,7 +109,8 @@ def timed(mesh, machine, layer: float, slicer: str, inner: list[float] | None = 
         try:
             return real_run(*args, **kwargs)
         finally:
-            if inner is not None:
+            command = args[0] if args else kwargs.get("args")
+            if inner is not None and command and str(command[0]).endswith("prusa-slicer"):
                 inner.append(time.perf_counter() - begin)
 
     subprocess.run = clocked_run
