@@ -12,14 +12,25 @@ each worker serves at most `stream_limit` streams at once (web/sse.py) and keeps
 threads for pages: a stream over the limit is answered with its current state and a
 `retry:` delay, and the browser reconnects.
 
+Many threads of one process running requests at once share one interpreter lock: each
+wait for the database or Valkey hands the lock over and waits up to the switch interval to
+get it back, and the threads fight over it. So `ActiveLimit` lets only a few GET requests per
+process run the app at once (FABLAB_WEB_ACTIVE); the others wait on a semaphore, asleep, in
+arrival order. Streams are not held back: the app call of a stream returns at once, its
+events are sent after the slot is given back. Uploads and other bodies are not either (a slow
+client sending a file must not keep pages waiting).
+
 Settings (environment): FABLAB_WEB_WORKERS (processes, default: CPU count, at most 4),
 FABLAB_WEB_THREADS (threads per process, default 128), FABLAB_WEB_STREAMS (open streams per
-process, default threads - 32), FABLAB_ACCESS_LOG (a path, or `-` for stderr).
+process, default threads - 32), FABLAB_WEB_ACTIVE (GET requests running the app at once per
+process, default 4; 0: no limit), FABLAB_ACCESS_LOG (a path, or `-` for stderr).
 """
 
 from __future__ import annotations
 
 import os
+import threading
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from gunicorn.app.base import BaseApplication
@@ -36,6 +47,20 @@ def _int_env(name: str, default: int, low: int = 1) -> int:
     if value < low:
         raise SystemExit(f"error: {name} must be at least {low}")
     return value
+
+
+class ActiveLimit:
+    """WSGI middleware: at most `limit` GET/HEAD requests of this process in the app at once
+    (see the module docstring for why); the rest wait their turn."""
+
+    def __init__(self, app: Callable, limit: int):
+        self.app, self.slots = app, threading.BoundedSemaphore(limit)
+
+    def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
+        if environ.get("REQUEST_METHOD") not in ("GET", "HEAD"):
+            return self.app(environ, start_response)
+        with self.slots:
+            return self.app(environ, start_response)
 
 
 def server_options(host: str, port: int) -> dict[str, Any]:
@@ -75,7 +100,9 @@ class FablabServer(BaseApplication):
     def load(self):  # noqa: ANN201 - the WSGI app
         from web.app import create_app
 
-        return create_app()
+        app = create_app()
+        active = _int_env("FABLAB_WEB_ACTIVE", 4, low=0)
+        return ActiveLimit(app, active) if active else app
 
 
 def serve(host: str, port: int) -> None:
