@@ -20,6 +20,7 @@ import numpy as np
 from slicing.analysis.targets import Targets, choose_targets
 from slicing.machine_spec import FablabSpec
 from slicing.readers import UnreadableFile, file_kind, load_drawing, read_triangles
+from slicing.readers.stl import corner_bounds
 from slicing.toolpaths.issues import make_issue
 
 __all__ = ["analyze_file", "quick_figures", "SEVERITY_ORDER"]
@@ -87,8 +88,8 @@ def analyze_file(path: Path, *, spec: FablabSpec, process: str | None = None, ma
 
             data = read_triangles(path)
             if len(data.triangles):
-                flat = data.triangles.reshape(-1, 3)
-                question = u.with_choice(u.mesh_question(flat.max(axis=0) - flat.min(axis=0)), scale)
+                lo, hi = corner_bounds(data.triangles)
+                question = u.with_choice(u.mesh_question(hi - lo), scale)
             data.triangles = u.scale_mesh(data.triangles, scale)
             more, metrics, quotes = analyze_mesh(data, targets, spec, unit_chosen=scale is not None)
         else:
@@ -119,11 +120,11 @@ def quick_figures(path: Path, filename: str | None = None) -> dict[str, Any]:
             tri = read_triangles(path).triangles.astype(np.float64)
             v0, v1, v2 = tri[:, 0], tri[:, 1], tri[:, 2]
             cross = np.cross(v1 - v0, v2 - v0)
-            flat = tri.reshape(-1, 3)
+            lo, hi = corner_bounds(tri)
             return {"triangles": len(tri), "volume_mm3": round(abs(float(np.einsum("ij,ij->", v0, np.cross(v1, v2))))
                                                                / 6.0, 3),
                     "area_mm2": round(float(np.linalg.norm(cross, axis=1).sum()) / 2, 3),
-                    "bbox_mm": [round(float(v), 3) for v in flat.max(axis=0) - flat.min(axis=0)]}
+                    "bbox_mm": [round(float(v), 3) for v in hi - lo]}
         if kind in ("svg", "dxf"):
             drawing, _ = load_drawing(path, filename)
             b = drawing.bounds()

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from slicing.readers import merge_vertices
+from slicing.readers.weld import weld
 
 OVERHANG_LIMIT_DEG = 45.0
 CHUNK = 32_768  # faces (or edges) per pass: temporaries stay in cache and memory stays flat
@@ -23,7 +23,7 @@ CHUNK = 32_768  # faces (or edges) per pass: temporaries stay in cache and memor
 class MeshFacts:
     triangles: np.ndarray  # (n, 3, 3)
     vertices: np.ndarray  # (m, 3) float64
-    faces: np.ndarray  # (n, 3) int64
+    faces: np.ndarray  # (n, 3) int32 (int64 past 2**31 corners), vertices numbered in file order
     normals: np.ndarray  # (n, 3) unit normals from the winding (0 for degenerate faces)
     face_areas: np.ndarray  # (n,)
     bbox_min: np.ndarray
@@ -34,7 +34,7 @@ class MeshFacts:
     open_edges: np.ndarray  # (k, 2) vertex index pairs used by one face only
     nonmanifold_edges: np.ndarray  # (k, 2) pairs used by more than two faces
     misoriented_edges: np.ndarray  # (k, 2) pairs whose two faces run the same direction
-    face_body: np.ndarray  # (n,) body label per face
+    face_body: np.ndarray  # (n,) body label per face (int32 below 2**31 vertices)
     bodies: int
     body_volumes: np.ndarray  # signed, per body
     body_lo: np.ndarray  # (bodies, 3) bounding box of each body
@@ -61,12 +61,25 @@ class MeshFacts:
         return float(np.abs(self.body_volumes).sum())
 
 
-def _edges(faces: np.ndarray, n_vertices: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _in_hash_order(pairs: np.ndarray, hash_id: np.ndarray | None) -> np.ndarray:
+    """Reported edges (file-order vertex numbers) listed as the reports always listed them:
+    by their vertices' hash-order numbers (see `slicing.readers.weld`), lower one first."""
+    if hash_id is None or len(pairs) < 1:
+        return pairs
+    h = hash_id[pairs]
+    swap = h[:, 0] > h[:, 1]
+    pairs[swap], h[swap] = pairs[swap][:, ::-1], h[swap][:, ::-1]
+    return pairs[np.lexsort((h[:, 1], h[:, 0]))]
+
+
+def _edges(faces: np.ndarray, n_vertices: int, hash_id: np.ndarray | None = None
+           ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(open, non-manifold, misoriented) edges from one sort of direction-tagged keys.
 
     Each half-edge is one uint64: low vertex << 33 | high vertex << 1 | direction bit, so
     one plain integer sort (several times faster than an argsort) groups the uses of each
-    edge and shifts decode them; only the edges reported are decoded.
+    edge and shifts decode them; only the edges reported are decoded (and put in hash order
+    when `hash_id` gives it).
     """
     del n_vertices  # the packed key needs no multiplier
     key = np.empty(faces.size, dtype=np.uint64)
@@ -82,57 +95,85 @@ def _edges(faces: np.ndarray, n_vertices: int) -> tuple[np.ndarray, np.ndarray, 
         part <<= np.uint64(1)
         part |= flip
     key.sort()
-    change = np.empty(len(key), dtype=bool)
-    change[0] = True
-    for s in range(1, len(key), CHUNK):  # a new edge where the key, less its direction bit, changes
+    # Runs of equal keys (less the direction bit) are the uses of one edge; booleans shifted by
+    # one and two places tell a run's length at its start, without an array of run starts.
+    same = np.empty(len(key) + 2, dtype=bool)  # same[i]: key i is the same edge as key i - 1
+    same[0] = False
+    same[-2:] = False
+    for s in range(1, len(key), CHUNK):
         e = min(s + CHUNK, len(key))
-        np.greater(key[s:e] ^ key[s - 1: e - 1], 1, out=change[s:e])
-    starts = np.flatnonzero(change)
-    del change
-    counts = np.diff(starts, append=len(key))
-    def decode(half_edge: np.ndarray) -> np.ndarray:
-        return np.column_stack([half_edge >> np.uint64(33), (half_edge >> np.uint64(1)) & np.uint64(0xFFFFFFFF)]
-                               ).astype(np.int64)
+        np.less_equal(key[s:e] ^ key[s - 1: e - 1], 1, out=same[s:e])
+    start, second, third = ~same[:-2], same[1:-1], same[2:]
 
-    open_e = decode(key[starts[counts == 1]])
-    nonmanifold = decode(key[starts[counts > 2]])
+    def decode(half_edge: np.ndarray) -> np.ndarray:
+        high = (half_edge >> np.uint64(1)) & np.uint64(0xFFFFFFFF)
+        pairs = np.column_stack([half_edge >> np.uint64(33), high])
+        return _in_hash_order(pairs.astype(np.int64), hash_id)
+
+    open_e = decode(key[start & ~second])
+    nonmanifold = decode(key[start & second & third])
     # Two faces sharing an edge must run it in opposite directions: same tag twice means not.
-    s2 = starts[counts == 2]
-    mis = decode(key[s2[key[s2] == key[s2 + 1]]])
+    # (Booleans again: an index array of the ~2 M edges used twice, and its gathers, would be the
+    # biggest temporaries of the whole analysis.)
+    twice_same_way = start & second & ~third
+    twice_same_way[:-1] &= key[:-1] == key[1:]
+    mis = decode(key[twice_same_way])
     return open_e, nonmanifold, mis
 
 
-def _bodies(faces: np.ndarray, n_vertices: int) -> tuple[int, np.ndarray]:
+def _hook(parent: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Hook the larger root of each pair (a, b) of roots under the smaller, then jump pointers
+    until every vertex points at its root. Returns the new parent array."""
+    np.minimum.at(parent, np.maximum(a, b), np.minimum(a, b))
+    while True:
+        jumped = parent.take(parent)
+        if np.array_equal(jumped, parent):
+            return parent
+        parent = jumped
+
+
+def _bodies(faces: np.ndarray, n_vertices: int, hash_id: np.ndarray | None = None) -> tuple[int, np.ndarray]:
     """(bodies, body of each face): vertices joined through the faces' edges.
 
     Union-find in whole-array steps: every edge between two trees hooks the larger root
     under the smaller, then pointers jump until each vertex points at its root, and edges
-    already inside one tree drop out. A handful of rounds; roots end as each body's lowest
-    vertex, so bodies are numbered by their lowest vertex (as a graph search from vertex 0
-    would number them).
+    already inside one tree drop out. Roots end as each body's lowest vertex, so bodies are
+    numbered by their lowest vertex (as a graph search from vertex 0 would number them), by
+    its hash-order number when `hash_id` gives it. With vertices in file order (`weld`) the
+    first two hooks (edges 0-1, then 1-2 of every face) join nearly everything and the gathers
+    stay in cache; the few edges left then go round as pairs.
     """
-    parent = np.arange(n_vertices, dtype=np.int64 if n_vertices >= 2**31 else np.int32)
-    f = faces.astype(parent.dtype)
-    u = np.concatenate([f[:, 0], f[:, 1]])
-    v = np.concatenate([f[:, 1], f[:, 2]])
-    del f
-    while True:
-        pu, pv = parent[u], parent[v]
+    index = np.int64 if n_vertices >= 2**31 else np.int32
+    parent = np.arange(n_vertices, dtype=index)
+    f = faces.astype(index, copy=False)
+    columns = ((f[:, 0], f[:, 1]), (f[:, 1], f[:, 2]))
+    parent = _hook(parent, *columns[0])  # every vertex is its own root: no gather needed
+    pa, pb = parent.take(columns[1][0]), parent.take(columns[1][1])
+    cross = pa != pb
+    parent = _hook(parent, pa[cross], pb[cross])
+    left = [(a[keep], b[keep]) for a, b in columns if (keep := parent.take(a) != parent.take(b)).any()]
+    u = np.concatenate([a for a, _ in left]) if left else np.empty(0, dtype=index)
+    v = np.concatenate([b for _, b in left]) if left else np.empty(0, dtype=index)
+    while len(u):
+        pu, pv = parent.take(u), parent.take(v)
         cross = pu != pv
-        if not cross.any():
-            break
-        u, v, pu, pv = u[cross], v[cross], pu[cross], pv[cross]
-        np.minimum.at(parent, np.maximum(pu, pv), np.minimum(pu, pv))
-        while True:
-            jumped = parent[parent]
-            if np.array_equal(jumped, parent):
-                break
-            parent = jumped
-    root_of_face = parent[faces[:, 0]]
+        u, v = u[cross], v[cross]
+        if len(u):
+            parent = _hook(parent, pu[cross], pv[cross])
+    root_of_face = parent.take(f[:, 0])
     is_root = np.zeros(n_vertices, dtype=bool)
     is_root[root_of_face] = True
-    number = np.cumsum(is_root) - 1
-    return int(is_root.sum()), number[root_of_face].astype(np.int64)
+    number = np.cumsum(is_root, dtype=index) - 1
+    bodies = int(number[-1]) + 1 if n_vertices else 0
+    face_body = number.take(root_of_face)
+    if hash_id is not None and bodies > 1:  # numbered by each body's lowest hash-order vertex
+        lowest = np.full(bodies, len(hash_id), dtype=np.int64)
+        used = is_root.take(parent)  # every vertex of a welded mesh is; not so in a test's faces
+        np.minimum.at(lowest, number.take(parent)[used], hash_id[used])
+        rank = np.empty(bodies, dtype=index)
+        rank[np.argsort(lowest)] = np.arange(bodies, dtype=index)
+        face_body = rank.take(face_body)
+    return bodies, face_body
 
 
 def _union_volume(facts: MeshFacts) -> float | None:
@@ -211,10 +252,13 @@ def _body_boxes(vertices: np.ndarray, faces: np.ndarray, face_body: np.ndarray, 
 def mesh_facts(triangles: np.ndarray) -> MeshFacts:
     # Topology first, per-face figures after: the merge's and the edge sort's temporaries are
     # freed before the per-face arrays exist, so the two never add up in the peak memory.
-    vertices, faces = merge_vertices(triangles)
+    unique, inverse, hash_id = weld(triangles)  # vertices in file order: see weld
+    vertices, faces = unique.astype(np.float64), inverse.reshape(-1, 3)
+    del unique, inverse
     n_v = len(vertices)
-    open_e, nonmanifold, mis = _edges(faces, n_v)
-    bodies, face_body = _bodies(faces, n_v)
+    open_e, nonmanifold, mis = _edges(faces, n_v, hash_id)
+    bodies, face_body = _bodies(faces, n_v, hash_id)
+    del hash_id
     face_areas, normals, signed, bbox_min, bbox_max, top_z = _per_face(triangles)
     degenerate = np.flatnonzero((face_areas <= 1e-12 * max(1.0, float((bbox_max - bbox_min).max()) ** 2))
                                 | (faces[:, 0] == faces[:, 1]) | (faces[:, 1] == faces[:, 2])

@@ -23,15 +23,27 @@ def facing_areas(areas: np.ndarray, normals: np.ndarray) -> dict[str, float]:
     """The surface as a printer builds it: walls (projected on the vertical: perimeters over every
     layer) and what faces up or down flat enough to get skins (projected on the bed: top and
     bottom layers). The pre-slice quote (slicing.preslice) reads them."""
-    nz = normals[:, 2]
+    nz = np.ascontiguousarray(normals[:, 2])
 
-    def skin(x: np.ndarray) -> np.ndarray:
+    def walls() -> float:  # areas * sqrt(max(1 - nz², 0)), computed in place: one temporary, not four
+        w = np.multiply(nz, nz)
+        np.subtract(1.0, w, out=w)
+        np.clip(w, 0.0, None, out=w)
+        np.sqrt(w, out=w)
+        w *= areas
+        return round(float(w.sum()), 2)
+
+    def skin(sign: float) -> float:
         # Steep faces expose a ring narrower than the perimeters each layer: no skin of their own.
-        return np.clip((x - SKIN_FROM) / (1.0 - SKIN_FROM), 0.0, 1.0) * x
+        x = nz * sign
+        w = np.subtract(x, SKIN_FROM)
+        w /= 1.0 - SKIN_FROM
+        np.clip(w, 0.0, 1.0, out=w)
+        w *= x
+        w = np.multiply(areas, w, out=x)
+        return round(float(w.sum()), 2)
 
-    return {"wall_area_mm2": round(float((areas * np.sqrt(np.clip(1.0 - nz * nz, 0.0, None))).sum()), 2),
-            "top_area_mm2": round(float((areas * skin(nz)).sum()), 2),
-            "bottom_area_mm2": round(float((areas * skin(-nz)).sum()), 2)}
+    return {"wall_area_mm2": walls(), "top_area_mm2": skin(1.0), "bottom_area_mm2": skin(-1.0)}
 
 
 def analyze_mesh(data: StlData, targets: Targets, spec: FablabSpec,

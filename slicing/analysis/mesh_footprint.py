@@ -16,8 +16,11 @@ import numpy as np
 def section_area_mm2(triangles: np.ndarray, z: float) -> float:
     """Area of the cross-section of a closed, outward-wound mesh at height `z` (mm²)."""
     triangles = np.asarray(triangles)
-    zs = triangles[:, :, 2]  # only the faces that cross are widened to float64 (the cast is exact)
-    crossing = (zs.min(axis=1).astype(np.float64) < z) & (zs.max(axis=1).astype(np.float64) > z)
+    # Only the faces that cross are widened to float64 (the cast is exact); the three corners'
+    # z are compared as columns (a min over an axis of three values is ~10x slower).
+    z0, z1, z2 = triangles[:, 0, 2], triangles[:, 1, 2], triangles[:, 2, 2]
+    crossing = ((np.minimum(np.minimum(z0, z1), z2).astype(np.float64) < z)
+                & (np.maximum(np.maximum(z0, z1), z2).astype(np.float64) > z))
     if not crossing.any():
         return 0.0
     t = triangles[crossing].astype(np.float64)

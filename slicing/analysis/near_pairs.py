@@ -9,14 +9,23 @@ the cell keys and a `searchsorted` per neighbour offset find every candidate, ve
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 _OFFSETS = [(dx, dy, dz) for dx in (-1, 0, 1) for dy in (-1, 0, 1) for dz in (-1, 0, 1)
             if (dx, dy, dz) > (0, 0, 0)]  # the 13 neighbours "after" a cell, each pair of cells once
 
 
-def near_pairs(points: np.ndarray, radius: float) -> np.ndarray:
-    """(k, 2) int64 index pairs i < j with |points[i] - points[j]| <= radius, in no set order."""
+def near_pairs(points: np.ndarray, radius: float,
+               keep: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None) -> np.ndarray:
+    """(k, 2) int64 index pairs i < j with |points[i] - points[j]| <= radius, in no set order.
+
+    `keep(i, j)` (index arrays, a boolean mask back) drops pairs the caller has no use for as
+    they are found: on a rough surface most close pairs are not, and collecting them all first
+    cost more than finding them. The points are put in cell order once, as three columns, so
+    each candidate costs 1-D gathers only.
+    """
     n = len(points)
     if n < 2 or not radius > 0:
         return np.empty((0, 2), dtype=np.int64)
@@ -25,6 +34,7 @@ def near_pairs(points: np.ndarray, radius: float) -> np.ndarray:
     key = ((cell[:, 0] + 1) * span[1] + cell[:, 1] + 1) * span[2] + cell[:, 2] + 1
     order = np.argsort(key, kind="stable")
     sorted_key = key[order]
+    columns = [np.ascontiguousarray(points[order, k], dtype=np.float64) for k in range(3)]
     found = []
     for dx, dy, dz in [(0, 0, 0), *_OFFSETS]:
         target = sorted_key + (dx * span[1] + dy) * span[2] + dz
@@ -36,13 +46,20 @@ def near_pairs(points: np.ndarray, radius: float) -> np.ndarray:
         total = int(counts.sum())
         if total == 0:
             continue
-        first = np.repeat(np.arange(n), counts)
+        first = np.repeat(np.arange(n), counts)  # positions in cell order
         second = np.repeat(lo - np.cumsum(counts) + counts, counts) + np.arange(total)
-        i, j = order[first], order[second]
-        d = points[i] - points[j]
-        close = np.einsum("ij,ij->i", d, d) <= radius * radius
-        found.append(np.column_stack([i[close], j[close]]))
+        d2 = np.zeros(total)
+        for c in columns:
+            d = c.take(first) - c.take(second)
+            d *= d
+            d2 += d
+        close = d2 <= radius * radius
+        i, j = order.take(first[close]), order.take(second[close])
+        if keep is not None:
+            wanted = keep(i, j)
+            i, j = i[wanted], j[wanted]
+        found.append((i, j))
     if not found:
         return np.empty((0, 2), dtype=np.int64)
-    pairs = np.concatenate(found)
-    return np.sort(pairs, axis=1)
+    i, j = np.concatenate([f[0] for f in found]), np.concatenate([f[1] for f in found])
+    return np.column_stack([np.minimum(i, j), np.maximum(i, j)])

@@ -57,21 +57,22 @@ def thin_walls(triangles: np.ndarray, normals: np.ndarray, face_areas: np.ndarra
     tri = triangles[faces].astype(np.float64)
     pts = tri[:, 0] + r1[:, None] * (tri[:, 1] - tri[:, 0]) + r2[:, None] * (tri[:, 2] - tri[:, 0])
     spacing = (area / n) ** 0.5
-    pairs = near_pairs(pts, nozzle_mm + 1.5 * spacing)
-    if len(pairs) == 0:
-        return None
+    sample_normals = normals[faces]  # one gather of the samples' normals, not one per pair
+
+    def facing(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        # Walls face each other within 30° of parallel; faces that share a vertex make a wedge
+        # (the tip of any sharp corner is thin), not a wall. Both tests are symmetric: they run
+        # on each pair once (as near_pairs finds them), and the pairs kept are then looked at both ways.
+        dot = np.einsum("ij,ij->i", sample_normals[a], sample_normals[b])
+        opposing = (dot < -0.85) & (faces[a] != faces[b])
+        if faces_idx is not None and opposing.any():  # only for the facing pairs: most pairs are not
+            fa, fb = faces_idx[faces[a[opposing]]], faces_idx[faces[b[opposing]]]
+            opposing[opposing] = ~(fa[:, :, None] == fb[:, None, :]).any(axis=(1, 2))
+        return opposing
+
+    pairs = near_pairs(pts, nozzle_mm + 1.5 * spacing, keep=facing)
     a, b = pairs[:, 0], pairs[:, 1]
     del pairs
-    sample_normals = normals[faces]  # one gather of the samples' normals, not one per pair
-    # Walls face each other within 30° of parallel; faces that share a vertex make a wedge
-    # (the tip of any sharp corner is thin), not a wall. Both tests are symmetric: they run on
-    # each pair once, and only the pairs kept are then looked at both ways.
-    opposing = (np.einsum("ij,ij->i", sample_normals[a], sample_normals[b]) < -0.85) & (faces[a] != faces[b])
-    a, b = a[opposing], b[opposing]
-    if faces_idx is not None:  # only for the facing pairs: most pairs are not
-        fa, fb = faces_idx[faces[a]], faces_idx[faces[b]]
-        apart = ~(fa[:, :, None] == fb[:, None, :]).any(axis=(1, 2))
-        a, b = a[apart], b[apart]
     if len(a) == 0:
         return None
     a, b = np.concatenate([a, b]), np.concatenate([b, a])  # each point looks at the other's face, both ways

@@ -36,15 +36,30 @@ def _too_many(count: int, limits: Limits) -> UnreadableFile:
     return UnreadableFile("too_many_triangles", count=count, limit=limits.max_triangles)
 
 
+def corner_bounds(triangles: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(lo, hi) per axis over every corner of (n, 3, 3) triangles (or (k, 3) points).
+
+    Reduced as rows of 64 corners (192 values, then 64 x 3): numpy's `min(axis=0)` over a
+    (k, 3) array takes an inner loop of three values per row, ~15x slower on a million rows."""
+    flat = triangles.reshape(-1)
+    whole = len(flat) - len(flat) % 192
+    parts = [flat[:whole].reshape(-1, 192)] if whole else []
+    rows = [p.min(axis=0).reshape(-1, 3) for p in parts] + [flat[whole:].reshape(-1, 3)]
+    lo = np.concatenate(rows).min(axis=0)
+    rows = [p.max(axis=0).reshape(-1, 3) for p in parts] + [flat[whole:].reshape(-1, 3)]
+    return lo, np.concatenate(rows).max(axis=0)
+
+
 def _check_triangles(tri: np.ndarray, limits: Limits) -> np.ndarray:
     if len(tri) == 0:
         raise UnreadableFile("stl_no_triangles")
     if len(tri) > limits.max_triangles:
         raise _too_many(len(tri), limits)
-    if not np.isfinite(tri).all():
+    top, bottom = float(tri.max()), float(tri.min())  # a NaN or an infinity shows in one of them
+    if not (np.isfinite(top) and np.isfinite(bottom)):
         bad = np.flatnonzero(~np.isfinite(tri).all(axis=(1, 2)))
         raise UnreadableFile("stl_non_finite", n_bad=len(bad), first=int(bad[0]))
-    if max(float(tri.max()), -float(tri.min())) > limits.max_size_mm:
+    if max(top, -bottom) > limits.max_size_mm:
         raise UnreadableFile("size_over_limit", limit_mm=limits.max_size_mm)
     return tri
 

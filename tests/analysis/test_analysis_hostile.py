@@ -176,11 +176,11 @@ def test_size_limits_name_the_limit(tmp_path, spec):
 
 
 def test_merge_survives_a_hash_collision(monkeypatch):
-    from slicing.readers import mesh
+    from slicing.readers import weld as mesh
 
     tri = box_triangles()
     honest_v, honest_f = mesh.merge_vertices(tri)
-    monkeypatch.setattr(mesh, "_hash", lambda words: np.zeros(len(words), dtype=np.uint64))
+    monkeypatch.setattr(mesh, "_hash", lambda words: np.zeros(len(words[0]), dtype=np.uint64))
     v, f = mesh.merge_vertices(tri)
     assert len(v) == len(honest_v) == 8
     assert np.array_equal(v[f], tri.astype(np.float64))

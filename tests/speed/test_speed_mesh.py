@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-import slicing.readers.mesh as mesh_reader
+import slicing.readers.weld as mesh_reader
 from slicing.analysis.mesh_facts import _bodies, _edges
 from slicing.analysis.near_pairs import near_pairs
 from slicing.readers import merge_vertices
@@ -74,3 +74,22 @@ def test_near_pairs_finds_every_close_pair(n, radius) -> None:
     i, j = np.nonzero(np.triu(d <= radius, k=1))
     expected = {(int(a), int(b)) for a, b in zip(i, j, strict=True)}
     assert {tuple(p) for p in near_pairs(pts, radius).tolist()} == expected
+
+
+def test_weld_in_file_order_reports_as_in_hash_order() -> None:
+    """Vertices numbered by first corner inside the analysis; edges and bodies reported in the
+    hash-order numbering `merge_vertices` gives (the reports' numbering did not change)."""
+    rng = np.random.default_rng(4)
+    tri = np.concatenate([_triangles(4, n=60), _triangles(5, n=60) + 100, _triangles(6, n=3) + 300])
+    tri = tri[rng.permutation(len(tri))]
+    unique, inverse, hash_id = mesh_reader.weld(tri)
+    vertices, faces = merge_vertices(tri)
+    assert np.array_equal(vertices[hash_id], unique.astype(np.float64))
+    assert np.array_equal(hash_id[inverse].reshape(-1, 3), faces)
+    assert np.all(np.diff(np.unique(inverse, return_index=True)[1]) > 0)  # numbered by first corner
+    in_file = inverse.reshape(-1, 3)
+    for got, want in zip(_edges(in_file, len(unique), hash_id), _edges(faces, len(vertices)), strict=True):
+        assert np.array_equal(hash_id[got] if len(got) else got, want)
+    bodies, face_body = _bodies(in_file, len(unique), hash_id)
+    expected_bodies, expected_face_body = _bodies(faces, len(vertices))
+    assert bodies == expected_bodies > 1 and face_body.tolist() == expected_face_body.tolist()

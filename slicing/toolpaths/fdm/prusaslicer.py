@@ -12,14 +12,15 @@ import shutil
 import subprocess
 import tempfile
 from pathlib import Path
-from typing import Any
-
-import trimesh
+from typing import TYPE_CHECKING, Any
 
 from slicing.machine_spec import Machine, Material
 from slicing.toolpaths.fdm.settings import fdm_settings
 from slicing.toolpaths.issues import make_issue
 from slicing.toolpaths.program import PreparedProgram
+
+if TYPE_CHECKING:  # only an annotation here: importing trimesh costs half a second (scipy)
+    import trimesh
 
 EXECUTABLE = "prusa-slicer"
 DEFAULT_TIMEOUT_S = 600.0
