@@ -23,7 +23,7 @@ def facing_areas(areas: np.ndarray, normals: np.ndarray) -> dict[str, float]:
     """The surface as a printer builds it: walls (projected on the vertical: perimeters over every
     layer) and what faces up or down flat enough to get skins (projected on the bed: top and
     bottom layers). The pre-slice quote (slicing.preslice) reads them."""
-    nz = np.ascontiguousarray(normals[:, 2])
+    nz = normals[:, 2]
 
     def walls() -> float:  # areas * sqrt(max(1 - nz², 0)), computed in place: one temporary, not four
         w = np.multiply(nz, nz)

@@ -13,6 +13,7 @@ from collections.abc import Callable
 
 import numpy as np
 
+CANDIDATES_PER_PASS = 1 << 18  # candidate pairs looked at per pass: ~20 MB of temporaries
 _OFFSETS = [(dx, dy, dz) for dx in (-1, 0, 1) for dy in (-1, 0, 1) for dz in (-1, 0, 1)
             if (dx, dy, dz) > (0, 0, 0)]  # the 13 neighbours "after" a cell, each pair of cells once
 
@@ -43,22 +44,30 @@ def near_pairs(points: np.ndarray, radius: float,
         if (dx, dy, dz) == (0, 0, 0):
             lo = np.arange(n) + 1  # same cell: only the points after this one
         counts = np.maximum(hi - lo, 0)
-        total = int(counts.sum())
-        if total == 0:
+        ends = np.cumsum(counts)
+        if int(ends[-1]) == 0:
             continue
-        first = np.repeat(np.arange(n), counts)  # positions in cell order
-        second = np.repeat(lo - np.cumsum(counts) + counts, counts) + np.arange(total)
-        d2 = np.zeros(total)
-        for c in columns:
-            d = c.take(first) - c.take(second)
-            d *= d
-            d2 += d
-        close = d2 <= radius * radius
-        i, j = order.take(first[close]), order.take(second[close])
-        if keep is not None:
-            wanted = keep(i, j)
-            i, j = i[wanted], j[wanted]
-        found.append((i, j))
+        # The candidates of a block of points at a time: a rough surface gives millions per
+        # offset, and their temporaries would be the analysis's largest arrays.
+        cuts = np.searchsorted(ends, np.arange(CANDIDATES_PER_PASS, int(ends[-1]), CANDIDATES_PER_PASS))
+        for p0, p1 in zip(np.r_[0, cuts + 1], np.r_[cuts + 1, n], strict=True):
+            c = counts[p0:p1]
+            total = int(c.sum())
+            if total == 0:
+                continue
+            first = np.repeat(np.arange(p0, p1), c)  # positions in cell order
+            second = np.repeat(lo[p0:p1] - np.cumsum(c) + c, c) + np.arange(total)
+            d2 = np.zeros(total)
+            for col in columns:
+                d = col.take(first) - col.take(second)
+                d *= d
+                d2 += d
+            close = d2 <= radius * radius
+            i, j = order.take(first[close]), order.take(second[close])
+            if keep is not None:
+                wanted = keep(i, j)
+                i, j = i[wanted], j[wanted]
+            found.append((i, j))
     if not found:
         return np.empty((0, 2), dtype=np.int64)
     i, j = np.concatenate([f[0] for f in found]), np.concatenate([f[1] for f in found])

@@ -16,6 +16,8 @@ import numpy as np
 
 from slicing.analysis.near_pairs import near_pairs
 
+PAIRS_PER_PASS = 1 << 16  # rays cast per pass: their temporaries stay around 30 MB
+
 
 @dataclass
 class ThinWalls:
@@ -76,7 +78,10 @@ def thin_walls(triangles: np.ndarray, normals: np.ndarray, face_areas: np.ndarra
     if len(a) == 0:
         return None
     a, b = np.concatenate([a, b]), np.concatenate([b, a])  # each point looks at the other's face, both ways
-    t = _ray_hits(pts[a], -sample_normals[a], triangles[faces[b]].astype(np.float64))
+    # A pass per block of pairs: a rough surface gives hundreds of thousands facing each other.
+    t = np.concatenate([_ray_hits(pts[a[s: s + PAIRS_PER_PASS]], -sample_normals[a[s: s + PAIRS_PER_PASS]],
+                                  triangles[faces[b[s: s + PAIRS_PER_PASS]]].astype(np.float64))
+                        for s in range(0, len(a), PAIRS_PER_PASS)])
     thin = t < nozzle_mm
     if not thin.any():
         return None
