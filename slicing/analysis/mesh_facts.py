@@ -213,7 +213,8 @@ def _per_face(triangles: np.ndarray) -> tuple[np.ndarray, ...]:
     temporaries at once.
     """
     n = len(triangles)
-    areas, signed, top_z = np.empty(n), np.empty(n), np.empty(n)
+    # The top z of a float32 face is one of its float32 values: float32 holds it exactly.
+    areas, signed, top_z = np.empty(n), np.empty(n), np.empty(n, dtype=np.result_type(triangles.dtype, np.float32))
     normals = np.empty((n, 3))
     lo = np.full(3, np.inf)
     hi = np.full(3, -np.inf)
@@ -253,13 +254,15 @@ def mesh_facts(triangles: np.ndarray) -> MeshFacts:
     # Topology first, per-face figures after: the merge's and the edge sort's temporaries are
     # freed before the per-face arrays exist, so the two never add up in the peak memory.
     unique, inverse, hash_id = weld(triangles)  # vertices in file order: see weld
-    vertices, faces = unique.astype(np.float64), inverse.reshape(-1, 3)
-    del unique, inverse
-    n_v = len(vertices)
+    faces = inverse.reshape(-1, 3)
+    del inverse
+    n_v = len(unique)
     open_e, nonmanifold, mis = _edges(faces, n_v, hash_id)
     bodies, face_body = _bodies(faces, n_v, hash_id)
     del hash_id
     face_areas, normals, signed, bbox_min, bbox_max, top_z = _per_face(triangles)
+    vertices = unique.astype(np.float64)  # widened only now: it is not beside the per-face arrays' peak
+    del unique
     degenerate = np.flatnonzero((face_areas <= 1e-12 * max(1.0, float((bbox_max - bbox_min).max()) ** 2))
                                 | (faces[:, 0] == faces[:, 1]) | (faces[:, 1] == faces[:, 2])
                                 | (faces[:, 0] == faces[:, 2]))
