@@ -28,8 +28,11 @@ test: $(TEST_STAMP)
 lint: $(TEST_STAMP)
 	$(VENV)/bin/ruff check .
 
-bench: $(STAMP)
-	for b in bench/*.py; do $(PY) $$b || exit 1; done
+# Every bench runs even when one misses its target; the exit status says whether any missed.
+bench: $(TEST_STAMP)
+	@failed=""; for b in bench/*.py; do case $$b in */benchkit.py|*/web_load_stack.py|*/fit_preslice.py) continue;; esac; \
+	  echo "== $$b"; $(PY) $$b || failed="$$failed $$b"; done; \
+	  if [ -n "$$failed" ]; then echo "missed a target:$$failed"; exit 1; fi
 
 clean:
 	rm -rf $(VENV) var .pytest_cache

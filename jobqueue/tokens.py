@@ -12,7 +12,7 @@ import hashlib
 import secrets
 
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from jobqueue.models import ApiToken, User, utcnow
 
@@ -69,7 +69,9 @@ def user_for_token(session: Session, token: str) -> User | None:
     """The active owner of a usable token, or None (unknown, expired, revoked, account inactive)."""
     if not token.startswith(PREFIX) or len(token) > 128:
         return None
-    row = session.scalar(select(ApiToken).where(ApiToken.token_sha256 == _digest(token)))
+    # its owner in the same query: every API request asks (one round trip and one ORM load less)
+    row = session.scalar(select(ApiToken).options(joinedload(ApiToken.user))
+                         .where(ApiToken.token_sha256 == _digest(token)))
     if row is None or not is_usable(row) or not getattr(row.user, "is_active", True):
         return None
     now = utcnow()

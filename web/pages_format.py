@@ -7,6 +7,7 @@ user's language with their units (`volume_mm3` -> "Volume : 12 345 mm³").
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 from typing import Any
 
 from jobqueue.contracts.results import Localised, Quote, lenient
@@ -171,9 +172,15 @@ def _text(value: Localised | str | None) -> str:
 
 def unit_price(value: float, currency: str) -> str:
     """A price per unit with all its decimals (0,035 € per gram), in the page's locale."""
+    return _unit_price(value, type(value), currency or "EUR", current_language())
+
+
+@lru_cache(maxsize=4096)
+def _unit_price(value: float, kind: type, currency: str, language: str) -> str:
+    """Formatted once per value and language (Babel parses the pattern on every call)."""
     from babel.numbers import format_currency as babel_currency
 
-    return babel_currency(value, currency or "EUR", locale=current_language(), decimal_quantization=False)
+    return babel_currency(value, currency, locale=language, decimal_quantization=False)
 
 
 def quote_view(quote: Quote | dict[str, Any], tier: str | None) -> dict[str, Any]:

@@ -6,7 +6,7 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 from wtforms import BooleanField, IntegerField, SelectField, StringField
 from wtforms.validators import AnyOf, NumberRange, Optional
 
@@ -76,7 +76,7 @@ def people_view(s: Session, spec, job: Job, allowed: frozenset) -> dict:  # noqa
 
 
 def viewable_job(s: Session, job_id: int) -> Job:
-    job = s.get(Job, job_id)
+    job = s.get(Job, job_id, options=[joinedload(Job.owner)])  # the page shows the owner: one query
     if job is None or not permissions.can_view(current_user, job):
         abort(404)  # another member's job does not exist, as far as this user knows
     return job
