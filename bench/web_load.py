@@ -5,7 +5,10 @@ Prints p50/p99 latency and throughput for the job list (API and page) and the jo
 the job page again while 100 job pages hold their live-progress streams (SSE) open; the ratio
 of the two is the "streams do not slow pages" figure (baseline measured in the same run).
 Targets: p99 < 100 ms for pages and lists; with streams open, the job page p99 stays under
-the target and every stream stays open. Bounded in count and time.
+the target and every stream stays open. Then, per scenario, the capacity: the highest paced
+rate whose p99 stays under the target (the closed loop with 50 clients needs ~2 ms of CPU a
+request on 2 cores to hold it; the capacity says what the server takes at that latency).
+Bounded in count and time.
 
 Usage: python bench/web_load.py [--jobs 1000] [--clients 50] [--requests 1000] [--streams 100]
        [--rate 50] [--server gunicorn|werkzeug] [--database-url URL]  (exit 1 when a target is missed)
@@ -153,6 +156,23 @@ def _row(name: str, r: dict) -> str:
 HEADER = f"{'scenario':<38} {'n':>6} {'p50 ms':>9} {'p99 ms':>9} {'req/s':>8} {'srv cpu':>8} {'cli cpu':>8}"
 
 
+CAPACITY_RATES = (25, 50, 75, 100, 150, 200, 300, 400, 600)
+CAPACITY_REQUESTS = 500
+
+
+def capacity(port: int, headers: dict[str, str], paths: list[str], clients: int,
+             server_pid: int) -> tuple[float, dict | None]:
+    """Step the paced rate up until p99 misses the target (or errors appear): the last rate
+    that held, and its figures. What a fablab's web server can take at that latency."""
+    best: tuple[float, dict | None] = (0.0, None)
+    for rate in CAPACITY_RATES:
+        r = run_load(port, headers, paths, clients, CAPACITY_REQUESTS, 60, rate=rate, server_pid=server_pid)
+        if r["p99_ms"] >= TARGET_P99_MS or r["errors"] or r["rps"] < 0.9 * rate:
+            break
+        best = (float(rate), r)
+    return best
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--jobs", type=int, default=1000)
@@ -163,6 +183,8 @@ def main() -> int:
     ap.add_argument("--max-seconds", type=float, default=90, help="per scenario")
     ap.add_argument("--rate", type=float, default=50.0,
                     help="requests/s of the paced (open-loop) pass after the back-to-back one; 0: none")
+    ap.add_argument("--capacity", action=argparse.BooleanOptionalAction, default=True,
+                    help="also find, per scenario, the highest paced rate still under the p99 target")
     ap.add_argument("--server", choices=["gunicorn", "werkzeug"], help="default: what `fablab serve` runs")
     ap.add_argument("--database-url", help="default: SQLite in the temporary data folder")
     args = ap.parse_args()
@@ -207,6 +229,13 @@ def main() -> int:
                     paced[name] = run_load(port, headers, paths, args.clients, args.requests, args.max_seconds,
                                            rate=args.rate, server_pid=proc.pid)
                     print(_row(name, paced[name]), flush=True)
+            if args.capacity:
+                print(f"\ncapacity: the highest paced rate (requests/s, {CAPACITY_REQUESTS} requests a step) "
+                      f"with p99 under {TARGET_P99_MS:g} ms")
+                for name, headers, paths in scenarios:
+                    rate, r = capacity(port, headers, paths, args.clients, proc.pid)
+                    shown = f"{rate:g} req/s (p50 {r['p50_ms']:.1f} ms, p99 {r['p99_ms']:.1f} ms)" if r else "none"
+                    print(f"  {name:<38} {shown}", flush=True)
             streams = Streams(port, seeded.token, seeded.running, args.streams)
             try:
                 name = f"job page, {args.streams} streams open"
