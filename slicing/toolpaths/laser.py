@@ -42,6 +42,7 @@ def laser_toolpaths(
             make_issue("operation_unknown", "error", {"operation": op}, material=material.name, operation=op)
         )
     cut_idx = [k for k, op in enumerate(ops) if op == "cut"]
+    cut_pos = {k: pos for pos, k in enumerate(cut_idx)}  # a list's .index() per contour was quadratic
     geoms = [path_geometry(contours[k].points, contours[k].closed) for k in cut_idx]
     nesting = nest(geoms)
     kerf = float(options.get("kerf_mm", 0.0) or 0.0)
@@ -53,7 +54,7 @@ def laser_toolpaths(
         if op in missing or (op == "engrave" and contour.path.stroke is None and _fills(contour, options)):
             made.explained.add(id(contour))  # an error of its own, or hatched as a filled shape
             continue
-        depth = nesting.depth[cut_idx.index(k)] if op == "cut" else 0
+        depth = nesting.depth[cut_pos[k]] if op == "cut" else 0
         rings = compensate(contour, depth, kerf / 2) if op == "cut" else [contour.points]
         for ring in rings:
             made.add(contour, ring, contour.closed, op, kerf / 2 if op == "cut" else 0.0)
