@@ -19,11 +19,11 @@ DEFAULT_NOZZLE_MM = 0.4
 SKIN_FROM = 0.2  # |normal z| from which a face counts as skin, fully at 1 (fitted: bench/fit_preslice.py)
 
 
-def facing_areas(areas: np.ndarray, normals: np.ndarray) -> dict[str, float]:
+def facing_areas(areas: np.ndarray, nz: np.ndarray) -> dict[str, float]:
     """The surface as a printer builds it: walls (projected on the vertical: perimeters over every
     layer) and what faces up or down flat enough to get skins (projected on the bed: top and
-    bottom layers). The pre-slice quote (slicing.preslice) reads them."""
-    nz = normals[:, 2]
+    bottom layers). The pre-slice quote (slicing.preslice) reads them. `nz`: the z of each
+    face's unit normal."""
 
     def walls() -> float:  # areas * sqrt(max(1 - nz², 0)), computed in place: one temporary, not four
         w = np.multiply(nz, nz)
@@ -100,7 +100,7 @@ def analyze_mesh(data: StlData, targets: Targets, spec: FablabSpec,
         "watertight": bool(f.watertight),
         "ascii": bool(data.ascii),
     }
-    metrics.update(facing_areas(f.face_areas, f.normals))
+    metrics.update(facing_areas(f.face_areas, f.normal_z))
     if first_layer_area is not None:
         metrics["first_layer_area_mm2"] = round(first_layer_area, 2)
     if f.union_volume_mm3 is not None:

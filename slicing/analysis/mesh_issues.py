@@ -139,7 +139,7 @@ def fit_issue(extents: np.ndarray, m: Machine) -> dict[str, Any] | None:
 
 def nozzle_issues(f: MeshFacts, nozzle_mm: float) -> list[dict[str, Any]]:
     issues = []
-    walls = thin_walls(f.triangles, f.normals, f.face_areas, nozzle_mm, f.faces)
+    walls = thin_walls(f.triangles, f.normals_of, f.face_areas, nozzle_mm, f.faces)
     if walls is not None and walls.thin_area_mm2 >= 4 * nozzle_mm**2:
         issues.append(make_issue(
             "mesh_thin_walls",

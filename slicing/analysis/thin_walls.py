@@ -10,6 +10,7 @@ point instead of every face. No rtree/embree needed.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -44,9 +45,10 @@ def _ray_hits(origins: np.ndarray, dirs: np.ndarray, tri: np.ndarray) -> np.ndar
     return np.where(hit, t, np.inf)
 
 
-def thin_walls(triangles: np.ndarray, normals: np.ndarray, face_areas: np.ndarray, nozzle_mm: float,
+def thin_walls(triangles: np.ndarray, normals_of: Callable[[np.ndarray], np.ndarray], face_areas: np.ndarray, nozzle_mm: float,
                faces_idx: np.ndarray | None = None, max_samples: int = 20_000, seed: int = 0) -> ThinWalls | None:
-    """Where the part is thinner than `nozzle_mm`, or None when it is not (anywhere sampled)."""
+    """Where the part is thinner than `nozzle_mm`, or None when it is not (anywhere sampled).
+    `normals_of(faces)`: the unit normals of those faces (only the samples' are asked)."""
     area = float(face_areas.sum())
     if area <= 0 or nozzle_mm <= 0:
         return None
@@ -59,7 +61,7 @@ def thin_walls(triangles: np.ndarray, normals: np.ndarray, face_areas: np.ndarra
     tri = triangles[faces].astype(np.float64)
     pts = tri[:, 0] + r1[:, None] * (tri[:, 1] - tri[:, 0]) + r2[:, None] * (tri[:, 2] - tri[:, 0])
     spacing = (area / n) ** 0.5
-    sample_normals = normals[faces]  # one gather of the samples' normals, not one per pair
+    sample_normals = normals_of(faces)  # the samples' normals only, not one per pair
 
     def facing(a: np.ndarray, b: np.ndarray) -> np.ndarray:
         # Walls face each other within 30° of parallel; faces that share a vertex make a wedge
