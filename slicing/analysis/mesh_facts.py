@@ -22,7 +22,7 @@ CHUNK = 32_768  # faces (or edges) per pass: temporaries stay in cache and memor
 @dataclass
 class MeshFacts:
     triangles: np.ndarray  # (n, 3, 3)
-    vertices: np.ndarray  # (m, 3) float64
+    vertices: np.ndarray  # (m, 3) rounded, in the triangles' dtype (float32 from a binary STL): widen what you gather
     faces: np.ndarray  # (n, 3) int32 (int64 past 2**31 corners), vertices numbered in file order
     normal_z: np.ndarray  # (n,) z of each face's unit normal (0 for degenerate faces): the full normals on demand
     face_areas: np.ndarray  # (n,)
@@ -276,7 +276,8 @@ def _body_boxes(vertices: np.ndarray, faces: np.ndarray, face_body: np.ndarray, 
     order = np.argsort(vertex_body, kind="stable")
     starts = np.searchsorted(vertex_body[order], np.arange(bodies))
     ordered = vertices[order]
-    return np.minimum.reduceat(ordered, starts, axis=0), np.maximum.reduceat(ordered, starts, axis=0)
+    lo, hi = np.minimum.reduceat(ordered, starts, axis=0), np.maximum.reduceat(ordered, starts, axis=0)
+    return lo.astype(np.float64), hi.astype(np.float64)  # a float32 min or max widens exactly
 
 
 def mesh_facts(triangles: np.ndarray) -> MeshFacts:
@@ -290,8 +291,7 @@ def mesh_facts(triangles: np.ndarray) -> MeshFacts:
     bodies, face_body = _bodies(faces, n_v, hash_id)
     del hash_id
     face_areas, normal_z, signed, bbox_min, bbox_max, top_z = _per_face(triangles)
-    vertices = unique.astype(np.float64)  # widened only now: it is not beside the per-face arrays' peak
-    del unique
+    vertices = unique  # kept in the corners' dtype (8 MB, not 16, at 1.3 M faces): gathers widen exactly
     degenerate = np.flatnonzero((face_areas <= 1e-12 * max(1.0, float((bbox_max - bbox_min).max()) ** 2))
                                 | (faces[:, 0] == faces[:, 1]) | (faces[:, 1] == faces[:, 2])
                                 | (faces[:, 0] == faces[:, 2]))

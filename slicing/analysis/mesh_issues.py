@@ -34,10 +34,15 @@ def _box(ext: np.ndarray | list[float]) -> str:
     return " × ".join(_mm(float(v)) for v in ext) + " mm"
 
 
+def _mids(f: MeshFacts, edges: np.ndarray) -> np.ndarray:
+    """Midpoints of (k, 2) vertex pairs, in float64 whatever the vertices' dtype."""
+    return (f.vertices[edges[:, 0]].astype(np.float64) + f.vertices[edges[:, 1]]) / 2
+
+
 def topology_issues(f: MeshFacts) -> list[dict[str, Any]]:
     issues = []
     if len(f.open_edges):
-        mids = (f.vertices[f.open_edges[:, 0]] + f.vertices[f.open_edges[:, 1]]) / 2
+        mids = _mids(f, f.open_edges)
         # A missing triangle or two is closed by any slicer's repair; a surface with real holes is not.
         small = len(f.open_edges) <= min(SMALL_HOLE_EDGES, 0.001 * 1.5 * len(f.faces))
         issues.append(make_issue(
@@ -46,7 +51,7 @@ def topology_issues(f: MeshFacts) -> list[dict[str, Any]]:
             n_open_edges=len(f.open_edges), small=bool(small),
         ))
     if len(f.nonmanifold_edges):
-        mids = (f.vertices[f.nonmanifold_edges[:, 0]] + f.vertices[f.nonmanifold_edges[:, 1]]) / 2
+        mids = _mids(f, f.nonmanifold_edges)
         issues.append(make_issue(
             "mesh_nonmanifold_edges",
             "warning",
@@ -54,7 +59,7 @@ def topology_issues(f: MeshFacts) -> list[dict[str, Any]]:
             n_nonmanifold_edges=len(f.nonmanifold_edges),
         ))
     if len(f.misoriented_edges):
-        mids = (f.vertices[f.misoriented_edges[:, 0]] + f.vertices[f.misoriented_edges[:, 1]]) / 2
+        mids = _mids(f, f.misoriented_edges)
         issues.append(make_issue(
             "mesh_inconsistent_winding",
             "warning",

@@ -104,7 +104,7 @@ def mesh_png(path: Path, size: tuple[int, int] = SIZE) -> bytes:
     draw = ImageDraw.Draw(image)
     for edges, colour in ((facts.misoriented_edges, (255, 150, 0)), (facts.open_edges, (220, 0, 0))):
         if len(edges):
-            seg = screen((facts.vertices[edges[:20_000]]) @ rot.T)
+            seg = screen(facts.vertices[edges[:20_000]].astype(np.float64) @ rot.T)
             for a, b in seg.tolist():
                 draw.line([tuple(a), tuple(b)], fill=colour, width=3)
     out = io.BytesIO()
