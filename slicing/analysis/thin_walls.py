@@ -28,19 +28,34 @@ class ThinWalls:
     faces: list[int]
 
 
-def _ray_hits(origins: np.ndarray, dirs: np.ndarray, tri: np.ndarray) -> np.ndarray:
-    """Distance along each ray to its paired triangle, inf when it misses."""
-    v0, v1, v2 = tri[:, 0], tri[:, 1], tri[:, 2]
-    e1, e2 = v1 - v0, v2 - v0
-    p = np.cross(dirs, e2)
-    det = np.einsum("ij,ij->i", e1, p)
+def _dot(a: tuple[np.ndarray, ...], b: tuple[np.ndarray, ...]) -> np.ndarray:
+    """Row-wise dot product of two vectors given as three columns, without the strided inner loop
+    of `np.einsum("ij,ij->i")` on (k, 3) rows; summed as that einsum sums three terms here (its
+    two-lane loop adds z to x, then y), so every figure keeps its bits."""
+    return (a[0] * b[0] + a[2] * b[2]) + a[1] * b[1]
+
+
+def _cross(a: tuple[np.ndarray, ...], b: tuple[np.ndarray, ...]) -> tuple[np.ndarray, ...]:
+    """Row-wise cross product in columns (`np.cross`'s formula, component by component)."""
+    return a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2], a[0] * b[1] - a[1] * b[0]
+
+
+def _ray_hits(origins: tuple[np.ndarray, ...], dirs: tuple[np.ndarray, ...], tri: np.ndarray) -> np.ndarray:
+    """Distance along each ray to its paired triangle (k, 3, 3), inf when it misses. Rays as
+    three columns each: 1-D arithmetic, several times faster than (k, 3) rows."""
+    c = np.ascontiguousarray(tri.reshape(-1, 9).T, dtype=np.float64)
+    v0 = c[0:3]
+    e1 = tuple(c[3 + k] - v0[k] for k in range(3))
+    e2 = tuple(c[6 + k] - v0[k] for k in range(3))
+    p = _cross(dirs, e2)
+    det = _dot(e1, p)
     ok = np.abs(det) > 1e-12
     inv = np.where(ok, 1.0 / np.where(ok, det, 1.0), 0.0)
-    s = origins - v0
-    u = np.einsum("ij,ij->i", s, p) * inv
-    q = np.cross(s, e1)
-    v = np.einsum("ij,ij->i", dirs, q) * inv
-    t = np.einsum("ij,ij->i", e2, q) * inv
+    s = tuple(origins[k] - v0[k] for k in range(3))
+    u = _dot(s, p) * inv
+    q = _cross(s, e1)
+    v = _dot(dirs, q) * inv
+    t = _dot(e2, q) * inv
     hit = ok & (u >= 0) & (v >= 0) & (u + v <= 1) & (t > 1e-6)
     return np.where(hit, t, np.inf)
 
@@ -61,13 +76,14 @@ def thin_walls(triangles: np.ndarray, normals_of: Callable[[np.ndarray], np.ndar
     tri = triangles[faces].astype(np.float64)
     pts = tri[:, 0] + r1[:, None] * (tri[:, 1] - tri[:, 0]) + r2[:, None] * (tri[:, 2] - tri[:, 0])
     spacing = (area / n) ** 0.5
-    sample_normals = normals_of(faces)  # the samples' normals only, not one per pair
+    normal = tuple(np.ascontiguousarray(col) for col in normals_of(faces).T)  # the samples' only, as columns
+    point = tuple(np.ascontiguousarray(col) for col in pts.T)
 
     def facing(a: np.ndarray, b: np.ndarray) -> np.ndarray:
         # Walls face each other within 30° of parallel; faces that share a vertex make a wedge
         # (the tip of any sharp corner is thin), not a wall. Both tests are symmetric: they run
         # on each pair once (as near_pairs finds them), and the pairs kept are then looked at both ways.
-        dot = np.einsum("ij,ij->i", sample_normals[a], sample_normals[b])
+        dot = _dot(tuple(col.take(a) for col in normal), tuple(col.take(b) for col in normal))
         opposing = (dot < -0.85) & (faces[a] != faces[b])
         if faces_idx is not None and opposing.any():  # only for the facing pairs: most pairs are not
             fa, fb = faces_idx[faces[a[opposing]]], faces_idx[faces[b[opposing]]]
@@ -81,9 +97,12 @@ def thin_walls(triangles: np.ndarray, normals_of: Callable[[np.ndarray], np.ndar
         return None
     a, b = np.concatenate([a, b]), np.concatenate([b, a])  # each point looks at the other's face, both ways
     # A pass per block of pairs: a rough surface gives hundreds of thousands facing each other.
-    t = np.concatenate([_ray_hits(pts[a[s: s + PAIRS_PER_PASS]], -sample_normals[a[s: s + PAIRS_PER_PASS]],
-                                  triangles[faces[b[s: s + PAIRS_PER_PASS]]].astype(np.float64))
-                        for s in range(0, len(a), PAIRS_PER_PASS)])
+    t = np.empty(len(a))
+    for s in range(0, len(a), PAIRS_PER_PASS):
+        rays = a[s: s + PAIRS_PER_PASS]
+        t[s: s + len(rays)] = _ray_hits(tuple(col.take(rays) for col in point),
+                                        tuple(-col.take(rays) for col in normal),
+                                        triangles[faces[b[s: s + PAIRS_PER_PASS]]])
     thin = t < nozzle_mm
     if not thin.any():
         return None
