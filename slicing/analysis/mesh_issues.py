@@ -176,7 +176,9 @@ def nozzle_issues(f: MeshFacts, nozzle_mm: float) -> list[dict[str, Any]]:
 def overhang_issue(f: MeshFacts) -> dict[str, Any] | None:
     if f.overhang_area_mm2 < 1.0:
         return None
-    centres = f.triangles[f.overhang_faces[np.argsort(-f.face_areas[f.overhang_faces])]].mean(axis=1)
+    # Only the centres shown are computed (a sphere's lower half is ~650,000 faces).
+    largest = f.overhang_faces[np.argsort(-f.face_areas[f.overhang_faces])[:MAX_LOCATIONS]]
+    centres = f.triangles[largest].mean(axis=1)
     return make_issue(
         "mesh_overhangs",
         "info",
