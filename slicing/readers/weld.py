@@ -103,10 +103,12 @@ def _split_collisions(triangles: np.ndarray, flat: np.ndarray, unique: np.ndarra
 
 
 def _hash_sorted(corners: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(corner index of each sorted position (k,) int64, True where a new vertex starts (k,)).
+    """(corner index of each sorted position (k,), int32 below 2**31 corners, else int64;
+    True where a new vertex starts (k,)).
 
     Each corner's hash prefix with its index packed in the low bits, sorted once: equal
-    prefixes are adjacent, and within a group the lowest corner comes first."""
+    prefixes are adjacent, and within a group the lowest corner comes first. The 64-bit keys
+    are dropped once read: the indices alone are half their size (15 MB less at 1.3 M faces)."""
     k = len(corners)
     bits = max(1, int(k - 1).bit_length())
     low = np.uint64((1 << bits) - 1)
@@ -122,7 +124,7 @@ def _hash_sorted(corners: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         e = min(s + CORNERS_PER_PASS, k)
         np.greater(packed[s:e] ^ packed[s - 1: e - 1], low, out=first[s:e])
     packed &= low
-    return packed.view(np.int64), first
+    return packed.view(np.int64).astype(np.int32 if k < 2**31 else np.int64), first
 
 
 def _in_file_order(unique: np.ndarray, inverse: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
