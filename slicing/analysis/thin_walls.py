@@ -17,7 +17,7 @@ import numpy as np
 
 from slicing.analysis.near_pairs import near_pairs
 
-PAIRS_PER_PASS = 1 << 16  # rays cast per pass: their temporaries stay around 30 MB
+PAIRS_PER_PASS = 1 << 15  # rays cast per pass: their ~30 temporaries stay around 8 MB
 
 
 @dataclass
@@ -60,6 +60,16 @@ def _ray_hits(origins: tuple[np.ndarray, ...], dirs: tuple[np.ndarray, ...], tri
     return np.where(hit, t, np.inf)
 
 
+def area_weighted_faces(rng: np.random.Generator, face_areas: np.ndarray, area: float, n: int) -> np.ndarray:
+    """`rng.choice(len(face_areas), size=n, p=face_areas / area)`, the same faces and the same
+    draws from `rng`, with one float64 array of the faces' length instead of three (`choice`
+    keeps p, a copy of it and its cumulative sum: 20 MB more at 1.3 M faces)."""
+    cdf = np.divide(face_areas, area)
+    np.cumsum(cdf, out=cdf)
+    cdf /= cdf[-1]
+    return cdf.searchsorted(rng.random(n), side="right")
+
+
 def thin_walls(triangles: np.ndarray, normals_of: Callable[[np.ndarray], np.ndarray], face_areas: np.ndarray, nozzle_mm: float,
                faces_idx: np.ndarray | None = None, max_samples: int = 20_000, seed: int = 0) -> ThinWalls | None:
     """Where the part is thinner than `nozzle_mm`, or None when it is not (anywhere sampled).
@@ -69,7 +79,7 @@ def thin_walls(triangles: np.ndarray, normals_of: Callable[[np.ndarray], np.ndar
         return None
     n = int(min(max_samples, max(500, area / (nozzle_mm / 4) ** 2)))
     rng = np.random.default_rng(seed)
-    faces = rng.choice(len(face_areas), size=n, p=face_areas / area)
+    faces = area_weighted_faces(rng, face_areas, area, n)
     r1, r2 = rng.random(n), rng.random(n)
     swap = r1 + r2 > 1
     r1[swap], r2[swap] = 1 - r1[swap], 1 - r2[swap]

@@ -93,3 +93,17 @@ def test_weld_in_file_order_reports_as_in_hash_order() -> None:
     bodies, face_body = _bodies(in_file, len(unique), hash_id)
     expected_bodies, expected_face_body = _bodies(faces, len(vertices))
     assert bodies == expected_bodies > 1 and face_body.tolist() == expected_face_body.tolist()
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_area_weighted_faces_draw_what_choice_draws(seed) -> None:
+    """The thin-wall samples: the same faces as `rng.choice(..., p=...)` and the generator left
+    in the same state (a numpy upgrade that changes `choice` shows here, not in a verdict)."""
+    from slicing.analysis.thin_walls import area_weighted_faces
+
+    rng = np.random.default_rng(seed + 10)
+    areas = rng.random(3000) * (rng.random(3000) > 0.2)
+    area = float(areas.sum())
+    mine, theirs = np.random.default_rng(seed), np.random.default_rng(seed)
+    assert np.array_equal(area_weighted_faces(mine, areas, area, 700), theirs.choice(len(areas), size=700, p=areas / area))
+    assert np.array_equal(mine.random(4), theirs.random(4))
