@@ -35,12 +35,16 @@ def facing_areas(areas: np.ndarray, nz: np.ndarray) -> dict[str, float]:
 
     def skin(sign: float) -> float:
         # Steep faces expose a ring narrower than the perimeters each layer: no skin of their own.
-        x = nz * sign
-        w = np.subtract(x, SKIN_FROM)
+        # areas * w * x with x = nz * sign (sign is ±1), one temporary: w * x is w * nz, negated
+        # when sign is -1, which are the same bits.
+        w = np.multiply(nz, sign)
+        w -= SKIN_FROM
         w /= 1.0 - SKIN_FROM
         np.clip(w, 0.0, 1.0, out=w)
-        w *= x
-        w = np.multiply(areas, w, out=x)
+        w *= nz
+        if sign < 0:
+            np.negative(w, out=w)
+        w *= areas
         return round(float(w.sum()), 2)
 
     return {"wall_area_mm2": walls(), "top_area_mm2": skin(1.0), "bottom_area_mm2": skin(-1.0)}
