@@ -13,14 +13,30 @@ from __future__ import annotations
 import numpy as np
 
 
+def _bounds_in(dtype: np.dtype, z: float) -> tuple[np.floating, np.floating]:
+    """(a, b) in `dtype` with v < z exactly when v < a, and v > z exactly when v > b, for any
+    v of that dtype: the nearest values of the dtype at or above z and at or below it. Float32
+    corners are then compared with a float64 height without widening every one of them."""
+    if dtype != np.float32:
+        return np.float64(z), np.float64(z)
+    above = below = np.float32(z)
+    if float(above) < z:
+        above = np.nextafter(above, np.float32(np.inf))
+    if float(below) > z:
+        below = np.nextafter(below, np.float32(-np.inf))
+    return above, below
+
+
 def section_area_mm2(triangles: np.ndarray, z: float) -> float:
     """Area of the cross-section of a closed, outward-wound mesh at height `z` (mm²)."""
     triangles = np.asarray(triangles)
     # Only the faces that cross are widened to float64 (the cast is exact); the three corners'
-    # z are compared as columns (a min over an axis of three values is ~10x slower).
+    # z are compared as columns (a min over an axis of three values is ~10x slower), in their
+    # own dtype against bounds that give the exact comparison with z.
     z0, z1, z2 = triangles[:, 0, 2], triangles[:, 1, 2], triangles[:, 2, 2]
-    crossing = ((np.minimum(np.minimum(z0, z1), z2).astype(np.float64) < z)
-                & (np.maximum(np.maximum(z0, z1), z2).astype(np.float64) > z))
+    above, below = _bounds_in(triangles.dtype, z)
+    crossing = np.minimum(np.minimum(z0, z1), z2) < above
+    crossing &= np.maximum(np.maximum(z0, z1), z2) > below
     if not crossing.any():
         return 0.0
     t = triangles[crossing].astype(np.float64)

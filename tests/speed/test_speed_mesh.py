@@ -107,3 +107,18 @@ def test_area_weighted_faces_draw_what_choice_draws(seed) -> None:
     mine, theirs = np.random.default_rng(seed), np.random.default_rng(seed)
     assert np.array_equal(area_weighted_faces(mine, areas, area, 700), theirs.choice(len(areas), size=700, p=areas / area))
     assert np.array_equal(mine.random(4), theirs.random(4))
+
+
+def test_float32_section_bounds_compare_as_float64() -> None:
+    """The first-layer section compares float32 corners with a float64 height through float32
+    bounds: the same answers as widening every corner."""
+    from slicing.analysis.mesh_footprint import _bounds_in
+
+    rng = np.random.default_rng(4)
+    values = np.concatenate([rng.normal(size=2000), [0.0, -0.0, 0.1, 0.2, 1 / 3]]).astype(np.float32)
+    heights = [*rng.normal(size=50), *map(float, values[:50]), *(float(np.nextafter(v, np.float32(1))) for v in values[:20]),
+               0.1, 0.2, 1 / 3]
+    for z in heights:
+        above, below = _bounds_in(values.dtype, z)
+        assert np.array_equal(values < above, values.astype(np.float64) < z)
+        assert np.array_equal(values > below, values.astype(np.float64) > z)
