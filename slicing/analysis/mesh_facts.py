@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from slicing.analysis.heap import give_back
 from slicing.readers.weld import weld
 
 OVERHANG_LIMIT_DEG = 45.0
@@ -291,14 +292,18 @@ def mesh_facts(triangles: np.ndarray) -> MeshFacts:
     unique, inverse, hash_id = weld(triangles)  # vertices in file order: see weld
     faces = inverse.reshape(-1, 3)
     del inverse
+    give_back()  # each pass's freed arrays returned before the next one's (slicing.analysis.heap)
     n_v = len(unique)
     open_e, nonmanifold, mis = _edges(faces, n_v, hash_id)
+    give_back()
     bodies, face_body = _bodies(faces, n_v, hash_id)
     del hash_id
+    give_back()
     face_areas, normal_z, signed, bbox_min, bbox_max, top_z = _per_face(triangles)
     body_volumes = np.bincount(face_body, weights=signed, minlength=bodies)
     signed_volume = float(signed.sum())
     del signed  # 10 MB less beside the masks below
+    give_back()
     vertices = unique  # kept in the corners' dtype (8 MB, not 16, at 1.3 M faces): gathers widen exactly
     degenerate = np.flatnonzero((face_areas <= 1e-12 * max(1.0, float((bbox_max - bbox_min).max()) ** 2))
                                 | (faces[:, 0] == faces[:, 1]) | (faces[:, 1] == faces[:, 2])

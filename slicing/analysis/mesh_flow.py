@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 
 from slicing.analysis import mesh_issues as mi
+from slicing.analysis.heap import give_back
 from slicing.analysis.mesh_facts import mesh_facts
 from slicing.analysis.mesh_footprint import first_layer_check
 from slicing.analysis.orientation import fitting_orientations
@@ -75,6 +76,7 @@ def analyze_mesh(data: StlData, targets: Targets, spec: FablabSpec,
     nozzle = float(machine.process.get("nozzle_mm", DEFAULT_NOZZLE_MM)) if machine else DEFAULT_NOZZLE_MM
     if flat is None and (scale is None or scale["severity"] == "info"):
         issues += mi.nozzle_issues(f, nozzle)
+        give_back()  # the thin-wall passes' blocks
     overhang = mi.overhang_issue(f) if flat is None else None
     if overhang is not None:
         issues.append(overhang)
