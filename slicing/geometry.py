@@ -27,7 +27,7 @@ class Path2D:
         pts = self.points
         if len(pts) < 2:
             return 0.0
-        seg = np.diff(pts, axis=0)
+        seg = pts[1:] - pts[:-1]  # np.diff's own arithmetic, without its per-call overhead (35,000 calls on a big DXF)
         total = float(np.hypot(seg[:, 0], seg[:, 1]).sum())
         if self.closed:
             total += float(np.hypot(*(pts[0] - pts[-1])))

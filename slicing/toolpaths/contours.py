@@ -41,6 +41,11 @@ MAX_COORDINATE_MM = 100_000.0  # 100 m: beyond this a coordinate is a unit or fi
 def absurd(points: np.ndarray) -> bool:
     """True when a path reaches further than any machine could (NaN/inf are dropped instead)."""
     pts = np.asarray(points, dtype=float).reshape(-1, 2)
+    if not len(pts):
+        return False
+    top = float(np.abs(pts).max())
+    if math.isfinite(top):  # every point finite (the usual case): no row filtering needed
+        return top > MAX_COORDINATE_MM
     finite = pts[np.isfinite(pts).all(axis=1)]
     return bool(len(finite)) and float(np.abs(finite).max()) > MAX_COORDINATE_MM
 
@@ -51,7 +56,8 @@ def clean_points(points: np.ndarray, eps: float = 1e-6) -> np.ndarray:
     if len(pts) < 2:
         return pts
     keep = np.ones(len(pts), dtype=bool)
-    keep[1:] = np.hypot(*np.diff(pts, axis=0).T) > eps
+    step = pts[1:] - pts[:-1]  # np.diff's arithmetic without its per-call overhead
+    keep[1:] = np.hypot(step[:, 0], step[:, 1]) > eps
     return pts[keep]
 
 
@@ -167,8 +173,8 @@ def _signature(c: Contour) -> tuple[str, bytes]:
     if not c.closed:
         return ("open", min(snapped.tobytes(), snapped[::-1].tobytes()))
     k = int(np.lexsort((snapped[:, 1], snapped[:, 0]))[0])
-    forward = np.roll(snapped, -k, axis=0)
-    backward = np.vstack([forward[:1], forward[:0:-1]])
+    forward = np.concatenate([snapped[k:], snapped[:k]])  # np.roll(snapped, -k, axis=0), cheaper per call
+    backward = np.concatenate([forward[:1], forward[:0:-1]])
     return ("closed", min(forward.tobytes(), backward.tobytes()))
 
 
@@ -186,5 +192,8 @@ def _drop_duplicates(contours: list[Contour]) -> list[Contour]:
 
 
 def path_length(points: np.ndarray, closed: bool) -> float:
-    pts = np.vstack([points, points[:1]]) if closed and len(points) > 2 else points
-    return float(np.hypot(*np.diff(pts, axis=0).T).sum()) if len(pts) > 1 else 0.0
+    pts = np.concatenate([points, points[:1]]) if closed and len(points) > 2 else points
+    if len(pts) < 2:
+        return 0.0
+    step = pts[1:] - pts[:-1]
+    return float(np.hypot(step[:, 0], step[:, 1]).sum())
