@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 import shapely
@@ -10,8 +11,19 @@ import shapely
 from slicing.toolpaths.offsets import polygons_of
 
 
-def hatch(area, spacing: float, angle_deg: float, phase: float = 0.0) -> list[np.ndarray]:
-    """Parallel lines `spacing` apart at `angle_deg`, clipped to `area` (even-odd).
+@dataclass
+class Scanlines:
+    """Hatch segments and where their ends lie on the region's rings (for linking them)."""
+
+    segs: np.ndarray  # (n, 2 ends, 2 coords)
+    ring: np.ndarray  # (n, 2): ring id of each end
+    arc: np.ndarray  # (n, 2): distance along that ring from its first point
+    rings: list[np.ndarray]  # each ring's points (closed: first point repeated)
+    ring_cum: list[np.ndarray]  # cumulative length at each of those points
+
+
+def scanlines(area, spacing: float, angle_deg: float, phase: float = 0.0, with_rings: bool = False) -> Scanlines | None:
+    """Lines `spacing` apart at `angle_deg`, clipped to `area` (even-odd).
 
     A scanline fill in numpy: every ring edge is cut by the scanlines it spans, the crossings
     are sorted along each scanline and paired. Clipping a MultiLineString with GEOS gave the
@@ -19,7 +31,7 @@ def hatch(area, spacing: float, angle_deg: float, phase: float = 0.0) -> list[np
     """
     polys = polygons_of(area) if not area.is_empty else []
     if not polys or spacing <= 0:
-        return []
+        return None
     rings = shapely.get_rings(np.asarray(polys, dtype=object))
     coords, ring_of = shapely.get_coordinates(rings, return_index=True)
     c, s = math.cos(math.radians(-angle_deg)), math.sin(math.radians(-angle_deg))
@@ -33,7 +45,7 @@ def hatch(area, spacing: float, angle_deg: float, phase: float = 0.0) -> list[np
     hi = np.ceil((np.maximum(v0, v1) - start) / spacing).astype(np.int64)
     count = np.maximum(hi - lo, 0)
     if count.sum() == 0:
-        return []
+        return None
     edge = np.repeat(np.arange(len(u0)), count)
     k = lo[edge] + (np.arange(len(edge)) - np.repeat(np.cumsum(count) - count, count))
     y = start + k * spacing
@@ -46,4 +58,29 @@ def hatch(area, spacing: float, angle_deg: float, phase: float = 0.0) -> list[np
     # Back to the drawing's axes.
     px, py = x * c + y * s, -x * s + y * c
     segs = np.stack([px, py], axis=-1)  # (n, 2 ends, 2 coords)
-    return list(segs)
+    if not with_rings:
+        return Scanlines(segs, np.empty((0, 2), np.int64), np.empty((0, 2)), [], [])
+    # Where each end lies along its ring: the ring's length up to the edge's start, plus the
+    # part of the edge before the crossing.
+    step = np.hypot(np.diff(coords[:, 0]), np.diff(coords[:, 1]))
+    step[~same] = 0.0
+    cum = np.concatenate([[0.0], np.cumsum(step)])
+    first = np.r_[0, np.nonzero(~same)[0] + 1]
+    base = cum - np.repeat(cum[first], np.diff(np.r_[first, len(coords)]))
+    edge_start = np.nonzero(same)[0]  # coordinate index where each kept edge starts
+    e_sorted = edge[order].reshape(-1, 2)[keep]
+    t_sorted = t[order].reshape(-1, 2)[keep]
+    at = edge_start[e_sorted]
+    arc = base[at] + t_sorted * step[at]
+    ring = ring_of[at]
+    bounds = np.r_[first, len(coords)]
+    ring_pts = [coords[a:b] for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
+    ring_cum = [base[a:b] for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
+    return Scanlines(segs, ring, arc, ring_pts, ring_cum)
+
+
+def hatch(area, spacing: float, angle_deg: float, phase: float = 0.0) -> list[np.ndarray]:
+    """Parallel lines `spacing` apart at `angle_deg`, clipped to `area` (even-odd), as
+    (2, 2) segments."""
+    lines = scanlines(area, spacing, angle_deg, phase)
+    return [] if lines is None else list(lines.segs)

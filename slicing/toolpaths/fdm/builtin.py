@@ -111,7 +111,7 @@ def _layer_seconds(lp: LayerPaths, s: FdmSettings) -> float:
         return sum(float(np.hypot(*np.diff(p, axis=0).T).sum()) for p in paths)
 
     per = length([p for group in lp.perimeters for p in group]) / s.speed_perimeter
-    per += length(lp.solid) / s.speed_solid + length(lp.sparse) / s.speed_infill + length(lp.skirt) / s.speed_first_layer
+    per += length(lp.solid + lp.bridge) / s.speed_solid + length(lp.sparse) / s.speed_infill + length(lp.skirt) / s.speed_first_layer
     return per * 60.0 + 1.0
 
 
@@ -142,25 +142,27 @@ def write_program(plans: list[LayerPaths], s: FdmSettings, machine: Machine, mat
                 w.raw(f"M106 S{round(255 * s.fan)}")
         w.retract()
         w.move_z(lp.layer.z)
-        h = lp.layer.height
         first = i == 0
+        flow = s.e_per_mm(lp.layer.height, lp.width)
         if lp.skirt:
             w.type("SKIRT")
             for loop in lp.skirt:
-                w.extrude_path(loop, s.speed_first_layer, h)
+                w.extrude_path(loop, s.speed_first_layer, flow)
         for depth, loops in enumerate(lp.perimeters):
             w.type("WALL-OUTER" if depth == len(lp.perimeters) - 1 else "WALL-INNER")
             placed = order_paths([x[:-1] for x in loops], [True] * len(loops), start=(w.x, w.y), two_opt=False)
-            w.extrude_paths([p.points for p in placed], s.speed_first_layer if first else s.speed_perimeter, h)
+            w.extrude_paths([p.points for p in placed], s.speed_first_layer if first else s.speed_perimeter, flow)
         w.safe_zone = lp.inner if lp.inner is not None and not lp.inner.is_empty else None
         if w.safe_zone is not None:
             shapely.prepare(w.safe_zone)
-        for kind, segs, feed in (("SKIN", lp.solid, s.speed_solid), ("FILL", lp.sparse, s.speed_infill)):
-            if not segs:
+        fills = (("SKIN", lp.bridge, s.speed_solid, s.bridge_e_per_mm), ("SKIN", lp.solid, s.speed_solid, flow),
+                 ("FILL", lp.sparse, s.speed_infill, flow))
+        for kind, paths, feed, e_per_mm in fills:
+            if not paths:
                 continue
             w.type(kind)
-            placed = order_paths(segs, [False] * len(segs), start=(w.x, w.y), two_opt=False)
-            w.extrude_paths([p.points for p in placed], s.speed_first_layer if first else feed, h)
+            placed = order_paths(paths, [False] * len(paths), start=(w.x, w.y), two_opt=False)
+            w.extrude_paths([p.points for p in placed], s.speed_first_layer if first else feed, e_per_mm)
         w.safe_zone = None
         done += times[i]
     w.raw("M73 P100 R0")

@@ -77,8 +77,8 @@ class MarlinWriter:
         self.seconds += abs(z - self.z) / 600.0 * 60
         self.z = z
 
-    def extrude_paths(self, paths: list[np.ndarray], feed: float, height: float) -> None:
-        """Print each path in turn, travelling to its start first.
+    def extrude_paths(self, paths: list[np.ndarray], feed: float, e_per_mm: float) -> None:
+        """Print each path in turn, travelling to its start first, `e_per_mm` of filament a mm.
 
         Which travels stay inside the walls (`safe_zone`) is asked of GEOS for all of them in
         one call, and all the paths' lines are formatted in one go (format_moves), not one
@@ -93,7 +93,7 @@ class MarlinWriter:
         d = np.concatenate([[0.0], np.hypot(*np.diff(pts, axis=0).T)])  # from the point before
         keep = d >= 1e-4  # a point on top of the previous one is not written
         keep[first] = False  # a path's start is reached by travel
-        e = d * self.s.e_per_mm(height)
+        e = d * e_per_mm
         lines = format_moves(pts[keep], e[keep])
         kept_before = np.concatenate([[0], np.cumsum(keep)])
         starts, ends = pts[first], pts[last]
@@ -118,9 +118,9 @@ class MarlinWriter:
         self.extruded_by_type[self.kind] = self.extruded_by_type.get(self.kind, 0.0) + total
         self.seconds += float(d[keep].sum()) / feed * 60
 
-    def extrude_path(self, pts: np.ndarray, feed: float, height: float) -> None:
+    def extrude_path(self, pts: np.ndarray, feed: float, e_per_mm: float) -> None:
         """Travel to the path's start, then print along it."""
-        self.extrude_paths([pts], feed, height)
+        self.extrude_paths([pts], feed, e_per_mm)
 
 
 _TRAILING_ZEROS = re.compile(r"(\.\d*?)0+\b")

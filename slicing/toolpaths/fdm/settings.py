@@ -9,6 +9,11 @@ from typing import Any
 from slicing.machine_spec import Machine, Material
 
 INFILL_OVERLAP = 0.25  # PrusaSlicer's default infill_overlap
+FIRST_LAYER_WIDTH = 2.0  # PrusaSlicer's first_layer_extrusion_width: 200 % of the first layer's height
+INFILL_ANCHOR = 6.0  # PrusaSlicer's infill_anchor: 600 % of the infill's width
+INFILL_ANCHOR_MAX_MM = 50.0  # PrusaSlicer's infill_anchor_max
+BRIDGE_EXTRA_SPACING_MM = 0.05  # PrusaSlicer's thick bridges: round beads of the nozzle's size, this far apart
+EXTERNAL_INFILL_MARGIN_MM = 3.0  # PrusaSlicer 2.5 grows top and bottom surfaces this far into the infill
 
 
 @dataclass
@@ -43,27 +48,43 @@ class FdmSettings:
     def filament_area(self) -> float:
         return math.pi * (self.filament_diameter / 2) ** 2
 
-    def spacing(self, height: float) -> float:
+    def layer_width(self, first: bool) -> float:
+        """Extrusion width on a layer: PrusaSlicer's first_layer_extrusion_width (200 % of the
+        first layer's height) on the first, the extrusion width above."""
+        return FIRST_LAYER_WIDTH * self.first_layer_height if first else self.width
+
+    def spacing(self, height: float, width: float | None = None) -> float:
         """Centre-to-centre distance of touching beads: PrusaSlicer's Flow model, a bead being a
         rectangle with half-round sides (so neighbours overlap by height x (1 - pi/4))."""
-        return self.width - height * (1.0 - math.pi / 4.0)
+        return (width or self.width) - height * (1.0 - math.pi / 4.0)
 
-    def bead_area(self, height: float) -> float:
+    def bead_area(self, height: float, width: float | None = None) -> float:
         """Section of one bead (mm2): a width x height rectangle with half-disc ends, as PrusaSlicer
         computes it; a plain rectangle overstated perimeters by 10 %."""
-        return (self.width - height) * height + math.pi * height * height / 4.0
+        return ((width or self.width) - height) * height + math.pi * height * height / 4.0
 
-    def e_per_mm(self, height: float) -> float:
+    def e_per_mm(self, height: float, width: float | None = None) -> float:
         """Filament length pushed per mm of bead."""
-        return self.bead_area(height) / self.filament_area
+        return self.bead_area(height, width) / self.filament_area
 
-    def perimeter_offsets(self, height: float) -> list[float]:
+    @property
+    def bridge_e_per_mm(self) -> float:
+        """Filament per mm of a bridge line: PrusaSlicer's thick bridges, a round bead as wide as
+        the nozzle whatever the layer height."""
+        return math.pi * self.nozzle * self.nozzle / 4.0 / self.filament_area
+
+    @property
+    def bridge_spacing(self) -> float:
+        return self.nozzle + BRIDGE_EXTRA_SPACING_MM
+
+    def perimeter_offsets(self, height: float, width: float | None = None) -> list[float]:
         """Inward offsets of the perimeter centrelines, outer wall first, then how far in the
         infill area starts: outer bead touching the outline, the others `spacing` apart, infill
         overlapping the last wall by PrusaSlicer's default infill_overlap (25 % of the distance
         between the wall's and the infill's centrelines)."""
-        sp = self.spacing(height)
-        offsets = [self.width / 2 + k * sp for k in range(self.perimeters)]
+        w = width or self.width
+        sp = self.spacing(height, w)
+        offsets = [w / 2 + k * sp for k in range(self.perimeters)]
         return offsets + [offsets[-1] + sp / 2 - INFILL_OVERLAP * sp]
 
 
