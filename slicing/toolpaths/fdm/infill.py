@@ -100,35 +100,58 @@ def _anchor(sc: Scanlines, e: int, after, before, gap_after, arc, anchor: float)
 
 
 def _chains(sc: Scanlines, partner, after, before, gap_after, arc, anchor: float) -> list[np.ndarray]:
+    """Walk the linked lines into polylines: indices into one table of line ends and ring
+    points, gathered by a plain loop over ints, then one fancy index per polyline."""
     n = len(sc.segs)
     ends = sc.segs.reshape(-1, 2)
     ring = sc.ring.ravel()
-    seen = np.zeros(n, dtype=bool)
+    offsets = np.cumsum([0] + [len(r) for r in sc.rings])
+    table = np.concatenate([ends, *sc.rings])
+    base = 2 * n
+    # Each end's place among its ring's points: ring points strictly after it start at `lo`.
+    lo = np.empty(2 * n, dtype=np.int64)
+    hi = np.empty(2 * n, dtype=np.int64)
+    for r, cum in enumerate(sc.ring_cum):
+        mine = np.nonzero(ring == r)[0]
+        if len(mine):
+            lo[mine] = np.searchsorted(cum, arc[mine], side="right")
+            hi[mine] = np.searchsorted(cum, arc[mine], side="left")
+    lo_l, hi_l, ring_l = lo.tolist(), hi.tolist(), ring.tolist()
+    partner_l, after_l = partner.tolist(), after.tolist()
+    ring_len = [len(r) for r in sc.rings]
+    off_l = offsets.tolist()
+
+    def link(x: int, f: int) -> list[int]:
+        """Ring points between end x and end f, forward when f follows x on the ring."""
+        r = ring_l[x]
+        o, m = base + off_l[r], ring_len[r]
+        a, b = (x, f) if after_l[x] == f else (f, x)
+        first, stop = lo_l[a], hi_l[b]  # points [first, stop) lie between a and b
+        if arc[b] >= arc[a]:
+            pts = list(range(o + first, o + stop))
+        else:  # across the ring's start (its last point repeats its first)
+            pts = list(range(o + first, o + m - 1)) + list(range(o, o + stop))
+        return pts if a == x else pts[::-1]
+
+    seen = bytearray(n)
     out: list[np.ndarray] = []
-    free = np.nonzero(partner < 0)[0].tolist()
-    for start in free:
+    for start in np.nonzero(partner < 0)[0].tolist():
         if seen[start >> 1]:
             continue
-        parts: list[np.ndarray] = []
-        head = _anchor(sc, start, after, before, gap_after, arc, anchor) if anchor > 0 else None
-        if head is not None:
-            parts.append(head[::-1])
+        idx: list[int] = []
         e = start
         while True:
-            seen[e >> 1] = True
-            parts.append(ends[[e, e ^ 1]])
-            x = e ^ 1
-            f = int(partner[x])
+            seen[e >> 1] = 1
+            idx += (e, e ^ 1)
+            f = partner_l[e ^ 1]
             if f < 0:
-                tail = _anchor(sc, x, after, before, gap_after, arc, anchor) if anchor > 0 else None
-                if tail is not None:
-                    parts.append(tail)
                 break
-            r = int(ring[x])
-            if after[x] == f:
-                parts.append(_piece(sc, r, arc[x], arc[f]))
-            else:
-                parts.append(_piece(sc, r, arc[f], arc[x])[::-1])
+            idx += link(e ^ 1, f)
             e = f
-        out.append(np.concatenate(parts))
+        line = table[idx]
+        if anchor > 0:
+            head = _anchor(sc, start, after, before, gap_after, arc, anchor)
+            tail = _anchor(sc, e ^ 1, after, before, gap_after, arc, anchor)
+            line = np.concatenate([p for p in (None if head is None else head[::-1], line, tail) if p is not None])
+        out.append(line)
     return out
