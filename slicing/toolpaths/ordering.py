@@ -65,11 +65,24 @@ def order_paths(
     n = len(paths)
     if n == 0:
         return []
+    if n == 1:  # nothing to order: only where to enter (most FDM layers' walls and fills)
+        return [_entered(paths[0], closed[0], np.asarray(start, dtype=float))]
     after = after or [set() for _ in range(n)]
     placed = _nearest_neighbour(paths, closed, after, np.asarray(start, dtype=float))
     if two_opt and n > 2:
         placed = _two_opt(placed, closed, after, np.asarray(start, dtype=float), time_budget_s)
     return placed
+
+
+def _entered(pts: np.ndarray, closed: bool, pos: np.ndarray) -> Placed:
+    """A lone path entered where the greedy pass would: its nearest vertex (closed), or its
+    nearer end (open, its start on a tie)."""
+    if closed:
+        k = int(np.argmin(np.hypot(pts[:, 0] - pos[0], pts[:, 1] - pos[1])))
+        return Placed(0, _closed_from(pts, k))
+    d_start = np.hypot(*(pts[0] - pos))
+    d_end = np.hypot(*(pts[-1] - pos))
+    return Placed(0, pts[::-1] if d_end < d_start else pts)
 
 
 def _nearest_neighbour(paths, closed, after, pos) -> list[Placed]:

@@ -8,6 +8,7 @@ a skirt, retraction and a slower first layer, with the material's temperatures.
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -105,24 +106,19 @@ def builtin_program(mesh: trimesh.Trimesh, machine: Machine, material: Material,
     return PreparedProgram(lines=w.lines, format="gcode", issues=issues, metrics=metrics)
 
 
-def _layer_seconds(lp: LayerPaths, s: FdmSettings) -> float:
-    """Rough print time of one layer, only to spread M73 progress across layers."""
-    def length(paths):
-        return sum(float(np.hypot(*np.diff(p, axis=0).T).sum()) for p in paths)
+@dataclass
+class _Progress:
+    """An M73 line written once the whole program's time is known: seconds done before it."""
 
-    per = length([p for group in lp.perimeters for p in group]) / s.speed_perimeter
-    per += length(lp.solid + lp.bridge) / s.speed_solid + length(lp.sparse) / s.speed_infill + length(lp.skirt) / s.speed_first_layer
-    return per * 60.0 + 1.0
+    done: float
 
 
 def write_program(plans: list[LayerPaths], s: FdmSettings, machine: Machine, material: Material) -> MarlinWriter:
     w = MarlinWriter(s)
-    times = [_layer_seconds(lp, s) for lp in plans]
-    total = sum(times)
     w.raw(";FLAVOR:Marlin")
     w.raw(f";fablab built-in slicer - machine {machine.id}")
     w.raw(f";layer height {fmt(s.layer_height)} mm, infill {round(s.infill * 100)} %, {s.perimeters} perimeters")
-    w.raw(f"M73 P0 R{round(total / 60)}")
+    w.raw(_Progress(0.0))
     if s.bed_temp:
         w.raw(f"M140 S{fmt(s.bed_temp, 0)}")
     w.raw(f"M104 S{fmt(s.first_layer_nozzle_temp, 0)}")
@@ -132,10 +128,9 @@ def write_program(plans: list[LayerPaths], s: FdmSettings, machine: Machine, mat
     for line in ("G21", "G90", "M83", "M107", "G28", "G92 E0"):
         w.raw(line)
     w.move_z(s.first_layer_height)
-    done = 0.0
     for i, lp in enumerate(plans):
         w.raw(f";LAYER:{i}")
-        w.raw(f"M73 P{round(100 * done / total)} R{round((total - done) / 60)}")
+        w.raw(_Progress(w.seconds))
         if i == 1:
             w.raw(f"M104 S{fmt(s.nozzle_temp, 0)}")
             if s.fan > 0:
@@ -164,11 +159,12 @@ def write_program(plans: list[LayerPaths], s: FdmSettings, machine: Machine, mat
             placed = order_paths(paths, [False] * len(paths), start=(w.x, w.y), two_opt=False)
             w.extrude_paths([p.points for p in placed], s.speed_first_layer if first else feed, e_per_mm)
         w.safe_zone = None
-        done += times[i]
     w.raw("M73 P100 R0")
     w.retract()
     top = plans[-1].layer.z if plans else 0.0
     w.move_z(min(top + 10.0, machine.work_area.z))
     for line in ("M107", "M104 S0", "M140 S0", "M84"):
         w.raw(line)
+    total = max(w.seconds, 1e-9)
+    w.finish(lambda p: f"M73 P{round(100 * p.done / total)} R{round((total - p.done) / 60)}")
     return w

@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
+import shapely
 from shapely.geometry import Polygon
 
 from slicing.toolpaths.fdm.infill import linked_infill
@@ -49,34 +50,57 @@ def _loops(geom) -> list[np.ndarray]:
     return loops
 
 
+def _same_as_before(geoms: list, step: int) -> np.ndarray:
+    """same[i]: geoms[i] is exactly geoms[i - step] (a prismatic stretch of the part)."""
+    arr = np.asarray(geoms, dtype=object)
+    same = np.zeros(len(arr), dtype=bool)
+    if len(arr) > step:
+        same[step:] = shapely.equals_exact(arr[step:], arr[:-step], tolerance=0.0)
+    return same
+
+
 def plan_layers(layers: list[Layer], s: FdmSettings, deadline: float | None = None) -> list[LayerPaths]:
+    """Every layer's paths; a layer exactly like the one below (or, for infill, two below:
+    the same direction) takes its paths instead of computing them again."""
     out: list[LayerPaths] = []
     cores = []
-    for layer in layers:
+    same = _same_as_before([layer.region for layer in layers], 1)
+    for i, layer in enumerate(layers):
         check_deadline(deadline)
         lp = LayerPaths(layer)
-        width = s.layer_width(layer.index == 0)
-        offsets = s.perimeter_offsets(layer.height, width)
+        lp.width = s.layer_width(layer.index == 0)
+        prev = out[-1] if out else None
+        if same[i] and prev is not None and prev.width == lp.width and prev.layer.height == layer.height:
+            lp.perimeters, lp.inner, lp.perimeter_area = prev.perimeters, prev.inner, prev.perimeter_area
+            cores.append(cores[-1])
+            out.append(lp)
+            continue
+        offsets = s.perimeter_offsets(layer.height, lp.width)
         rings = [layer.region.buffer(-off, join_style="mitre") for off in offsets[:-1]]
         lp.perimeters = [_loops(ring) for ring in reversed(rings)]  # innermost first, the visible outer wall last
-        lp.width = width
         lp.inner = rings[-1]
         core = rings[-1].buffer(-(offsets[-1] - offsets[-2]), join_style="mitre")
         lp.perimeter_area = layer.region.area - core.area
         cores.append(core)
         out.append(lp)
     areas = fill_areas([layer.region for layer in layers], cores, s, deadline)
+    again = {kind: _same_as_before([getattr(fa, kind) for fa in areas], 2) for kind in ("solid", "bridge", "sparse")}
     for i, (lp, fa) in enumerate(zip(out, areas, strict=True)):
         check_deadline(deadline)
-        h = lp.layer.height
-        spacing = s.spacing(h, lp.width)
+        spacing = s.spacing(lp.layer.height, lp.width)
         angle = 45.0 if i % 2 == 0 else -45.0
-        lp.solid = _fill(fa.solid, spacing, spacing, angle, LINK_ALL, 0.0)
-        lp.bridge = _fill(fa.bridge, s.bridge_spacing, s.bridge_spacing, angle, LINK_ALL, 0.0)
-        lp.solid_area, lp.bridge_area = fa.solid.area, fa.bridge.area
-        if s.infill > 0 and not fa.sparse.is_empty:
-            lp.sparse = _fill(fa.sparse, spacing, spacing / s.infill, angle, INFILL_ANCHOR_MAX_MM, INFILL_ANCHOR * lp.width)
-            lp.sparse_area = fa.sparse.area
+        twin = out[i - 2] if i >= 2 and out[i - 2].width == lp.width and out[i - 2].layer.height == lp.layer.height else None
+        for kind, bead, line, link, anchor in (
+            ("solid", spacing, spacing, LINK_ALL, 0.0),
+            ("bridge", s.bridge_spacing, s.bridge_spacing, LINK_ALL, 0.0),
+            ("sparse", spacing, spacing / s.infill if s.infill > 0 else 0.0, INFILL_ANCHOR_MAX_MM, INFILL_ANCHOR * lp.width),
+        ):
+            area = getattr(fa, kind)
+            setattr(lp, f"{kind}_area", area.area)
+            if kind == "sparse" and s.infill <= 0:
+                continue
+            paths = getattr(twin, kind) if twin is not None and again[kind][i] else _fill(area, bead, line, angle, link, anchor)
+            setattr(lp, kind, paths)
     first = layers[0].region if layers else Polygon()
     if out and s.skirt_loops > 0 and not first.is_empty:
         hull = first.convex_hull

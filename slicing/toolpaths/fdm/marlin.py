@@ -19,7 +19,7 @@ from slicing.toolpaths.numbers import fmt
 class MarlinWriter:
     def __init__(self, s: FdmSettings) -> None:
         self.s = s
-        self.lines: list[str] = []
+        self.lines: list = []  # str, (first, end, feed suffix) of moves, or a placeholder for finish()
         self.x = self.y = 0.0
         self.z = 0.0
         self.feed: float | None = None
@@ -29,8 +29,10 @@ class MarlinWriter:
         self.seconds = 0.0
         self.kind = ""
         self.safe_zone = None  # prepared shapely area where travel needs no retraction (inside the walls)
+        self._moves: list[tuple[np.ndarray, np.ndarray]] = []  # extrusion moves, formatted by finish()
+        self._moves_count = 0
 
-    def raw(self, line: str) -> None:
+    def raw(self, line: object) -> None:
         self.lines.append(line)
 
     def type(self, kind: str) -> None:
@@ -80,8 +82,8 @@ class MarlinWriter:
         """Print each path in turn, travelling to its start first, `e_per_mm` of filament a mm.
 
         Which travels stay inside the walls (`safe_zone`) is asked of GEOS for all of them in
-        one call, and all the paths' lines are formatted in one go (format_moves), not one
-        number at a time: writing was the slowest part of the built-in slicer.
+        one call; the moves are kept as numbers and written by finish() for the whole program
+        at once (format_moves), not one call or one number at a time.
         """
         if not paths:
             return
@@ -93,8 +95,10 @@ class MarlinWriter:
         keep = d >= 1e-4  # a point on top of the previous one is not written
         keep[first] = False  # a path's start is reached by travel
         e = d * e_per_mm
-        lines = format_moves(pts[keep], e[keep])
-        kept_before = np.concatenate([[0], np.cumsum(keep)])
+        base = self._moves_count
+        self._moves.append((pts[keep], e[keep]))
+        self._moves_count += int(keep.sum())
+        kept_before = (np.concatenate([[0], np.cumsum(keep)]) + base).tolist()
         starts, ends = pts[first], pts[last]
         prev = np.vstack([[self.x, self.y], ends[:-1]])
         inside = np.zeros(len(paths), dtype=bool)
@@ -103,15 +107,16 @@ class MarlinWriter:
             if len(far):
                 moves = shapely.linestrings(np.stack([prev[far], starts[far]], axis=1))
                 inside[far] = shapely.covers(self.safe_zone, moves)
+        starts_l, ends_l, inside_l = starts.tolist(), ends.tolist(), inside.tolist()
+        first_l, last_l = first.tolist(), last.tolist()
         for k in range(len(paths)):
-            self.travel(float(starts[k, 0]), float(starts[k, 1]), bool(inside[k]))
-            a, b = int(kept_before[first[k]]), int(kept_before[last[k] + 1])
+            self.travel(starts_l[k][0], starts_l[k][1], inside_l[k])
+            a, b = kept_before[first_l[k]], kept_before[last_l[k] + 1]
             if a == b:
                 continue
             self.unretract()
-            lines[a] += self._f(feed)
-            self.lines.extend(lines[a:b])
-            self.x, self.y = float(ends[k, 0]), float(ends[k, 1])
+            self.lines.append((a, b, self._f(feed)))
+            self.x, self.y = ends_l[k]
         total = float(e[keep].sum())
         self.filament_mm += total
         self.extruded_by_type[self.kind] = self.extruded_by_type.get(self.kind, 0.0) + total
@@ -120,6 +125,27 @@ class MarlinWriter:
     def extrude_path(self, pts: np.ndarray, feed: float, e_per_mm: float) -> None:
         """Travel to the path's start, then print along it."""
         self.extrude_paths([pts], feed, e_per_mm)
+
+    def finish(self, resolve=None) -> list[str]:
+        """The program's lines: every kept move formatted in one go and put in its place;
+        other placeholders (not str, not a move range) are given to `resolve`."""
+        if self._moves:
+            formatted = format_moves(np.concatenate([m[0] for m in self._moves]), np.concatenate([m[1] for m in self._moves]))
+        else:
+            formatted = []
+        out: list[str] = []
+        for item in self.lines:
+            if isinstance(item, str):
+                out.append(item)
+            elif isinstance(item, tuple):
+                a, b, suffix = item
+                out.append(formatted[a] + suffix)
+                out.extend(formatted[a + 1 : b])
+            else:
+                out.append(resolve(item))
+        self.lines = out
+        self._moves = []
+        return out
 
 
 def _fractions(decimals: int) -> np.ndarray:

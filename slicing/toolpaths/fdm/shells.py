@@ -99,6 +99,38 @@ def window_intersections(geoms: Sequence, before: int, after: int) -> list:
     return out
 
 
+def uncovered(internal: np.ndarray, regions: np.ndarray, before: int, after: int) -> np.ndarray:
+    """For every layer i, the part of internal[i] outside some region i - before .. i + after
+    (clipped to the list): the top and bottom surfaces carried there.
+
+    Most layers of a mechanical part lie wholly inside their neighbours: a prepared
+    containment test per neighbour (vectorised) clears them, and only the layers it does not
+    clear get overlays; when most layers need them (organic shapes), the sliding-window
+    intersections cost fewer overlays.
+    """
+    n = len(regions)
+    shapely.prepare(regions)
+    misses: list[list[int]] = [[] for _ in range(n)]
+    for d in (*range(-before, 0), *range(1, after + 1)):
+        rows = np.arange(max(0, -d), min(n, n - d))
+        if not len(rows):
+            continue
+        ok = shapely.is_empty(internal[rows]) | shapely.contains(regions[rows + d], internal[rows])
+        for i in rows[~ok].tolist():
+            misses[i].append(i + d)
+    out = np.full(n, EMPTY, dtype=object)
+    if sum(1 for m in misses if m) > n // 2:
+        covered = np.asarray(window_intersections(list(regions), before, after), dtype=object)
+        rows = np.asarray([i for i in range(n) if misses[i]], dtype=np.int64)
+        out[rows] = areal(shapely.difference(internal[rows], covered[rows]))
+        return out
+    for i, ks in enumerate(misses):
+        if ks:
+            cover = regions[ks[0]] if len(ks) == 1 else shapely.intersection_all(regions[ks])
+            out[i] = areal(shapely.difference(internal[i], cover))
+    return out
+
+
 def _grown(cores: np.ndarray, neighbours: np.ndarray, sliver: float) -> np.ndarray:
     """The part of each infill area its neighbour layer does not cover (its top or bottom
     surface there), slivers under 2 x `sliver` wide dropped, grown EXTERNAL_INFILL_MARGIN_MM
@@ -128,7 +160,7 @@ def fill_areas(regions: Sequence, cores: Sequence, s: FdmSettings, deadline: flo
     internal = areal(shapely.difference(cores_a, areal(shapely.union(grown_t, grown_b))))
     # Horizontal shells: what some layer within reach above or below does not cover (the
     # top and bottom surfaces carried down and up, walls included), and the grown parts.
-    covered = window_intersections(regions, s.bottom_layers, s.top_layers)
+    carried_open = uncovered(internal, regions_a, s.bottom_layers, s.top_layers)
     wide = 3.0 * s.width  # discover_horizontal_shells: "require at least this size"
     solid_int = np.empty(n, dtype=object)
     for i in range(n):
@@ -141,7 +173,7 @@ def fill_areas(regions: Sequence, cores: Sequence, s: FdmSettings, deadline: flo
             continue
         carried = [grown_t[j] for j in range(i + 1, min(n, i + s.top_layers))]
         carried += [grown_b[j] for j in range(max(0, i - s.bottom_layers + 1), i)]
-        open_ = areal(internal[i].difference(covered[i]))
+        open_ = carried_open[i]
         if not open_.is_empty:
             open_ = areal(open_.buffer(-sliver, join_style="mitre").buffer(sliver, join_style="mitre"))
         reach = _union([open_] + [g for g in carried if not g.is_empty])
