@@ -16,24 +16,33 @@ import numpy as np
 from slicing.toolpaths.hatching import Scanlines, scanlines
 
 
-def _piece(sc: Scanlines, ring: int, a: float, b: float) -> np.ndarray:
-    """The ring's points strictly between arc positions a and b going forward (b may wrap)."""
-    pts, cum = sc.rings[ring], sc.ring_cum[ring]
-    total = cum[-1]
-    if b >= a:
-        inner = pts[(cum > a) & (cum < b)]
-    else:  # across the ring's start: to its end, then from its start
-        inner = np.concatenate([pts[cum > a][:-1], pts[cum < b]]) if total > 0 else pts[:0]
-    return inner
+class _Outline:
+    """The infill area's rings as one table: points, and each point's distance along its ring
+    shifted so that one sorted array serves every ring (searchsorted for all ends at once)."""
 
+    def __init__(self, sc: Scanlines) -> None:
+        sizes = np.array([len(r) for r in sc.rings])
+        self.start = np.concatenate([[0], np.cumsum(sizes)[:-1]])  # first point of each ring
+        self.size = sizes
+        self.length = np.array([c[-1] for c in sc.ring_cum])
+        self.shift = np.concatenate([[0.0], np.cumsum(self.length + 1.0)[:-1]])
+        self.points = np.concatenate(sc.rings)
+        self.key = np.concatenate([c + s for c, s in zip(sc.ring_cum, self.shift, strict=True)])
 
-def _point_at(sc: Scanlines, ring: int, arc: float) -> np.ndarray:
-    pts, cum = sc.rings[ring], sc.ring_cum[ring]
-    arc = arc % cum[-1] if cum[-1] > 0 else 0.0
-    k = min(int(np.searchsorted(cum, arc, side="right")) - 1, len(cum) - 2)
-    span = cum[k + 1] - cum[k]
-    t = (arc - cum[k]) / span if span > 0 else 0.0
-    return pts[k] + t * (pts[k + 1] - pts[k])
+    def after(self, ring: np.ndarray, arc: np.ndarray) -> np.ndarray:
+        """Index (in the ring) of the first point strictly past `arc`."""
+        return np.searchsorted(self.key, arc + self.shift[ring], side="right") - self.start[ring]
+
+    def reach(self, ring: np.ndarray, arc: np.ndarray) -> np.ndarray:
+        """Index (in the ring) of the first point at or past `arc`."""
+        return np.searchsorted(self.key, arc + self.shift[ring], side="left") - self.start[ring]
+
+    def point_at(self, ring: np.ndarray, arc: np.ndarray) -> np.ndarray:
+        k = np.searchsorted(self.key, arc + self.shift[ring], side="right") - 1
+        k = np.clip(k, self.start[ring], self.start[ring] + self.size[ring] - 2)
+        span = self.key[k + 1] - self.key[k]
+        t = np.where(span > 0, (arc + self.shift[ring] - self.key[k]) / np.where(span > 0, span, 1.0), 0.0)
+        return self.points[k] + t[:, None] * (self.points[k + 1] - self.points[k])
 
 
 def linked_infill(area, spacing: float, angle_deg: float, max_link: float, anchor: float) -> list[np.ndarray]:
@@ -44,14 +53,14 @@ def linked_infill(area, spacing: float, angle_deg: float, max_link: float, ancho
         return []
     n = len(sc.segs)
     ring, arc = sc.ring.ravel(), sc.arc.ravel()  # end e = 2 * line + side
-    lengths = np.array([c[-1] for c in sc.ring_cum])
+    outline = _Outline(sc)
     order = np.lexsort((arc, ring))
     r_sorted = ring[order]
     nxt = np.roll(order, -1)
     last = np.r_[r_sorted[1:] != r_sorted[:-1], True]
     firsts = np.r_[0, np.nonzero(last)[0][:-1] + 1]
     nxt[last] = order[firsts]  # the last end on a ring is followed by its first
-    gap = (arc[nxt] - arc[order]) % lengths[r_sorted]
+    gap = (arc[nxt] - arc[order]) % outline.length[r_sorted]
     gap[order == nxt] = np.inf
     after = np.empty(2 * n, dtype=np.int64)
     after[order] = nxt
@@ -59,7 +68,7 @@ def linked_infill(area, spacing: float, angle_deg: float, max_link: float, ancho
     gap_after[order] = gap
     before = np.empty(2 * n, dtype=np.int64)
     before[nxt] = order
-    partner = np.full(2 * n, -1, dtype=np.int64)
+    partner = [-1] * (2 * n)
     parent = list(range(n))
 
     def find(i: int) -> int:
@@ -69,8 +78,9 @@ def linked_infill(area, spacing: float, angle_deg: float, max_link: float, ancho
         return i
 
     cand = np.nonzero(gap_after <= max_link)[0]
+    after_l = after.tolist()
     for e in cand[np.argsort(gap_after[cand], kind="stable")].tolist():
-        f = int(after[e])
+        f = after_l[e]
         if partner[e] >= 0 or partner[f] >= 0:
             continue
         a, b = find(e >> 1), find(f >> 1)
@@ -78,80 +88,82 @@ def linked_infill(area, spacing: float, angle_deg: float, max_link: float, ancho
             continue
         parent[a] = b
         partner[e], partner[f] = f, e
-    return _chains(sc, partner, after, before, gap_after, arc, anchor)
+    tips = _anchors(outline, ring, arc, np.asarray(partner) < 0, gap_after, before, anchor)
+    return _chains(sc, outline, partner, after_l, arc, tips)
 
 
-def _anchor(sc: Scanlines, e: int, after, before, gap_after, arc, anchor: float) -> np.ndarray | None:
-    """A piece of outline from end e toward its nearer neighbouring end, at most `anchor` long
-    and half the way there (the neighbour may anchor toward it too)."""
-    ahead, back = gap_after[e], gap_after[before[e]]
-    reach = min(anchor, 0.5 * min(ahead, back))
-    if not np.isfinite(reach) or reach <= 1e-3:
-        return None
-    ring = int(sc.ring.ravel()[e])
-    a = arc[e]
-    if ahead <= back:
-        b = a + reach
-        piece = _piece(sc, ring, a, b % sc.ring_cum[ring][-1])
-        return np.vstack([piece, _point_at(sc, ring, b)])
-    b = a - reach
-    piece = _piece(sc, ring, b % sc.ring_cum[ring][-1], a)[::-1]
-    return np.vstack([piece, _point_at(sc, ring, b)])
+def _anchors(outline: _Outline, ring, arc, free, gap_after, before, anchor: float):
+    """Anchors of the free ends: along the outline toward the nearer neighbouring end, at most
+    `anchor` long and half the way there (the neighbour may anchor toward it too). For each
+    end: the distance (signed: negative goes back along the ring) and the anchor's tip."""
+    ahead, back = gap_after, gap_after[before]
+    reach = np.minimum(anchor, 0.5 * np.minimum(ahead, back))
+    reach = np.minimum(reach, 0.5 * outline.length[ring])
+    use = free & (reach > 1e-3) & (anchor > 0)
+    signed = np.where(ahead <= back, reach, -reach)
+    signed[~use] = 0.0
+    tip_arc = np.mod(arc + signed, outline.length[ring])
+    tips = np.zeros((len(arc), 2))
+    if use.any():
+        tips[use] = outline.point_at(ring[use], tip_arc[use])
+    return signed, tip_arc, tips
 
 
-def _chains(sc: Scanlines, partner, after, before, gap_after, arc, anchor: float) -> list[np.ndarray]:
-    """Walk the linked lines into polylines: indices into one table of line ends and ring
-    points, gathered by a plain loop over ints, then one fancy index per polyline."""
+def _chains(sc: Scanlines, outline: _Outline, partner: list[int], after_l: list[int], arc, tips) -> list[np.ndarray]:
+    """Walk the linked lines into polylines: indices into one table of line ends, ring points
+    and anchor tips, gathered by a plain loop over ints, then one fancy index per polyline."""
     n = len(sc.segs)
-    ends = sc.segs.reshape(-1, 2)
     ring = sc.ring.ravel()
-    offsets = np.cumsum([0] + [len(r) for r in sc.rings])
-    table = np.concatenate([ends, *sc.rings])
-    base = 2 * n
-    # Each end's place among its ring's points: ring points strictly after it start at `lo`.
-    lo = np.empty(2 * n, dtype=np.int64)
-    hi = np.empty(2 * n, dtype=np.int64)
-    for r, cum in enumerate(sc.ring_cum):
-        mine = np.nonzero(ring == r)[0]
-        if len(mine):
-            lo[mine] = np.searchsorted(cum, arc[mine], side="right")
-            hi[mine] = np.searchsorted(cum, arc[mine], side="left")
-    lo_l, hi_l, ring_l = lo.tolist(), hi.tolist(), ring.tolist()
-    partner_l, after_l = partner.tolist(), after.tolist()
-    ring_len = [len(r) for r in sc.rings]
-    off_l = offsets.tolist()
+    signed, tip_arc, tip_pts = tips
+    table = np.concatenate([sc.segs.reshape(-1, 2), outline.points, tip_pts])
+    base, tip_base = 2 * n, 2 * n + len(outline.points)
+    lo_l = outline.after(ring, arc).tolist()  # ring points strictly after each end
+    hi_l = outline.reach(ring, arc).tolist()  # ring points at or after it
+    tip_lo = outline.after(ring, tip_arc).tolist()
+    tip_hi = outline.reach(ring, tip_arc).tolist()
+    ring_l, arc_l, signed_l = ring.tolist(), arc.tolist(), signed.tolist()
+    first_l = (outline.start + base).tolist()
+    size_l = outline.size.tolist()
+
+    def between(r: int, a_lo: int, b_hi: int, wraps: bool) -> list[int]:
+        """Ring r's points going forward from index a_lo up to (not including) b_hi."""
+        o, m = first_l[r], size_l[r]
+        if not wraps:
+            return list(range(o + a_lo, o + b_hi))
+        return list(range(o + a_lo, o + m - 1)) + list(range(o, o + b_hi))  # its last point repeats its first
 
     def link(x: int, f: int) -> list[int]:
-        """Ring points between end x and end f, forward when f follows x on the ring."""
-        r = ring_l[x]
-        o, m = base + off_l[r], ring_len[r]
         a, b = (x, f) if after_l[x] == f else (f, x)
-        first, stop = lo_l[a], hi_l[b]  # points [first, stop) lie between a and b
-        if arc[b] >= arc[a]:
-            pts = list(range(o + first, o + stop))
-        else:  # across the ring's start (its last point repeats its first)
-            pts = list(range(o + first, o + m - 1)) + list(range(o, o + stop))
+        pts = between(ring_l[a], lo_l[a], hi_l[b], arc_l[b] < arc_l[a])
         return pts if a == x else pts[::-1]
+
+    def anchor(x: int) -> list[int]:
+        """From end x along its anchor to the tip."""
+        s = signed_l[x]
+        if s == 0.0:
+            return []
+        r = ring_l[x]
+        if s > 0:
+            pts = between(r, lo_l[x], tip_hi[x], arc_l[x] + s >= outline.length[r])
+        else:
+            pts = between(r, tip_lo[x], hi_l[x], arc_l[x] + s < 0)[::-1]
+        return pts + [tip_base + x]
 
     seen = bytearray(n)
     out: list[np.ndarray] = []
-    for start in np.nonzero(partner < 0)[0].tolist():
+    for start in [e for e in range(2 * n) if partner[e] < 0]:
         if seen[start >> 1]:
             continue
-        idx: list[int] = []
+        idx = anchor(start)[::-1]
         e = start
         while True:
             seen[e >> 1] = 1
             idx += (e, e ^ 1)
-            f = partner_l[e ^ 1]
+            f = partner[e ^ 1]
             if f < 0:
                 break
             idx += link(e ^ 1, f)
             e = f
-        line = table[idx]
-        if anchor > 0:
-            head = _anchor(sc, start, after, before, gap_after, arc, anchor)
-            tail = _anchor(sc, e ^ 1, after, before, gap_after, arc, anchor)
-            line = np.concatenate([p for p in (None if head is None else head[::-1], line, tail) if p is not None])
-        out.append(line)
+        idx += anchor(e ^ 1)
+        out.append(table[idx])
     return out
