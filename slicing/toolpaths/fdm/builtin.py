@@ -107,6 +107,49 @@ def builtin_program(mesh: trimesh.Trimesh, machine: Machine, material: Material,
 
 
 @dataclass
+class _Group:
+    """Paths of one kind in one layer, in print order."""
+
+    kind: str
+    paths: list[np.ndarray]
+    feed: float
+    e_per_mm: float
+    zone: object  # where travel needs no retraction (inside the walls), or None
+
+
+def _layer_groups(lp: LayerPaths, s: FdmSettings, first: bool) -> list[_Group]:
+    """What a layer prints, in order, each group's paths ordered from where the last ended
+    (skirt, inner then outer walls, bridges, solid and sparse infill)."""
+    flow = s.e_per_mm(lp.layer.height, lp.width)
+    zone = lp.inner if lp.inner is not None and not lp.inner.is_empty else None
+    if zone is not None:
+        shapely.prepare(zone)
+    groups = [_Group("SKIRT", list(lp.skirt), s.speed_first_layer, flow, None)] if lp.skirt else []
+    for depth, loops in enumerate(lp.perimeters):
+        kind = "WALL-OUTER" if depth == len(lp.perimeters) - 1 else "WALL-INNER"
+        groups.append(_Group(kind, [x[:-1] for x in loops], s.speed_first_layer if first else s.speed_perimeter, flow, None))
+    for kind, paths, feed, e_per_mm in (("SKIN", lp.bridge, s.speed_solid, s.bridge_e_per_mm),
+                                        ("SKIN", lp.solid, s.speed_solid, flow), ("FILL", lp.sparse, s.speed_infill, flow)):
+        if paths:
+            groups.append(_Group(kind, paths, s.speed_first_layer if first else feed, e_per_mm, zone))
+    return groups
+
+
+def _order(layers: list[list[_Group]]) -> None:
+    """Each group's paths put in print order, from where the group before ended (walls are
+    closed loops entered at their nearest point; the skirt is printed as it is)."""
+    pos = (0.0, 0.0)
+    for groups in layers:
+        for g in groups:
+            if g.kind != "SKIRT":
+                closed = g.kind.startswith("WALL")
+                placed = order_paths(g.paths, [closed] * len(g.paths), start=pos, two_opt=False)
+                g.paths = [p.points for p in placed]
+            if g.paths:
+                pos = (float(g.paths[-1][-1, 0]), float(g.paths[-1][-1, 1]))
+
+
+@dataclass
 class _Progress:
     """An M73 line written once the whole program's time is known: seconds done before it."""
 
@@ -128,7 +171,15 @@ def write_program(plans: list[LayerPaths], s: FdmSettings, machine: Machine, mat
     for line in ("G21", "G90", "M83", "M107", "G28", "G92 E0"):
         w.raw(line)
     w.move_z(s.first_layer_height)
-    for i, lp in enumerate(plans):
+    layers = [_layer_groups(lp, s, i == 0) for i, lp in enumerate(plans)]
+    _order(layers)
+    paths = [p for groups in layers for g in groups for p in g.paths]
+    if paths:
+        e_per_mm = np.repeat([g.e_per_mm for groups in layers for g in groups], [len(g.paths) for groups in layers for g in groups])
+        zones = [g.zone for groups in layers for g in groups for _ in g.paths]
+        batch = w.batch(paths, e_per_mm, zones)
+    k = 0
+    for i, (lp, groups) in enumerate(zip(plans, layers, strict=True)):
         w.raw(f";LAYER:{i}")
         w.raw(_Progress(w.seconds))
         if i == 1:
@@ -137,28 +188,11 @@ def write_program(plans: list[LayerPaths], s: FdmSettings, machine: Machine, mat
                 w.raw(f"M106 S{round(255 * s.fan)}")
         w.retract()
         w.move_z(lp.layer.z)
-        first = i == 0
-        flow = s.e_per_mm(lp.layer.height, lp.width)
-        if lp.skirt:
-            w.type("SKIRT")
-            for loop in lp.skirt:
-                w.extrude_path(loop, s.speed_first_layer, flow)
-        for depth, loops in enumerate(lp.perimeters):
-            w.type("WALL-OUTER" if depth == len(lp.perimeters) - 1 else "WALL-INNER")
-            placed = order_paths([x[:-1] for x in loops], [True] * len(loops), start=(w.x, w.y), two_opt=False)
-            w.extrude_paths([p.points for p in placed], s.speed_first_layer if first else s.speed_perimeter, flow)
-        w.safe_zone = lp.inner if lp.inner is not None and not lp.inner.is_empty else None
-        if w.safe_zone is not None:
-            shapely.prepare(w.safe_zone)
-        fills = (("SKIN", lp.bridge, s.speed_solid, s.bridge_e_per_mm), ("SKIN", lp.solid, s.speed_solid, flow),
-                 ("FILL", lp.sparse, s.speed_infill, flow))
-        for kind, paths, feed, e_per_mm in fills:
-            if not paths:
-                continue
-            w.type(kind)
-            placed = order_paths(paths, [False] * len(paths), start=(w.x, w.y), two_opt=False)
-            w.extrude_paths([p.points for p in placed], s.speed_first_layer if first else feed, e_per_mm)
-        w.safe_zone = None
+        for g in groups:
+            w.type(g.kind)
+            for _ in g.paths:
+                w.emit(batch, k, g.feed)
+                k += 1
     w.raw("M73 P100 R0")
     w.retract()
     top = plans[-1].layer.z if plans else 0.0

@@ -8,12 +8,27 @@ progress display needs); the acceleration-aware estimate is the motion model's j
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 import shapely
 
 from slicing.toolpaths.fdm.settings import FdmSettings
 from slicing.toolpaths.numbers import fmt
+
+
+@dataclass
+class Batch:
+    """Per path of a batch (lists, for a plain loop): where it starts and ends, whether the
+    travel to it stays inside the walls, its moves' range, its filament and its length."""
+
+    starts: list
+    ends: list
+    inside: list
+    first: list
+    end: list
+    e: list
+    d: list
 
 
 class MarlinWriter:
@@ -78,53 +93,48 @@ class MarlinWriter:
         self.seconds += abs(z - self.z) / 600.0 * 60
         self.z = z
 
-    def extrude_paths(self, paths: list[np.ndarray], feed: float, e_per_mm: float) -> None:
-        """Print each path in turn, travelling to its start first, `e_per_mm` of filament a mm.
-
-        Which travels stay inside the walls (`safe_zone`) is asked of GEOS for all of them in
-        one call; the moves are kept as numbers and written by finish() for the whole program
-        at once (format_moves), not one call or one number at a time.
-        """
-        if not paths:
-            return
-        pts = np.concatenate([p[:, :2] for p in paths]).astype(float, copy=False)
+    def batch(self, paths: list[np.ndarray], e_per_mm: np.ndarray, zones: list) -> Batch:
+        """Every path of the program at once, in print order (each starting where the one
+        before ended): which points are written, the filament, and which travels to them stay
+        inside their layer's walls (`zones[k]`, or None: retract), asked of GEOS in one call.
+        The moves are kept as numbers; finish() formats them all in one go."""
         lens = np.array([len(p) for p in paths])
+        pts = np.concatenate([p[:, :2] for p in paths]).astype(float, copy=False)
         first = np.concatenate([[0], np.cumsum(lens)[:-1]])
         last = first + lens - 1
         d = np.concatenate([[0.0], np.hypot(*np.diff(pts, axis=0).T)])  # from the point before
         keep = d >= 1e-4  # a point on top of the previous one is not written
         keep[first] = False  # a path's start is reached by travel
-        e = d * e_per_mm
+        d = np.where(keep, d, 0.0)
+        e = d * np.repeat(e_per_mm, lens)
         base = self._moves_count
         self._moves.append((pts[keep], e[keep]))
         self._moves_count += int(keep.sum())
-        kept_before = (np.concatenate([[0], np.cumsum(keep)]) + base).tolist()
+        kept_before = np.concatenate([[0], np.cumsum(keep)]) + base
         starts, ends = pts[first], pts[last]
         prev = np.vstack([[self.x, self.y], ends[:-1]])
         inside = np.zeros(len(paths), dtype=bool)
-        if self.safe_zone is not None:
-            far = np.nonzero(np.hypot(*(starts - prev).T) > self.s.retract_min_travel)[0]
-            if len(far):
-                moves = shapely.linestrings(np.stack([prev[far], starts[far]], axis=1))
-                inside[far] = shapely.covers(self.safe_zone, moves)
-        starts_l, ends_l, inside_l = starts.tolist(), ends.tolist(), inside.tolist()
-        first_l, last_l = first.tolist(), last.tolist()
-        for k in range(len(paths)):
-            self.travel(starts_l[k][0], starts_l[k][1], inside_l[k])
-            a, b = kept_before[first_l[k]], kept_before[last_l[k] + 1]
-            if a == b:
-                continue
-            self.unretract()
-            self.lines.append((a, b, self._f(feed)))
-            self.x, self.y = ends_l[k]
-        total = float(e[keep].sum())
-        self.filament_mm += total
-        self.extruded_by_type[self.kind] = self.extruded_by_type.get(self.kind, 0.0) + total
-        self.seconds += float(d[keep].sum()) / feed * 60
+        has_zone = np.array([z is not None for z in zones], dtype=bool)
+        far = np.nonzero(has_zone & (np.hypot(*(starts - prev).T) > self.s.retract_min_travel))[0]
+        if len(far):
+            zone_arr = np.empty(len(far), dtype=object)
+            zone_arr[:] = [zones[k] for k in far.tolist()]
+            moves = shapely.linestrings(np.stack([prev[far], starts[far]], axis=1))
+            inside[far] = shapely.covers(zone_arr, moves)
+        return Batch(starts.tolist(), ends.tolist(), inside.tolist(), kept_before[first].tolist(),
+                     kept_before[last + 1].tolist(), np.add.reduceat(e, first).tolist(), np.add.reduceat(d, first).tolist())
 
-    def extrude_path(self, pts: np.ndarray, feed: float, e_per_mm: float) -> None:
-        """Travel to the path's start, then print along it."""
-        self.extrude_paths([pts], feed, e_per_mm)
+    def emit(self, b: Batch, k: int, feed: float) -> None:
+        """Path k of the batch: travel to it, then its moves (written by finish())."""
+        self.travel(b.starts[k][0], b.starts[k][1], b.inside[k])
+        if b.first[k] == b.end[k]:
+            return
+        self.unretract()
+        self.lines.append((b.first[k], b.end[k], self._f(feed)))
+        self.x, self.y = b.ends[k]
+        self.filament_mm += b.e[k]
+        self.extruded_by_type[self.kind] = self.extruded_by_type.get(self.kind, 0.0) + b.e[k]
+        self.seconds += b.d[k] / feed * 60
 
     def finish(self, resolve=None) -> list[str]:
         """The program's lines: every kept move formatted in one go and put in its place;
