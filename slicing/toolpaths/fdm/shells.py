@@ -26,6 +26,7 @@ from slicing.toolpaths.fdm.settings import EXTERNAL_INFILL_MARGIN_MM, FdmSetting
 from slicing.toolpaths.offsets import polygons_of
 
 EMPTY = Polygon()
+SHELL_SIMPLIFY_MM = 0.01  # narrow shells simplified this much before they are grown (GEOS time goes with vertices)
 
 
 @dataclass
@@ -181,7 +182,8 @@ def fill_areas(regions: Sequence, cores: Sequence, s: FdmSettings, deadline: flo
         if not new.is_empty:
             narrow = areal(new.difference(new.buffer(-wide, join_style="mitre").buffer(wide, join_style="mitre")))
             if not narrow.is_empty and narrow.area > 1e-6:
-                new = areal(new.union(areal(narrow.buffer(wide, join_style="mitre").intersection(internal[i]))))
+                grown = narrow.simplify(SHELL_SIMPLIFY_MM).buffer(wide, join_style="mitre")
+                new = areal(new.union(areal(grown.intersection(internal[i]))))
         solid_int[i] = new
     sparse = areal(shapely.difference(internal, solid_int))
     small_area = s.solid_below_area
