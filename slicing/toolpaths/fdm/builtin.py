@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-import shapely
 import trimesh
 
 from slicing.machine_spec import Machine, Material
@@ -122,8 +121,6 @@ def _layer_groups(lp: LayerPaths, s: FdmSettings, first: bool) -> list[_Group]:
     (skirt, inner then outer walls, bridges, solid and sparse infill)."""
     flow = s.e_per_mm(lp.layer.height, lp.width)
     zone = lp.inner if lp.inner is not None and not lp.inner.is_empty else None
-    if zone is not None:
-        shapely.prepare(zone)
     groups = [_Group("SKIRT", list(lp.skirt), s.speed_first_layer, flow, None)] if lp.skirt else []
     for depth, loops in enumerate(lp.perimeters):
         kind = "WALL-OUTER" if depth == len(lp.perimeters) - 1 else "WALL-INNER"

@@ -119,6 +119,7 @@ class MarlinWriter:
         if len(far):
             zone_arr = np.empty(len(far), dtype=object)
             zone_arr[:] = [zones[k] for k in far.tolist()]
+            shapely.prepare(zone_arr)  # each layer's zone once (layers alike share one)
             moves = shapely.linestrings(np.stack([prev[far], starts[far]], axis=1))
             inside[far] = shapely.covers(zone_arr, moves)
         return Batch(starts.tolist(), ends.tolist(), inside.tolist(), kept_before[first].tolist(),
