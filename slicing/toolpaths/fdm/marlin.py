@@ -159,16 +159,12 @@ class MarlinWriter:
         return out
 
 
-def _fractions(decimals: int) -> np.ndarray:
-    """'.5', '.05', '.123', '' ...: the written fraction of every count of 10**-decimals."""
-    out = []
-    for r in range(10**decimals):
-        digits = f"{r:0{decimals}d}".rstrip("0")
-        out.append("." + digits if digits else "")
-    return np.array(out)
-
-
-_FRACTIONS = {3: _fractions(3), 5: _fractions(5)}
+def _fractions(counts: np.ndarray, decimals: int) -> np.ndarray:
+    """'.5', '.05', '.123', '' ...: the written fraction of each count of 10**-decimals, made
+    once per distinct count by numpy's string functions (no table built at import)."""
+    distinct, where = np.unique(counts, return_inverse=True)
+    digits = np.strings.rstrip(np.strings.zfill(distinct.astype(str), decimals), "0")
+    return np.where(digits == "", "", np.strings.add(".", digits))[where]
 
 
 def _numbers(values: np.ndarray, decimals: int) -> np.ndarray:
@@ -177,7 +173,7 @@ def _numbers(values: np.ndarray, decimals: int) -> np.ndarray:
     scale = 10**decimals
     q = np.round(values * scale).astype(np.int64)
     a = np.abs(q)
-    text = np.strings.add((a // scale).astype(str), _FRACTIONS[decimals][a % scale])
+    text = np.strings.add((a // scale).astype(str), _fractions(a % scale, decimals))
     return np.where(q < 0, np.strings.add("-", text), text)
 
 
