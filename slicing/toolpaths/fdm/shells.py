@@ -56,9 +56,9 @@ def _areal_one(g):
     return EMPTY if not polys else polys[0] if len(polys) == 1 else shapely.union_all(polys)
 
 
-def _opening(geoms: np.ndarray, d: float) -> np.ndarray:
-    shrunk = shapely.buffer(geoms, -d, join_style="mitre")
-    return shapely.buffer(shrunk, d, join_style="mitre")
+def _open(g, d: float):
+    """`g` without its parts narrower than 2 x d (a morphological opening, mitred)."""
+    return areal(g.buffer(-d, join_style="mitre").buffer(d, join_style="mitre"))
 
 
 def _union(parts: Sequence) -> object:
@@ -176,11 +176,11 @@ def fill_areas(regions: Sequence, cores: Sequence, s: FdmSettings, deadline: flo
         carried += [grown_b[j] for j in range(max(0, i - s.bottom_layers + 1), i)]
         open_ = carried_open[i]
         if not open_.is_empty:
-            open_ = areal(open_.buffer(-sliver, join_style="mitre").buffer(sliver, join_style="mitre"))
+            open_ = _open(open_, sliver)
         reach = _union([open_] + [g for g in carried if not g.is_empty])
         new = areal(shapely.intersection(reach, internal[i])) if not reach.is_empty else EMPTY
         if not new.is_empty:
-            narrow = areal(new.difference(new.buffer(-wide, join_style="mitre").buffer(wide, join_style="mitre")))
+            narrow = areal(new.difference(_open(new, wide)))
             if not narrow.is_empty and narrow.area > 1e-6:
                 grown = narrow.simplify(SHELL_SIMPLIFY_MM).buffer(wide, join_style="mitre")
                 new = areal(new.union(areal(grown.intersection(internal[i]))))
@@ -205,7 +205,7 @@ def fill_areas(regions: Sequence, cores: Sequence, s: FdmSettings, deadline: flo
             for g in under:
                 over = areal(over.intersection(g)) if not over.is_empty else over
             if not over.is_empty:
-                over = areal(over.buffer(-bridge_w, join_style="mitre").buffer(bridge_w, join_style="mitre").intersection(inner))
+                over = areal(_open(over, bridge_w).intersection(inner))
             if not over.is_empty:
                 bridge = _union([bridge, over])
                 inner = areal(inner.difference(over))
