@@ -97,29 +97,36 @@ def models(quick: bool = False) -> dict[str, trimesh.Trimesh]:
 
 
 def timed(mesh, machine, layer: float, slicer: str, inner: list[float] | None = None):
-    """`prepare` on `mesh`; `inner` receives how long the slicer command it ran took, so the
-    work around the command is measured within one call (a separate run of the command alone
-    varies by tens of percent on a shared machine, more than the overhead being measured)."""
+    """`prepare` on `mesh`; `inner` receives how long the slicer command it ran took (from its
+    start to the moment `prepare` saw it end), so the work around the command is measured
+    within one call (a separate run of the command alone varies by tens of percent on a
+    shared machine, more than the overhead being measured). Work done while the command runs
+    (its program read as it is written) is inside that time: only `prepare / alone` shows
+    what the caller waits for in all."""
     import subprocess
 
-    real_run = subprocess.run
+    real_popen = subprocess.Popen
 
-    def clocked_run(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202 - subprocess.run's own
-        begin = time.perf_counter()
-        try:
-            return real_run(*args, **kwargs)
-        finally:
-            command = args[0] if args else kwargs.get("args")
-            if inner is not None and command and str(command[0]).endswith("prusa-slicer"):
-                inner.append(time.perf_counter() - begin)
+    class ClockedPopen(real_popen):  # every command `prepare` starts, whichever call starts it
+        def __init__(self, args, *more, **kwargs):  # noqa: ANN001, ANN002, ANN003 - Popen's own
+            self.clock_start = time.perf_counter()
+            self.clocked = inner is not None and bool(args) and str(args[0]).endswith("prusa-slicer")
+            super().__init__(args, *more, **kwargs)
 
-    subprocess.run = clocked_run
+        def wait(self, timeout=None):  # noqa: ANN001, ANN202 - Popen's own
+            code = super().wait(timeout)
+            if self.clocked:
+                inner.append(time.perf_counter() - self.clock_start)
+                self.clocked = False
+            return code
+
+    subprocess.Popen = ClockedPopen
     try:
         start = time.perf_counter()
         program = prepare_program(mesh, machine, options={"slicer": slicer, "layer_height_mm": layer})
         return time.perf_counter() - start, program
     finally:
-        subprocess.run = real_run
+        subprocess.Popen = real_popen
 
 
 def estimate_seconds(program, machine) -> float:

@@ -112,14 +112,21 @@ def tokenize(lines: Sequence[str]) -> Words:
     if n <= CHUNK_LINES:
         return _tokenize_chunk(lines)
     parts = [_tokenize_chunk(lines[i : i + CHUNK_LINES]) for i in range(0, n, CHUNK_LINES)]
-    offsets = range(0, n, CHUNK_LINES)
+    return joined(parts, list(range(0, n, CHUNK_LINES)), n)
+
+
+def joined(parts: Sequence[Words], offsets: Sequence[int], n_lines: int) -> Words:
+    """The words of consecutive pieces of one program, piece k starting at line offsets[k].
+    Words are read line by line (no line's words depend on another's), so this is what
+    `tokenize` gives on the whole program."""
     return Words(
-        n_lines=n,
-        line=np.concatenate([w.line + o for w, o in zip(parts, offsets, strict=True)]),
-        letter=np.concatenate([w.letter for w in parts]),
-        value=np.concatenate([w.value for w in parts]),
-        bad_lines=np.concatenate([w.bad_lines + o for w, o in zip(parts, offsets, strict=True)]),
-        line_bytes=np.concatenate([w.line_bytes for w in parts]),
+        n_lines=n_lines,
+        line=np.concatenate([w.line + o for w, o in zip(parts, offsets, strict=True)] or [np.zeros(0, np.int64)]),
+        letter=np.concatenate([w.letter for w in parts] or [np.zeros(0, np.uint8)]),
+        value=np.concatenate([w.value for w in parts] or [np.zeros(0)]),
+        bad_lines=np.concatenate([w.bad_lines + o for w, o in zip(parts, offsets, strict=True)]
+                                 or [np.zeros(0, np.int64)]),
+        line_bytes=np.concatenate([w.line_bytes for w in parts] or [np.zeros(0, np.int64)]),
         settings=[(line + o, key, value) for w, o in zip(parts, offsets, strict=True) for line, key, value in w.settings],
     )
 

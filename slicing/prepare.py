@@ -103,7 +103,10 @@ def prepare_program(
     program.metrics.setdefault("machine", machine.id)
     program.metrics.setdefault("material", mat.name)
     if program.lines:
-        words = tokenize(program.lines) if program.format == "gcode" else None  # read once: checks, preview, time model
+        words = None  # the program read once: checks, preview, time model
+        if program.format == "gcode":
+            read = program.words  # the slicer's runner read it while it was written
+            words = read if read is not None and read.n_lines == len(program.lines) else tokenize(program.lines)
         program.words = words
         program.issues.extend(check_program(program.lines, machine, program.format, opts, words=words))
         program.metrics["lines"] = len(program.lines)

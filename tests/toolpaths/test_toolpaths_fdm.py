@@ -11,6 +11,7 @@ import trimesh
 from program_reader import moves
 from shapely.geometry import Polygon, box
 
+from gcode_reader import tokenize
 from jobqueue.cli.words import issue_text
 from slicing.prepare import prepare_program
 from slicing.toolpaths.fdm import choose
@@ -146,6 +147,10 @@ def test_prusaslicer_output_passes_the_same_checks(spec):
     m = program.metrics
     assert m["slicer"] == "prusaslicer" and m["layers"] == 100
     assert m["slicer_time_s"] > 60 and 2.0 < m["filament_g"] < 8.0
+    # its words were read while PrusaSlicer wrote it, then reused for the final file: the same
+    fresh, kept = tokenize(program.lines), program.words
+    assert kept.n_lines == fresh.n_lines and np.array_equal(kept.line, fresh.line)
+    assert np.array_equal(kept.value, fresh.value) and np.array_equal(kept.line_bytes, fresh.line_bytes)
     builtin = prepare_program(mesh, spec.machine("prusa-mk3"), options={"slicer": "builtin"})
     assert builtin.metrics["filament_mm"] == pytest.approx(m["filament_mm"], rel=0.15)
     # the program really is what the checks say: every extrusion inside the bed

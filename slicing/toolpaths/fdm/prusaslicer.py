@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import re
 import shutil
-import subprocess
 import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from gcode_reader.reuse import reused_words
 from slicing.machine_spec import Machine, Material
+from slicing.slicer_stream import run_reading
 from slicing.toolpaths.fdm.settings import fdm_settings
 from slicing.toolpaths.issues import make_issue
 from slicing.toolpaths.program import PreparedProgram
@@ -147,17 +148,17 @@ def prusaslicer_program(
         centre = f"{machine.work_area.x / 2:g},{machine.work_area.y / 2:g}"
         cmd = [exe, "--export-gcode", "--load", str(work / "profile.ini"), "--center", centre,
                "-o", str(work / "out.gcode"), str(work / "model.stl")]
-        try:
-            done = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, cwd=work, check=False)
-        except subprocess.TimeoutExpired:
+        done = run_reading(cmd, work, work / "out.gcode.tmp", timeout)  # its program read as it is written
+        if done is None:
             return _slicer_failed("", variant="timeout", seconds=round(timeout))
         out = work / "out.gcode"
         if done.returncode != 0 or not out.is_file():
             why = refusal_reason(done.stderr, done.stdout) or f"exit {done.returncode}"
             return _slicer_failed(why, variant="refused", exit_code=done.returncode)
         lines = out.read_text(encoding="ascii", errors="replace").splitlines()
+        words = reused_words(done.early_lines, done.early_words, lines)  # = tokenize(lines), read once
     metrics = {"process": "fdm", "slicer": "prusaslicer", **read_figures(lines)}
-    return PreparedProgram(lines=lines, format="gcode", issues=[], metrics=metrics)
+    return PreparedProgram(lines=lines, format="gcode", issues=[], metrics=metrics, words=words)
 
 
 _PROGRESS = re.compile(r"^\d+\s*=>")

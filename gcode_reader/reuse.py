@@ -1,0 +1,90 @@
+"""The words of a program from the words of an earlier version of it: only the lines that
+differ are read again.
+
+A slicer writes its program, then a post-processing pass adds lines to it (PrusaSlicer: its
+`M73` progress lines, and the lines that replace its `;_GP_` placeholders). The program can
+be read while the slicer writes it (`slicing.slicer_stream`), and that reading is reused for
+the final file: every line of the final program that is equal to a line of the first version
+keeps that line's words, and the others are read now. Words depend on their line's text
+alone (`tokens.joined`), so the result is exactly `tokenize(new)`, whatever matching is found;
+a poor match only means more lines read again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from gcode_reader.tokens import Words, tokenize
+
+LONGEST_STEP = 4096  # lines compared at once (a list slice comparison runs in C)
+
+
+def matched_runs(old: Sequence[str], new: Sequence[str], gone_prefix: str, budget: int) -> list[tuple[int, int, int]] | None:
+    """(i, j, k): old[i:i+k] == new[j:j+k], in order, covering the common lines when `new` is
+    `old` with lines added and lines starting with `gone_prefix` replaced. None when more
+    than `budget` lines of `new` are unmatched (something else changed: read it all)."""
+    runs: list[tuple[int, int, int]] = []
+    i = j = unmatched = 0
+    while i < len(old) and j < len(new):
+        if old[i] != new[j]:
+            if old[i].startswith(gone_prefix):
+                i += 1  # a placeholder the post-processing replaced
+                continue
+            j += 1  # a line the post-processing added
+            unmatched += 1
+            if unmatched > budget:
+                return None
+            continue
+        k, step = 1, 1  # the equal run from here: steps doubled while equal, halved past its end
+        while True:
+            if i + k + step <= len(old) and j + k + step <= len(new) and old[i + k : i + k + step] == new[j + k : j + k + step]:
+                k += step
+                step = min(2 * step, LONGEST_STEP)
+            elif step > 1:
+                step //= 2
+            else:
+                break
+        runs.append((i, j, k))
+        i, j = i + k, j + k
+    return runs
+
+
+def reused_words(old: Sequence[str], old_words: Words, new: Sequence[str], gone_prefix: str = ";_GP_") -> Words:
+    """`tokenize(new)`, reading only the lines of `new` not found in `old` (see module doc)."""
+    runs = matched_runs(old, new, gone_prefix, budget=1000 + len(new) // 20) if len(old) and len(new) else None
+    if not runs or old_words.n_lines != len(old):
+        return tokenize(new)
+    target = np.full(len(old), -1, dtype=np.int64)  # old line -> new line (-1: not kept)
+    covered = np.zeros(len(new), dtype=bool)
+    for i, j, k in runs:
+        target[i : i + k] = np.arange(j, j + k)
+        covered[j : j + k] = True
+    fresh = np.flatnonzero(~covered)
+    added = tokenize([new[x] for x in fresh]) if len(fresh) else None
+
+    kept = target[old_words.line] >= 0
+    line = target[old_words.line[kept]]
+    letter, value = old_words.letter[kept], old_words.value[kept]
+    bad = target[old_words.bad_lines]
+    bad = bad[bad >= 0]
+    settings = [(int(target[n]), key, v) for n, key, v in old_words.settings if target[n] >= 0]
+    line_bytes = np.zeros(len(new), dtype=np.int64)
+    mapped = target >= 0
+    if old_words.line_bytes is not None:
+        line_bytes[target[mapped]] = old_words.line_bytes[: len(old)][mapped]
+    if added is not None:
+        line = np.concatenate((line, fresh[added.line]))
+        letter = np.concatenate((letter, added.letter))
+        value = np.concatenate((value, added.value))
+        bad = np.concatenate((bad, fresh[added.bad_lines]))
+        settings += [(int(fresh[n]), key, v) for n, key, v in added.settings]
+        if added.line_bytes is not None:
+            line_bytes[fresh] = added.line_bytes[: len(fresh)]
+        order = np.argsort(line, kind="stable")  # each line from one side: its words keep their order
+        line, letter, value = line[order], letter[order], value[order]
+        bad.sort()
+        settings.sort(key=lambda s: s[0])
+    return Words(n_lines=len(new), line=line, letter=letter, value=value, bad_lines=bad, settings=settings,
+                 line_bytes=line_bytes)

@@ -1,0 +1,116 @@
+"""A slicer command run while the program it writes is read, so reading overlaps slicing.
+
+PrusaSlicer writes its G-code to `<out>.tmp` layer after layer (a tenth to a third of its
+run on small models), then a post-processing pass adds its `M73` lines and renames the file.
+Reading the program only after the command ends made `prepare` wait for all of it (issue 15
+item 3). Here the growing file is read in pieces while the command runs (the open handle
+keeps the first version even when the file is replaced), and `gcode_reader.reuse` takes
+those words for the lines the final program shares with it. The caller reads the final file
+as before: what was read early only spares reading its lines a second time.
+"""
+
+from __future__ import annotations
+
+import logging
+import subprocess
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO
+
+from gcode_reader.tokens import Words, joined, tokenize
+
+log = logging.getLogger(__name__)
+
+POLL_S = 0.01
+PIECE_BYTES = 1 << 17  # read once this much has been written: ~5k lines a piece
+
+
+@dataclass
+class GrowingProgram:
+    """The complete lines of a file being written, and their words, read piece by piece."""
+
+    path: Path
+    lines: list[str] = field(default_factory=list)
+    _parts: list[Words] = field(default_factory=list)
+    _offsets: list[int] = field(default_factory=list)
+    _handle: IO[bytes] | None = None
+    _pending: bytearray = field(default_factory=bytearray)
+    _failed: bool = False
+
+    def read(self, last: bool = False) -> None:
+        """Read what was written since; tokenize it when a piece is there (`last`: all of it).
+        A failure here only loses the head start: the final file is read in full instead."""
+        if self._failed:
+            return
+        try:
+            self._read(last)
+        except Exception:  # noqa: BLE001 - an optimisation must never fail the job
+            log.exception("reading %s while it was written failed", self.path)
+            self._failed = True
+            self.lines, self._parts, self._offsets = [], [], []
+
+    def _read(self, last: bool) -> None:
+        if self._handle is None:
+            try:
+                self._handle = open(self.path, "rb")  # noqa: SIM115 - held across calls, closed by close()
+            except FileNotFoundError:
+                return
+        self._pending += self._handle.read()
+        cut = len(self._pending) if last else self._pending.rfind(b"\n") + 1
+        if not cut or (not last and cut < PIECE_BYTES):
+            return
+        piece = self._pending[:cut].decode("ascii", "replace")
+        del self._pending[:cut]
+        lines = piece.splitlines()
+        if lines:
+            self._offsets.append(len(self.lines))
+            self._parts.append(tokenize(lines))
+            self.lines += lines
+
+    def words(self) -> Words:
+        return joined(self._parts, self._offsets, len(self.lines)) if self._parts else tokenize([])
+
+    def close(self) -> None:
+        if self._handle is not None:
+            self._handle.close()
+            self._handle = None
+
+
+@dataclass
+class Finished:
+    """A command that ended: its exit code and output, and the program as read while it ran."""
+
+    returncode: int
+    stdout: str
+    stderr: str
+    early_lines: list[str]
+    early_words: Words
+
+
+def run_reading(cmd: list[str], cwd: Path, writing: Path, timeout: float) -> Finished | None:
+    """Run `cmd` in `cwd` while reading the file `writing` it writes; None after `timeout`
+    seconds (the command is killed)."""
+    out_path, err_path = cwd / "slicer.stdout", cwd / "slicer.stderr"
+    growing = GrowingProgram(writing)
+    proc = None
+    try:
+        with open(out_path, "wb") as out, open(err_path, "wb") as err:
+            proc = subprocess.Popen(cmd, stdout=out, stderr=err, cwd=cwd)
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                proc.wait(timeout=POLL_S)
+                break
+            except subprocess.TimeoutExpired:
+                if time.monotonic() > deadline:
+                    return None
+                growing.read()
+        growing.read(last=True)
+        return Finished(proc.returncode, out_path.read_text(errors="replace"), err_path.read_text(errors="replace"),
+                        growing.lines, growing.words())
+    finally:
+        growing.close()
+        if proc is not None and proc.poll() is None:
+            proc.kill()
+            proc.wait()
