@@ -13,12 +13,12 @@ a poor match only means more lines read again.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from itertools import compress, count
+from operator import ne
 
 import numpy as np
 
 from gcode_reader.tokens import Words, tokenize
-
-LONGEST_STEP = 4096  # lines compared at once (a list slice comparison runs in C)
 
 
 def matched_runs(old: Sequence[str], new: Sequence[str], gone_prefix: str, budget: int) -> list[tuple[int, int, int]] | None:
@@ -37,18 +37,19 @@ def matched_runs(old: Sequence[str], new: Sequence[str], gone_prefix: str, budge
             if unmatched > budget:
                 return None
             continue
-        k, step = 1, 1  # the equal run from here: steps doubled while equal, halved past its end
-        while True:
-            if i + k + step <= len(old) and j + k + step <= len(new) and old[i + k : i + k + step] == new[j + k : j + k + step]:
-                k += step
-                step = min(2 * step, LONGEST_STEP)
-            elif step > 1:
-                step //= 2
-            else:
-                break
+        k = _equal_run(old, i, new, j)
         runs.append((i, j, k))
         i, j = i + k, j + k
     return runs
+
+
+def _equal_run(old: Sequence[str], i: int, new: Sequence[str], j: int) -> int:
+    """How many lines old[i:] and new[j:] share from their start (compared in C, no copies)."""
+    a, b = iter(old), iter(new)
+    a.__setstate__(i)  # type: ignore[attr-defined] - list iterators start where they are told
+    b.__setstate__(j)  # type: ignore[attr-defined]
+    k = next(compress(count(), map(ne, a, b)), None)
+    return min(len(old) - i, len(new) - j) if k is None else k
 
 
 def reused_words(old: Sequence[str], old_words: Words, new: Sequence[str], gone_prefix: str = ";_GP_") -> Words:
@@ -75,16 +76,24 @@ def reused_words(old: Sequence[str], old_words: Words, new: Sequence[str], gone_
     if old_words.line_bytes is not None:
         line_bytes[target[mapped]] = old_words.line_bytes[: len(old)][mapped]
     if added is not None:
-        line = np.concatenate((line, fresh[added.line]))
-        letter = np.concatenate((letter, added.letter))
-        value = np.concatenate((value, added.value))
         bad = np.concatenate((bad, fresh[added.bad_lines]))
         settings += [(int(fresh[n]), key, v) for n, key, v in added.settings]
         if added.line_bytes is not None:
             line_bytes[fresh] = added.line_bytes[: len(fresh)]
-        order = np.argsort(line, kind="stable")  # each line from one side: its words keep their order
-        line, letter, value = line[order], letter[order], value[order]
+        # the added words slotted in among the kept ones (each line comes from one side only)
+        at = np.searchsorted(line, fresh[added.line]) + np.arange(len(added.line))
+        slot = np.zeros(len(line) + len(added.line), dtype=bool)
+        slot[at] = True
+        line = _merged(line, fresh[added.line], slot)
+        letter, value = _merged(letter, added.letter, slot), _merged(value, added.value, slot)
         bad.sort()
         settings.sort(key=lambda s: s[0])
     return Words(n_lines=len(new), line=line, letter=letter, value=value, bad_lines=bad, settings=settings,
                  line_bytes=line_bytes)
+
+
+def _merged(kept: np.ndarray, added: np.ndarray, slot: np.ndarray) -> np.ndarray:
+    out = np.empty(len(slot), dtype=kept.dtype)
+    out[slot] = added
+    out[~slot] = kept
+    return out

@@ -23,7 +23,7 @@ from gcode_reader.tokens import Words, joined, tokenize
 log = logging.getLogger(__name__)
 
 POLL_S = 0.01
-PIECE_BYTES = 1 << 17  # read once this much has been written: ~5k lines a piece
+PIECE_BYTES = 1 << 15  # read once this much has been written: ~1.2k lines a piece
 
 
 @dataclass
