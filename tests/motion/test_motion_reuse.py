@@ -37,7 +37,7 @@ def edited(rng: random.Random, old: list[str]) -> list[str]:
 
 def test_reused_words_are_the_words_of_the_new_lines() -> None:
     rng = random.Random(5)
-    for _ in range(200):
+    for _ in range(100):
         old = [rng.choice(POOL) for _ in range(rng.randint(0, 30))]
         new = edited(rng, old)
         cut = rng.randint(0, len(old))
