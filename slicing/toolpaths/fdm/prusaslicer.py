@@ -2,7 +2,9 @@
 
 The profile is generated from machines.yaml (bed, height, nozzle, layer height, material
 temperatures, speeds, motion limits), the model is written as STL, and PrusaSlicer's own
-printing-time and filament comments are read back as the program's figures.
+printing-time and filament comments are read back as the program's figures. The program is
+tokenized while PrusaSlicer writes it (`slicing.slicer_stream`), so the checks and the time
+model start from words already read when the command ends.
 """
 
 from __future__ import annotations
