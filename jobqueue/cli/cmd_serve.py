@@ -4,7 +4,6 @@ Werkzeug's development server with `--server werkzeug` (debugging only)."""
 from __future__ import annotations
 
 import argparse
-import logging
 import sys
 
 
@@ -18,6 +17,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    import logging  # here, not at start-up: `fablab --help` never loads it
+
     from jobqueue import db
     from jobqueue.migrate import SchemaError
     from jobqueue.settings import load_settings

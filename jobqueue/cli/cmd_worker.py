@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import logging
 import sys
 
 
@@ -16,6 +15,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    import logging  # here, not at start-up: `fablab --help` never loads it
+
     from jobqueue import db, migrate, queues
     from jobqueue.context import Context
     from jobqueue.machine_worker import queue_names, serve
