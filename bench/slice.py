@@ -9,8 +9,10 @@ table the prepare task stores), the bare `prusa-slicer` command
 on the same profile, and the ratios (targets, issue 15: built-in <= 1x, prepare <= 1.1x), and
 the filament each uses (target: built-in within 5 %). All in one run, so ratios hold on a
 busy machine; `prepare` is also divided by the PrusaSlicer command it ran itself (timed inside
-the same call), the overhead alone without a second run's noise. Also prints what path
-ordering saves on a scattered laser design.
+the same call), the overhead after the command without a second run's noise. `prepare` reads
+the program while PrusaSlicer writes it: on a machine with no free core that reading slows
+the command itself, which only `prepare / alone` shows. Also prints what path ordering saves
+on a scattered laser design.
 
     .venv/bin/python bench/slice.py [--layer 0.2] [--machine prusa-mk3] [--quick]
 """
@@ -201,7 +203,8 @@ def bench_slicers(machine, layer: float, quick: bool = False) -> list[float]:
               "(target <= 1.1x)")
         geo = float(np.exp(np.mean(np.log(around))))
         print(f"prepare with PrusaSlicer / the PrusaSlicer command inside it: geometric mean {geo:.2f}x, worst "
-              f"{max(around):.2f}x (the same overhead, measured within one call: steadier on a busy machine)")
+              f"{max(around):.2f}x (the time after the command, measured within one call: steadier on a busy machine, "
+              "blind to what reading during the command costs it)")
     return ratios
 
 

@@ -24,7 +24,7 @@ from gcode_reader.tokens import Words, joined, tokenize
 
 log = logging.getLogger(__name__)
 
-POLL_S = 0.01
+POLL_S = 0.005  # how often the growing file is looked at (the end of the command wakes at once)
 PIECE_BYTES = 1 << 15  # read once this much has been written: ~1.2k lines a piece
 
 
