@@ -24,8 +24,11 @@ from gcode_reader.tokens import Words, joined, tokenize
 
 log = logging.getLogger(__name__)
 
-POLL_S = 0.005  # how often the growing file is looked at (the end of the command wakes at once)
-PIECE_BYTES = 1 << 15  # read once this much has been written: ~1.2k lines a piece
+# How often the file is looked at (each wake-up costs a few hundred µs of CPU on a busy host;
+# the end of the command wakes the runner at once): rarely while the slicer slices, more
+# often once it has opened its output.
+IDLE_POLL_S, WRITING_POLL_S = 0.1, 0.02
+PIECE_BYTES = 1 << 18  # read once this much has been written: ~10k lines, a small share of fixed costs
 
 
 @dataclass
@@ -54,6 +57,8 @@ class GrowingProgram:
 
     def _read(self, last: bool) -> None:
         if self._handle is None:
+            if not os.path.exists(self.path):  # a stat: cheaper than a failed open every few ms
+                return
             try:
                 self._handle = open(self.path, "rb")  # noqa: SIM115 - held across calls, closed by close()
             except FileNotFoundError:
@@ -69,6 +74,11 @@ class GrowingProgram:
             self._offsets.append(len(self.lines))
             self._parts.append(tokenize(lines))
             self.lines += lines
+
+    @property
+    def started(self) -> bool:
+        """The file is open: its writer has begun."""
+        return self._handle is not None
 
     def words(self) -> Words:
         return joined(self._parts, self._offsets, len(self.lines)) if self._parts else tokenize([])
@@ -90,11 +100,22 @@ class Finished:
     early_words: Words
 
 
-def run_reading(cmd: list[str], cwd: Path, writing: Path, timeout: float) -> Finished | None:
-    """Run `cmd` in `cwd` while reading the file `writing` it writes; None after `timeout`
-    seconds (the command is killed)."""
+def spare_core() -> bool:
+    """Whether a core is free beside the slicer's: reading its program while it writes only
+    helps then. On a busy host the reading takes CPU the slicer wants (a 2-core host at load 5:
+    the command 20 % slower, nothing gained), so the program is read after the command."""
+    try:
+        load = os.getloadavg()[0]
+    except OSError:
+        return True
+    return load < (os.cpu_count() or 1) - 1.5
+
+
+def run_reading(cmd: list[str], cwd: Path, writing: Path | None, timeout: float) -> Finished | None:
+    """Run `cmd` in `cwd` while reading the file `writing` it writes (None: read nothing);
+    None after `timeout` seconds (the command is killed)."""
     out_path, err_path = cwd / "slicer.stdout", cwd / "slicer.stderr"
-    growing = GrowingProgram(writing)
+    growing = GrowingProgram(writing or cwd / "slicer.nothing")
     proc = None
     try:
         with open(out_path, "wb") as out, open(err_path, "wb") as err:
@@ -102,7 +123,7 @@ def run_reading(cmd: list[str], cwd: Path, writing: Path, timeout: float) -> Fin
         deadline = time.monotonic() + timeout
         ended = _end_signal(proc.pid)
         try:
-            while not _ended(proc, ended):
+            while not _ended(proc, ended, WRITING_POLL_S if growing.started else IDLE_POLL_S):
                 if time.monotonic() > deadline:
                     return None
                 growing.read()
@@ -128,15 +149,15 @@ def _end_signal(pid: int) -> int | None:
         return None
 
 
-def _ended(proc: subprocess.Popen, ended: int | None) -> bool:
-    """Whether the command ended, after waiting up to POLL_S for it."""
+def _ended(proc: subprocess.Popen, ended: int | None, wait_s: float) -> bool:
+    """Whether the command ended, after waiting up to `wait_s` for it."""
     if ended is not None:
-        if not select.select([ended], [], [], POLL_S)[0]:
+        if not select.select([ended], [], [], wait_s)[0]:
             return False
         proc.wait()
         return True
     try:
-        proc.wait(timeout=POLL_S)
+        proc.wait(timeout=wait_s)
         return True
     except subprocess.TimeoutExpired:
         return False

@@ -2,9 +2,9 @@
 
 The profile is generated from machines.yaml (bed, height, nozzle, layer height, material
 temperatures, speeds, motion limits), the model is written as STL, and PrusaSlicer's own
-printing-time and filament comments are read back as the program's figures. The program is
-tokenized while PrusaSlicer writes it (`slicing.slicer_stream`), so the checks and the time
-model start from words already read when the command ends.
+printing-time and filament comments are read back as the program's figures. When a core is
+free, the program is tokenized while PrusaSlicer writes it (`slicing.slicer_stream`), so the
+checks and the time model start from words already read when the command ends.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from gcode_reader.reuse import reused_words
 from slicing.machine_spec import Machine, Material
-from slicing.slicer_stream import run_reading
+from slicing.slicer_stream import run_reading, spare_core
 from slicing.toolpaths.fdm.settings import fdm_settings
 from slicing.toolpaths.issues import make_issue
 from slicing.toolpaths.program import PreparedProgram
@@ -150,7 +150,8 @@ def prusaslicer_program(
         centre = f"{machine.work_area.x / 2:g},{machine.work_area.y / 2:g}"
         cmd = [exe, "--export-gcode", "--load", str(work / "profile.ini"), "--center", centre,
                "-o", str(work / "out.gcode"), str(work / "model.stl")]
-        done = run_reading(cmd, work, work / "out.gcode.tmp", timeout)  # its program read as it is written
+        early = work / "out.gcode.tmp" if spare_core() else None  # its program read as it is written
+        done = run_reading(cmd, work, early, timeout)
         if done is None:
             return _slicer_failed("", variant="timeout", seconds=round(timeout))
         out = work / "out.gcode"
