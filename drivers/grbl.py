@@ -17,12 +17,10 @@ the blocks GRBL reported still queued (`Bf:`), so a resume re-runs them rather t
 from __future__ import annotations
 
 import logging
-import re
 import threading
 import time
 from collections import deque
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 
 from drivers import grbl_protocol as gp
 from drivers.base import (
@@ -38,28 +36,11 @@ from drivers.base import (
     StreamResult,
 )
 from drivers.grbl_control import GrblControl
+from drivers.grbl_inflight import SLOW, LostAnswerWatch, Sent, Waiter
 from drivers.modal import resume_preamble
 from drivers.serial_link import SerialLink
 
 log = logging.getLogger(__name__)
-
-
-@dataclass
-class _Sent:
-    nbytes: int
-    index: int | None  # program line, None for the driver's own commands
-    waiter: _Waiter | None = None
-    slow: bool = False  # a dwell or homing: GRBL may show Idle with empty buffers before answering
-
-
-_SLOW = re.compile(r"G0*4(?![0-9.])|^\$H", re.IGNORECASE)
-
-
-@dataclass
-class _Waiter:
-    done: threading.Event = field(default_factory=threading.Event)
-    messages: list = field(default_factory=list)
-    result: gp.Ok | gp.Error | None = None
 
 
 class GrblDriver(GrblControl, Driver):
@@ -93,7 +74,7 @@ class GrblDriver(GrblControl, Driver):
         self._link: SerialLink | None = None
         self._cond = threading.Condition()
         self._stream_lock = threading.Lock()
-        self._inflight: deque[_Sent] = deque()
+        self._inflight: deque[Sent] = deque()
         self._inflight_bytes = 0
         self._acked = 0
         self._total = 0
@@ -115,9 +96,7 @@ class GrblDriver(GrblControl, Driver):
         self._closed = threading.Event()
         self._last_rx = time.monotonic()
         self._last_write = 0.0
-        self._idle_reports = 0
-        self._max_planner_free = 0
-        self._max_rx_free = 0
+        self._watch = LostAnswerWatch()
         self._lost: int | None = None
 
     # -- link -----------------------------------------------------------------------------------
@@ -217,24 +196,12 @@ class GrblDriver(GrblControl, Driver):
             self._cond.notify_all()
 
     def _detect_lost_ok(self, st: gp.Status) -> None:
-        """GRBL idle with empty buffers while lines are still counted in flight: an answer (or a
-        whole line, merged into another by a lost newline) was lost on the link. Every answer is
-        sent before a later status report, so two such reports, well after the last write,
-        prove it. Without line numbers GRBL cannot say which, so the stream stops here with a
-        clear error instead of waiting forever (the machine is idle: a defined state)."""
-        if st.planner_free is not None:
-            self._max_planner_free = max(self._max_planner_free, st.planner_free)
-        if st.rx_free is not None:
-            self._max_rx_free = max(self._max_rx_free, st.rx_free)
-        empty = (st.state == "Idle" and st.planner_free is not None and st.rx_free is not None
-                 and st.planner_free >= self._max_planner_free and st.rx_free >= self._max_rx_free)
+        """An answer lost on the link (drivers/grbl_inflight.LostAnswerWatch): without line
+        numbers GRBL cannot say which, so the stream stops here with a clear error instead of
+        waiting forever (the machine is idle: a defined state)."""
         quiet = time.monotonic() - self._last_write > 2 * self.status_interval + 0.1
         slow = any(sent.slow for sent in self._inflight)
-        if not (self._inflight and empty and quiet) or slow:
-            self._idle_reports = 0
-            return
-        self._idle_reports += 1
-        if self._idle_reports >= 2 and self._lost is None:
+        if self._watch.proven(st, bool(self._inflight), quiet, slow) and self._lost is None:
             self._lost = len([s for s in self._inflight if s.nbytes])
             log.warning("GRBL is idle with %d line(s) unanswered: lost on the link", self._lost)
 
@@ -281,7 +248,7 @@ class GrblDriver(GrblControl, Driver):
                 raise DriverTimeout(f"GRBL on {self.port}: no answer in time")
             self._cond.wait(0.05)
 
-    def _send(self, text: str, index: int | None, waiter: _Waiter | None = None) -> None:
+    def _send(self, text: str, index: int | None, waiter: Waiter | None = None) -> None:
         """Under `_cond`: wait for room in GRBL's buffer, then write the line."""
         data = (text + "\n").encode("latin-1", errors="replace")
         n = len(data)
@@ -292,7 +259,7 @@ class GrblDriver(GrblControl, Driver):
             self._wait(lambda: (self._inflight_bytes + n <= self.window or not self._inflight)
                        and (not self._paused or not program), program=program)
         assert self._link is not None
-        self._inflight.append(_Sent(n, index, waiter, bool(_SLOW.search(text))))
+        self._inflight.append(Sent(n, index, waiter, bool(SLOW.search(text))))
         self._inflight_bytes += n
         mark = self.sent_mark if index is not None else None
         if mark is not None:
@@ -303,11 +270,11 @@ class GrblDriver(GrblControl, Driver):
         self._last_write = time.monotonic()
         self._bytes_sent += n
 
-    def command(self, text: str, timeout: float = 5.0, raise_on_error: bool = True) -> _Waiter:
+    def command(self, text: str, timeout: float = 5.0, raise_on_error: bool = True) -> Waiter:
         """Send one line outside a program (e.g. `$I`, `$G`, `M5`) and wait for its answer."""
         if self._link is None:
             raise DisconnectedError("not connected")
-        waiter = _Waiter()
+        waiter = Waiter()
         deadline = time.monotonic() + timeout
         with self._cond:
             if self._last_rx < time.monotonic() - self.response_timeout:
@@ -352,7 +319,7 @@ class GrblDriver(GrblControl, Driver):
                     if text:
                         self._send(text, index)
                     elif index is not None:  # a blank or comment line: acknowledged with the line before it
-                        self._inflight.append(_Sent(0, index))
+                        self._inflight.append(Sent(0, index))
                         self._pop_blank_after_answer()
                 if on_progress and time.monotonic() - last_emit >= self.progress_interval:
                     last_emit = time.monotonic()

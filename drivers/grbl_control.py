@@ -52,7 +52,7 @@ class GrblControl(StreamFlags):
                     break
                 self._cond.wait(0.05)
             st = self._status
-            capacity = max(self.planner_blocks or 0, self._max_planner_free)
+            capacity = max(self.planner_blocks or 0, self._watch.max_planner_free)
             if st is not None and st.planner_free is not None and capacity:
                 # moves GRBL acknowledged but had not run yet: the reset drops them
                 self._unexecuted = max(0, capacity - st.planner_free)
