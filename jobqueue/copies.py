@@ -47,16 +47,15 @@ def spread(session: Session, job: Job, entry: QueueEntry, actor: str) -> list[Jo
     return made
 
 
-_LOOK_UP = object()
-
-
-def family(session: Session, job_id: int, entry: QueueEntry | None | object = _LOOK_UP
-           ) -> tuple[int, list[tuple[int, str]]]:
+def family(session: Session, job_id: int) -> tuple[int, list[tuple[int, str]]]:
     """The first job of a set of copies and every job of the set (id, state), in order; a job
-    made alone is its own set of one. `entry`: the job's queue entry (or None) when the caller
-    already read it (the job page: a missing entry is not kept by the session, so read twice)."""
-    if entry is _LOOK_UP:
-        entry = session.get(QueueEntry, job_id)
+    made alone is its own set of one."""
+    return family_of(session, job_id, session.get(QueueEntry, job_id))
+
+
+def family_of(session: Session, job_id: int, entry: QueueEntry | None) -> tuple[int, list[tuple[int, str]]]:
+    """`family`, for a caller that already read the job's queue entry (the job page: a missing
+    entry is not kept by the session, so it would be read twice)."""
     first = entry.copy_of if entry is not None and entry.copy_of else job_id
     # By primary key and the copy_of index: an OR across the outer join scanned every job (the
     # job page's costliest query on 1,000 jobs, bench/web_load.py)

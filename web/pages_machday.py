@@ -218,7 +218,7 @@ def job_day(s: Session, job: Job) -> dict[str, Any]:
     if holder is not None and machine_ops.may_clear(s, current_user, holder.machine_id):
         out["clear"] = holder.machine_id
     out["actual"] = usage.job_actuals(s, job.id)
-    out["first"], out["family"] = copies.family(s, job.id, entry)  # copies spread over a group: a job each
+    out["first"], out["family"] = copies.family_of(s, job.id, entry)  # copies spread over a group: a job each
     return out
 
 
