@@ -63,3 +63,14 @@ def family_of(session: Session, job_id: int, entry: QueueEntry | None) -> tuple[
     rows = session.execute(select(Job.id, Job.state).where((Job.id == first) | Job.id.in_(copies))
                            .order_by(Job.id)).all()
     return first, [(r.id, r.state) for r in rows]
+
+
+def entry_and_family(session: Session, job: Job) -> tuple[QueueEntry | None, int, list[tuple[int, str]]]:
+    """The job's queue entry and `family`, for the job page: the entry and any entry naming the
+    job as their first are read in one query, so a job made alone (most jobs) costs no second
+    query; a copy, or a first with copies, reads its set as `family_of` does."""
+    rows = session.scalars(select(QueueEntry).where((QueueEntry.job_id == job.id) | (QueueEntry.copy_of == job.id))).all()
+    entry = next((e for e in rows if e.job_id == job.id), None)
+    if (entry is not None and entry.copy_of) or any(e.copy_of == job.id for e in rows):
+        return (entry, *family_of(session, job.id, entry))
+    return entry, job.id, [(job.id, job.state)]

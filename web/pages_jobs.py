@@ -66,9 +66,12 @@ def people_view(s: Session, spec, job: Job, allowed: frozenset) -> dict:  # noqa
     missing = {}
     if Action.APPROVE in allowed and (job.workshop is None or not job.workshop.supervised):
         missing = {m.id: trainings.missing_for(s, spec, job.owner_id, [m]) for m in spec.machines_of_kind(job.process)}
+    # a job's earlier files are kept only once it is revised (jobqueue.revisions.revise): a job at
+    # revision 1 has none, and most jobs are, so their page does not ask
+    earlier = revisions.history(s, job.id) if (job.revision or 1) > 1 else []
     return {
         "revisions": [{"number": r.number, "filename": r.filename, "state": r.state, "comment": r.comment,
-                       "at": r.created_at} for r in revisions.history(s, job.id)],
+                       "at": r.created_at} for r in earlier],
         "revision": job.revision, "send_back": Action.SEND_BACK in allowed, "revise": Action.REVISE in allowed,
         "missing": {k: v for k, v in missing.items() if v},
         "session": {"id": job.session_id, "title": job.workshop.title} if job.workshop is not None else None,

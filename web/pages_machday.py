@@ -22,7 +22,7 @@ from wtforms.validators import AnyOf, Length, Optional
 from jobqueue import copies, dispatch, machine_ops, machine_status, permissions, queue_order, usage
 from jobqueue.errors import PermissionDenied, RequestError
 from jobqueue.models import Job
-from jobqueue.models_machines import QueueEntry, Run
+from jobqueue.models_machines import Run
 from jobqueue.permissions import Action
 from web.app import context
 from web.i18n import _
@@ -206,8 +206,8 @@ def queue_rows(s: Session) -> list[dict[str, Any]]:
 def job_day(s: Session, job: Job) -> dict[str, Any]:
     """What the job page shows of dispatch: place in the queue, expected times, copies and runs,
     the machine waiting to be cleared after it, actual time and cost beside the estimate."""
-    entry = s.get(QueueEntry, job.id)
-    out: dict[str, Any] = {"entry": entry, "plan": None, "clear": None}
+    entry, first, family = copies.entry_and_family(s, job)  # copies spread over a group: a job each
+    out: dict[str, Any] = {"entry": entry, "plan": None, "clear": None, "first": first, "family": family}
     if entry is not None:
         ctx = context()
         out["plan"] = next((p for p in queue_order.plan(s, ctx.spec(), ctx.redis()) if p.job_id == job.id), None)
@@ -218,7 +218,6 @@ def job_day(s: Session, job: Job) -> dict[str, Any]:
     if holder is not None and machine_ops.may_clear(s, current_user, holder.machine_id):
         out["clear"] = holder.machine_id
     out["actual"] = usage.job_actuals(s, job.id)
-    out["first"], out["family"] = copies.family_of(s, job.id, entry)  # copies spread over a group: a job each
     return out
 
 

@@ -8,7 +8,7 @@ from machday_helpers import pending_fdm_job, play_run, prepare
 
 from jobqueue import copies, dispatch, machine_status, queue_order, services, usage
 from jobqueue.models import Job
-from jobqueue.models_machines import Run, UsageRecord
+from jobqueue.models_machines import QueueEntry, Run, UsageRecord
 from jobqueue.states import JobState
 from jobqueue.users import get_user
 
@@ -95,6 +95,11 @@ def test_copies_on_a_group_run_in_parallel_each_billed(fablab_env, accounts) -> 
         assert family[0] == first and len(family[1]) == 3
         ids = [j for j, _state in family[1]]
         assert {s.get(Job, j).file_sha256 for j in ids} == {s.get(Job, first).file_sha256}
+        # the job page's one-query reading gives the same set from the first, a copy and a job alone
+        for j in (first, ids[1], later):
+            entry, *fam = copies.entry_and_family(s, s.get(Job, j))
+            assert entry is s.get(QueueEntry, j) and tuple(fam) == copies.family(s, j)
+        assert copies.entry_and_family(s, s.get(Job, later))[1:] == (later, [(later, s.get(Job, later).state)])
     got = _dispatch(ctx)  # two copies at once, one per printer; the third and the later job wait
     assert set(got) == set(ids[:2]) and set(got.values()) == {"prusa-mk3", "ender-3"}
     for j in ids[:2]:
