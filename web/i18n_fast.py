@@ -29,9 +29,11 @@ from flask_babel import get_locale, get_timezone, get_translations
 OUTSIDE: ContextVar[tuple[str, Any] | None] = ContextVar("fablab_outside_language", default=None)
 
 
-def _babel_locale() -> Locale | None:
-    """The locale Flask-Babel chose for this request (resolved once by `get_locale`)."""
-    ctx = g.get("_flask_babel")
+def _babel_locale(store: Any = None) -> Locale | None:
+    """The locale Flask-Babel chose for this request (resolved once by `get_locale`). `store`:
+    `flask.g` itself, when the caller already has it (each proxy lookup costs a context-local
+    read, and a page asks for ~100 words)."""
+    ctx = (store if store is not None else g).get("_flask_babel")
     locale = getattr(ctx, "babel_locale", None) if ctx is not None else None
     return locale if locale is not None else get_locale()
 
@@ -45,12 +47,13 @@ def request_locale() -> Locale | None:
 
 def _per_locale(key: str, compute: Callable[[], Any]) -> Any:
     """`compute()` once per request and locale, kept on `flask.g` under `key`."""
-    locale = _babel_locale()
-    memo = g.get(key)
+    store = g._get_current_object()
+    locale = _babel_locale(store)
+    memo = store.get(key)
     if memo is not None and memo[0] is locale:
         return memo[1]
     found = compute()
-    setattr(g, key, (locale, found))
+    setattr(store, key, (locale, found))
     return found
 
 
