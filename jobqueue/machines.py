@@ -4,17 +4,18 @@ machine and the field (`machines.yaml: machine 'laser-1': work_area.x must be > 
 from __future__ import annotations
 
 import difflib
-import os
 from functools import lru_cache
 from pathlib import Path
 
 import yaml
 from pydantic import ValidationError
 
+from jobqueue.machines_plain import REPO_MACHINES, default_path
 from slicing.machine_process import PROCESS_MODELS
 from slicing.machine_spec import FablabSpec, Machine
 
-REPO_MACHINES = Path(__file__).resolve().parents[1] / "machines.yaml"
+__all__ = ["REPO_MACHINES", "MachineConfigError", "default_path", "find_machine", "load_spec", "parse_spec",
+           "registry"]
 
 
 class MachineConfigError(ValueError):
@@ -85,15 +86,6 @@ def parse_spec(text: str, label: str = "machines.yaml") -> FablabSpec:
     except ValidationError as exc:
         lines = [_describe(e, raw, label) for e in exc.errors()]
         raise MachineConfigError("\n".join(lines)) from None
-
-
-def default_path() -> Path:
-    """$FABLAB_MACHINES, else ./machines.yaml, else the demo inventory beside the code."""
-    env = os.environ.get("FABLAB_MACHINES")
-    if env:
-        return Path(env).resolve()
-    local = Path("machines.yaml").resolve()
-    return local if local.exists() else REPO_MACHINES
 
 
 def load_spec(path: Path | str | None = None) -> FablabSpec:

@@ -12,6 +12,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from slicing.machine_process import PROCESS_MODELS, AnyProcess
+from slicing.machine_view import machine_of, material_of
 from slicing.people_spec import Quota, TrainingKind
 
 Kind = Literal["fdm", "laser", "cnc", "vinyl"]
@@ -154,12 +155,7 @@ class Machine(_Strict):
 
     def material(self, name: str | None) -> Material:
         """The named material, or the first one (the process default) when name is None."""
-        if name is None:
-            return self.materials[0]
-        for m in self.materials:
-            if m.name == name:
-                return m
-        raise KeyError(f"machine '{self.id}' has no material '{name}'")
+        return material_of(self, name)
 
 
 class PricingTier(_Strict):
@@ -264,10 +260,7 @@ class FablabSpec(_Strict):
         return [n for n in names if kind is None or all(m.kind == kind for m in self.group_members(n))]
 
     def machine(self, machine_id: str) -> Machine:
-        for m in self.machines:
-            if m.id == machine_id:
-                return m
-        raise KeyError(f"no machine '{machine_id}' in machines.yaml")
+        return machine_of(self, machine_id)
 
     def machines_of_kind(self, kind: str) -> list[Machine]:
         return [m for m in self.machines if m.kind == kind]

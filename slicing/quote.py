@@ -11,10 +11,12 @@ own language: the web and the CLI say it (web/quote_render.py), no sentence is w
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from slicing.machine_spec import FablabSpec, Machine, Material
 from slicing.preslice import fdm_printed_volume_mm3, preslice_seconds
+
+if TYPE_CHECKING:  # annotations only: the pydantic models cost ~0.3 s to build (see slicing.machine_view)
+    from slicing.machine_spec import FablabSpec, Machine, Material
 
 SHEET_MARGIN_MM = 5.0  # a margin round the design when charging sheet area
 

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from slicing.machine_spec import FablabSpec
+    from slicing.machine_view import SpecView
 
 SEVERITY_MARK = {"error": "ERREUR/ERROR", "warning": "ATTENTION/WARNING", "info": "INFO"}
 
@@ -37,11 +37,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
-def load_spec(path: Path | None) -> FablabSpec:
-    """machines.yaml through the one loader (errors name the machine and the field)."""
-    from jobqueue.machines import load_spec as load
+def load_spec(path: Path | None) -> SpecView:
+    """machines.yaml validated by the one loader (errors name the machine and the field), read
+    as plain data: this command only reads it (jobqueue.machines_plain)."""
+    from jobqueue.machines_plain import load_view
 
-    return load(path)
+    return load_view(path)
 
 
 def _fmt(value: Any) -> str:

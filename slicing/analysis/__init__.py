@@ -13,15 +13,17 @@ import logging
 import re
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from slicing.analysis.targets import Targets, choose_targets
-from slicing.machine_spec import FablabSpec
 from slicing.readers import UnreadableFile, file_kind, load_drawing, read_triangles
 from slicing.readers.stl import corner_bounds
 from slicing.toolpaths.issues import make_issue
+
+if TYPE_CHECKING:  # annotations only: the pydantic models cost ~0.3 s to build (see slicing.machine_view)
+    from slicing.machine_spec import FablabSpec
 
 __all__ = ["analyze_file", "quick_figures", "SEVERITY_ORDER"]
 

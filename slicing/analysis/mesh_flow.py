@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -12,9 +12,11 @@ from slicing.analysis.mesh_facts import mesh_facts
 from slicing.analysis.mesh_footprint import first_layer_check
 from slicing.analysis.orientation import fitting_orientations
 from slicing.analysis.targets import Targets
-from slicing.machine_spec import FablabSpec
 from slicing.quote import quotes_for
 from slicing.readers import StlData
+
+if TYPE_CHECKING:  # annotations only: the pydantic models cost ~0.3 s to build (see slicing.machine_view)
+    from slicing.machine_spec import FablabSpec
 
 DEFAULT_NOZZLE_MM = 0.4
 SKIN_FROM = 0.2  # |normal z| from which a face counts as skin, fully at 1 (fitted: bench/fit_preslice.py)

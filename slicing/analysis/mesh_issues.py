@@ -6,15 +6,17 @@ names what to do in common modelling software.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from slicing.analysis.mesh_facts import MeshFacts
 from slicing.analysis.orientation import fitting_orientations
 from slicing.analysis.thin_walls import thin_walls
-from slicing.machine_spec import Machine
 from slicing.toolpaths.issues import make_issue
+
+if TYPE_CHECKING:  # annotations only: the pydantic models cost ~0.3 s to build (see slicing.machine_view)
+    from slicing.machine_spec import Machine
 
 MAX_LOCATIONS = 20
 SMALL_HOLE_EDGES = 12  # open edges a slicer's automatic repair closes reliably

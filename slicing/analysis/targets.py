@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from slicing.machine_spec import FablabSpec, Machine
 from slicing.toolpaths.issues import make_issue
+
+if TYPE_CHECKING:  # annotations only: the pydantic models cost ~0.3 s to build (see slicing.machine_view)
+    from slicing.machine_spec import FablabSpec, Machine
 
 MESH_KINDS = ("fdm",)
 DRAWING_KINDS = ("laser", "cnc", "vinyl")
