@@ -44,6 +44,9 @@ class MeshFacts:
     overhang_faces: np.ndarray  # indices
     overhang_area_mm2: float
     union_volume_mm3: float | None = None  # when bodies overlap and manifold3d could join them
+    # (lowest z, highest z) of each face, in the corners' dtype (exact): the first-layer section
+    # picks the faces crossing its plane from them, without a pass over the strided corners.
+    z_range: tuple[np.ndarray, np.ndarray] | None = None
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -245,7 +248,8 @@ def _cross(c: np.ndarray) -> tuple[np.ndarray, ...]:
 
 
 def _per_face(triangles: np.ndarray) -> tuple[np.ndarray, ...]:
-    """(areas, z of the unit normals, signed volumes, bbox min, bbox max, top z of each face).
+    """(areas, z of the unit normals, signed volumes, bbox min, bbox max, bottom and top z of
+    each face).
 
     Each chunk's coordinates are split into nine contiguous float64 columns first: numpy's
     (n, 3) axis reductions and `np.cross` on strided views cost several times more than
@@ -254,7 +258,8 @@ def _per_face(triangles: np.ndarray) -> tuple[np.ndarray, ...]:
     """
     n = len(triangles)
     # The top z of a float32 face is one of its float32 values: float32 holds it exactly.
-    areas, signed, top_z = np.empty(n), np.empty(n), np.empty(n, dtype=np.result_type(triangles.dtype, np.float32))
+    z_dtype = np.result_type(triangles.dtype, np.float32)
+    areas, signed, bottom_z, top_z = np.empty(n), np.empty(n), np.empty(n, dtype=z_dtype), np.empty(n, dtype=z_dtype)
     normal_z = np.empty(n)
     lo = np.full(3, np.inf)
     hi = np.full(3, -np.inf)
@@ -269,10 +274,11 @@ def _per_face(triangles: np.ndarray) -> tuple[np.ndarray, ...]:
         normal_z[s: s + CHUNK] = nz / safe
         areas[s: s + CHUNK] = 0.5 * double_area
         top_z[s: s + CHUNK] = np.maximum(np.maximum(z0, z1), z2)
+        bottom_z[s: s + CHUNK] = np.minimum(np.minimum(z0, z1), z2)
         for k in range(3):
             lo[k] = min(lo[k], c[k::3].min())
             hi[k] = max(hi[k], c[k::3].max())
-    return areas, normal_z, signed, lo, hi, top_z
+    return areas, normal_z, signed, lo, hi, bottom_z, top_z
 
 
 def _body_boxes(vertices: np.ndarray, faces: np.ndarray, face_body: np.ndarray, bodies: int):
@@ -299,7 +305,7 @@ def mesh_facts(triangles: np.ndarray) -> MeshFacts:
     bodies, face_body = _bodies(faces, n_v, hash_id)
     del hash_id
     give_back()
-    face_areas, normal_z, signed, bbox_min, bbox_max, top_z = _per_face(triangles)
+    face_areas, normal_z, signed, bbox_min, bbox_max, bottom_z, top_z = _per_face(triangles)
     body_volumes = np.bincount(face_body, weights=signed, minlength=bodies)
     signed_volume = float(signed.sum())
     del signed  # 10 MB less beside the masks below
@@ -328,7 +334,7 @@ def mesh_facts(triangles: np.ndarray) -> MeshFacts:
         signed_volume_mm3=signed_volume, degenerate_faces=degenerate, open_edges=open_e,
         nonmanifold_edges=nonmanifold, misoriented_edges=mis, face_body=face_body, bodies=bodies,
         body_volumes=body_volumes, body_lo=body_lo, body_hi=body_hi, body_watertight=~open_bodies, overhang_faces=overhang,
-        overhang_area_mm2=float(face_areas[overhang].sum()),
+        overhang_area_mm2=float(face_areas[overhang].sum()), z_range=(bottom_z, top_z),
     )
     facts.union_volume_mm3 = _union_volume(facts)
     return facts

@@ -84,7 +84,8 @@ def analyze_mesh(data: StlData, targets: Targets, spec: FablabSpec,
         issues.append(overhang)
     first_layer_area = None
     if flat is None and f.watertight:  # the shoelace sum needs a closed surface
-        first_layer_area, first_layer = first_layer_check(f.triangles, float(f.bbox_min[2]), targets.machines)
+        first_layer_area, first_layer = first_layer_check(f.triangles, float(f.bbox_min[2]), targets.machines,
+                                                           f.z_range)
         if first_layer is not None:
             issues.append(first_layer)
     density = None

@@ -27,16 +27,21 @@ def _bounds_in(dtype: np.dtype, z: float) -> tuple[np.floating, np.floating]:
     return above, below
 
 
-def section_area_mm2(triangles: np.ndarray, z: float) -> float:
-    """Area of the cross-section of a closed, outward-wound mesh at height `z` (mm²)."""
+def section_area_mm2(triangles: np.ndarray, z: float,
+                     z_range: tuple[np.ndarray, np.ndarray] | None = None) -> float:
+    """Area of the cross-section of a closed, outward-wound mesh at height `z` (mm²).
+    `z_range`: each face's lowest and highest z in the corners' dtype when already known
+    (slicing.analysis.mesh_facts), else taken from the corners."""
     triangles = np.asarray(triangles)
     # Only the faces that cross are widened to float64 (the cast is exact); the three corners'
     # z are compared as columns (a min over an axis of three values is ~10x slower), in their
     # own dtype against bounds that give the exact comparison with z.
-    z0, z1, z2 = triangles[:, 0, 2], triangles[:, 1, 2], triangles[:, 2, 2]
+    if z_range is None:
+        z0, z1, z2 = triangles[:, 0, 2], triangles[:, 1, 2], triangles[:, 2, 2]
+        z_range = np.minimum(np.minimum(z0, z1), z2), np.maximum(np.maximum(z0, z1), z2)
     above, below = _bounds_in(triangles.dtype, z)
-    crossing = np.minimum(np.minimum(z0, z1), z2) < above
-    crossing &= np.maximum(np.maximum(z0, z1), z2) > below
+    crossing = z_range[0] < above
+    crossing &= z_range[1] > below
     if not crossing.any():
         return 0.0
     t = triangles[crossing].astype(np.float64)
@@ -62,7 +67,8 @@ def section_area_mm2(triangles: np.ndarray, z: float) -> float:
     return float(0.5 * np.sum(p[:, 0] * q[:, 1] - p[:, 1] * q[:, 0]))
 
 
-def first_layer_check(triangles: np.ndarray, bbox_min_z: float, machines: list) -> tuple[float, dict | None]:
+def first_layer_check(triangles: np.ndarray, bbox_min_z: float, machines: list,
+                      z_range: tuple[np.ndarray, np.ndarray] | None = None) -> tuple[float, dict | None]:
     """(first-layer area in mm², the issue when it holds less than one nozzle-wide square).
 
     The area is taken where the slicer cuts the first layer (half its height above the bed)
@@ -80,7 +86,7 @@ def first_layer_check(triangles: np.ndarray, bbox_min_z: float, machines: list) 
     layer = float(main.process.get("layer_height_mm", 0.2))
     first = float(main.process.get("first_layer_height_mm", layer))
     nozzle = float(main.process.get("nozzle_mm", 0.4))
-    area = section_area_mm2(triangles, bbox_min_z + first / 2.0)
+    area = section_area_mm2(triangles, bbox_min_z + first / 2.0, z_range)
     if area >= nozzle * nozzle:
         return area, None
     prusa = shutil.which("prusa-slicer") is not None

@@ -50,12 +50,14 @@ def corner_bounds(triangles: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return lo, np.concatenate(rows).max(axis=0)
 
 
-def _check_triangles(tri: np.ndarray, limits: Limits) -> np.ndarray:
+def _check_triangles(tri: np.ndarray, limits: Limits, extremes: tuple[float, float] | None = None) -> np.ndarray:
+    """`tri` when every coordinate is finite and within the size limit. `extremes`: its
+    (largest, smallest) value when already known (taken block by block as it was read)."""
     if len(tri) == 0:
         raise UnreadableFile("stl_no_triangles")
     if len(tri) > limits.max_triangles:
         raise _too_many(len(tri), limits)
-    top, bottom = float(tri.max()), float(tri.min())  # a NaN or an infinity shows in one of them
+    top, bottom = extremes or (float(tri.max()), float(tri.min()))  # a NaN or an infinity shows in one of them
     if not (np.isfinite(top) and np.isfinite(bottom)):
         bad = np.flatnonzero(~np.isfinite(tri).all(axis=(1, 2)))
         raise UnreadableFile("stl_non_finite", n_bad=len(bad), first=int(bad[0]))
@@ -74,14 +76,19 @@ def _binary(path: Path, size: int, declared: int, limits: Limits) -> StlData:
         raise _too_many(declared, limits)
     # The records are read a block at a time straight into one contiguous (n, 3, 3) array:
     # every later pass is then a plain sweep, and the 50-byte records never sit in memory
-    # whole beside it.
+    # whole beside it. Each block's extremes are taken while it is in cache (NaN propagates).
     tri = np.empty((declared, 3, 3), dtype=np.float32)
+    tops, bottoms = [], []
     with open(path, "rb") as f:
         f.seek(HEADER_BYTES)
         for start in range(0, len(tri), READ_BLOCK):
             block = np.frombuffer(f.read(min(READ_BLOCK, len(tri) - start) * RECORD.itemsize), dtype=RECORD)
-            tri[start: start + len(block)] = block["v"]
-    return StlData(_check_triangles(tri, limits), ascii=False)
+            part = tri[start: start + len(block)]
+            part[...] = block["v"]
+            tops.append(part.max(initial=-np.inf))
+            bottoms.append(part.min(initial=np.inf))
+    extremes = (float(np.max(tops)), float(np.min(bottoms))) if len(tri) else None
+    return StlData(_check_triangles(tri, limits, extremes), ascii=False)
 
 
 ASCII_MAX_BYTES = 60 * 1024 * 1024  # text parsing is ~20x the work of binary records
