@@ -31,3 +31,16 @@ def test_help_lists_every_command() -> None:
     assert out.returncode == 0
     for command in ("analyze", "prepare", "estimate", "worker", "serve", "demo", "user", "token", "machines"):
         assert command in out.stdout
+
+
+def test_a_command_builds_only_its_own_parser() -> None:
+    """`fablab analyze ...` imports cmd_analyze alone, and parses as the whole parser does."""
+    code = ("import json, sys\n"
+            "from jobqueue.cli.main import build_parser\n"
+            "argv = ['analyze', 'a.stl', '--json']\n"
+            "args = vars(build_parser('analyze').parse_args(argv))\n"
+            "loaded = sorted(m for m in sys.modules if '.cmd_' in m)\n"
+            "print(json.dumps([args == vars(build_parser().parse_args(argv)), loaded]))\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    same, loaded = json.loads(out.stdout)
+    assert same and loaded == ["jobqueue.cli.cmd_analyze"]
