@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import slicing.readers.weld as mesh_reader
-from slicing.analysis.mesh_facts import _bodies, _edges
+from slicing.analysis.mesh_facts import _bodies, _edges, _odd_runs, _twice_each_way
 from slicing.analysis.near_pairs import near_pairs
 from slicing.readers import merge_vertices
 
@@ -65,6 +65,36 @@ def test_edges_and_bodies_match_brute_force() -> None:
     roots = sorted({label[f[0]] for f in faces.tolist()})
     assert bodies == len(roots)
     assert face_body.tolist() == [roots.index(label[f[0]]) for f in faces.tolist()]
+
+
+def _octahedron() -> np.ndarray:
+    """A closed, outward-wound octahedron's faces (vertices 0-5)."""
+    return np.array([[0, 2, 4], [2, 1, 4], [1, 3, 4], [3, 0, 4], [2, 0, 5], [1, 2, 5], [3, 1, 5], [0, 3, 5]])
+
+
+def _sorted_keys(faces: np.ndarray) -> np.ndarray:
+    a = faces.astype(np.uint64)
+    b = np.roll(a, -1, axis=1)
+    key = (np.minimum(a, b) << np.uint64(33)) | (np.maximum(a, b) << np.uint64(1)) | (a > b)
+    return np.sort(key.ravel())
+
+
+@pytest.mark.parametrize("change", ["none", "flip", "drop", "twice", "degenerate", "far"])
+def test_the_closed_surface_shortcut_agrees_with_the_runs(change) -> None:
+    faces = _octahedron()
+    if change == "flip":
+        faces[3] = faces[3][::-1]
+    elif change == "drop":
+        faces = faces[1:]
+    elif change == "twice":
+        faces = np.vstack([faces, faces[:2], faces[:2, ::-1]])
+    elif change == "degenerate":
+        faces = np.vstack([faces, [[0, 0, 1], [0, 1, 0]]])
+    elif change == "far":  # a second octahedron: still closed, the pairs interleave differently
+        faces = np.vstack([faces, _octahedron() + 6])
+    key = _sorted_keys(faces)
+    nothing = not any(len(p) for positions in _odd_runs(key) for p in positions)
+    assert _twice_each_way(key) == nothing == (change in ("none", "far"))
 
 
 @pytest.mark.parametrize("n,radius", [(500, 8.0), (800, 2.5), (2, 100.0), (1, 1.0)])
