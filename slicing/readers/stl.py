@@ -20,7 +20,7 @@ from slicing.readers.errors import DEFAULT_LIMITS, Limits, UnreadableFile, check
 
 RECORD = np.dtype([("normal", "<f4", (3,)), ("v", "<f4", (3, 3)), ("attr", "<u2")])
 HEADER_BYTES = 84
-READ_BLOCK = 1 << 18  # records per read: 13 MB
+READ_BLOCK = 1 << 14  # records per read: 800 kB, one buffer reused (in cache when its corners are copied out)
 
 
 @dataclass
@@ -74,21 +74,35 @@ def _binary(path: Path, size: int, declared: int, limits: Limits) -> StlData:
         raise UnreadableFile("stl_count_mismatch", declared=declared, present=present, extra=extra)
     if declared > limits.max_triangles:
         raise _too_many(declared, limits)
-    # The records are read a block at a time straight into one contiguous (n, 3, 3) array:
+    # The records are read a block at a time into one small buffer, reused (a fresh 13 MB
+    # bytes object a read cost a third more), and copied into one contiguous (n, 3, 3) array:
     # every later pass is then a plain sweep, and the 50-byte records never sit in memory
     # whole beside it. Each block's extremes are taken while it is in cache (NaN propagates).
     tri = np.empty((declared, 3, 3), dtype=np.float32)
+    buffer = np.empty(min(READ_BLOCK, declared), dtype=RECORD)
     tops, bottoms = [], []
-    with open(path, "rb") as f:
+    with open(path, "rb", buffering=0) as f:
         f.seek(HEADER_BYTES)
         for start in range(0, len(tri), READ_BLOCK):
-            block = np.frombuffer(f.read(min(READ_BLOCK, len(tri) - start) * RECORD.itemsize), dtype=RECORD)
+            block = buffer[: min(READ_BLOCK, len(tri) - start)]
+            _read_into(f, memoryview(block).cast("B"), start, declared, size)
             part = tri[start: start + len(block)]
             part[...] = block["v"]
             tops.append(part.max(initial=-np.inf))
             bottoms.append(part.min(initial=np.inf))
     extremes = (float(np.max(tops)), float(np.min(bottoms))) if len(tri) else None
     return StlData(_check_triangles(tri, limits, extremes), ascii=False)
+
+
+def _read_into(f, view: memoryview, start: int, declared: int, size: int) -> None:
+    """Fill `view` from `f`; a file that ends early (cut while it was read) is refused."""
+    done = 0
+    while done < len(view):
+        got = f.readinto(view[done:])
+        if not got:
+            present = start + done // RECORD.itemsize
+            raise UnreadableFile("stl_truncated", declared=declared, present=present, size=size)
+        done += got
 
 
 ASCII_MAX_BYTES = 60 * 1024 * 1024  # text parsing is ~20x the work of binary records
