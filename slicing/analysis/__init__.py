@@ -86,14 +86,20 @@ def analyze_file(path: Path, *, spec: FablabSpec, process: str | None = None, ma
     question = None
     try:
         if geometry == "mesh":
+            from slicing.analysis.heap import give_back, reuse_freed
             from slicing.analysis.mesh_flow import analyze_mesh  # each flow imports only what it needs
 
-            data = read_triangles(path)
-            if len(data.triangles):
-                lo, hi = corner_bounds(data.triangles)
-                question = u.with_choice(u.mesh_question(hi - lo), scale)
-            data.triangles = u.scale_mesh(data.triangles, scale)
-            more, metrics, quotes = analyze_mesh(data, targets, spec, unit_chosen=scale is not None)
+            reuse_freed()  # the passes' big arrays from the heap (slicing.analysis.heap)
+            try:
+                data = read_triangles(path)
+                if len(data.triangles):
+                    lo, hi = corner_bounds(data.triangles)
+                    question = u.with_choice(u.mesh_question(hi - lo), scale)
+                data.triangles = u.scale_mesh(data.triangles, scale)
+                more, metrics, quotes = analyze_mesh(data, targets, spec, unit_chosen=scale is not None)
+            finally:
+                data = None
+                give_back()  # a worker lives on after a big file: the heap's free pages go back
         else:
             from slicing.analysis.drawing_flow import analyze_drawing
 
