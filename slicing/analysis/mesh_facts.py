@@ -185,7 +185,8 @@ def _hook(parent: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         parent = jumped
 
 
-def _bodies(faces: np.ndarray, n_vertices: int, hash_id: np.ndarray | None = None) -> tuple[int, np.ndarray]:
+def _bodies(faces: np.ndarray, n_vertices: int, hash_id: np.ndarray | None = None,
+            all_used: bool = False) -> tuple[int, np.ndarray]:
     """(bodies, body of each face): vertices joined through the faces' edges.
 
     Union-find in whole-array steps: every edge between two trees hooks the larger root
@@ -194,7 +195,8 @@ def _bodies(faces: np.ndarray, n_vertices: int, hash_id: np.ndarray | None = Non
     numbered by their lowest vertex (as a graph search from vertex 0 would number them), by
     its hash-order number when `hash_id` gives it. With vertices in file order (`weld`) the
     first two hooks (edges 0-1, then 1-2 of every face) join nearly everything and the gathers
-    stay in cache; the few edges left then go round as pairs.
+    stay in cache; the few edges left then go round as pairs. `all_used`: every vertex is a
+    corner of some face (a welded mesh): the roots are then the vertices that are their own parent.
     """
     index = np.int64 if n_vertices >= 2**31 else np.int32
     parent = np.arange(n_vertices, dtype=index)
@@ -204,7 +206,11 @@ def _bodies(faces: np.ndarray, n_vertices: int, hash_id: np.ndarray | None = Non
     pa, pb = parent.take(columns[1][0]), parent.take(columns[1][1])
     cross = pa != pb
     parent = _hook(parent, pa[cross], pb[cross])
-    left = [(a[keep], b[keep]) for a, b in columns if (keep := parent.take(a) != parent.take(b)).any()]
+    roots = [parent.take(f[:, j]) for j in range(3)]  # each corner's root: three gathers, not four
+    left = [(a[keep], b[keep]) for (a, b), keep in zip(columns, (roots[0] != roots[1], roots[1] != roots[2]),
+                                                        strict=True) if keep.any()]
+    root_of_face = roots[0]
+    del roots
     u = np.concatenate([a for a, _ in left]) if left else np.empty(0, dtype=index)
     v = np.concatenate([b for _, b in left]) if left else np.empty(0, dtype=index)
     while len(u):
@@ -213,9 +219,13 @@ def _bodies(faces: np.ndarray, n_vertices: int, hash_id: np.ndarray | None = Non
         u, v = u[cross], v[cross]
         if len(u):
             parent = _hook(parent, pu[cross], pv[cross])
-    root_of_face = parent.take(f[:, 0])
-    is_root = np.zeros(n_vertices, dtype=bool)
-    is_root[root_of_face] = True
+    if left:
+        root_of_face = parent.take(f[:, 0])
+    if all_used:
+        is_root = parent == np.arange(n_vertices, dtype=index)
+    else:
+        is_root = np.zeros(n_vertices, dtype=bool)
+        is_root[root_of_face] = True
     number = np.cumsum(is_root, dtype=index) - 1
     bodies = int(number[-1]) + 1 if n_vertices else 0
     face_body = number.take(root_of_face)
@@ -327,7 +337,7 @@ def mesh_facts(triangles: np.ndarray) -> MeshFacts:
     n_v = len(unique)
     open_e, nonmanifold, mis = _edges(faces, n_v, hash_id)
     give_back()
-    bodies, face_body = _bodies(faces, n_v, hash_id)
+    bodies, face_body = _bodies(faces, n_v, hash_id, all_used=True)  # weld's vertices are corners
     del hash_id
     give_back()
     face_areas, normal_z, signed, bbox_min, bbox_max, bottom_z, top_z = _per_face(triangles)

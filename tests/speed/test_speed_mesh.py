@@ -67,6 +67,20 @@ def test_edges_and_bodies_match_brute_force() -> None:
     assert face_body.tolist() == [roots.index(label[f[0]]) for f in faces.tolist()]
 
 
+def test_bodies_of_a_welded_mesh_take_its_roots_as_they_are() -> None:
+    """`all_used` (every vertex a corner, as weld gives them) changes no body and no number."""
+    rng = np.random.default_rng(5)
+    faces = rng.integers(0, 200, size=(40, 3))  # sparse: several bodies
+    faces = np.unique(faces, return_inverse=True)[1].reshape(-1, 3)  # vertices 0..m-1, each used
+    n = int(faces.max()) + 1
+    hash_id = rng.permutation(n).astype(np.int32)
+    for ids in (None, hash_id):
+        bodies, face_body = _bodies(faces, n, ids)
+        assert bodies > 1
+        same = _bodies(faces, n, ids, all_used=True)
+        assert same[0] == bodies and same[1].tolist() == face_body.tolist()
+
+
 def _octahedron() -> np.ndarray:
     """A closed, outward-wound octahedron's faces (vertices 0-5)."""
     return np.array([[0, 2, 4], [2, 1, 4], [1, 3, 4], [3, 0, 4], [2, 0, 5], [1, 2, 5], [3, 1, 5], [0, 3, 5]])
