@@ -15,6 +15,7 @@ the command itself, which only `prepare / alone` shows. Also prints what path or
 on a scattered laser design.
 
     .venv/bin/python bench/slice.py [--layer 0.2] [--machine prusa-mk3] [--quick]
+        [--builtin-only] [--only NAME,NAME]   (to iterate on the built-in slicer)
 """
 
 from __future__ import annotations
@@ -162,7 +163,8 @@ def prusa_alone(mesh, machine, layer: float) -> float:
         return time.perf_counter() - start
 
 
-def bench_slicers(machine, layer: float, quick: bool = False) -> list[float]:
+def bench_slicers(machine, layer: float, quick: bool = False, builtin_only: bool = False,
+                  only: tuple[str, ...] = ()) -> list[float]:
     have_prusa = shutil.which("prusa-slicer") is not None
     print(f"FDM on {machine.id}, layer {layer} mm" + ("" if have_prusa else " (prusa-slicer not installed: built-in only)"))
     print(f"{'model':27s} {'tris':>7s} {'builtin s':>9s} {'prepare s':>9s} {'alone s':>8s} {'builtin/':>8s} "
@@ -170,6 +172,8 @@ def bench_slicers(machine, layer: float, quick: bool = False) -> list[float]:
     print(f"{'':27s} {'':>7s} {'':>9s} {'':>9s} {'':>8s} {'alone':>8s} {'alone':>8s} {'its run':>8s}")
     ratios, overheads, around = [], [], []
     for name, mesh in models(quick).items():
+        if only and not any(o.lower() in name.lower() for o in only):
+            continue
         tb, pb = timed(mesh, machine, layer, "builtin")
         gb = pb.metrics.get("filament_g", float("nan")) if pb.ok else float("nan")
         if not pb.ok:
@@ -180,6 +184,11 @@ def bench_slicers(machine, layer: float, quick: bool = False) -> list[float]:
         # PrusaSlicer alone just before and just after `prepare`, averaged: on a shared machine
         # whose load rises or falls during the run, one side alone would carry the trend.
         before = prusa_alone(mesh, machine, layer)
+        if builtin_only:  # no prepare with PrusaSlicer (its filament neither)
+            ta = (before + prusa_alone(mesh, machine, layer)) / 2
+            ratios += [tb / ta] if pb.ok else []
+            print(f"{name:27s} {len(mesh.faces):7d} {tb:9.2f} {'-':>9s} {ta:8.2f} {tb / ta:8.2f} {'-':>8s} {'-':>8s} {gb:9.2f}")
+            continue
         inner: list[float] = []
         tp, pp = timed(mesh, machine, layer, "prusaslicer", inner)
         tp += estimate_seconds(pp, machine) if pp.ok else 0.0  # the whole prepare stage
@@ -230,10 +239,14 @@ def main() -> int:
     parser.add_argument("--layer", type=float, default=0.2)
     parser.add_argument("--machine", default="prusa-mk3")
     parser.add_argument("--quick", action="store_true", help="two generated models only")
+    parser.add_argument("--builtin-only", action="store_true", help="the built-in slicer against PrusaSlicer alone, no prepare")
+    parser.add_argument("--only", default="", help="models whose name holds one of these (comma-separated)")
     args = parser.parse_args()
     spec = load_spec(REPO / "machines.yaml")
-    bench_slicers(spec.machine(args.machine), args.layer, args.quick)
-    bench_ordering(spec.machine("laser-1"))
+    only = tuple(o for o in args.only.split(",") if o)
+    bench_slicers(spec.machine(args.machine), args.layer, args.quick, args.builtin_only, only)
+    if not args.builtin_only:
+        bench_ordering(spec.machine("laser-1"))
     return 0
 
 
