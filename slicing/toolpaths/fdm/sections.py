@@ -17,6 +17,8 @@ import shapely
 import trimesh
 from shapely.geometry import Polygon
 
+STRAIGHT_MM = 1e-12  # a point this close to the line through its neighbours adds nothing (float noise)
+
 
 def _cycles(nxt: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """For a permutation made of cycles: each element's cycle label (its smallest member) and
@@ -117,6 +119,7 @@ def fast_regions(mesh: trimesh.Trimesh, planes: np.ndarray, tolerance: float) ->
     nxt_pts[last] = pts[first]
     cross = pts[:, 0] * nxt_pts[:, 1] - nxt_pts[:, 0] * pts[:, 1]
     signed = np.add.reduceat(cross, first) / 2
+    pts, ring = _without_straight_points(pts, ring, first, last)
     polys = shapely.polygons(shapely.linearrings(pts, indices=ring))
     polys = shapely.simplify(polys, tolerance)
     valid = shapely.is_valid(polys)
@@ -130,6 +133,31 @@ def fast_regions(mesh: trimesh.Trimesh, planes: np.ndarray, tolerance: float) ->
         region = _assemble(shells, holes)
         regions[int(k)] = region if region.is_valid else shapely.make_valid(region)
     return regions
+
+
+def _without_straight_points(pts: np.ndarray, ring: np.ndarray, first: np.ndarray, last: np.ndarray):
+    """The rings without the points that lie on the straight line between their neighbours
+    (within STRAIGHT_MM, and between them): a flat face cut by many triangles' edges gives one
+    such point per edge (15 in 16 of a CAD part's points), which the simplification would drop
+    after examining them, at its own cost (topology-preserving simplify is GEOS's slowest step
+    here). A ring's first point stays (the simplification keeps where a ring starts), and a ring
+    left with fewer than three points keeps all of them."""
+    prev = np.arange(-1, len(pts) - 1)
+    prev[first] = last
+    nxt = np.arange(1, len(pts) + 1)
+    nxt[last] = first
+    x, y = pts[:, 0], pts[:, 1]
+    apx, apy = x - x[prev], y - y[prev]
+    pbx, pby = x[nxt] - x, y[nxt] - y
+    abx, aby = apx + pbx, apy + pby
+    off = np.abs(abx * apy - aby * apx)  # |ab| x distance of the point to ab
+    straight = (off <= STRAIGHT_MM * np.hypot(abx, aby)) & (apx * pbx + apy * pby > 0)
+    straight[first] = False
+    if not straight.any():
+        return pts, ring
+    kept = np.bincount(ring, weights=~straight, minlength=len(first))
+    straight &= kept[ring] >= 3
+    return pts[~straight], ring[~straight]
 
 
 def _polys(geom) -> list:
