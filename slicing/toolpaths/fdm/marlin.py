@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import shapely
 
+from slicing.toolpaths.fdm.move_text import format_moves
 from slicing.toolpaths.fdm.settings import FdmSettings
 from slicing.toolpaths.numbers import fmt
 
@@ -157,31 +158,3 @@ class MarlinWriter:
         self.lines = out
         self._moves = []
         return out
-
-
-def _fractions(counts: np.ndarray, decimals: int) -> np.ndarray:
-    """'.5', '.05', '.123', '' ...: the written fraction of each count of 10**-decimals, made
-    once per distinct count by numpy's string functions (no table built at import)."""
-    distinct, where = np.unique(counts, return_inverse=True)
-    digits = np.strings.rstrip(np.strings.zfill(distinct.astype(str), decimals), "0")
-    return np.where(digits == "", "", np.strings.add(".", digits))[where]
-
-
-def _numbers(values: np.ndarray, decimals: int) -> np.ndarray:
-    """Numbers written as numbers.fmt writes them (rounded to `decimals`, no trailing zeros,
-    never '-0'), all at once by numpy's string functions."""
-    scale = 10**decimals
-    q = np.round(values * scale).astype(np.int64)
-    a = np.abs(q)
-    text = np.strings.add((a // scale).astype(str), _fractions(a % scale, decimals))
-    return np.where(q < 0, np.strings.add("-", text), text)
-
-
-def format_moves(pts: np.ndarray, e: np.ndarray) -> list[str]:
-    """`G1 X.. Y.. E..` lines: 3 decimals for coordinates, 5 for extrusion, formatted by numpy's
-    string functions (twice as fast as f-strings trimmed by regex passes)."""
-    if len(pts) == 0:
-        return []
-    add = np.strings.add
-    line = add(add(add("G1 X", _numbers(pts[:, 0], 3)), " Y"), _numbers(pts[:, 1], 3))
-    return add(add(line, " E"), _numbers(e, 5)).tolist()
