@@ -114,6 +114,7 @@ class _Group:
     feed: float
     e_per_mm: float
     zone: object  # where travel needs no retraction (inside the walls), or None
+    source: object = None  # the plan's list these paths come from (shared by layers alike)
 
 
 def _layer_groups(lp: LayerPaths, s: FdmSettings, first: bool) -> list[_Group]:
@@ -124,24 +125,31 @@ def _layer_groups(lp: LayerPaths, s: FdmSettings, first: bool) -> list[_Group]:
     groups = [_Group("SKIRT", list(lp.skirt), s.speed_first_layer, flow, None)] if lp.skirt else []
     for depth, loops in enumerate(lp.perimeters):
         kind = "WALL-OUTER" if depth == len(lp.perimeters) - 1 else "WALL-INNER"
-        groups.append(_Group(kind, [x[:-1] for x in loops], s.speed_first_layer if first else s.speed_perimeter, flow, None))
+        groups.append(_Group(kind, [x[:-1] for x in loops], s.speed_first_layer if first else s.speed_perimeter, flow,
+                             None, loops))
     for kind, paths, feed, e_per_mm in (("SKIN", lp.bridge, s.speed_solid, s.bridge_e_per_mm),
                                         ("SKIN", lp.solid, s.speed_solid, flow), ("FILL", lp.sparse, s.speed_infill, flow)):
         if paths:
-            groups.append(_Group(kind, paths, s.speed_first_layer if first else feed, e_per_mm, zone))
+            groups.append(_Group(kind, paths, s.speed_first_layer if first else feed, e_per_mm, zone, paths))
     return groups
 
 
 def _order(layers: list[list[_Group]]) -> None:
     """Each group's paths put in print order, from where the group before ended (walls are
-    closed loops entered at their nearest point; the skirt is printed as it is)."""
+    closed loops entered at their nearest point; the skirt is printed as it is). Layers alike
+    share their plan's lists: the same list ordered from the same point is ordered once (the
+    order depends on nothing else; every list stays alive meanwhile, so its id is its own)."""
     pos = (0.0, 0.0)
+    done: dict[tuple, list[np.ndarray]] = {}
     for groups in layers:
         for g in groups:
             if g.kind != "SKIRT":
                 closed = g.kind.startswith("WALL")
-                placed = order_paths(g.paths, [closed] * len(g.paths), start=pos, two_opt=False)
-                g.paths = [p.points for p in placed]
+                key = (id(g.source), closed, pos)
+                if key not in done:
+                    placed = order_paths(g.paths, [closed] * len(g.paths), start=pos, two_opt=False)
+                    done[key] = [p.points for p in placed]
+                g.paths = done[key]
             if g.paths:
                 pos = (float(g.paths[-1][-1, 0]), float(g.paths[-1][-1, 1]))
 
