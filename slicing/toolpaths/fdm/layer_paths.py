@@ -17,6 +17,7 @@ import numpy as np
 import shapely
 from shapely.geometry import Polygon
 
+from slicing.toolpaths.fdm.geos_threads import vmap
 from slicing.toolpaths.fdm.infill import linked_infill
 from slicing.toolpaths.fdm.layers import Layer, check_deadline
 from slicing.toolpaths.fdm.settings import INFILL_ANCHOR, INFILL_ANCHOR_MAX_MM, FdmSettings
@@ -59,48 +60,44 @@ def _same_as_before(geoms: list, step: int) -> np.ndarray:
     return same
 
 
+def _mitred(geoms: np.ndarray, distance: float) -> np.ndarray:
+    """geom.buffer(distance, join_style="mitre") of each, in threads (vectorised)."""
+    return vmap(shapely.buffer, geoms, distance, quad_segs=16, join_style="mitre")
+
+
 def plan_layers(layers: list[Layer], s: FdmSettings, deadline: float | None = None) -> list[LayerPaths]:
     """Every layer's paths; a layer exactly like the one below (or, for infill, two below:
     the same direction) takes its paths instead of computing them again."""
-    out: list[LayerPaths] = []
-    cores = []
+    out = [LayerPaths(layer, width=s.layer_width(layer.index == 0)) for layer in layers]
     same = _same_as_before([layer.region for layer in layers], 1)
-    for i, layer in enumerate(layers):
+    reuse = [i > 0 and same[i] and out[i - 1].width == lp.width and out[i - 1].layer.height == lp.layer.height
+             for i, lp in enumerate(out)]
+    cores = np.empty(len(out), dtype=object)
+    # The walls of the layers not like the one below, all layers of one height and width at once.
+    kinds: dict[tuple[float, float], list[int]] = {}
+    for i, lp in enumerate(out):
+        if not reuse[i]:
+            kinds.setdefault((lp.layer.height, lp.width), []).append(i)
+    for (height, width), idx in kinds.items():
         check_deadline(deadline)
-        lp = LayerPaths(layer)
-        lp.width = s.layer_width(layer.index == 0)
-        prev = out[-1] if out else None
-        if same[i] and prev is not None and prev.width == lp.width and prev.layer.height == layer.height:
+        offsets = s.perimeter_offsets(height, width)
+        regions = np.asarray([out[i].layer.region for i in idx], dtype=object)
+        rings = [_mitred(regions, -off) for off in offsets[:-1]]
+        core = _mitred(rings[-1], -(offsets[-1] - offsets[-2]))
+        core_area = shapely.area(core)
+        for k, i in enumerate(idx):
+            lp = out[i]
+            lp.perimeters = [_loops(ring[k]) for ring in reversed(rings)]  # innermost first, the visible outer wall last
+            lp.inner = rings[-1][k]
+            lp.perimeter_area = lp.layer.region.area - float(core_area[k])
+            cores[i] = core[k]
+    for i, lp in enumerate(out):
+        if reuse[i]:
+            prev = out[i - 1]
             lp.perimeters, lp.inner, lp.perimeter_area = prev.perimeters, prev.inner, prev.perimeter_area
-            cores.append(cores[-1])
-            out.append(lp)
-            continue
-        offsets = s.perimeter_offsets(layer.height, lp.width)
-        rings = [layer.region.buffer(-off, join_style="mitre") for off in offsets[:-1]]
-        lp.perimeters = [_loops(ring) for ring in reversed(rings)]  # innermost first, the visible outer wall last
-        lp.inner = rings[-1]
-        core = rings[-1].buffer(-(offsets[-1] - offsets[-2]), join_style="mitre")
-        lp.perimeter_area = layer.region.area - core.area
-        cores.append(core)
-        out.append(lp)
+            cores[i] = cores[i - 1]
     areas = fill_areas([layer.region for layer in layers], cores, s, deadline)
-    again = {kind: _same_as_before([getattr(fa, kind) for fa in areas], 2) for kind in ("solid", "bridge", "sparse")}
-    for i, (lp, fa) in enumerate(zip(out, areas, strict=True)):
-        check_deadline(deadline)
-        spacing = s.spacing(lp.layer.height, lp.width)
-        angle = 45.0 if i % 2 == 0 else -45.0
-        twin = out[i - 2] if i >= 2 and out[i - 2].width == lp.width and out[i - 2].layer.height == lp.layer.height else None
-        for kind, bead, line, link, anchor in (
-            ("solid", spacing, spacing, LINK_ALL, 0.0),
-            ("bridge", s.bridge_spacing, s.bridge_spacing, LINK_ALL, 0.0),
-            ("sparse", spacing, spacing / s.infill if s.infill > 0 else 0.0, INFILL_ANCHOR_MAX_MM, INFILL_ANCHOR * lp.width),
-        ):
-            area = getattr(fa, kind)
-            setattr(lp, f"{kind}_area", area.area)
-            if kind == "sparse" and s.infill <= 0:
-                continue
-            paths = getattr(twin, kind) if twin is not None and again[kind][i] else _fill(area, bead, line, angle, link, anchor)
-            setattr(lp, kind, paths)
+    _plan_fills(out, areas, s, deadline)
     first = layers[0].region if layers else Polygon()
     if out and s.skirt_loops > 0 and not first.is_empty:
         hull = first.convex_hull
@@ -111,11 +108,35 @@ def plan_layers(layers: list[Layer], s: FdmSettings, deadline: float | None = No
     return out
 
 
-def _fill(area, bead_spacing: float, line_spacing: float, angle: float, max_link: float, anchor: float) -> list[np.ndarray]:
-    """Linked lines over `area`, run half a bead inside it as PrusaSlicer runs them."""
-    if area.is_empty:
-        return []
-    inside = area.buffer(-bead_spacing / 2, join_style="mitre")
-    if inside.is_empty:
-        return []
-    return linked_infill(inside, line_spacing, angle, max_link, anchor)
+def _plan_fills(out: list[LayerPaths], areas: list, s: FdmSettings, deadline: float | None) -> None:
+    """Each layer's solid, bridge and sparse lines; an area exactly like the one two layers
+    below (same direction) takes its lines. The areas are taken in half a bead (GEOS, in
+    threads, all layers at once) before their lines are laid."""
+    again = {kind: _same_as_before([getattr(fa, kind) for fa in areas], 2) for kind in ("solid", "bridge", "sparse")}
+    jobs: dict[float, list[tuple]] = {}  # by bead spacing: (layer, kind, area, line, angle, link, anchor)
+    twins: list[tuple[int, str]] = []
+    for i, (lp, fa) in enumerate(zip(out, areas, strict=True)):
+        spacing = s.spacing(lp.layer.height, lp.width)
+        angle = 45.0 if i % 2 == 0 else -45.0
+        twin = i >= 2 and out[i - 2].width == lp.width and out[i - 2].layer.height == lp.layer.height
+        for kind, bead, line, link, anchor in (
+            ("solid", spacing, spacing, LINK_ALL, 0.0),
+            ("bridge", s.bridge_spacing, s.bridge_spacing, LINK_ALL, 0.0),
+            ("sparse", spacing, spacing / s.infill if s.infill > 0 else 0.0, INFILL_ANCHOR_MAX_MM, INFILL_ANCHOR * lp.width),
+        ):
+            area = getattr(fa, kind)
+            setattr(lp, f"{kind}_area", area.area)
+            if kind == "sparse" and s.infill <= 0:
+                continue
+            if twin and again[kind][i]:
+                twins.append((i, kind))
+            elif not area.is_empty:
+                jobs.setdefault(bead, []).append((i, kind, area, line, angle, link, anchor))
+    for bead, group in jobs.items():
+        inside = _mitred(np.asarray([job[2] for job in group], dtype=object), -bead / 2)
+        for (i, kind, _, line, angle, link, anchor), area in zip(group, inside, strict=True):
+            check_deadline(deadline)
+            if not area.is_empty:
+                setattr(out[i], kind, linked_infill(area, line, angle, link, anchor))
+    for i, kind in twins:  # in layer order: a twin's twin is already set
+        setattr(out[i], kind, getattr(out[i - 2], kind))

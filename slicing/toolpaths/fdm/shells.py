@@ -21,9 +21,9 @@ import numpy as np
 import shapely
 from shapely.geometry import Polygon
 
+from slicing.toolpaths.fdm.geos_threads import vmap
 from slicing.toolpaths.fdm.layers import check_deadline
 from slicing.toolpaths.fdm.settings import EXTERNAL_INFILL_MARGIN_MM, FdmSettings
-from slicing.toolpaths.offsets import polygons_of
 
 EMPTY = Polygon()
 SHELL_SIMPLIFY_MM = 0.01  # narrow shells simplified this much before they are grown (GEOS time goes with vertices)
@@ -54,18 +54,6 @@ def _areal_one(g):
         return g
     polys = [q for q in shapely.get_parts(g) if isinstance(q, Polygon) and not q.is_empty]
     return EMPTY if not polys else polys[0] if len(polys) == 1 else shapely.union_all(polys)
-
-
-def _open(g, d: float):
-    """`g` without its parts narrower than 2 x d (a morphological opening, mitred)."""
-    return areal(g.buffer(-d, join_style="mitre").buffer(d, join_style="mitre"))
-
-
-def _union(parts: Sequence) -> object:
-    parts = [p for p in parts if p is not None and not p.is_empty]
-    if not parts:
-        return EMPTY
-    return parts[0] if len(parts) == 1 else shapely.union_all(parts)
 
 
 def window_intersections(geoms: Sequence, before: int, after: int) -> list:
@@ -136,14 +124,132 @@ def _grown(cores: np.ndarray, neighbours: np.ndarray, sliver: float) -> np.ndarr
     """The part of each infill area its neighbour layer does not cover (its top or bottom
     surface there), slivers under 2 x `sliver` wide dropped, grown EXTERNAL_INFILL_MARGIN_MM
     into the infill area (the opening's growth and the margin's in one buffer)."""
-    exposed = areal(shapely.difference(cores, neighbours))
-    shrunk = areal(shapely.buffer(exposed, -sliver, join_style="mitre"))
+    exposed = areal(vmap(shapely.difference, cores, neighbours))
+    shrunk = areal(vmap(shapely.buffer, exposed, -sliver, join_style="mitre"))
     out = np.full(len(cores), EMPTY, dtype=object)
     some = np.nonzero(~shapely.is_empty(shrunk))[0]
     if len(some):
-        grown = shapely.buffer(shrunk[some], EXTERNAL_INFILL_MARGIN_MM + sliver, join_style="mitre", mitre_limit=1.0)
-        out[some] = areal(shapely.intersection(grown, cores[some]))
+        grown = vmap(shapely.buffer, shrunk[some], EXTERNAL_INFILL_MARGIN_MM + sliver, join_style="mitre", mitre_limit=1.0)
+        out[some] = areal(vmap(shapely.intersection, grown, cores[some]))
     return out
+
+
+def _opened(geoms: np.ndarray, d: float) -> np.ndarray:
+    """Each of `geoms` without its parts narrower than 2 x d (a morphological opening, mitred);
+    empty stays empty. All at once, GEOS in threads."""
+    out = geoms.copy()
+    some = np.nonzero(~shapely.is_empty(geoms))[0]
+    if len(some):
+        shrunk = vmap(shapely.buffer, geoms[some], -d, quad_segs=16, join_style="mitre")
+        out[some] = areal(vmap(shapely.buffer, shrunk, d, quad_segs=16, join_style="mitre"))
+    return out
+
+
+def _union_each(*columns: np.ndarray) -> np.ndarray:
+    """_union of each row of `columns` (arrays of one length): the row's non-empty geometries,
+    none (EMPTY), the one as it is, or union_all of them in order, GEOS in threads."""
+    grid = np.stack([np.asarray(c, dtype=object) for c in columns], axis=1)
+    grid[shapely.is_missing(grid) | shapely.is_empty(grid)] = None
+    count = (~shapely.is_missing(grid)).sum(axis=1)
+    out = np.full(len(grid), EMPTY, dtype=object)
+    one = np.nonzero(count == 1)[0]
+    if len(one):
+        out[one] = grid[one, np.argmax(~shapely.is_missing(grid[one]), axis=1)]
+    many = np.nonzero(count > 1)[0]
+    if len(many):
+        out[many] = vmap(shapely.union_all, grid[many], axis=1)
+    return out
+
+
+def _where(mask: np.ndarray, fn, *arrays: np.ndarray, **kwargs) -> np.ndarray:
+    """fn(*arrays) where mask is set (areal), the first array elsewhere."""
+    out = arrays[0].copy()
+    rows = np.nonzero(mask)[0]
+    if len(rows):
+        out[rows] = areal(vmap(fn, *(a[rows] for a in arrays), **kwargs))
+    return out
+
+
+def _shells(internal: np.ndarray, regions: np.ndarray, grown_t: np.ndarray, grown_b: np.ndarray,
+            s: FdmSettings, sliver: float) -> np.ndarray:
+    """Horizontal shells: what some layer within reach above or below does not cover (the top
+    and bottom surfaces carried down and up, walls included), and the grown parts; a shell
+    narrower than `wide` grown by it (discover_horizontal_shells: "require at least this size")."""
+    n = len(internal)
+    carried_open = uncovered(internal, regions, s.bottom_layers, s.top_layers)
+    wide = 3.0 * s.width
+    solid = internal.copy()  # the bottom and top layers are solid where they have infill
+    solid[shapely.is_empty(internal)] = EMPTY
+    mid = np.arange(s.bottom_layers, max(s.bottom_layers, n - s.top_layers))
+    mid = mid[~shapely.is_empty(internal[mid])]
+    if not len(mid):
+        return solid
+    cols = [_opened(carried_open[mid], sliver)]
+    cols += [np.where((mid + k) < n, grown_t[np.minimum(mid + k, n - 1)], EMPTY) for k in range(1, s.top_layers)]
+    cols += [np.where((mid - k) >= 0, grown_b[np.maximum(mid - k, 0)], EMPTY) for k in range(s.bottom_layers - 1, 0, -1)]
+    reach = _union_each(*cols)
+    inside = internal[mid]
+    new = np.full(len(mid), EMPTY, dtype=object)
+    has = ~shapely.is_empty(reach)
+    new[has] = areal(vmap(shapely.intersection, reach[has], inside[has]))
+    has = ~shapely.is_empty(new)
+    narrow = _where(has, shapely.difference, new, _opened(new, wide))
+    narrow[~has] = EMPTY
+    grow = ~shapely.is_empty(narrow) & (shapely.area(narrow) > 1e-6)
+    if grow.any():
+        simple = vmap(shapely.simplify, narrow[grow], SHELL_SIMPLIFY_MM)
+        grown = areal(vmap(shapely.intersection, vmap(shapely.buffer, simple, wide, quad_segs=16, join_style="mitre"),
+                           inside[grow]))
+        new[grow] = areal(vmap(shapely.union, new[grow], grown))
+    solid[mid] = new
+    return solid
+
+
+def _small_islands(sparse: np.ndarray, solid_int: np.ndarray, small_area: float) -> None:
+    """Sparse islands under `small_area` made solid (solid_infill_below_area), in place."""
+    parts, row = shapely.get_parts(sparse, return_index=True)
+    small = (shapely.get_type_id(parts) == 3) & ~shapely.is_empty(parts) & (shapely.area(parts) < small_area)
+    if not small.any():
+        return
+    parts, row = parts[small], row[small]
+    rows, first, count = np.unique(row, return_index=True, return_counts=True)
+    extra = parts[first].copy()
+    for k in np.nonzero(count > 1)[0].tolist():
+        extra[k] = shapely.union_all(list(parts[first[k] : first[k] + count[k]]))
+    solid_int[rows] = _union_each(solid_int[rows], extra)
+    sparse[rows] = areal(vmap(shapely.difference, sparse[rows], extra))
+
+
+def _bridges(solid_int: np.ndarray, sparse: np.ndarray, grown_t: np.ndarray, grown_b: np.ndarray,
+             s: FdmSettings) -> tuple[np.ndarray, np.ndarray]:
+    """Solid resting on sparse infill in both layers below is bridged (bridge_over_infill);
+    bottoms above the first layer are bridges. The solid and the bridge areas of every layer."""
+    n = len(solid_int)
+    bridge = grown_b.copy()
+    inner = solid_int.copy()
+    if n:
+        bridge[0] = EMPTY
+    rows = np.arange(1, n)
+    if s.infill < 1.0 and len(rows):
+        rows = rows[~shapely.is_empty(inner[rows])]
+        over = inner[rows]
+        for back in (2, 1):  # the layer two below first, as in print order
+            ok = (rows - back >= 0) & ~shapely.is_empty(over)
+            over = _where(ok, shapely.intersection, over, sparse[np.maximum(rows - back, 0)])
+        has = ~shapely.is_empty(over)
+        if has.any():
+            opened = _opened(over[has], 3.0 * s.nozzle)
+            over[has] = areal(vmap(shapely.intersection, opened, inner[rows[has]]))
+        has = ~shapely.is_empty(over)
+        rows, over = rows[has], over[has]
+        if len(rows):
+            bridge[rows] = _union_each(bridge[rows], over)
+            inner[rows] = areal(vmap(shapely.difference, inner[rows], over))
+    first = np.where(np.arange(n) == 0, grown_b, EMPTY) if n else grown_b
+    solid = _union_each(inner, grown_t, first)
+    has = ~shapely.is_empty(bridge)
+    solid = _where(has, shapely.difference, solid, bridge)
+    return solid, bridge
 
 
 def fill_areas(regions: Sequence, cores: Sequence, s: FdmSettings, deadline: float | None = None) -> list[FillAreas]:
@@ -157,60 +263,13 @@ def fill_areas(regions: Sequence, cores: Sequence, s: FdmSettings, deadline: flo
     above = np.append(regions_a[1:], EMPTY)
     below = np.insert(regions_a[:-1], 0, EMPTY)
     grown_b = _grown(cores_a, below, sliver)
-    grown_t = areal(shapely.difference(_grown(cores_a, above, sliver), grown_b))
-    internal = areal(shapely.difference(cores_a, areal(shapely.union(grown_t, grown_b))))
-    # Horizontal shells: what some layer within reach above or below does not cover (the
-    # top and bottom surfaces carried down and up, walls included), and the grown parts.
-    carried_open = uncovered(internal, regions_a, s.bottom_layers, s.top_layers)
-    wide = 3.0 * s.width  # discover_horizontal_shells: "require at least this size"
-    solid_int = np.empty(n, dtype=object)
-    for i in range(n):
-        check_deadline(deadline)
-        if internal[i].is_empty:
-            solid_int[i] = EMPTY
-            continue
-        if i < s.bottom_layers or i >= n - s.top_layers:
-            solid_int[i] = internal[i]
-            continue
-        carried = [grown_t[j] for j in range(i + 1, min(n, i + s.top_layers))]
-        carried += [grown_b[j] for j in range(max(0, i - s.bottom_layers + 1), i)]
-        open_ = carried_open[i]
-        if not open_.is_empty:
-            open_ = _open(open_, sliver)
-        reach = _union([open_] + [g for g in carried if not g.is_empty])
-        new = areal(shapely.intersection(reach, internal[i])) if not reach.is_empty else EMPTY
-        if not new.is_empty:
-            narrow = areal(new.difference(_open(new, wide)))
-            if not narrow.is_empty and narrow.area > 1e-6:
-                grown = narrow.simplify(SHELL_SIMPLIFY_MM).buffer(wide, join_style="mitre")
-                new = areal(new.union(areal(grown.intersection(internal[i]))))
-        solid_int[i] = new
-    sparse = areal(shapely.difference(internal, solid_int))
-    small_area = s.solid_below_area
-    for i in range(n):
-        small = [p for p in polygons_of(sparse[i]) if p.area < small_area]
-        if small:
-            extra = _union(small)
-            solid_int[i] = _union([solid_int[i], extra])
-            sparse[i] = areal(sparse[i].difference(extra))
-    out = []
-    bridge_w = 3.0 * s.nozzle
-    for i in range(n):
-        check_deadline(deadline)
-        bridge = grown_b[i] if i > 0 else EMPTY
-        inner = solid_int[i]
-        if i > 0 and not inner.is_empty and s.infill < 1.0:
-            under = [sparse[j] for j in range(max(0, i - 2), i)]
-            over = inner
-            for g in under:
-                over = areal(over.intersection(g)) if not over.is_empty else over
-            if not over.is_empty:
-                over = areal(_open(over, bridge_w).intersection(inner))
-            if not over.is_empty:
-                bridge = _union([bridge, over])
-                inner = areal(inner.difference(over))
-        solid = _union([inner, grown_t[i], grown_b[i] if i == 0 else EMPTY])
-        if not bridge.is_empty:
-            solid = areal(solid.difference(bridge))
-        out.append(FillAreas(solid, bridge, sparse[i]))
-    return out
+    grown_t = areal(vmap(shapely.difference, _grown(cores_a, above, sliver), grown_b))
+    internal = areal(vmap(shapely.difference, cores_a, areal(vmap(shapely.union, grown_t, grown_b))))
+    check_deadline(deadline)
+    solid_int = _shells(internal, regions_a, grown_t, grown_b, s, sliver)
+    check_deadline(deadline)
+    sparse = areal(vmap(shapely.difference, internal, solid_int))
+    _small_islands(sparse, solid_int, s.solid_below_area)
+    check_deadline(deadline)
+    solid, bridge = _bridges(solid_int, sparse, grown_t, grown_b, s)
+    return [FillAreas(solid[i], bridge[i], sparse[i]) for i in range(n)]
