@@ -39,9 +39,11 @@ def _executor(threads: int) -> ThreadPoolExecutor:
 
 
 def _pieces(geoms: np.ndarray, threads: int) -> list[slice]:
+    if len(geoms) < 2:
+        return [slice(0, len(geoms))]
     counts = shapely.get_num_coordinates(geoms)
     weight = np.cumsum(counts.reshape(len(geoms), -1).sum(axis=1))  # rows of a 2-D array weigh together
-    if len(weight) == 0 or weight[-1] < MIN_VERTICES:
+    if weight[-1] < MIN_VERTICES:
         return [slice(0, len(geoms))]
     cuts = np.searchsorted(weight, weight[-1] * np.arange(1, threads) / threads)
     bounds = [0, *sorted(set(int(c) + 1 for c in cuts if 0 <= c < len(geoms) - 1)), len(geoms)]
