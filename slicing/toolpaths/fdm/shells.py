@@ -62,30 +62,35 @@ def window_intersections(geoms: Sequence, before: int, after: int) -> list:
     Sliding-window intersections from per-block prefix and suffix intersections (van Herk /
     Gil-Werman): about three GEOS intersections per layer instead of one per layer of the window.
     """
+    geoms = np.asarray(geoms, dtype=object)
     n = len(geoms)
     width = before + after + 1
-    prefix: list = [None] * n
-    suffix: list = [None] * n
-    for start in range(0, n, width):
-        end = min(start + width, n) - 1
-        prefix[start] = geoms[start]
-        for k in range(start + 1, end + 1):
-            prefix[k] = shapely.intersection(prefix[k - 1], geoms[k])
-        suffix[end] = geoms[end]
-        for k in range(end - 1, start - 1, -1):
-            suffix[k] = shapely.intersection(suffix[k + 1], geoms[k])
-    out = []
-    for i in range(n):
-        a, b = max(0, i - before), min(n - 1, i + after)
-        if a // width != b // width:
-            out.append(shapely.intersection(suffix[a], prefix[b]))
-        elif a % width == 0:
-            out.append(prefix[b])
-        elif b % width == width - 1 or b == n - 1:
-            out.append(suffix[a])
+    starts = np.arange(0, n, width)
+    ends = np.minimum(starts + width, n) - 1
+    prefix, suffix = geoms.copy(), geoms.copy()
+    for t in range(1, width):  # step t of every block at once
+        k = starts + t
+        k = k[k <= ends]
+        if len(k):
+            prefix[k] = vmap(shapely.intersection, prefix[k - 1], geoms[k])
+        k = ends - t
+        k = k[k >= starts]
+        if len(k):
+            suffix[k] = vmap(shapely.intersection, suffix[k + 1], geoms[k])
+    i = np.arange(n)
+    a, b = np.maximum(0, i - before), np.minimum(n - 1, i + after)
+    out = np.empty(n, dtype=object)
+    across = a // width != b // width
+    if across.any():
+        out[across] = vmap(shapely.intersection, suffix[a[across]], prefix[b[across]])
+    for k in np.nonzero(~across)[0].tolist():
+        if a[k] % width == 0:
+            out[k] = prefix[b[k]]
+        elif b[k] % width == width - 1 or b[k] == n - 1:
+            out[k] = suffix[a[k]]
         else:
-            out.append(shapely.intersection_all(list(geoms[a : b + 1])))
-    return out
+            out[k] = shapely.intersection_all(list(geoms[a[k] : b[k] + 1]))
+    return list(out)
 
 
 def uncovered(internal: np.ndarray, regions: np.ndarray, before: int, after: int) -> np.ndarray:
@@ -104,19 +109,21 @@ def uncovered(internal: np.ndarray, regions: np.ndarray, before: int, after: int
         rows = np.arange(max(0, -d), min(n, n - d))
         if not len(rows):
             continue
-        ok = shapely.is_empty(internal[rows]) | shapely.contains(regions[rows + d], internal[rows])
+        ok = shapely.is_empty(internal[rows]) | vmap(shapely.contains, regions[rows + d], internal[rows])
         for i in rows[~ok].tolist():
             misses[i].append(i + d)
     out = np.full(n, EMPTY, dtype=object)
     if sum(1 for m in misses if m) > n // 2:
         covered = np.asarray(window_intersections(list(regions), before, after), dtype=object)
         rows = np.asarray([i for i in range(n) if misses[i]], dtype=np.int64)
-        out[rows] = areal(shapely.difference(internal[rows], covered[rows]))
+        out[rows] = areal(vmap(shapely.difference, internal[rows], covered[rows]))
         return out
-    for i, ks in enumerate(misses):
-        if ks:
-            cover = regions[ks[0]] if len(ks) == 1 else shapely.intersection_all(regions[ks])
-            out[i] = areal(shapely.difference(internal[i], cover))
+    rows = np.asarray([i for i in range(n) if misses[i]], dtype=np.int64)
+    if len(rows):
+        cover = np.empty(len(rows), dtype=object)
+        cover[:] = [regions[ks[0]] if len(ks) == 1 else shapely.intersection_all(regions[ks])
+                    for ks in (misses[i] for i in rows.tolist())]
+        out[rows] = areal(vmap(shapely.difference, internal[rows], cover))
     return out
 
 
