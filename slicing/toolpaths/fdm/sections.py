@@ -17,6 +17,8 @@ import shapely
 import trimesh
 from shapely.geometry import Polygon
 
+from slicing.toolpaths.fdm.geos_threads import vmap
+
 STRAIGHT_MM = 1e-12  # a point this close to the line through its neighbours adds nothing (float noise)
 
 
@@ -95,10 +97,11 @@ def fast_regions(mesh: trimesh.Trimesh, planes: np.ndarray, tolerance: float) ->
     start = plane.astype(np.int64) * n_edges + e_in
     end = plane.astype(np.int64) * n_edges + e_out
     by_start = np.argsort(start)
-    pos = np.searchsorted(start[by_start], end)
-    if (pos >= len(start)).any() or not np.array_equal(start[by_start][np.minimum(pos, len(start) - 1)], end):
+    sorted_start = start[by_start]
+    pos = np.searchsorted(sorted_start, end)
+    if (pos >= len(start)).any() or not np.array_equal(sorted_start[np.minimum(pos, len(start) - 1)], end):
         return None
-    if len(np.unique(start)) != len(start):
+    if (sorted_start[1:] == sorted_start[:-1]).any():  # a crossing entered twice
         return None
     label, rank = _cycles(by_start[pos])
     order = np.lexsort((rank, label))
@@ -109,7 +112,7 @@ def fast_regions(mesh: trimesh.Trimesh, planes: np.ndarray, tolerance: float) ->
     pts, ring, ring_plane = pts[keep], ring[keep], plane[order][keep]
     if len(pts) == 0:
         return [Polygon() for _ in planes]
-    ring = np.unique(ring, return_inverse=True)[1]
+    ring = np.cumsum(np.r_[0, np.diff(ring) != 0])  # rings numbered again from 0 (ring is sorted)
     first = np.r_[0, np.nonzero(np.diff(ring))[0] + 1]
     layer_of = ring_plane[first]
     # Signed area (shoelace) of each ring: anticlockwise outlines are positive, as the mesh's
@@ -121,18 +124,23 @@ def fast_regions(mesh: trimesh.Trimesh, planes: np.ndarray, tolerance: float) ->
     signed = np.add.reduceat(cross, first) / 2
     pts, ring = _without_straight_points(pts, ring, first, last)
     polys = shapely.polygons(shapely.linearrings(pts, indices=ring))
-    polys = shapely.simplify(polys, tolerance)
-    valid = shapely.is_valid(polys)
+    polys = vmap(shapely.simplify, polys, tolerance)
+    valid = vmap(shapely.is_valid, polys)
     if not valid.all():
         polys[~valid] = shapely.make_valid(polys[~valid])
-    regions: list = [Polygon() for _ in planes]
-    for k in np.unique(layer_of):
-        mine = np.nonzero(layer_of == k)[0]
+    regions = np.empty(len(planes), dtype=object)
+    regions[:] = [Polygon()] * len(planes)
+    by_layer = np.argsort(layer_of, kind="stable")  # each layer's rings together, in their order
+    layers, at = np.unique(layer_of[by_layer], return_index=True)
+    for k, a, b in zip(layers.tolist(), at.tolist(), [*at[1:].tolist(), len(layer_of)], strict=True):
+        mine = by_layer[a:b].tolist()
         shells = [p for j in mine if signed[j] > 0 for p in _polys(polys[j])]
         holes = [p for j in mine if signed[j] < 0 for p in _polys(polys[j])]
-        region = _assemble(shells, holes)
-        regions[int(k)] = region if region.is_valid else shapely.make_valid(region)
-    return regions
+        regions[k] = _assemble(shells, holes)
+    bad = np.nonzero(~vmap(shapely.is_valid, regions))[0]
+    if len(bad):
+        regions[bad] = shapely.make_valid(regions[bad])
+    return list(regions)
 
 
 def _without_straight_points(pts: np.ndarray, ring: np.ndarray, first: np.ndarray, last: np.ndarray):
