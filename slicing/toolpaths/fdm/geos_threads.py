@@ -17,6 +17,7 @@ import shapely
 
 MIN_VERTICES = 20_000  # below this a split costs more than it saves
 _pool: ThreadPoolExecutor | None = None
+_pool_pid = 0  # a forked child (rq's work horse) has the pool object but none of its threads
 
 
 def thread_count() -> int:
@@ -32,9 +33,10 @@ def thread_count() -> int:
 
 
 def _executor(threads: int) -> ThreadPoolExecutor:
-    global _pool
-    if _pool is None or _pool._max_workers != threads:  # noqa: SLF001 - the pool's own size
+    global _pool, _pool_pid
+    if _pool is None or _pool_pid != os.getpid() or _pool._max_workers != threads:  # noqa: SLF001 - its size
         _pool = ThreadPoolExecutor(threads, thread_name_prefix="fablab-geos")
+        _pool_pid = os.getpid()
     return _pool
 
 
