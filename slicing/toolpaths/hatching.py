@@ -65,15 +65,15 @@ def scanlines(area, spacing: float, angle_deg: float, phase: float = 0.0, with_r
     step = np.hypot(np.diff(coords[:, 0]), np.diff(coords[:, 1]))
     step[~same] = 0.0
     cum = np.concatenate([[0.0], np.cumsum(step)])
-    first = np.r_[0, np.nonzero(~same)[0] + 1]
-    base = cum - np.repeat(cum[first], np.diff(np.r_[first, len(coords)]))
+    first = np.concatenate(([0], np.nonzero(~same)[0] + 1))
+    bounds = np.append(first, len(coords))
+    base = cum - np.repeat(cum[first], np.diff(bounds))
     edge_start = np.nonzero(same)[0]  # coordinate index where each kept edge starts
     e_sorted = edge[order].reshape(-1, 2)[keep]
     t_sorted = t[order].reshape(-1, 2)[keep]
     at = edge_start[e_sorted]
     arc = base[at] + t_sorted * step[at]
     ring = ring_of[at]
-    bounds = np.r_[first, len(coords)]
     ring_pts = [coords[a:b] for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
     ring_cum = [base[a:b] for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
     return Scanlines(segs, ring, arc, ring_pts, ring_cum)

@@ -49,8 +49,7 @@ def in_file_order(paths: list[np.ndarray], closed: list[bool]) -> list[Placed]:
 
 
 def _closed_from(points: np.ndarray, k: int) -> np.ndarray:
-    rolled = np.roll(points, -k, axis=0)
-    return np.vstack([rolled, rolled[:1]])
+    return np.concatenate((points[k:], points[:k], points[k : k + 1]))  # rolled to k, closed
 
 
 def order_paths(

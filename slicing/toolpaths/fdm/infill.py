@@ -56,9 +56,9 @@ def linked_infill(area, spacing: float, angle_deg: float, max_link: float, ancho
     outline = _Outline(sc)
     order = np.lexsort((arc, ring))
     r_sorted = ring[order]
-    nxt = np.roll(order, -1)
-    last = np.r_[r_sorted[1:] != r_sorted[:-1], True]
-    firsts = np.r_[0, np.nonzero(last)[0][:-1] + 1]
+    nxt = np.concatenate((order[1:], order[:1]))
+    last = np.append(r_sorted[1:] != r_sorted[:-1], True)
+    firsts = np.concatenate(([0], np.nonzero(last)[0][:-1] + 1))
     nxt[last] = order[firsts]  # the last end on a ring is followed by its first
     gap = (arc[nxt] - arc[order]) % outline.length[r_sorted]
     gap[order == nxt] = np.inf
