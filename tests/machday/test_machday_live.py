@@ -19,7 +19,10 @@ from jobqueue.models import Job
 
 pytestmark = pytest.mark.slow
 MONITOR = {"FABLAB_MONITOR_S": "0.5"}
-PRINT = ["M104 S200", "M140 S35", "G28", "G1 X10 Y10 F3000", "M190 S35"] + [f"G1 X{150 if i % 2 else 10} Y{40 if i % 2 else 10} F3000"
+# The run is busy while M190 heats the bed; the moves after it are acked as the planner takes them,
+# so the job completes with them queued and the idle position (X50) waits for them to be done:
+# short moves (0.2 s each at speed 4) rather than 150 mm ones (0.7 s each, 8 s of drain).
+PRINT = ["M104 S200", "M140 S35", "G28", "G1 X10 Y10 F3000", "M190 S35"] + [f"G1 X{40 if i % 2 else 10} Y{40 if i % 2 else 10} F3000"
                                             for i in range(12)] + ["G1 X50 Y40 F3000"]
 
 
@@ -54,9 +57,10 @@ def test_printer_figures_live_then_idle_emergency_stop(fablab_env, accounts, cli
             assert s.get(Job, job_id).lines_acked == len(PRINT)
         moves = [c for c in _commands(sim) if c.startswith("G1 ")]
         assert moves == [line for line in PRINT if line.startswith("G1 ")]  # each once, the monitor's own apart
-        # idle: the monitor's figures, fresh (M114 through the driver)
+        # idle: the monitor's figures, fresh (M114 through the driver; temperatures from the first
+        # auto-report, M155 S2, which comes up to 2 s after the monitor's link opens)
         idle = wait_until(lambda: (m := _machine(client, fm, "prusa-mk3"))["state"] == "to_be_cleared"
-                          and m["position"] and m["position"]["X"] == 50 and m, 30,
+                          and m["position"] and m["position"]["X"] == 50 and m["temperatures"] and m, 30,
                           what=f"the idle figures\n{log_tail(tmp_path)}")
         assert idle["temperatures"]["hotend_target"] == 200 and idle["link_error"] is None
         first = live.machine_status(ctx.redis(), "prusa-mk3")["telemetry_at"]
