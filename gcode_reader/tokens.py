@@ -3,12 +3,12 @@
 The time model has to read a million-line print in a few seconds, which a per-line Python
 parser (a regex and a dict per line, 3-5 µs) cannot do. Here the whole program becomes one
 byte array: comments, checksums and free-text commands are blanked by masks, letters and
-number runs are found by character class, and every number of the file is converted in a
-single `np.fromstring` call. Lines that do not have the strict `letter number` shape are
-reported in `bad_lines` (and ignored by the model) rather than guessed at. The grammar is
-`words.read_line`'s (comments, checksums, free-text commands): this is its fast form for whole
-programs (time model, checks, previews); the resume preamble and a single line's reasons
-read line by line (`words.read_line`).
+number runs are found by character class, and every number of the file is read by a few
+numpy passes per character column (`numbers.numbers_at`). Lines that do not have the strict
+`letter number` shape are reported in `bad_lines` (and ignored by the model) rather than
+guessed at. The grammar is `words.read_line`'s (comments, checksums, free-text commands):
+this is its fast form for whole programs (time model, checks, previews); the resume
+preamble and a single line's reasons read line by line (`words.read_line`).
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from gcode_reader.numbers import numbers_at
 from gcode_reader.words import FREE_TEXT_M
 
 # Removed before anything else; each keeps its line break so line numbers hold.
@@ -98,17 +99,6 @@ def _clean_bytes(lines: Sequence[str]) -> tuple[bytes, list[tuple[int, int, floa
     return data, settings
 
 
-def _float_tokens(blob: bytes, expected: int) -> np.ndarray | None:
-    """All numbers of a space-separated blob, or None when one of them is malformed."""
-    if not expected:
-        return np.zeros(0)
-    try:
-        values = np.fromstring(blob, sep=" ")
-    except ValueError:  # numpy 2 refuses a malformed number instead of stopping there
-        return None
-    return values if len(values) == expected else None
-
-
 CHUNK_LINES = 1 << 17  # bounds memory (a few bytes per character) and stays cache-friendly
 
 
@@ -176,11 +166,9 @@ def _tokenize_chunk(lines: Sequence[str]) -> Words:
     ev, ev_line = ev[keep], ev_line[keep]
     letters = a[ev[0::2]]
     words_line = ev_line[0::2].astype(np.int64)
-    a[~is_num] = _SPACE
-    if bad.any():
-        a[bad[line_of]] = _SPACE
-    values = _float_tokens(a.tobytes(), len(letters))
+    values = numbers_at(a, ev[1::2])
     if values is None:
+        a[~is_num] = _SPACE
         values, keep_words, more_bad = _slow_values(a, ev[1::2], words_line)
         letters, words_line = letters[keep_words], words_line[keep_words]
         bad[more_bad] = True
