@@ -57,22 +57,24 @@ def interpret(words: Words, flavour: str, splitter: ArcSplitter) -> Program:
     mode, moving, home, pos = state.mode, state.moving, state.homing, state.position
     is_arc_mode = (mode == 2) | (mode == 3)
     motion_lines = np.flatnonzero(moving | home)
-    prev = np.vstack((np.zeros((1, 4)), pos[:-1]))[motion_lines]
     target = pos[motion_lines]
+    prev = pos[motion_lines - 1]  # the position before each line (the origin before line 0)
+    if len(motion_lines) and motion_lines[0] == 0:
+        prev[0] = 0.0
     arc = is_arc_mode[motion_lines] & moving[motion_lines]
     counts = np.ones(len(motion_lines), dtype=np.int64)
-    arc_points = np.zeros((0, 4))
-    if arc.any():
+    if not arc.any():  # straight moves only (a slicer's program): one block a line
+        delta = target - prev
+    else:
         arc_counts, arc_points = _split_arcs(
             prev[arc], target[arc], motion_lines[arc], state.ijkr, state.plane, mode, splitter
         )
         counts[arc] = arc_counts
-    total = int(counts.sum())
-    first = np.cumsum(counts) - counts
-    delta = np.empty((total, 4))
-    straight = ~arc
-    delta[first[straight]] = target[straight] - prev[straight]
-    if arc.any():
+        total = int(counts.sum())
+        first = np.cumsum(counts) - counts
+        delta = np.empty((total, 4))
+        straight = ~arc
+        delta[first[straight]] = target[straight] - prev[straight]
         arc_first = np.cumsum(counts[arc]) - counts[arc]
         before = np.roll(arc_points, 1, axis=0)
         before[arc_first] = prev[arc]
@@ -88,7 +90,9 @@ def interpret(words: Words, flavour: str, splitter: ArcSplitter) -> Program:
         feed = np.where(inv, words.column("F")[line] * per_line[line], feed)
     rapid = (mode[line] == 0) | home[line]
     keep = path > 0
-    blocks = Blocks(line=line[keep], delta=delta[keep], rapid=rapid[keep], feed=feed[keep], path_mm=path[keep])
+    if not keep.all():
+        line, delta, rapid, feed, path = line[keep], delta[keep], rapid[keep], feed[keep], path[keep]
+    blocks = Blocks(line=line, delta=delta, rapid=rapid, feed=feed, path_mm=path)
     return Program(state, blocks)
 
 
