@@ -44,33 +44,49 @@ HOMING_BUMP_DIVISOR = np.array([2.0, 2.0, 4.0])
 
 @dataclass
 class _Settings:
-    """Per-block limits after the program's own M201/M203/M204/M205 lines."""
+    """Per-block limits after the program's own M201/M203/M204/M205 lines. Each is one value
+    (or one row of 4 axes) when it holds for the whole program, as when a program sets none:
+    numpy broadcasts it, with the same results as a copy per block."""
 
-    max_accel: np.ndarray  # [B, 4] mm/s²
-    max_rate: np.ndarray  # [B, 4] mm/s
-    accel_print: np.ndarray
-    accel_travel: np.ndarray
-    accel_retract: np.ndarray
-    jerk: np.ndarray | None  # [B, 4] mm/s, None in junction-deviation mode
-    junction_deviation: np.ndarray
-    min_feed: np.ndarray
-    min_travel_feed: np.ndarray
+    max_accel: np.ndarray  # [B, 4] or [4] mm/s²
+    max_rate: np.ndarray  # [B, 4] or [4] mm/s
+    accel_print: np.ndarray | float
+    accel_travel: np.ndarray | float
+    accel_retract: np.ndarray | float
+    jerk: np.ndarray | None  # [B, 4] or [4] mm/s, None in junction-deviation mode
+    junction_deviation: np.ndarray | float
+    min_feed: np.ndarray | float
+    min_travel_feed: np.ndarray | float
 
 
-def _setting(program: Program, code: int, letter: str, default: float, lines: np.ndarray) -> np.ndarray:
+def _setting(program: Program, code: int, letter: str, default: float, lines: np.ndarray) -> np.ndarray | float:
     """The value of `M<code> <letter>` in force at each of `lines`, else `default`."""
+    if not len(program.lines_with("M", code)):
+        return default
     return _setting_from(program, code, program.column(letter), default, lines)
 
 
-def _setting_from(program: Program, code: int, column: np.ndarray, default: float, lines: np.ndarray) -> np.ndarray:
+def _setting_from(program: Program, code: int, column: np.ndarray, default: float,
+                  lines: np.ndarray) -> np.ndarray | float:
+    """`_setting` from a column; one float when one value holds for all `lines` (in order)."""
     at = program.lines_with("M", code)
     values = column[at]
     given = ~np.isnan(values)
     at, values = at[given], values[given]
-    if not len(at):
-        return np.full(len(lines), default)
-    last = np.searchsorted(at, lines, side="right") - 1  # the latest setting line at or before
+    if not len(at) or not len(lines):
+        return default
+    first, last = np.searchsorted(at, lines[[0, -1]], side="right") - 1  # the latest setting line at or before
+    if first == last:
+        return float(values[first]) if first >= 0 else default
+    last = np.searchsorted(at, lines, side="right") - 1
     return np.where(last >= 0, values[np.maximum(last, 0)], default)
+
+
+def _per_axis(values: list[np.ndarray | float], n: int) -> np.ndarray:
+    """Four axes' settings as [4] when each holds for the whole program, else [n, 4]."""
+    if all(isinstance(v, float) for v in values):
+        return np.array(values)
+    return np.stack([np.broadcast_to(v, (n,)) for v in values], axis=1)
 
 
 def _settings(program: Program, machine: Machine, lines: np.ndarray) -> _Settings:
@@ -78,8 +94,8 @@ def _settings(program: Program, machine: Machine, lines: np.ndarray) -> _Setting
     acc = m.acceleration_mm_s2
     rate = m.max_rate_mm_min
     axes = "XYZE"
-    max_accel = np.stack([_setting(program, 201, a, getattr(acc, a.lower()), lines) for a in axes], axis=1)
-    max_rate = np.stack([_setting(program, 203, a, getattr(rate, a.lower()) / 60.0, lines) for a in axes], axis=1)
+    max_accel = _per_axis([_setting(program, 201, a, float(getattr(acc, a.lower())), lines) for a in axes], len(lines))
+    max_rate = _per_axis([_setting(program, 203, a, getattr(rate, a.lower()) / 60.0, lines) for a in axes], len(lines))
     print_default = m.print_acceleration_mm_s2 or min(acc.x, acc.y)
     travel_default = m.travel_acceleration_mm_s2 or print_default
     retract_default = m.retract_acceleration_mm_s2 or print_default
@@ -95,13 +111,13 @@ def _settings(program: Program, machine: Machine, lines: np.ndarray) -> _Setting
         j = m.jerk_mm_s
         x_word = program.column("X")
         # M205 X sets the X and Y jerk (Y only if given too), as Marlin 1.x and PrusaSlicer read it.
-        y_word = np.where(np.isnan(program.column("Y")), x_word, program.column("Y"))
-        jerk = np.stack([
-            _setting_from(program, 205, x_word, j.x, lines),
-            _setting_from(program, 205, y_word, j.y, lines),
-            _setting(program, 205, "Z", j.z, lines),
-            _setting(program, 205, "E", j.e, lines),
-        ], axis=1)
+        y_word = np.where(np.isnan(program.column("Y")), x_word, program.column("Y")) if len(m205) else x_word
+        jerk = _per_axis([
+            _setting_from(program, 205, x_word, float(j.x), lines),
+            _setting_from(program, 205, y_word, float(j.y), lines),
+            _setting(program, 205, "Z", float(j.z), lines),
+            _setting(program, 205, "E", float(j.e), lines),
+        ], len(lines))
     deviation = _setting(program, 205, "J", m.junction_deviation_mm or 0.013, lines)
     return _Settings(
         max_accel=max_accel,
@@ -116,22 +132,41 @@ def _settings(program: Program, machine: Machine, lines: np.ndarray) -> _Setting
     )
 
 
+def _axis(values: np.ndarray, k: int, rows: slice | np.ndarray) -> np.ndarray | float:
+    """Axis `k` of a per-axis setting ([4]: one value) or of one row per block, at `rows`."""
+    return values[k] if values.ndim == 1 else values[rows, k]
+
+
+def _rows(candidate: np.ndarray) -> slice | np.ndarray:
+    """The rows to compute: a few picked ones, or all of them (a view, no copies)."""
+    count = int(np.count_nonzero(candidate))
+    return np.flatnonzero(candidate) if count < len(candidate) // 2 else slice(None)
+
+
 def _safe_speed(nominal: np.ndarray, axis_speed: np.ndarray, jerk: np.ndarray) -> np.ndarray:
-    """Marlin 1.1.9: the speed each axis may jump to from rest within its jerk."""
+    """Marlin 1.1.9: the speed each axis may jump to from rest within its jerk. Only the
+    blocks where an axis passes its jerk change (Z and E: a few), so only those are computed."""
     safe = nominal.copy()
     limited = np.zeros(len(nominal), dtype=bool)
-    speed = np.abs(axis_speed)
     for k in range(4):
-        over = speed[:, k] > jerk[:, k]
+        speed = np.abs(axis_speed[:, k])
+        over = np.flatnonzero(speed > _axis(jerk, k, slice(None)))
+        if not len(over):
+            continue
+        jerk_k, speed = _axis(jerk, k, over), speed[over]
         with np.errstate(divide="ignore", invalid="ignore"):
-            scaled = np.where(speed[:, k] > 0, jerk[:, k] * nominal / speed[:, k], np.inf)
-        safe = np.where(over & limited, np.minimum(safe, scaled), np.where(over & ~limited, jerk[:, k], safe))
-        limited |= over
+            scaled = np.where(speed > 0, jerk_k * nominal[over] / speed, np.inf)
+        safe[over] = np.where(limited[over], np.minimum(safe[over], scaled), jerk_k)
+        limited[over] = True
     return safe
 
 
 def _jerk_junction(nominal: np.ndarray, axis_speed: np.ndarray, jerk: np.ndarray, safe: np.ndarray) -> np.ndarray:
-    """Marlin 1.1.9 classic-jerk junction speed into each block (index 0: its safe speed)."""
+    """Marlin 1.1.9 classic-jerk junction speed into each block (index 0: its safe speed).
+
+    An axis's jerk at a junction is at most the larger of its two speeds (both are scaled by
+    factors <= 1), so the junctions where neither passes the axis's jerk are left as they are:
+    for Z and E, most of them."""
     out = safe.copy()
     if len(nominal) < 2:
         return out
@@ -140,17 +175,25 @@ def _jerk_junction(nominal: np.ndarray, axis_speed: np.ndarray, jerk: np.ndarray
     smaller = vmax / np.maximum(prev_nom, 1e-12)
     factor = np.ones(len(vmax))
     limited = np.zeros(len(vmax), dtype=bool)
+    jerk_next = jerk if jerk.ndim == 1 else jerk[1:]
     for k in range(4):
-        v_exit = axis_speed[:-1, k] * smaller * factor
-        v_entry = axis_speed[1:, k] * factor
-        jerk_k = np.where(
-            v_exit > v_entry,
-            np.where((v_entry > 0) | (v_exit < 0), v_exit - v_entry, np.maximum(v_exit, -v_entry)),
-            np.where((v_entry < 0) | (v_exit > 0), v_entry - v_exit, np.maximum(-v_exit, v_entry)),
-        )
-        over = jerk_k > jerk[1:, k]
-        factor = np.where(over, factor * jerk[1:, k] / np.where(over, jerk_k, 1.0), factor)
-        limited |= over
+        before, after = axis_speed[:-1, k], axis_speed[1:, k]
+        rows = _rows(np.maximum(np.abs(before), np.abs(after)) > _axis(jerk_next, k, slice(None)))
+        v_exit, v_entry = before[rows] * smaller[rows], after[rows]
+        if limited.any():  # a factor of 1 changes nothing: skipped until one is below 1
+            f = factor[rows]
+            v_exit, v_entry = v_exit * f, v_entry * f
+        # Marlin's four cases: the change of speed when both have one sign, else the larger one.
+        jerk_k = np.abs(v_exit - v_entry)
+        crossing = np.flatnonzero(~(((v_exit > 0) & (v_entry > 0)) | ((v_exit < 0) & (v_entry < 0))))
+        jerk_k[crossing] = np.maximum(np.abs(v_exit[crossing]), np.abs(v_entry[crossing]))
+        limit = _axis(jerk_next, k, rows)
+        over = np.flatnonzero(jerk_k > limit)
+        if not len(over):
+            continue
+        at = over if isinstance(rows, slice) else rows[over]
+        factor[at] = factor[at] * (limit if np.ndim(limit) == 0 else limit[over]) / jerk_k[over]
+        limited[at] = True
     vmax = np.where(limited, vmax * factor, vmax)
     threshold = vmax * 0.99
     vmax = np.where((safe[:-1] > threshold) & (safe[1:] > threshold), safe[1:], vmax)
@@ -195,7 +238,7 @@ def estimate_marlin(words: Words, machine: Machine) -> ProgramEstimate:
     feed = feed * _setting(program, 220, "S", 100.0, line) / 100.0  # M220: feed rate percentage
     feed = np.maximum(feed, np.where(has_e, s.min_feed, s.min_travel_feed))
     direction = delta / length[:, None]  # per mm of path: E/L for printing moves, ±1 for E-only
-    axis_speed = feed[:, None] * direction
+    axis_speed = np.asfortranarray(feed[:, None] * direction)  # read axis by axis below
     scale = np.minimum(1.0, axis_limited(s.max_rate, axis_speed))
     nominal = feed * scale
     axis_speed *= scale[:, None]
