@@ -30,9 +30,15 @@ FLAVOURS = ("grbl", "marlin")
 
 def ffill(values: np.ndarray, initial: float) -> np.ndarray:
     """NaN entries take the last value before them (or `initial`)."""
-    idx = np.where(np.isnan(values), -1, np.arange(len(values)))
-    np.maximum.accumulate(idx, out=idx)
-    return np.where(idx >= 0, values[np.maximum(idx, 0)], initial)
+    at = np.flatnonzero(~np.isnan(values))
+    return _held(at, values[at], len(values), initial)
+
+
+def _held(at: np.ndarray, values: np.ndarray, n: int, initial: float) -> np.ndarray:
+    """Per line of `n`: the value set at the latest of the lines `at` (in order) at or before
+    it, `initial` before the first: each value repeated over its run of lines."""
+    runs = np.diff(np.concatenate(([0], at, [n])))
+    return np.repeat(np.concatenate(([initial], values)).astype(float), runs)
 
 
 @dataclass
@@ -105,10 +111,10 @@ def read_program(lines: Sequence[str], flavour: str = "grbl", words: Words | Non
 def _code_index(words: Words) -> dict[tuple[str, float], np.ndarray]:
     codes: dict[tuple[str, float], np.ndarray] = {}
     for letter in "GM":
-        pick = words.letter == ord(letter)
+        pick = words.at(letter)
         lines, vals = words.line[pick], words.value[pick]
         if letter == "G":  # G0-G3 fill most lines and are read vectorised
-            rare = ~np.isin(vals, (0.0, 1.0, 2.0, 3.0))
+            rare = np.flatnonzero((vals != 0.0) & (vals != 1.0) & (vals != 2.0) & (vals != 3.0))
             lines, vals = lines[rare], vals[rare]
         for v in np.unique(vals):
             at = lines[vals == v]  # in program order; a line may repeat a code
@@ -140,23 +146,19 @@ def _interpret(words: Words, flavour: str) -> ProgramState:
                          inverse_time=np.zeros(n, dtype=bool), mode=np.full(n, np.nan), moving=np.zeros(n, dtype=bool),
                          homing=np.zeros(n, dtype=bool), position=np.zeros((n, 4)))
     on = state.on
-
-    def set_where(mask: np.ndarray, value: float) -> np.ndarray:
-        return np.where(mask, value, np.nan)
-
-    absolute = _merge(set_where(on("G", 90), 1.0), set_where(on("G", 91), 0.0), initial=1.0) > 0.5
-    units = _merge(set_where(on("G", 20), MM_PER_INCH), set_where(on("G", 21), 1.0), initial=1.0)
+    absolute = _modal(state, [("G", 90, 1.0), ("G", 91, 0.0)], initial=1.0) > 0.5
+    inches = len(state.lines_with("G", 20)) > 0
+    units = _modal(state, [("G", 20, MM_PER_INCH), ("G", 21, 1.0)], initial=1.0)
     state.units = units
-    state.plane = _merge(set_where(on("G", 17), 17.0), set_where(on("G", 18), 18.0), set_where(on("G", 19), 19.0),
-                         initial=17.0)
-    state.inverse_time = _merge(set_where(on("G", 93), 1.0), set_where(on("G", 94), 0.0), initial=0.0) > 0.5
-    explicit_e = _merge(set_where(on("M", 82), 1.0), set_where(on("M", 83), 0.0), initial=np.nan)
+    state.plane = _modal(state, [("G", 17, 17.0), ("G", 18, 18.0), ("G", 19, 19.0)], initial=17.0)
+    state.inverse_time = _modal(state, [("G", 93, 1.0), ("G", 94, 0.0)], initial=0.0) > 0.5
+    explicit_e = _modal(state, [("M", 82, 1.0), ("M", 83, 0.0)], initial=np.nan)
     e_absolute = absolute & ~(explicit_e < 0.5)  # E is relative under G91 or M83 (Marlin's relative_mode || E bit)
 
-    pick = words.letter == ord("G")
+    pick = words.at("G")
     g_line, g_val = words.line[pick], words.value[pick]
     motion_code = np.full(n, np.nan)
-    is_motion_g = np.isin(g_val, (0.0, 1.0, 2.0, 3.0))
+    is_motion_g = np.flatnonzero((g_val == 0.0) | (g_val == 1.0) | (g_val == 2.0) | (g_val == 3.0))
     motion_code[g_line[is_motion_g]] = g_val[is_motion_g]
     locked = on("G", 4, 10, 28, 30, 92, 53.1)  # axis words here are not a motion target
     if flavour == "grbl":
@@ -166,48 +168,69 @@ def _interpret(words: Words, flavour: str) -> ProgramState:
     else:
         mode = motion_code  # Marlin moves only on an explicit G0-G3
     state.mode = mode
-    axes = [words.column(a) * units for a in AXES]
+
+    def in_mm(letter: str) -> np.ndarray:  # a program without G20 is in mm: no scaling (x * 1.0 is x)
+        return words.column(letter) * units if inches else words.column(letter)
+
+    axes = [in_mm(a) for a in AXES]
+    present = [words.has(a) for a in AXES]
     if flavour == "grbl":
-        axes[3] = np.full(n, np.nan)  # no extruder
+        axes[3], present[3] = words.nothing(), False  # no extruder (a column no word has: NaN)
     has_axis = np.zeros(n, dtype=bool)
-    for v in axes:
-        has_axis |= ~np.isnan(v)
-    state.ijkr = [words.column(a) * units for a in "IJKR"]
+    for v, here in zip(axes, present, strict=True):
+        if here:
+            has_axis |= ~np.isnan(v)
+    state.ijkr = [in_mm(a) for a in "IJKR"]
     has_offset = np.zeros(n, dtype=bool)
-    for v in state.ijkr:
-        has_offset |= ~np.isnan(v)
+    for letter, v in zip("IJKR", state.ijkr, strict=True):
+        if words.has(letter):
+            has_offset |= ~np.isnan(v)
     is_arc_mode = (mode == 2) | (mode == 3)
     state.moving = ~locked & (mode >= 0) & (has_axis | (is_arc_mode & has_offset))
     home = on("G", 28) if flavour != "grbl" else on("G", 28, 30)
     state.homing = home
-    homed_axes = [home & (~np.isnan(v) | ~(has_axis & home)) for v in axes[:3]]  # G28 alone: all
+    if home.any():
+        homed_axes = [home & (~np.isnan(v) | ~(has_axis & home)) for v in axes[:3]]  # G28 alone: all
+    else:
+        homed_axes = [home] * 3
 
     g92 = on("G", 92)
     for k, v in enumerate(axes):
         resets = g92 & ~np.isnan(v)
-        values = np.where(resets, v, np.nan)
-        if k < 3:
-            values = np.where(homed_axes[k], 0.0, values)
-            resets = resets | homed_axes[k]
-        state.position[:, k] = _positions(v, absolute if k < 3 else e_absolute, state.moving, resets, values)
+        homed = homed_axes[k] if k < 3 else None
+        if homed is not None:
+            resets = resets | homed
+        state.position[:, k] = _positions(v, absolute if k < 3 else e_absolute, state.moving, resets, homed)
     return state
 
 
-def _merge(*settings: np.ndarray, initial: float) -> np.ndarray:
-    """Forward-fill of several mutually exclusive codes (the last one on a line wins)."""
-    combined = settings[0].copy()
-    for s in settings[1:]:
-        combined = np.where(np.isnan(s), combined, s)
-    return ffill(combined, initial)
+def _modal(state: ProgramState, settings: list[tuple[str, float, float]], initial: float) -> np.ndarray:
+    """Per line, the value of the latest of several mutually exclusive codes (`(letter,
+    number, value)`; on a line holding two, the later in `settings`), else `initial`: read
+    from the few lines that hold them, not from a full column per code."""
+    parts = [(state.lines_with(letter, number), value) for letter, number, value in settings]
+    lines = np.concatenate([at for at, _ in parts])
+    if not len(lines):
+        return np.full(state.n_lines, float(initial))
+    values = np.concatenate([np.full(len(at), value, dtype=float) for at, value in parts])
+    order = np.argsort(lines, kind="stable")  # a line's codes stay in the order of `settings`
+    lines, values = lines[order], values[order]
+    last = np.concatenate((lines[1:] != lines[:-1], [True]))
+    return _held(lines[last], values[last], state.n_lines, initial)
 
 
 def _positions(v: np.ndarray, absolute: np.ndarray, moving: np.ndarray, resets: np.ndarray,
-               reset_values: np.ndarray) -> np.ndarray:
-    """Position after each line: absolute words and resets set it, relative words add to it."""
+               homed: np.ndarray | None) -> np.ndarray:
+    """Position after each line: absolute words and resets (G92, or 0 where `homed`) set it,
+    relative words add to it."""
     has = ~np.isnan(v) & moving
-    inc = np.where(has & ~absolute, v, 0.0)
-    set_here = (has & absolute) | resets
-    value = np.where(resets, reset_values, v)
-    running = np.cumsum(inc)
-    base = ffill(np.where(set_here, value - running, np.nan), 0.0)
+    relative = has & ~absolute
+    set_here = np.flatnonzero((has & absolute) | resets)
+    value = v[set_here] if homed is None else np.where(homed[set_here], 0.0, v[set_here])
+    running: np.ndarray | float = 0.0
+    if relative.any():
+        running = np.cumsum(np.where(relative, v, 0.0))
+        value = value - running[set_here]
+    known = ~np.isnan(value)
+    base = _held(set_here[known], value[known], len(v), 0.0)
     return base + running

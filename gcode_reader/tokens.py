@@ -56,16 +56,40 @@ class Words:
     # with the words so a long program is interpreted once; read-only like the columns.
     memo: dict[object, object] = field(default_factory=dict, repr=False, compare=False)
 
+    def has(self, letter: str) -> bool:
+        """Whether any word has this letter (counted once for all letters)."""
+        counts = self.memo.get("letter_counts")
+        if counts is None:
+            counts = self.memo["letter_counts"] = np.bincount(self.letter, minlength=256)
+        return bool(counts[ord(letter)])  # type: ignore[index]
+
+    def at(self, letter: str) -> np.ndarray:
+        """The indices of the words with this letter, in program order."""
+        return np.flatnonzero(self.letter == ord(letter)) if self.has(letter) else np.zeros(0, dtype=np.int64)
+
     def column(self, letter: str) -> np.ndarray:
         """One value per line for `letter` (the last one when a line repeats it), else NaN.
-        Cached and shared: callers must not write into it."""
+        Cached and shared (letters no word has share one column): callers must not write into it."""
         if letter not in self._columns:
-            out = np.full(self.n_lines, np.nan)
-            pick = self.letter == ord(letter)
-            out[self.line[pick]] = self.value[pick]
-            out.flags.writeable = False
-            self._columns[letter] = out
+            if not self.has(letter):
+                self._columns[letter] = self.nothing()
+            else:
+                out = np.full(self.n_lines, np.nan)
+                pick = self.at(letter)
+                out[self.line[pick]] = self.value[pick]
+                self._columns[letter] = _read_only(out)
         return self._columns[letter]
+
+    def nothing(self) -> np.ndarray:
+        """The column of a letter no word has: NaN on every line (one, shared, read-only)."""
+        if "" not in self._columns:
+            self._columns[""] = _read_only(np.full(self.n_lines, np.nan))
+        return self._columns[""]
+
+
+def _read_only(array: np.ndarray) -> np.ndarray:
+    array.flags.writeable = False
+    return array
 
 
 def _clean_bytes(lines: Sequence[str]) -> tuple[bytes, list[tuple[int, int, float]]]:

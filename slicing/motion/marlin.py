@@ -165,8 +165,8 @@ def _jerk_junction(nominal: np.ndarray, axis_speed: np.ndarray, jerk: np.ndarray
     """Marlin 1.1.9 classic-jerk junction speed into each block (index 0: its safe speed).
 
     An axis's jerk at a junction is at most the larger of its two speeds (both are scaled by
-    factors <= 1), so the junctions where neither passes the axis's jerk are left as they are:
-    for Z and E, most of them."""
+    factors within [0, 1] when no jerk is below 0), so the junctions where neither passes the
+    axis's jerk are left as they are: for Z and E, most of them."""
     out = safe.copy()
     if len(nominal) < 2:
         return out
@@ -176,17 +176,16 @@ def _jerk_junction(nominal: np.ndarray, axis_speed: np.ndarray, jerk: np.ndarray
     factor = np.ones(len(vmax))
     limited = np.zeros(len(vmax), dtype=bool)
     jerk_next = jerk if jerk.ndim == 1 else jerk[1:]
+    bounded = bool(np.all(jerk_next >= 0))  # factors stay within [0, 1] (a program may set a jerk below 0)
     for k in range(4):
         before, after = axis_speed[:-1, k], axis_speed[1:, k]
-        rows = _rows(np.maximum(np.abs(before), np.abs(after)) > _axis(jerk_next, k, slice(None)))
+        rows = (_rows(np.maximum(np.abs(before), np.abs(after)) > _axis(jerk_next, k, slice(None))) if bounded
+                else slice(None))
         v_exit, v_entry = before[rows] * smaller[rows], after[rows]
         if limited.any():  # a factor of 1 changes nothing: skipped until one is below 1
             f = factor[rows]
             v_exit, v_entry = v_exit * f, v_entry * f
-        # Marlin's four cases: the change of speed when both have one sign, else the larger one.
-        jerk_k = np.abs(v_exit - v_entry)
-        crossing = np.flatnonzero(~(((v_exit > 0) & (v_entry > 0)) | ((v_exit < 0) & (v_entry < 0))))
-        jerk_k[crossing] = np.maximum(np.abs(v_exit[crossing]), np.abs(v_entry[crossing]))
+        jerk_k = _axis_jerk(v_exit, v_entry, bounded)
         limit = _axis(jerk_next, k, rows)
         over = np.flatnonzero(jerk_k > limit)
         if not len(over):
@@ -200,6 +199,22 @@ def _jerk_junction(nominal: np.ndarray, axis_speed: np.ndarray, jerk: np.ndarray
     vmax = np.where(prev_nom > 1e-4, vmax, safe[1:])
     out[1:] = vmax
     return out
+
+
+def _axis_jerk(v_exit: np.ndarray, v_entry: np.ndarray, bounded: bool) -> np.ndarray:
+    """Marlin's four cases: the change of speed when both have one sign, else the larger one.
+    With no jerk below 0 only values above 0 matter, and the short form serves; otherwise
+    Marlin's own form (its zeros keep their sign, which a division by them shows)."""
+    if bounded:
+        jerk_k = np.abs(v_exit - v_entry)
+        crossing = np.flatnonzero(~(((v_exit > 0) & (v_entry > 0)) | ((v_exit < 0) & (v_entry < 0))))
+        jerk_k[crossing] = np.maximum(np.abs(v_exit[crossing]), np.abs(v_entry[crossing]))
+        return jerk_k
+    return np.where(
+        v_exit > v_entry,
+        np.where((v_entry > 0) | (v_exit < 0), v_exit - v_entry, np.maximum(v_exit, -v_entry)),
+        np.where((v_entry < 0) | (v_exit > 0), v_entry - v_exit, np.maximum(-v_exit, v_entry)),
+    )
 
 
 def _homing_seconds(program: Program, machine: Machine) -> np.ndarray:
