@@ -92,11 +92,26 @@ def _read_only(array: np.ndarray) -> np.ndarray:
     return array
 
 
-def _clean_bytes(lines: Sequence[str]) -> tuple[bytes, list[tuple[int, int, float]]]:
-    """The program upper-cased as one byte string, without comments; and its `$N=v` settings."""
-    text = "\n".join(lines)
-    if text.count("\n") != max(len(lines) - 1, 0):  # a line holding its own line break
-        text = "\n".join(line.replace("\r", " ").replace("\n", " ") for line in lines)
+def program_text(lines: Sequence[str], words: Words | None = None) -> tuple[str, bool]:
+    """The lines joined by line breaks, and whether each line break in it is one between two
+    lines (False: a line holds its own). Kept with `words`: the tokenizer, the checks, the
+    layer marks and the slicer's figures all read it, and joining a long program costs."""
+    known = words.memo.get("text") if words is not None else None
+    if known is None:
+        text = "\n".join(lines)
+        known = (text, text.count("\n") == max(len(lines) - 1, 0))
+        if words is not None:
+            words.memo["text"] = known
+    return known  # type: ignore[return-value]
+
+
+def _clean_bytes(lines: Sequence[str], text: str | None = None) -> tuple[bytes, list[tuple[int, int, float]]]:
+    """The program upper-cased as one byte string, without comments; and its `$N=v` settings.
+    `text`: the lines already joined, when no line holds its own line break."""
+    if text is None:
+        text = "\n".join(lines)
+        if text.count("\n") != max(len(lines) - 1, 0):  # a line holding its own line break
+            text = "\n".join(line.replace("\r", " ").replace("\n", " ") for line in lines)
     data = text.encode("ascii", "replace").upper()
     if b";" in data:
         data = _COMMENTS.sub(b"", data)
@@ -127,12 +142,24 @@ CHUNK_LINES = 1 << 17  # bounds memory (a few bytes per character) and stays cac
 
 
 def tokenize(lines: Sequence[str]) -> Words:
-    """All words of `lines`, read in chunks of CHUNK_LINES."""
+    """All words of `lines`, read in chunks of CHUNK_LINES cut from the program joined once
+    (kept with the words: `program_text`)."""
     n = len(lines)
+    text, whole = program_text(lines)
     if n <= CHUNK_LINES:
-        return _tokenize_chunk(lines)
-    parts = [_tokenize_chunk(lines[i : i + CHUNK_LINES]) for i in range(0, n, CHUNK_LINES)]
-    return joined(parts, list(range(0, n, CHUNK_LINES)), n)
+        words = _tokenize_chunk(lines, text if whole else None)
+    else:
+        parts, pos = [], 0
+        for i in range(0, n, CHUNK_LINES):
+            chunk = lines[i : i + CHUNK_LINES]
+            piece = None
+            if whole:
+                size = sum(map(len, chunk)) + len(chunk) - 1
+                piece, pos = text[pos : pos + size], pos + size + 1
+            parts.append(_tokenize_chunk(chunk, piece))
+        words = joined(parts, list(range(0, n, CHUNK_LINES)), n)
+    words.memo["text"] = (text, whole)
+    return words
 
 
 def joined(parts: Sequence[Words], offsets: Sequence[int], n_lines: int) -> Words:
@@ -151,9 +178,9 @@ def joined(parts: Sequence[Words], offsets: Sequence[int], n_lines: int) -> Word
     )
 
 
-def _tokenize_chunk(lines: Sequence[str]) -> Words:
+def _tokenize_chunk(lines: Sequence[str], text: str | None = None) -> Words:
     n = len(lines)
-    data, settings = _clean_bytes(lines)
+    data, settings = _clean_bytes(lines, text)
     a = np.frombuffer(data, dtype=np.uint8).copy()
     newline = a == _NEWLINE
     breaks = np.flatnonzero(newline)

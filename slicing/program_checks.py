@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from gcode_reader import Words, tokenize
+from gcode_reader.tokens import program_text
 from slicing.machine_spec import Machine
 from slicing.toolpaths.issues import make_issue
 from slicing.toolpaths.program_parse import MoveArrays, flavour_of, gcode_move_arrays, hpgl_moves, strip_gcode
@@ -56,7 +57,7 @@ def _check(lines: list[str], machine: Machine, fmt: str, options: dict[str, Any]
             _err("format_mismatch", fmt=fmt.upper(), machine=machine.id, driver=machine.driver,
                  wants=wants.upper())
         ]
-    issues += _check_text(lines, machine, fmt)
+    issues += _check_text(lines, machine, fmt, words if fmt == "gcode" else None)
     errors: list[tuple[int, str]] = []
     if fmt == "gcode" and words is None:
         words = tokenize(lines)  # the program read once, for every check
@@ -65,7 +66,7 @@ def _check(lines: list[str], machine: Machine, fmt: str, options: dict[str, Any]
     if words is not None and machine.driver == "grbl":
         errors += _foreign_words(words)
     moves = (MoveArrays.from_moves(list(hpgl_moves(lines, errors))) if words is None else
-             gcode_move_arrays(lines, errors, words, flavour_of(machine.driver)))
+             gcode_move_arrays(lines, errors, words, flavour_of(machine.driver), layers=False))
     errors.sort()
     for n, why in errors[:MAX_REPORTED_LINES]:
         issues.append(
@@ -74,8 +75,9 @@ def _check(lines: list[str], machine: Machine, fmt: str, options: dict[str, Any]
     if not len(moves):
         issues.append(_err("no_motion"))
         return issues
-    issues += _check_area(moves, machine)
-    issues += _check_feeds(moves, machine, fmt)
+    going = _goes_somewhere(moves)
+    issues += _check_area(moves, machine, going)
+    issues += _check_feeds(moves, machine, fmt, going)
     if fmt == "gcode":
         issues += _check_power_and_heat(words, machine, options)
     return issues
@@ -99,17 +101,17 @@ def _foreign_words(words: Words) -> list[tuple[int, str]]:
     return found
 
 
-def _check_text(lines: list[str], machine: Machine, fmt: str) -> list[dict[str, Any]]:
+def _check_text(lines: list[str], machine: Machine, fmt: str, words: Words | None) -> list[dict[str, Any]]:
     issues = []
     limit = LINE_LIMITS.get(machine.driver, 95) if fmt == "gcode" else 1000
-    text = "\n".join(lines)
+    text, whole = program_text(lines, words)
     for n, line in enumerate(lines if not text.isascii() else ()):
         if not line.isascii():
             issues.append(
                 _err("non_ascii", n)
             )
             break
-    for n in _suspect_lines(lines, text, limit):
+    for n in _suspect_lines(lines, text, whole, limit):
         line = lines[n]
         significant = strip_gcode(line).replace(" ", "") if fmt == "gcode" else line
         if len(significant) > limit:
@@ -125,10 +127,11 @@ def _check_text(lines: list[str], machine: Machine, fmt: str) -> list[dict[str, 
     return issues
 
 
-def _suspect_lines(lines: list[str], text: str, limit: int) -> list[int]:
+def _suspect_lines(lines: list[str], text: str, whole: bool, limit: int) -> list[int]:
     """The lines the text checks must look at, in order: longer than `limit`, or holding "nan"
-    or "inf" before any ';' (a million short clean lines cost a few passes of C string search)."""
-    if text.count("\n") != max(len(lines) - 1, 0):  # a line holding its own line break: look at all
+    or "inf" before any ';' (a million short clean lines cost a few passes of C string search).
+    `text`: the lines joined; `whole`: no line holds its own line break."""
+    if not whole:  # a line holding its own line break: look at all
         return list(range(len(lines)))
     lengths = np.fromiter(map(len, lines), dtype=np.int64, count=len(lines))  # C speed, not a Python loop
     suspects = set(np.flatnonzero(lengths > limit).tolist())
@@ -146,38 +149,43 @@ def _suspect_lines(lines: list[str], text: str, limit: int) -> list[int]:
     return sorted(suspects)
 
 
-def _check_area(moves: MoveArrays, machine: Machine) -> list[dict[str, Any]]:
+def _goes_somewhere(moves: MoveArrays) -> np.ndarray:
+    """Per move: its end differs from its start (column by column: a reduction over a short
+    last axis is slow in numpy)."""
+    start, end = moves.start, moves.end
+    return (start[:, 0] != end[:, 0]) | (start[:, 1] != end[:, 1]) | (start[:, 2] != end[:, 2])
+
+
+def _check_area(moves: MoveArrays, machine: Machine, going: np.ndarray) -> list[dict[str, Any]]:
     area = machine.work_area
     z_low = -area.z if machine.kind == "cnc" else 0.0
     check_z = machine.kind in ("fdm", "cnc") and area.z > 0
-    real = np.any(moves.start != moves.end, axis=1)  # a move that goes somewhere
-    ends, lines = moves.end[real], moves.line[real]
-    if not len(ends):
-        return []
-    lo, hi = ends.min(axis=0), ends.max(axis=0)
-    x, y, z = ends[:, 0], ends[:, 1], ends[:, 2]
+    x, y, z = moves.end[:, 0], moves.end[:, 1], moves.end[:, 2]
     bad = (x < -TOLERANCE_MM) | (y < -TOLERANCE_MM) | (x > area.x + TOLERANCE_MM) | (y > area.y + TOLERANCE_MM)
     if check_z:
         bad |= (z < z_low - TOLERANCE_MM) | (z > area.z + TOLERANCE_MM)
+    bad &= going  # a move that goes somewhere
     if not bad.any():
         return []
     first = int(np.argmax(bad))
-    x, y, z = ends[first].tolist()
+    ends = moves.end[going]
+    lo, hi = ends.min(axis=0), ends.max(axis=0)
+    x, y, z = moves.end[first].tolist()
     return [
-        _err("outside_work_area", int(lines[first]), area_x=area.x, area_y=area.y, x=round(x, 1), y=round(y, 1),
+        _err("outside_work_area", int(moves.line[first]), area_x=area.x, area_y=area.y, x=round(x, 1), y=round(y, 1),
              z=round(z, 1), x_min=round(float(lo[0]), 1), x_max=round(float(hi[0]), 1), y_min=round(float(lo[1]), 1),
              y_max=round(float(hi[1]), 1))
     ]
 
 
-def _check_feeds(moves: MoveArrays, machine: Machine, fmt: str) -> list[dict[str, Any]]:
+def _check_feeds(moves: MoveArrays, machine: Machine, fmt: str, going: np.ndarray) -> list[dict[str, Any]]:
     """The first cutting move without a feed (GRBL refuses it), with a feed of zero or less, or
     above the machine's limit (XY moves against the faster of X and Y, Z-only moves against Z)."""
     rates = machine.motion.max_rate_mm_min
     xy_max = max(rates.x, rates.y)
-    cutting = ~moves.rapid & np.any(moves.start != moves.end, axis=1)
+    cutting = ~moves.rapid & going
     feed = moves.feed
-    xy_moving = np.any(moves.start[:, :2] != moves.end[:, :2], axis=1)
+    xy_moving = (moves.start[:, 0] != moves.end[:, 0]) | (moves.start[:, 1] != moves.end[:, 1])
     limit = np.where(xy_moving, xy_max, rates.z)
     undefined = np.isnan(feed) & (fmt == "gcode" and machine.driver == "grbl")
     with np.errstate(invalid="ignore"):
@@ -198,14 +206,21 @@ def _check_power_and_heat(words: Words, machine: Machine, options: dict[str, Any
     s_max = float(options.get("s_max", 1000)) if machine.kind == "laser" else float(options.get("spindle_max_rpm", 30000))
     nozzle_max = float(options.get("max_nozzle_temp_c", 300))
     bed_max = float(options.get("max_bed_temp_c", 120))
-    s_col, m_col, g_col = words.column("S"), words.column("M"), words.column("G")
+    s_col = words.column("S")
+    if machine.kind == "fdm":  # heater lines only: a few, read from the M words rather than full columns
+        lines, last_m = _last_m(words)
+        limit = np.full(len(lines), np.nan)
+        limit[np.isin(last_m, (104, 109))] = nozzle_max
+        limit[np.isin(last_m, (140, 190))] = bed_max
+        s = s_col[lines]
+        with np.errstate(invalid="ignore"):
+            out = lines[~np.isnan(s) & ~np.isnan(limit) & ((s < 0) | (s > limit))]
+        return [_err("power_out_of_range", int(out[0]), value=float(s_col[out[0]]),
+                     limit=float(limit[lines == out[0]][0]), variant="temperature")] if len(out) else []
+    m_col, g_col = words.column("M"), words.column("G")
     limits = np.full(words.n_lines, np.nan)  # per line: the limit its S is held to (NaN: none)
     what = ""
-    if machine.kind == "fdm":
-        limits[np.isin(m_col, (104, 109))] = nozzle_max
-        limits[np.isin(m_col, (140, 190))] = bed_max
-        what = "temperature"
-    elif machine.kind in ("laser", "cnc"):
+    if machine.kind in ("laser", "cnc"):
         limits[np.isin(m_col, (3, 4)) | ~np.isnan(g_col) | np.isnan(m_col)] = s_max
         what = "power" if machine.kind == "laser" else "spindle"
     with np.errstate(invalid="ignore"):
@@ -217,3 +232,12 @@ def _check_power_and_heat(words: Words, machine: Machine, options: dict[str, Any
             _err("power_out_of_range", n, value=s, limit=limit, variant=what)
         ]
     return []
+
+
+def _last_m(words: Words) -> tuple[np.ndarray, np.ndarray]:
+    """(lines holding an M word, the last M number on each), in program order: what the M
+    column holds on those lines."""
+    at = words.at("M")
+    lines, values = words.line[at], words.value[at]
+    last = np.concatenate((lines[1:] != lines[:-1], [True])) if len(lines) else np.zeros(0, dtype=bool)
+    return lines[last], values[last]

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from gcode_reader import BadLine, Words, interpret, read_line, strip, tokenize
+from gcode_reader.tokens import program_text
 
 HPGL_UNITS_PER_MM = 40.0
 strip_gcode = strip  # the significant part of a line, by the one reader's grammar
@@ -66,8 +67,8 @@ def layer_marks(lines: Sequence[str], words: Words | None = None) -> tuple[np.nd
     with `words` when given, as the checks and the preview both ask."""
     if words is not None and "layer_marks" in words.memo:
         return words.memo["layer_marks"]  # type: ignore[return-value]
-    text = "\n".join(lines)
-    if text.count("\n") != max(len(lines) - 1, 0):  # a line holding its own line break: line by line
+    text, whole = program_text(lines, words)
+    if not whole:  # a line holding its own line break: line by line
         found = []
         for n, line in enumerate(lines):
             if line.startswith(";LAYER:"):
@@ -118,7 +119,7 @@ class MoveArrays:
     feed: np.ndarray  # float64 mm/min, NaN when none was set
     power: np.ndarray  # float64, NaN when none was set
     extrude: np.ndarray  # float64 mm of filament
-    layer: np.ndarray  # int64, -1 outside any ;LAYER:
+    layer: np.ndarray | None  # int64, -1 outside any ;LAYER: (None: not asked for, as by the checks)
 
     def __len__(self) -> int:
         return len(self.line)
@@ -129,8 +130,11 @@ class MoveArrays:
                  None if p != p else p, x, None if k < 0 else k)
             for n, r, s, e, f, p, x, k in zip(self.line.tolist(), self.rapid.tolist(), self.start.tolist(),
                                               self.end.tolist(), self.feed.tolist(), self.power.tolist(),
-                                              self.extrude.tolist(), self.layer.tolist(), strict=True)
+                                              self.extrude.tolist(), self._layers().tolist(), strict=True)
         ]
+
+    def _layers(self) -> np.ndarray:
+        return self.layer if self.layer is not None else np.full(len(self.line), -1, dtype=np.int64)
 
     @classmethod
     def from_moves(cls, moves: list[Move]) -> MoveArrays:
@@ -149,24 +153,29 @@ class MoveArrays:
 
 
 def gcode_move_arrays(lines: Sequence[str], errors: list[tuple[int, str]] | None = None, words: Words | None = None,
-                      flavour: str | None = None, first: int = 0, upto: int | None = None) -> MoveArrays:
+                      flavour: str | None = None, first: int = 0, upto: int | None = None,
+                      layers: bool = True) -> MoveArrays:
     """Every G0/G1/G2/G3 move with absolute start/end (mm) on lines first..upto-1 (all by
     default); unreadable lines go to `errors`.
 
     Words and modal state come from the one reader's whole-program form (`gcode_reader`,
     vectorised), as the time model reads them; `words` (from `gcode_reader.tokenize`) spares
     a second reading of the program; `flavour` (see `flavour_of`): how the firmware reads it.
-    An arc is one move from its start to its end point.
+    An arc is one move from its start to its end point. `layers=False`: no layer numbers
+    (the checks do without them).
     """
     words = words if words is not None else tokenize(lines)
     if errors is not None:
         errors.extend(bad_line_reasons(lines, words.bad_lines))
     state = interpret(words, flavour or flavour_of(None, words))
     at = np.flatnonzero(state.moving[first:upto]) + first
-    start, end = state.start()[at], state.position[at]
+    end = state.position[at]
+    start = state.position[at - 1]  # the position before each move (the origin before line 0)
+    if len(at) and at[0] == 0:
+        start[0] = 0.0
     return MoveArrays(line=at, rapid=state.mode[at] == 0, start=start[:, :3], end=end[:, :3],
                       feed=state.feed_words()[at], power=state.power()[at], extrude=end[:, 3] - start[:, 3],
-                      layer=layers_at(lines, at, words))
+                      layer=layers_at(lines, at, words) if layers else None)
 
 
 def gcode_moves(lines: Sequence[str], errors: list[tuple[int, str]] | None = None, words: Words | None = None,

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from gcode_reader.reuse import reused_words
+from gcode_reader.tokens import program_text
 from slicing.machine_spec import Machine, Material
 from slicing.slicer_stream import run_reading, spare_core
 from slicing.toolpaths.fdm.settings import fdm_settings
@@ -114,8 +115,9 @@ def _duration_s(text: str) -> float | None:
     return float(sum(int(n) * unit[u] for n, u in parts))
 
 
-def read_figures(lines: list[str]) -> dict[str, Any]:
-    """PrusaSlicer's own figures from its G-code comments."""
+def read_figures(lines: list[str], text: str | None = None) -> dict[str, Any]:
+    """PrusaSlicer's own figures from its G-code comments (`text`: the lines joined by line
+    breaks, when the caller has it)."""
     figures: dict[str, Any] = {}
     for line in lines[-400:] if len(lines) > 400 else lines:
         if not line.startswith(";"):
@@ -132,7 +134,8 @@ def read_figures(lines: list[str]) -> dict[str, Any]:
             figures["extruded_volume_mm3"] = round(float(value.split(",")[0]) * 1000.0, 1)
     # the marks counted in the joined text (lines from splitlines hold no line break): a C
     # search instead of a Python loop over every line
-    figures["layers"] = "\n".join(lines).count("\n;LAYER:") + (1 if lines and lines[0].startswith(";LAYER:") else 0)
+    text = "\n".join(lines) if text is None else text
+    figures["layers"] = text.count("\n;LAYER:") + (1 if lines and lines[0].startswith(";LAYER:") else 0)
     return figures
 
 
@@ -160,7 +163,7 @@ def prusaslicer_program(
             return _slicer_failed(why, variant="refused", exit_code=done.returncode)
         lines = out.read_text(encoding="ascii", errors="replace").splitlines()
         words = reused_words(done.early_lines, done.early_words, lines)  # = tokenize(lines), read once
-    metrics = {"process": "fdm", "slicer": "prusaslicer", **read_figures(lines)}
+    metrics = {"process": "fdm", "slicer": "prusaslicer", **read_figures(lines, program_text(lines, words)[0])}
     return PreparedProgram(lines=lines, format="gcode", issues=[], metrics=metrics, words=words)
 
 
