@@ -181,7 +181,7 @@ def joined(parts: Sequence[Words], offsets: Sequence[int], n_lines: int) -> Word
 def _tokenize_chunk(lines: Sequence[str], text: str | None = None) -> Words:
     n = len(lines)
     data, settings = _clean_bytes(lines, text)
-    a = np.frombuffer(data, dtype=np.uint8).copy()
+    a = np.frombuffer(data, dtype=np.uint8)  # read-only: copied only for the slow path below
     newline = a == _NEWLINE
     breaks = np.flatnonzero(newline)
     starts = np.concatenate(([0], breaks + 1))
@@ -213,12 +213,14 @@ def _tokenize_chunk(lines: Sequence[str], text: str | None = None) -> Words:
         bad[ev_line[first_of_line & (ev_kind != 1)]] = True  # a line opening with a number
         bad[ev_line[last_of_line & (ev_kind != 2)]] = True  # a letter without its number
 
-    keep = ~bad[ev_line]
-    ev, ev_line = ev[keep], ev_line[keep]
+    if bad.any():  # an unreadable line: its words are dropped
+        keep = ~bad[ev_line]
+        ev, ev_line = ev[keep], ev_line[keep]
     letters = a[ev[0::2]]
     words_line = ev_line[0::2].astype(np.int64)
     values = numbers_at(a, ev[1::2])
     if values is None:
+        a = a.copy()
         a[~is_num] = _SPACE
         values, keep_words, more_bad = _slow_values(a, ev[1::2], words_line)
         letters, words_line = letters[keep_words], words_line[keep_words]
