@@ -15,7 +15,7 @@ the command itself, which only `prepare / alone` shows. Also prints what path or
 on a scattered laser design.
 
     .venv/bin/python bench/slice.py [--layer 0.2] [--machine prusa-mk3] [--quick]
-        [--builtin-only] [--only NAME,NAME]   (to iterate on the built-in slicer)
+        [--builtin-only | --prepare-only] [--only NAME,NAME]   (to iterate on one of them)
 """
 
 from __future__ import annotations
@@ -164,7 +164,7 @@ def prusa_alone(mesh, machine, layer: float) -> float:
 
 
 def bench_slicers(machine, layer: float, quick: bool = False, builtin_only: bool = False,
-                  only: tuple[str, ...] = ()) -> list[float]:
+                  only: tuple[str, ...] = (), prepare_only: bool = False) -> list[float]:
     have_prusa = shutil.which("prusa-slicer") is not None
     print(f"FDM on {machine.id}, layer {layer} mm" + ("" if have_prusa else " (prusa-slicer not installed: built-in only)"))
     print(f"{'model':27s} {'tris':>7s} {'builtin s':>9s} {'prepare s':>9s} {'alone s':>8s} {'builtin/':>8s} "
@@ -174,9 +174,9 @@ def bench_slicers(machine, layer: float, quick: bool = False, builtin_only: bool
     for name, mesh in models(quick).items():
         if only and not any(o.lower() in name.lower() for o in only):
             continue
-        tb, pb = timed(mesh, machine, layer, "builtin")
-        gb = pb.metrics.get("filament_g", float("nan")) if pb.ok else float("nan")
-        if not pb.ok:
+        tb, pb = (float("nan"), None) if prepare_only else timed(mesh, machine, layer, "builtin")
+        gb = pb.metrics.get("filament_g", float("nan")) if pb is not None and pb.ok else float("nan")
+        if pb is not None and not pb.ok:
             print(f"{name:27s} built-in failed: {[i['code'] for i in pb.issues]}")
         if not have_prusa:
             print(f"{name:27s} {len(mesh.faces):7d} {tb:9.2f} {'-':>9s} {'-':>8s} {'-':>8s} {'-':>8s} {gb:9.2f}")
@@ -197,7 +197,7 @@ def bench_slicers(machine, layer: float, quick: bool = False, builtin_only: bool
             print(f"{name:27s} prusaslicer failed: {[i['code'] for i in pp.issues]}")
             continue
         gp = pp.metrics.get("filament_g", float("nan"))
-        if pb.ok:
+        if pb is not None and pb.ok:
             ratios.append(tb / ta)
         overheads.append(tp / ta)
         around.append(tp / sum(inner))  # prepare against the PrusaSlicer command it ran itself
@@ -240,12 +240,14 @@ def main() -> int:
     parser.add_argument("--machine", default="prusa-mk3")
     parser.add_argument("--quick", action="store_true", help="two generated models only")
     parser.add_argument("--builtin-only", action="store_true", help="the built-in slicer against PrusaSlicer alone, no prepare")
+    parser.add_argument("--prepare-only", action="store_true",
+                        help="prepare with PrusaSlicer against PrusaSlicer alone only (no built-in slicer, no laser ordering)")
     parser.add_argument("--only", default="", help="models whose name holds one of these (comma-separated)")
     args = parser.parse_args()
     spec = load_spec(REPO / "machines.yaml")
     only = tuple(o for o in args.only.split(",") if o)
-    bench_slicers(spec.machine(args.machine), args.layer, args.quick, args.builtin_only, only)
-    if not args.builtin_only:
+    bench_slicers(spec.machine(args.machine), args.layer, args.quick, args.builtin_only, only, args.prepare_only)
+    if not (args.builtin_only or args.prepare_only):
         bench_ordering(spec.machine("laser-1"))
     return 0
 

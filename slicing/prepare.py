@@ -108,6 +108,10 @@ def prepare_program(
             read = program.words  # the slicer's runner read it while it was written
             words = read if read is not None and read.n_lines == len(program.lines) else tokenize(program.lines)
         program.words = words
+        if words is not None:  # the time model the prepare task stores, beside the checks and preview
+            from slicing.motion import estimate_ahead
+
+            estimate_ahead(program.lines, machine, words)
         program.issues.extend(check_program(program.lines, machine, program.format, opts, words=words))
         program.metrics["lines"] = len(program.lines)
         try:

@@ -15,13 +15,14 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from slicing.machine_spec import Machine
+from slicing.motion import ahead
 from slicing.motion.estimate import ProgramEstimate
 from slicing.motion.grbl_settings import parse_grbl_settings
 
 if TYPE_CHECKING:
     from gcode_reader.tokens import Words
 
-__all__ = ["ProgramEstimate", "estimate_program", "flavour_for", "parse_grbl_settings"]
+__all__ = ["ProgramEstimate", "estimate_ahead", "estimate_program", "flavour_for", "parse_grbl_settings"]
 
 FLAVOURS = ("grbl", "marlin", "hpgl")
 _DRIVER_FLAVOUR = {"grbl": "grbl", "marlin": "marlin", "octoprint": "marlin", "hpgl": "hpgl"}
@@ -54,7 +55,32 @@ def estimate_program(
     words: Words | None = None,
 ) -> ProgramEstimate:
     """The modelled run time of `lines` on `machine` (see `ProgramEstimate`). `words`: the same
-    lines as `gcode_reader.tokenize` read them, when the caller has them (prepare does)."""
+    lines as `gcode_reader.tokenize` read them, when the caller has them (prepare does, and
+    starts this estimate beside its checks: `estimate_ahead`)."""
+    if flavour is None and grbl_settings is None:
+        started = ahead.taken(lines, machine, words)
+        if started is not None:
+            return started
+    return _estimate(lines, machine, flavour, grbl_settings, words)
+
+
+def estimate_ahead(lines: Sequence[str], machine: Machine, words: Words) -> None:
+    """Start `estimate_program(lines, machine, words=words)` in a thread (`slicing.motion.ahead`);
+    the program's modal state is read first, here, so the two sides do not both read it."""
+    from gcode_reader.program import interpret
+
+    flavour = flavour_for(machine, lines)
+    if flavour == "hpgl" or words.n_lines != len(lines):
+        return  # asked later, it is computed then (and fails then, where it is reported)
+    try:
+        interpret(words, flavour)
+    except Exception:  # noqa: BLE001 - the same failure is met, and reported, when the estimate is asked for
+        return
+    ahead.start(lines, machine, words, lambda: _estimate(lines, machine, flavour, None, words))
+
+
+def _estimate(lines: Sequence[str], machine: Machine, flavour: str | None, grbl_settings: dict[int, float] | None,
+              words: Words | None) -> ProgramEstimate:
     if isinstance(lines, str):
         raise TypeError("lines must be a sequence of lines, not one string (use text.splitlines())")
     flavour = flavour or flavour_for(machine, lines)
