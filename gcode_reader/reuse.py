@@ -52,11 +52,13 @@ def _equal_run(old: Sequence[str], i: int, new: Sequence[str], j: int) -> int:
     return min(len(old) - i, len(new) - j) if k is None else k
 
 
-def reused_words(old: Sequence[str], old_words: Words, new: Sequence[str], gone_prefix: str = ";_GP_") -> Words:
-    """`tokenize(new)`, reading only the lines of `new` not found in `old` (see module doc)."""
+def reused_words(old: Sequence[str], old_words: Words, new: Sequence[str], gone_prefix: str = ";_GP_",
+                 text: str | None = None) -> Words:
+    """`tokenize(new)`, reading only the lines of `new` not found in `old` (see module doc).
+    `text`: `"\n".join(new)`, when the caller has it (see `tokenize`)."""
     runs = matched_runs(old, new, gone_prefix, budget=1000 + len(new) // 20) if len(old) and len(new) else None
     if not runs or old_words.n_lines != len(old):
-        return tokenize(new)
+        return tokenize(new, text)
     target = np.full(len(old), -1, dtype=np.int64)  # old line -> new line (-1: not kept)
     covered = np.zeros(len(new), dtype=bool)
     for i, j, k in runs:

@@ -141,11 +141,12 @@ def _clean_bytes(lines: Sequence[str], text: str | None = None) -> tuple[bytes, 
 CHUNK_LINES = 1 << 17  # bounds memory (a few bytes per character) and stays cache-friendly
 
 
-def tokenize(lines: Sequence[str]) -> Words:
+def tokenize(lines: Sequence[str], text: str | None = None) -> Words:
     """All words of `lines`, read in chunks of CHUNK_LINES cut from the program joined once
-    (kept with the words: `program_text`)."""
+    (kept with the words: `program_text`). `text`: `"\n".join(lines)` when the caller has it
+    (the file the lines were split from), no line holding a line break of its own."""
     n = len(lines)
-    text, whole = program_text(lines)
+    text, whole = (text, True) if text is not None else program_text(lines)
     if n <= CHUNK_LINES:
         words = _tokenize_chunk(lines, text if whole else None)
     else:

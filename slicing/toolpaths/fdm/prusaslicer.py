@@ -161,10 +161,22 @@ def prusaslicer_program(
         if done.returncode != 0 or not out.is_file():
             why = refusal_reason(done.stderr, done.stdout) or f"exit {done.returncode}"
             return _slicer_failed(why, variant="refused", exit_code=done.returncode)
-        lines = out.read_text(encoding="ascii", errors="replace").splitlines()
-        words = reused_words(done.early_lines, done.early_words, lines)  # = tokenize(lines), read once
+        raw = out.read_text(encoding="ascii", errors="replace")
+        lines = raw.splitlines()
+        joined = _joined(raw)
+        words = reused_words(done.early_lines, done.early_words, lines, text=joined)  # = tokenize(lines)
+        if joined is not None:
+            words.memo.setdefault("text", (joined, True))  # the checks read it (`program_text`)
     metrics = {"process": "fdm", "slicer": "prusaslicer", **read_figures(lines, program_text(lines, words)[0])}
     return PreparedProgram(lines=lines, format="gcode", issues=[], metrics=metrics, words=words)
+
+
+def _joined(raw: str) -> str | None:
+    """`"\n".join(raw.splitlines())` without joining again, when the file's only line breaks
+    are plain ones (PrusaSlicer writes no other); None otherwise."""
+    if any(sep in raw for sep in "\r\v\f\x1c\x1d\x1e"):  # str.splitlines' other breaks (ASCII text)
+        return None
+    return raw[:-1] if raw.endswith("\n") else raw
 
 
 _PROGRESS = re.compile(r"^\d+\s*=>")
