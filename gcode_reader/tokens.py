@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -138,26 +139,30 @@ def _clean_bytes(lines: Sequence[str], text: str | None = None) -> tuple[bytes, 
     return data, settings
 
 
-CHUNK_LINES = 1 << 17  # bounds memory (a few bytes per character) and stays cache-friendly
+CHUNK_LINES = 1 << 16  # bounds memory (a few bytes per character) and stays cache-friendly
+THREADS = 2  # chunks read side by side: numpy's passes release the interpreter lock
 
 
 def tokenize(lines: Sequence[str], text: str | None = None) -> Words:
     """All words of `lines`, read in chunks of CHUNK_LINES cut from the program joined once
-    (kept with the words: `program_text`). `text`: `"\n".join(lines)` when the caller has it
-    (the file the lines were split from), no line holding a line break of its own."""
+    (kept with the words: `program_text`), a long program's chunks in THREADS threads. `text`:
+    `"\n".join(lines)` when the caller has it (the file the lines were split from), no line
+    holding a line break of its own."""
     n = len(lines)
     text, whole = (text, True) if text is not None else program_text(lines)
     if n <= CHUNK_LINES:
         words = _tokenize_chunk(lines, text if whole else None)
     else:
-        parts, pos = [], 0
+        pieces, pos = [], 0
         for i in range(0, n, CHUNK_LINES):
             chunk = lines[i : i + CHUNK_LINES]
             piece = None
             if whole:
                 size = sum(map(len, chunk)) + len(chunk) - 1
                 piece, pos = text[pos : pos + size], pos + size + 1
-            parts.append(_tokenize_chunk(chunk, piece))
+            pieces.append((chunk, piece))
+        with ThreadPoolExecutor(THREADS, thread_name_prefix="tokenize") as pool:  # per call: safe across forks
+            parts = list(pool.map(lambda piece: _tokenize_chunk(*piece), pieces))
         words = joined(parts, list(range(0, n, CHUNK_LINES)), n)
     words.memo["text"] = (text, whole)
     return words

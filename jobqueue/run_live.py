@@ -74,7 +74,8 @@ def ack_times(estimate) -> np.ndarray:  # noqa: ANN001 - slicing.motion ProgramE
         return np.zeros(0)
     left = np.maximum(0.0, total - np.asarray(estimate.cumulative_seconds, dtype=float))
     if estimate.block_line is not None and len(estimate.block_line):
-        last = np.searchsorted(estimate.block_line, np.arange(n), side="right")
+        # blocks at or before each line (block lines are in order): a running count, not n searches
+        last = np.cumsum(np.bincount(estimate.block_line, minlength=n)[:n])
         sums = np.concatenate([[0.0], np.cumsum(estimate.block_seconds)])
         left = left + sums[last] - sums[np.maximum(0, last - BUFFERED_BLOCKS)]
     return np.maximum.accumulate(np.clip(total - np.minimum(left, total), 0.0, None))
