@@ -45,12 +45,13 @@ def parse_settings(items: list[str]) -> dict[str, Any]:
     return out
 
 
-def _estimate_s(lines: list[str], machine) -> float | None:  # noqa: ANN001 - slicing Machine
-    """The motion model's time for the program, in seconds (None when it refuses it)."""
+def _estimate_s(lines: list[str], machine, words=None) -> float | None:  # noqa: ANN001 - slicing Machine, Words
+    """The motion model's time for the program, in seconds (None when it refuses it); `words`:
+    the program as `prepare` read it (its time model started then)."""
     from slicing.motion import estimate_program
 
     try:
-        return float(estimate_program(lines, machine).seconds)
+        return float(estimate_program(lines, machine, words=words).seconds)
     except Exception:  # an estimate is informative only
         return None
 
@@ -84,7 +85,7 @@ def run(args: argparse.Namespace) -> int:
 
     said = words(language(args.lang))
     if args.json:
-        print(json.dumps({**program.to_dict(), "estimate_s": _estimate_s(program.lines, machine)}, ensure_ascii=False, indent=2))
+        print(json.dumps({**program.to_dict(), "estimate_s": _estimate_s(program.lines, machine, program.words)}, ensure_ascii=False, indent=2))
     else:
         print(f"{args.file.name} -> {machine.id} ({program.format}, {len(program.lines)} lines)")
         if not program.issues:
@@ -98,7 +99,7 @@ def run(args: argparse.Namespace) -> int:
                 print(f"          -> {hint}")
         for key, value in program.metrics.items():
             print(f"  {key}: {value}")
-        print(f"  estimate: {_format_s(_estimate_s(program.lines, machine))}")
+        print(f"  estimate: {_format_s(_estimate_s(program.lines, machine, program.words))}")
     if program.ok or args.force:
         if program.lines:
             args.output.write_text(program.text(), encoding="ascii", errors="replace")
