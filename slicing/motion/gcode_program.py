@@ -29,6 +29,7 @@ class Blocks:
     rapid: np.ndarray  # bool: G0 (GRBL runs it at the rapid rate)
     feed: np.ndarray  # float64: programmed feed, mm/min (NaN when none was given yet)
     path_mm: np.ndarray  # float64: XYZ length (E length for extruder-only moves)
+    xyz_mm: np.ndarray  # float64: XYZ length (0 for extruder-only moves)
 
 
 class Program:
@@ -57,43 +58,55 @@ def interpret(words: Words, flavour: str, splitter: ArcSplitter) -> Program:
     mode, moving, home, pos = state.mode, state.moving, state.homing, state.position
     is_arc_mode = (mode == 2) | (mode == 3)
     motion_lines = np.flatnonzero(moving | home)
-    target = pos[motion_lines]
-    prev = pos[motion_lines - 1]  # the position before each line (the origin before line 0)
-    if len(motion_lines) and motion_lines[0] == 0:
-        prev[0] = 0.0
     arc = is_arc_mode[motion_lines] & moving[motion_lines]
-    counts = np.ones(len(motion_lines), dtype=np.int64)
     if not arc.any():  # straight moves only (a slicer's program): one block a line
-        delta = target - prev
+        step = np.diff(pos, axis=0, prepend=np.zeros((1, 4)))  # each line's move from the one before
+        delta = step[motion_lines]
+        xyz = np.sqrt(delta[:, 0] ** 2 + delta[:, 1] ** 2 + delta[:, 2] ** 2)
+        path = np.where(xyz > 0, xyz, np.abs(delta[:, 3]))
+        keep = path > 0
+        if not keep.all():  # zero-length moves: no block
+            motion_lines, delta, xyz, path = motion_lines[keep], delta[keep], xyz[keep], path[keep]
+        line = motion_lines
     else:
-        arc_counts, arc_points = _split_arcs(
-            prev[arc], target[arc], motion_lines[arc], state.ijkr, state.plane, mode, splitter
-        )
-        counts[arc] = arc_counts
-        total = int(counts.sum())
-        first = np.cumsum(counts) - counts
-        delta = np.empty((total, 4))
-        straight = ~arc
-        delta[first[straight]] = target[straight] - prev[straight]
-        arc_first = np.cumsum(counts[arc]) - counts[arc]
-        before = np.roll(arc_points, 1, axis=0)
-        before[arc_first] = prev[arc]
-        slots = np.repeat(first[arc], counts[arc]) + (np.arange(len(arc_points)) - np.repeat(arc_first, counts[arc]))
-        delta[slots] = arc_points - before
-    line = np.repeat(motion_lines, counts)
+        line, delta = _with_arcs(state, motion_lines, arc, splitter)
+        xyz = np.sqrt(delta[:, 0] ** 2 + delta[:, 1] ** 2 + delta[:, 2] ** 2)
+        path = np.where(xyz > 0, xyz, np.abs(delta[:, 3]))
+        keep = path > 0
+        if not keep.all():
+            line, delta, xyz, path = line[keep], delta[keep], xyz[keep], path[keep]
     feed = state.feed()[line]  # F0 or less: ignored (Marlin) / refused (GRBL)
-    xyz = np.sqrt(delta[:, 0] ** 2 + delta[:, 1] ** 2 + delta[:, 2] ** 2)
-    path = np.where(xyz > 0, xyz, np.abs(delta[:, 3]))
     if state.inverse_time.any():  # G93: F is moves per minute; the line's whole path in 1/F minutes
         per_line = np.bincount(line, weights=path, minlength=n)
         inv = state.inverse_time[line]
         feed = np.where(inv, words.column("F")[line] * per_line[line], feed)
     rapid = (mode[line] == 0) | home[line]
-    keep = path > 0
-    if not keep.all():
-        line, delta, rapid, feed, path = line[keep], delta[keep], rapid[keep], feed[keep], path[keep]
-    blocks = Blocks(line=line, delta=delta, rapid=rapid, feed=feed, path_mm=path)
+    blocks = Blocks(line=line, delta=delta, rapid=rapid, feed=feed, path_mm=path, xyz_mm=xyz)
     return Program(state, blocks)
+
+
+def _with_arcs(state: ProgramState, motion_lines: np.ndarray, arc: np.ndarray,
+               splitter: ArcSplitter) -> tuple[np.ndarray, np.ndarray]:
+    """(line, XYZE travel) of every block when some lines are arcs (split as the firmware does)."""
+    pos, mode = state.position, state.mode
+    target = pos[motion_lines]
+    prev = pos[motion_lines - 1]  # the position before each line (the origin before line 0)
+    if len(motion_lines) and motion_lines[0] == 0:
+        prev[0] = 0.0
+    counts = np.ones(len(motion_lines), dtype=np.int64)
+    arc_counts, arc_points = _split_arcs(prev[arc], target[arc], motion_lines[arc], state.ijkr, state.plane, mode,
+                                         splitter)
+    counts[arc] = arc_counts
+    first = np.cumsum(counts) - counts
+    delta = np.empty((int(counts.sum()), 4))
+    straight = ~arc
+    delta[first[straight]] = target[straight] - prev[straight]
+    arc_first = np.cumsum(counts[arc]) - counts[arc]
+    before = np.roll(arc_points, 1, axis=0)
+    before[arc_first] = prev[arc]
+    slots = np.repeat(first[arc], counts[arc]) + (np.arange(len(arc_points)) - np.repeat(arc_first, counts[arc]))
+    delta[slots] = arc_points - before
+    return np.repeat(motion_lines, counts), delta
 
 
 def _split_arcs(start, target, lines, ijkr, plane, mode, splitter: ArcSplitter):

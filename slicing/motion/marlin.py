@@ -244,16 +244,19 @@ def estimate_marlin(words: Words, machine: Machine) -> ProgramEstimate:
     b = program.blocks
     homing = program.homing[b.line]
     keep = ~homing  # G28 moves are timed as homing cycles, not planned
-    line, delta, length = b.line[keep], b.delta[keep], b.path_mm[keep]
+    if keep.all():
+        line, delta, length, xyz, block_feed = b.line, b.delta, b.path_mm, b.xyz_mm, b.feed
+    else:
+        line, delta, length, xyz, block_feed = b.line[keep], b.delta[keep], b.path_mm[keep], b.xyz_mm[keep], b.feed[keep]
     s = _settings(program, machine, line)
-    xyz = np.sqrt(delta[:, 0] ** 2 + delta[:, 1] ** 2 + delta[:, 2] ** 2)
     e_only = xyz == 0
     has_e = delta[:, 3] != 0
-    feed = np.where(np.isnan(b.feed[keep]), DEFAULT_FEEDRATE * 60.0, b.feed[keep]) / 60.0
+    feed = np.where(np.isnan(block_feed), DEFAULT_FEEDRATE * 60.0, block_feed) / 60.0
     feed = feed * _setting(program, 220, "S", 100.0, line) / 100.0  # M220: feed rate percentage
     feed = np.maximum(feed, np.where(has_e, s.min_feed, s.min_travel_feed))
-    direction = delta / length[:, None]  # per mm of path: E/L for printing moves, ±1 for E-only
-    axis_speed = np.asfortranarray(feed[:, None] * direction)  # read axis by axis below
+    direction = np.empty(delta.shape, order="F")  # axis by axis (contiguous columns) below
+    np.divide(delta, length[:, None], out=direction)  # per mm of path: E/L for printing moves, ±1 for E-only
+    axis_speed = feed[:, None] * direction  # column-major like `direction`
     scale = np.minimum(1.0, axis_limited(s.max_rate, axis_speed))
     nominal = feed * scale
     axis_speed *= scale[:, None]
@@ -285,7 +288,7 @@ def estimate_marlin(words: Words, machine: Machine) -> ProgramEstimate:
     extra = dwell + _homing_seconds(program, machine)
     motion_by_line = np.bincount(line, weights=seconds, minlength=n)
     heat = heating_waits(program, machine, motion_by_line + extra)
-    naive_feed = np.where(np.isnan(b.feed[keep]), DEFAULT_FEEDRATE * 60.0, b.feed[keep]) / 60.0
+    naive_feed = np.where(np.isnan(block_feed), DEFAULT_FEEDRATE * 60.0, block_feed) / 60.0
     naive = float((length / naive_feed).sum())
     return assemble(n, line, seconds, extra + heat, naive, "marlin", dwell_seconds=float(dwell.sum()),
                     heat_seconds=float(heat.sum()), unread=words.bad_lines)
