@@ -108,7 +108,9 @@ def prepare_job(job_id: int) -> str:
             runs.abandon(s, job)
             transition(s, job, JobState.FAILED, actor="system:prepare", reason=job.reason)
         return "failed"
-    text = "\n".join(program.lines) + "\n"
+    from gcode_reader.tokens import program_text
+
+    text = program_text(program.lines, program.words)[0] + "\n"  # joined once already by prepare's reading
     program_sha = ctx.store.put_bytes(text.encode())
     preview_sha = ctx.store.put_bytes(program.preview_svg.encode()) if program.preview_svg else None
     est = ctx.estimate_model(program.lines, machine, program.words)  # the time model, on the words read once
