@@ -20,10 +20,19 @@ arrival order. Streams are not held back: the app call of a stream returns at on
 events are sent after the slot is given back. Uploads and other bodies are not either (a slow
 client sending a file must not keep pages waiting).
 
+Connections are closed after each response (keep-alive 0), so that each request goes to the
+worker free to take it: a kept-alive connection stays with the worker that accepted it, and 50
+clients' connections were found split 43/7, 23/27 and 18/32 between two workers (each bound
+to one core by its interpreter lock), the busier one then serving most of the load alone.
+With keep-alive the paced job-page p99 (bench/web_load.py, 50 req/s) was 92-287 ms from run
+to run, without it 103-107 ms; the reconnection costs ~0.3 ms of CPU a request. Behind nginx nothing
+changes: it opens a connection per request to the app unless told to keep them.
+
 Settings (environment): FABLAB_WEB_WORKERS (processes, default: CPU count, at most 4),
 FABLAB_WEB_THREADS (threads per process, default 128), FABLAB_WEB_STREAMS (open streams per
 process, default threads - 32), FABLAB_WEB_ACTIVE (GET requests running the app at once per
-process, default 4; 0: no limit), FABLAB_ACCESS_LOG (a path, or `-` for stderr).
+process, default 4; 0: no limit), FABLAB_WEB_KEEPALIVE (seconds a client's idle connection is
+kept, default 0: closed after each response), FABLAB_ACCESS_LOG (a path, or `-` for stderr).
 """
 
 from __future__ import annotations
@@ -75,7 +84,7 @@ def server_options(host: str, port: int) -> dict[str, Any]:
         "worker_class": "gthread",
         "workers": workers,
         "threads": threads,
-        "keepalive": 5,
+        "keepalive": _int_env("FABLAB_WEB_KEEPALIVE", 0, low=0),  # why 0: the module docstring
         "timeout": 60,  # the worker's main loop heartbeat, not a request limit: streams may last hours
         "graceful_timeout": 5,  # open streams must not hold a restart for long
         "accesslog": os.environ.get("FABLAB_ACCESS_LOG") or None,
