@@ -10,6 +10,8 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
+from slicing.prusaslicer_exe import prusaslicer_path
+
 if TYPE_CHECKING:  # annotations only: the pydantic models cost ~0.3 s to build (see slicing.machine_view)
     from slicing.machine_spec import Machine, Material
 
@@ -56,7 +58,6 @@ VINYL_BLADE_DOWN_S = 1.08
 VINYL_CUT_FACTOR = 2.66
 VINYL_TRAVEL_FACTOR = 0.0  # likewise
 AMBIENT_C = 25.0
-PRUSASLICER = "prusa-slicer"  # the executable `prepare` runs (slicing.toolpaths.fdm.prusaslicer.EXECUTABLE)
 
 
 def fdm_slicer(machine: Machine) -> str:
@@ -64,11 +65,7 @@ def fdm_slicer(machine: Machine) -> str:
     choice = str(machine.process.get("slicer", "auto"))
     if choice in FDM_TIME:
         return choice
-    # The PATH look-up `slicing.toolpaths.fdm.prusaslicer.prusaslicer_path` makes, without importing
-    # that module (the machine models, the program reader): 0.1 s of an analysis's start-up.
-    import shutil
-
-    return "prusaslicer" if shutil.which(PRUSASLICER) else "builtin"
+    return "prusaslicer" if prusaslicer_path() else "builtin"
 
 
 def _beads(metrics: dict, machine: Machine) -> tuple[tuple[float, float, float], tuple[float, float, float], float]:

@@ -76,8 +76,7 @@ def first_layer_check(triangles: np.ndarray, bbox_min_z: float, machines: list,
     such a model (PrusaSlicer, used by `slicer: auto` when installed, or `slicer: prusaslicer`)
     and whether the built-in slicer takes over (auto) or `prepare` will fail (prusaslicer).
     """
-    import shutil
-
+    from slicing.prusaslicer_exe import prusaslicer_path
     from slicing.toolpaths.issues import make_issue
 
     if not machines:
@@ -89,7 +88,7 @@ def first_layer_check(triangles: np.ndarray, bbox_min_z: float, machines: list,
     area = section_area_mm2(triangles, bbox_min_z + first / 2.0, z_range)
     if area >= nozzle * nozzle:
         return area, None
-    prusa = shutil.which("prusa-slicer") is not None
+    prusa = prusaslicer_path() is not None
     refusing = [m.id for m in machines
                 if str(m.process.get("slicer", "auto")) == "prusaslicer"
                 or (str(m.process.get("slicer", "auto")) == "auto" and prusa)]

@@ -13,9 +13,10 @@ from typing import Any
 import trimesh
 
 from slicing.machine_spec import Machine, Material
+from slicing.prusaslicer_exe import prusaslicer_path
 from slicing.toolpaths.fdm.builtin import builtin_program, mesh_issues, size_issue
 from slicing.toolpaths.fdm.fit import explain_nothing_made, fit_on_machine
-from slicing.toolpaths.fdm.prusaslicer import prusaslicer_path, prusaslicer_program
+from slicing.toolpaths.fdm.prusaslicer import prusaslicer_program
 from slicing.toolpaths.issues import make_issue
 from slicing.toolpaths.program import PreparedProgram
 

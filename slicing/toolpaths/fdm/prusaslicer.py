@@ -10,7 +10,6 @@ checks and the time model start from words already read when the command ends.
 from __future__ import annotations
 
 import re
-import shutil
 import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -18,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from gcode_reader.reuse import reused_words
 from gcode_reader.tokens import program_text
 from slicing.machine_spec import Machine, Material
+from slicing.prusaslicer_exe import EXECUTABLE, prusaslicer_path
 from slicing.slicer_stream import run_reading, spare_core
 from slicing.toolpaths.fdm.settings import fdm_settings
 from slicing.toolpaths.issues import make_issue
@@ -26,12 +26,7 @@ from slicing.toolpaths.program import PreparedProgram
 if TYPE_CHECKING:  # only an annotation here: importing trimesh costs half a second (scipy)
     import trimesh
 
-EXECUTABLE = "prusa-slicer"
 DEFAULT_TIMEOUT_S = 600.0
-
-
-def prusaslicer_path() -> str | None:
-    return shutil.which(EXECUTABLE)
 
 
 def profile_ini(machine: Machine, material: Material, options: dict[str, Any]) -> str:
