@@ -182,11 +182,18 @@ CAPACITY_REQUESTS = 500
 def capacity(port: int, headers: dict[str, str], paths: list[str], clients: int,
              server_pid: int) -> tuple[float, dict | None]:
     """Step the paced rate up until p99 misses the target (or errors appear): the last rate
-    that held, and its figures. What a fablab's web server can take at that latency."""
+    that held, and its figures. What a fablab's web server can take at that latency. A step
+    that misses is tried once more before the stepping stops: on a shared machine one other
+    process's burst (seen: the first step of 25/s missing where 50/s had held minutes before)
+    must not end the search."""
     best: tuple[float, dict | None] = (0.0, None)
     for rate in CAPACITY_RATES:
-        r = run_load(port, headers, paths, clients, CAPACITY_REQUESTS, 60, rate=rate, server_pid=server_pid)
-        if r["p99_ms"] >= TARGET_P99_MS or r["errors"] or r["rps"] < 0.9 * rate:
+        for _attempt in range(2):
+            r = run_load(port, headers, paths, clients, CAPACITY_REQUESTS, 60, rate=rate, server_pid=server_pid)
+            held = r["p99_ms"] < TARGET_P99_MS and not r["errors"] and r["rps"] >= 0.9 * rate
+            if held:
+                break
+        if not held:
             break
         best = (float(rate), r)
     return best
