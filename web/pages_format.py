@@ -6,44 +6,22 @@ user's language with their units (`volume_mm3` -> "Volume : 12 345 mm³").
 
 from __future__ import annotations
 
-import math
 from functools import lru_cache
 from typing import Any
 
 from jobqueue.contracts.results import Localised, Quote, lenient
+from web import metric_format
 from web.i18n import N_, current_language, pick
 from web.i18n_fast import format_currency, format_decimal, gettext, translations
 from web.issue_place import place
 from web.issue_render import Words, render_issue
-from web.metric_words import LABELS, PRIMARY, VALUE_WORDS
+from web.metric_format import duration
 from web.quote_render import term_explanation, term_label, tier_explanation
 
-UNITS = {"mm": "mm", "mm2": "mm²", "mm3": "mm³", "cm3": "cm³", "m": "m", "m2": "m²", "g": "g", "kg": "kg",
-         "s": "s", "min": "min", "h": "h", "pct": "%", "eur": "€", "deg": "°", "count": "", "n": ""}
+
 def number(value: Any, digits: int = 1) -> str:
     """A figure with the page's separators (Babel); non-numbers are shown as they are."""
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return str(value)
-    if isinstance(value, float) and not math.isfinite(value):
-        return "—"
-    if isinstance(value, int) or float(value).is_integer() and abs(value) >= 100:
-        return format_decimal(int(round(value)), "#,##0")
-    places = digits if abs(value) >= 1 else max(digits, 3)
-    return format_decimal(value, "#,##0." + "#" * places)
-
-
-def duration(seconds: Any) -> str:
-    """1 h 05 min, 3 min 20 s, 12 s."""
-    if not isinstance(seconds, int | float) or not math.isfinite(seconds) or seconds < 0:
-        return "—"
-    s = int(round(seconds))
-    h, rem = divmod(s, 3600)
-    m, sec = divmod(rem, 60)
-    if h:
-        return f"{h} h {m:02d} min"
-    if m:
-        return f"{m} min {sec:02d} s"
-    return f"{sec} s"
+    return metric_format.number(value, digits, format_decimal)
 
 
 def money(value: Any, currency: str = "EUR") -> str:
@@ -53,39 +31,13 @@ def money(value: Any, currency: str = "EUR") -> str:
     return format_currency(value, currency or "EUR")
 
 
-def _split(name: str) -> tuple[str, str]:
-    """`cut_length_mm` -> ("cut_length", "mm"); no known unit -> (name, "")."""
-    base, _, unit = str(name).rpartition("_")
-    return (base, UNITS[unit]) if base and unit in UNITS else (str(name), "")
-
-
 def metric_label(name: str) -> tuple[str, str]:
     """(label, unit) from a unit-suffixed metric name such as `cut_length_mm`."""
-    base, unit = _split(name)
-    label = gettext(LABELS[base]) if base in LABELS else base.replace("_", " ")
-    return label[:1].upper() + label[1:], unit
-
-
-def value_word(value: Any) -> str:
-    """A code held by a metric (an operation, an extrusion type) as a word; else as written."""
-    text = str(value)
-    return gettext(VALUE_WORDS[text]) if text in VALUE_WORDS else text
+    return metric_format.metric_label(name, gettext)
 
 
 def metric_value(value: Any, unit: str) -> str:
-    if isinstance(value, bool):
-        return gettext("yes") if value else gettext("no")
-    if isinstance(value, list | tuple):
-        inner = " × ".join(number(v) for v in value)
-        return f"{inner} {unit}".strip()
-    if isinstance(value, dict):
-        return gettext("; ").join(gettext("%(name)s: %(value)s", name=value_word(k), value=metric_value(v, unit))
-                                  for k, v in value.items())
-    if isinstance(value, str):
-        return value_word(value)
-    if unit == "s" and isinstance(value, int | float):
-        return duration(value)
-    return f"{number(value)} {unit}".strip()
+    return metric_format.metric_value(value, unit, gettext, format_decimal)
 
 
 def words() -> Words:
@@ -110,19 +62,8 @@ def issues_list(issues: Any, origin: Any = None) -> list[dict[str, Any]]:
 
 
 def metrics_rows(metrics: Any, primary: bool | None = None) -> list[tuple[str, str]]:
-    """Rows of (label, value with unit): the beginner's figures first (`primary=True` only
-    those, `False` only the technical rest, `None` all)."""
-    items = [(k, v) for k, v in (metrics if isinstance(metrics, dict) else {}).items() if v is not None]
-    rank = {base: i for i, base in enumerate(PRIMARY)}
-    items.sort(key=lambda kv: rank.get(_split(kv[0])[0], len(PRIMARY)))
-    rows = []
-    for name, value in items:
-        is_primary = _split(name)[0] in rank
-        if primary is not None and primary != is_primary:
-            continue
-        label, unit = metric_label(name)
-        rows.append((label, metric_value(value, unit)))
-    return rows
+    """Rows of (label, value with unit) in the page's language (web/metric_format.py)."""
+    return metric_format.metrics_rows(metrics, primary, gettext, format_decimal)
 
 
 # Location keys written by slicing/, as a reader names them (unknown keys shown as they are).

@@ -88,12 +88,12 @@ def report(result: dict, lang: str) -> str:
         if loc:
             lines.append(f"      @ {json.dumps(loc, ensure_ascii=False)[:300]}")
     if result["metrics"]:
-        from web.i18n_outside import in_language
-        from web.pages_format import metrics_rows
+        from jobqueue.cli.words import decimal
+        from web.metric_format import metrics_rows
 
         lines.append(say(said, "Measurements:"))
-        with in_language(lang):  # the figures named and formatted as on the job page
-            rows = metrics_rows(result["metrics"])
+        # The figures named and formatted as on the job page (same rows, same catalogs), without Flask.
+        rows = metrics_rows(result["metrics"], None, lambda msgid, **v: say(said, msgid, **v), decimal(lang))
         lines += ["  " + say(said, "%(name)s: %(value)s", name=label, value=value) for label, value in rows]
     if result["quotes"]:
         lines.append(say(said, "Quotes:"))

@@ -7,6 +7,7 @@ without Flask and only when a report is printed (the CLI's start-up stays light)
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -33,6 +34,13 @@ def words(lang: str) -> Words:
     catalog = translations(lang)
     return Words(gettext=catalog.ugettext, ngettext=catalog.ungettext,
                  number=lambda v: format_decimal(v, format="#,##0.###", locale=lang), french=lang == "fr")
+
+
+def decimal(lang: str) -> Callable[[Any, str], str]:
+    """(value, Babel pattern) -> the figure in `lang`, as the pages format it (web/metric_format.py)."""
+    from babel.numbers import format_decimal
+
+    return lambda value, pattern: format_decimal(value, format=pattern, locale=lang)
 
 
 def say(said: Words, msgid: str, **values: Any) -> str:

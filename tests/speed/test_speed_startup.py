@@ -44,3 +44,25 @@ def test_a_command_builds_only_its_own_parser() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     same, loaded = json.loads(out.stdout)
     assert same and loaded == ["jobqueue.cli.cmd_analyze"]
+
+
+def test_analyze_report_needs_neither_flask_nor_pydantic(tmp_path) -> None:
+    """`fablab analyze` says its report (French catalogs, figures as on the job page) without
+    Flask, Flask-Babel or pydantic: ~150 ms of imports a run that the report never used."""
+    stl = tmp_path / "cube.stl"
+    corners = [(0, 0, 0), (10, 0, 0), (10, 10, 0), (0, 10, 0), (0, 0, 10), (10, 0, 10), (10, 10, 10), (0, 10, 10)]
+    faces = [(0, 2, 1), (0, 3, 2), (4, 5, 6), (4, 6, 7), (0, 1, 5), (0, 5, 4),
+             (1, 2, 6), (1, 6, 5), (2, 3, 7), (2, 7, 6), (3, 0, 4), (3, 4, 7)]
+    stl.write_text("solid c\n" + "".join(
+        "facet normal 0 0 0\nouter loop\n" + "".join("vertex {:g} {:g} {:g}\n".format(*corners[i]) for i in f)
+        + "endloop\nendfacet\n" for f in faces) + "endsolid c\n")
+    code = ("import json, sys\n"
+            "from jobqueue.cli.main import main\n"
+            f"status = main(['analyze', {str(stl)!r}, '--lang', 'fr'])\n"
+            "print(json.dumps([status, sorted(sys.modules)]), file=sys.stderr)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    status, loaded = json.loads(out.stderr.strip().splitlines()[-1])
+    assert status == 0 and "Mesures" in out.stdout
+    heavy = sorted({m for m in loaded for h in ("flask", "flask_babel", "pydantic", "werkzeug")
+                    if m == h or m.startswith(h + ".")})
+    assert heavy == [], f"imported by the report: {heavy}"
