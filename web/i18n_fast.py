@@ -24,6 +24,8 @@ from babel import Locale, dates, numbers, support
 from flask import Flask, g, has_request_context
 from flask_babel import get_locale, get_timezone, get_translations
 
+from web.metric_format import cached_decimal
+
 # (language, its merged catalog) while web.i18n_outside.in_language says a sentence outside a
 # request (a worker, the CLI); None: Flask-Babel's. Kept here so these functions obey it too.
 OUTSIDE: ContextVar[tuple[str, Any] | None] = ContextVar("fablab_outside_language", default=None)
@@ -92,21 +94,13 @@ def format_datetime(value: dt.datetime, fmt: str = "short") -> str:
     return dates.format_datetime(value.astimezone(_zone()), fmt, locale=_babel_locale())
 
 
-# Babel parses the pattern and walks the locale's data on every number (a job page says ~60
-# of them: a tenth of its cost). The same value, pattern and locale always read the same, so
-# each is formatted once per process; the type is in the key (1 and 1.0 hash alike).
-@lru_cache(maxsize=8192)
-def _decimal(value: Any, kind: type, fmt: str, locale: Locale | None) -> str:
-    return numbers.format_decimal(value, format=fmt, locale=locale)
-
-
 @lru_cache(maxsize=8192)
 def _currency(value: Any, kind: type, currency: str, locale: Locale | None) -> str:
     return numbers.format_currency(value, currency, locale=locale)
 
 
 def format_decimal(value: Any, fmt: str) -> str:
-    return _decimal(value, type(value), fmt, request_locale())
+    return cached_decimal(value, type(value), fmt, request_locale())  # formatted once per process
 
 
 def format_currency(value: Any, currency: str) -> str:

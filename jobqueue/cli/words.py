@@ -38,9 +38,9 @@ def words(lang: str) -> Words:
 
 def decimal(lang: str) -> Callable[[Any, str], str]:
     """(value, Babel pattern) -> the figure in `lang`, as the pages format it (web/metric_format.py)."""
-    from babel.numbers import format_decimal
+    from web.metric_format import cached_decimal
 
-    return lambda value, pattern: format_decimal(value, format=pattern, locale=lang)
+    return lambda value, pattern: cached_decimal(value, type(value), pattern, lang)
 
 
 def say(said: Words, msgid: str, **values: Any) -> str:
