@@ -9,12 +9,14 @@ million triangles under a second where trimesh's cached properties would take se
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
 
+from slicing import meshkernel
 from slicing.analysis.heap import give_back
-from slicing.readers.weld import weld
+from slicing.readers.weld import weld_deferred
 
 OVERHANG_LIMIT_DEG = 45.0
 CHUNK = 32_768  # faces (or edges) per pass: temporaries stay in cache and memory stays flat
@@ -84,27 +86,39 @@ class MeshFacts:
         return float(np.abs(self.body_volumes).sum())
 
 
-def _in_hash_order(pairs: np.ndarray, hash_id: np.ndarray | None) -> np.ndarray:
+HashIds = np.ndarray | Callable[[], np.ndarray] | None  # hash-order numbers, or how to get them when needed
+
+
+def _in_hash_order(pairs: np.ndarray, hash_id: HashIds) -> np.ndarray:
     """Reported edges (file-order vertex numbers) listed as the reports always listed them:
     by their vertices' hash-order numbers (see `slicing.readers.weld`), lower one first."""
     if hash_id is None or len(pairs) < 1:
         return pairs
-    h = hash_id[pairs]
+    h = (hash_id() if callable(hash_id) else hash_id)[pairs]
     swap = h[:, 0] > h[:, 1]
     pairs[swap], h[swap] = pairs[swap][:, ::-1], h[swap][:, ::-1]
     return pairs[np.lexsort((h[:, 1], h[:, 0]))]
 
 
-def _edges(faces: np.ndarray, n_vertices: int, hash_id: np.ndarray | None = None
+def _edges(faces: np.ndarray, n_vertices: int, hash_id: HashIds = None
            ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(open, non-manifold, misoriented) edges from one sort of direction-tagged keys.
+    """(open, non-manifold, misoriented) edges: the compiled pass (slicing/meshkernel.py),
+    else `_edges_numpy`; each listed in hash order when `hash_id` gives it."""
+    found = meshkernel.edges(faces, n_vertices)
+    if found is None:
+        found = _edges_numpy(faces)
+    open_e, nonmanifold, mis = (_in_hash_order(pairs, hash_id) for pairs in found)
+    return open_e, nonmanifold, mis
+
+
+def _edges_numpy(faces: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(open, non-manifold, misoriented) edges as (low, high) pairs, from one sort of
+    direction-tagged keys.
 
     Each half-edge is one uint64: low vertex << 33 | high vertex << 1 | direction bit, so
     one plain integer sort (several times faster than an argsort) groups the uses of each
-    edge and shifts decode them; only the edges reported are decoded (and put in hash order
-    when `hash_id` gives it).
+    edge and shifts decode them; only the edges reported are decoded.
     """
-    del n_vertices  # the packed key needs no multiplier
     key = np.empty(faces.size, dtype=np.uint64)
     for s in range(0, len(faces), CHUNK):  # a slice of faces at a time: only the keys are whole
         a = faces[s: s + CHUNK].astype(np.uint64)
@@ -125,8 +139,7 @@ def _edges(faces: np.ndarray, n_vertices: int, hash_id: np.ndarray | None = None
     def decode(positions: list[np.ndarray]) -> np.ndarray:
         half_edge = key.take(np.concatenate(positions) if positions else np.empty(0, dtype=np.intp))
         high = (half_edge >> np.uint64(1)) & np.uint64(0xFFFFFFFF)
-        pairs = np.column_stack([half_edge >> np.uint64(33), high])
-        return _in_hash_order(pairs.astype(np.int64), hash_id)
+        return np.column_stack([half_edge >> np.uint64(33), high]).astype(np.int64)
 
     open_e, nonmanifold, mis = (decode(positions) for positions in found)
     return open_e, nonmanifold, mis
@@ -185,18 +198,35 @@ def _hook(parent: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         parent = jumped
 
 
-def _bodies(faces: np.ndarray, n_vertices: int, hash_id: np.ndarray | None = None,
+def _bodies(faces: np.ndarray, n_vertices: int, hash_id: HashIds = None,
             all_used: bool = False) -> tuple[int, np.ndarray]:
-    """(bodies, body of each face): vertices joined through the faces' edges.
+    """(bodies, body of each face): vertices joined through the faces' edges, bodies numbered
+    by their lowest vertex (as a graph search from vertex 0 would number them), by its
+    hash-order number when `hash_id` gives it. The compiled pass (slicing/meshkernel.py),
+    else `_bodies_numpy`. `all_used`: every vertex is a corner of some face (a welded mesh)."""
+    found = meshkernel.bodies(faces, n_vertices, all_used)
+    bodies, face_body, vertex_body = found if found is not None else _bodies_numpy(faces, n_vertices, all_used)
+    if hash_id is not None and bodies > 1:  # numbered by each body's lowest hash-order vertex
+        hash_id = hash_id() if callable(hash_id) else hash_id
+        lowest = np.full(bodies, len(hash_id), dtype=np.int64)
+        used = vertex_body >= 0  # every vertex of a welded mesh is; not so in a test's faces
+        np.minimum.at(lowest, vertex_body[used], hash_id[used])
+        rank = np.empty(bodies, dtype=face_body.dtype)
+        rank[np.argsort(lowest)] = np.arange(bodies, dtype=face_body.dtype)
+        face_body = rank.take(face_body)
+    return bodies, face_body
+
+
+def _bodies_numpy(faces: np.ndarray, n_vertices: int, all_used: bool = False) -> tuple[int, np.ndarray, np.ndarray]:
+    """(bodies, body of each face, body of each vertex (-1: no face reaches it)), bodies numbered
+    by their lowest vertex.
 
     Union-find in whole-array steps: every edge between two trees hooks the larger root
     under the smaller, then pointers jump until each vertex points at its root, and edges
-    already inside one tree drop out. Roots end as each body's lowest vertex, so bodies are
-    numbered by their lowest vertex (as a graph search from vertex 0 would number them), by
-    its hash-order number when `hash_id` gives it. With vertices in file order (`weld`) the
-    first two hooks (edges 0-1, then 1-2 of every face) join nearly everything and the gathers
-    stay in cache; the few edges left then go round as pairs. `all_used`: every vertex is a
-    corner of some face (a welded mesh): the roots are then the vertices that are their own parent.
+    already inside one tree drop out. Roots end as each body's lowest vertex. With vertices in
+    file order (`weld`) the first two hooks (edges 0-1, then 1-2 of every face) join nearly
+    everything and the gathers stay in cache; the few edges left then go round as pairs.
+    `all_used`: the roots are then the vertices that are their own parent.
     """
     index = np.int64 if n_vertices >= 2**31 else np.int32
     parent = np.arange(n_vertices, dtype=index)
@@ -228,15 +258,8 @@ def _bodies(faces: np.ndarray, n_vertices: int, hash_id: np.ndarray | None = Non
         is_root[root_of_face] = True
     number = np.cumsum(is_root, dtype=index) - 1
     bodies = int(number[-1]) + 1 if n_vertices else 0
-    face_body = number.take(root_of_face)
-    if hash_id is not None and bodies > 1:  # numbered by each body's lowest hash-order vertex
-        lowest = np.full(bodies, len(hash_id), dtype=np.int64)
-        used = is_root.take(parent)  # every vertex of a welded mesh is; not so in a test's faces
-        np.minimum.at(lowest, number.take(parent)[used], hash_id[used])
-        rank = np.empty(bodies, dtype=index)
-        rank[np.argsort(lowest)] = np.arange(bodies, dtype=index)
-        face_body = rank.take(face_body)
-    return bodies, face_body
+    vertex_body = np.where(is_root.take(parent), number.take(parent), index(-1))
+    return bodies, number.take(root_of_face), vertex_body
 
 
 def _union_volume(facts: MeshFacts) -> float | None:
@@ -330,7 +353,7 @@ def _body_boxes(vertices: np.ndarray, faces: np.ndarray, face_body: np.ndarray, 
 def mesh_facts(triangles: np.ndarray) -> MeshFacts:
     # Topology first, per-face figures after: the merge's and the edge sort's temporaries are
     # freed before the per-face arrays exist, so the two never add up in the peak memory.
-    unique, inverse, hash_id = weld(triangles)  # vertices in file order: see weld
+    unique, inverse, hash_id = weld_deferred(triangles)  # vertices in file order: see weld
     faces = inverse.reshape(-1, 3)
     del inverse
     give_back()  # each pass's freed arrays returned before the next one's (slicing.analysis.heap)

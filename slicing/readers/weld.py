@@ -10,13 +10,22 @@ and the index rides along. Every corner is then compared with its vertex's exact
 corners that merely shared a hash prefix are split apart again exactly (`_split_collisions`).
 
 Coordinates are rounded to 1e-8 first, as trimesh's merge does (`np.round` in the corners'
-own dtype: exporters write 0 as -2.7e-16 beside 0.0), and -0.0 is made +0.0. Vertices come
-out in hash order, which fixes the numbering of vertices, edges and bodies in the reports.
+own dtype: exporters write 0 as -2.7e-16 beside 0.0), and -0.0 is made +0.0. Vertices are
+numbered in file order; their hash order fixes the numbering of edges and bodies in the reports.
+
+Where it is built, the compiled pass (slicing/meshkernel.py) does the same welding in one
+linear pass with a hash table, with the same results; this numpy pass is its reference and
+the fallback.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import cache
+
 import numpy as np
+
+from slicing import meshkernel
 
 MERGE_DIGITS = 8
 CORNERS_PER_PASS = 1 << 16  # corners per chunk: each chunk's temporaries stay in cache
@@ -152,7 +161,52 @@ def _in_file_order(unique: np.ndarray, inverse: np.ndarray) -> tuple[np.ndarray,
 
 def weld(triangles: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(vertices (m, 3) rounded, in the corners' dtype; inverse (k,) int32: each corner's vertex;
-    hash_id (m,) int32: each vertex's number in hash order) from (n, 3, 3) triangles.
+    hash_id (m,) int32: each vertex's number in hash order) from (n, 3, 3) triangles."""
+    unique, inverse, hash_ids = weld_deferred(triangles)
+    return unique, inverse, hash_ids()
+
+
+def weld_deferred(triangles: np.ndarray) -> tuple[np.ndarray, np.ndarray, Callable[[], np.ndarray]]:
+    """As `weld`, `hash_id` computed when first asked (and kept): the compiled pass
+    (slicing/meshkernel.py) numbers the vertices in file order without hashing them in numpy,
+    and the reports need the hash order only for the edges they list and for several bodies."""
+    corners = triangles.reshape(-1, 3)
+    fast = meshkernel.weld(corners)
+    if fast is None:
+        unique, inverse, hash_id = _weld_numpy(triangles)
+        return unique, inverse, lambda: hash_id
+    unique, inverse = fast
+    return unique, inverse, cache(lambda: _hash_order(unique, triangles))
+
+
+def _hash_order(unique: np.ndarray, triangles: np.ndarray) -> np.ndarray:
+    """Each file-order vertex's number in hash order, as `_weld_numpy` gives it: by the full
+    hash of its bits (a hash prefix orders them where prefixes differ, and the numpy pass's
+    collision path orders by the full hash too); if two vertices share all 64 bits, the numpy
+    pass decides (lexicographic order, `_split_collisions`)."""
+    m = len(unique)
+    index = np.int32 if m < 2**31 else np.int64
+    h = _hash(_words(unique))
+    bits = max(1, int(m - 1).bit_length())
+    low = np.uint64((1 << bits) - 1)
+    packed = h & ~low  # the hash's prefix with the vertex packed in the low bits: one integer sort
+    packed |= np.arange(m, dtype=np.uint64)
+    packed.sort()
+    prefix = packed >> np.uint64(bits)
+    if bool((prefix[1:] == prefix[:-1]).any()):  # two vertices share the prefix: the full hashes decide
+        order = np.argsort(h, kind="stable")
+        ordered = h[order]
+        if bool((ordered[1:] == ordered[:-1]).any()):
+            return _weld_numpy(triangles)[2]
+    else:
+        order = (packed & low).view(np.int64)
+    hash_id = np.empty(m, dtype=index)
+    hash_id[order] = np.arange(m, dtype=index)
+    return hash_id
+
+
+def _weld_numpy(triangles: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The numpy pass `weld` stands on when the compiled one is not there, and its reference.
 
     Vertices are numbered in file order (by their first corner): neighbouring triangles of a
     file are mostly neighbours in space, so every later gather through the vertex numbers

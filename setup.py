@@ -1,0 +1,12 @@
+"""The one compiled part of the project: slicing/_meshkernel.c (the mesh analysis's topology
+passes, see that file). Everything else is declared in pyproject.toml; `pip install -e .`
+(`make`) builds the extension. Where it cannot be built or imported, slicing/meshkernel.py
+runs the numpy passes instead, with the same results."""
+
+from setuptools import Extension, setup
+
+setup(ext_modules=[Extension(
+    "slicing._meshkernel", sources=["slicing/_meshkernel.c"],
+    # Bit-for-bit the numpy passes' rounding: no fused multiply-add, no fast-math reordering.
+    extra_compile_args=["-O3", "-ffp-contract=off", "-fno-fast-math"],
+)])
