@@ -465,10 +465,121 @@ done:
     return result;
 }
 
+/* ---------------------------------------------------------------- per-face figures */
+
+/* np.maximum / np.minimum of two values: the first when it is NaN or strictly beyond the
+ * second, else the second (so of -0.0 and 0.0, the second, as numpy gives). */
+static inline double max2(double a, double b) { return (a > b || a != a) ? a : b; }
+static inline double min2(double a, double b) { return (a < b || a != a) ? a : b; }
+
+/* The figures of n faces, the numpy pass's formulas term for term
+ * (mesh_facts._per_face, _cross), in float64. */
+#define PER_FACE_BODY(T, ZT)                                                                        \
+    for (Py_ssize_t i = 0; i < n; i++) {                                                            \
+        const T *t = tri + 9 * i;                                                                   \
+        double x0 = t[0], y0 = t[1], z0 = t[2], x1 = t[3], y1 = t[4], z1 = t[5], x2 = t[6], y2 = t[7], \
+               z2 = t[8];                                                                           \
+        double ax = x1 - x0, ay = y1 - y0, az = z1 - z0, bx = x2 - x0, by = y2 - y0, bz = z2 - z0;   \
+        double nx = ay * bz - az * by, ny = az * bx - ax * bz, nz = ax * by - ay * bx;              \
+        double twice = sqrt(nx * nx + ny * ny + nz * nz);                                           \
+        signed_volume[i] = (x0 * (y1 * z2 - z1 * y2) + y0 * (z1 * x2 - x1 * z2) + z0 * (x1 * y2 - y1 * x2)) / 6.0; \
+        normal_z[i] = nz / (twice > 0 ? twice : INFINITY);                                         \
+        area[i] = 0.5 * twice;                                                                      \
+        top[i] = (ZT)max2(max2(z0, z1), z2);                                                        \
+        bottom[i] = (ZT)min2(min2(z0, z1), z2);                                                     \
+        finite &= (x0 - x0 == 0) & (y0 - y0 == 0) & (z0 - z0 == 0) & (x1 - x1 == 0) & (y1 - y1 == 0) & \
+                  (z1 - z1 == 0) & (x2 - x2 == 0) & (y2 - y2 == 0) & (z2 - z2 == 0);                 \
+    }
+
+/* The box of finite corners. Only its values count (a bound at 0, where the sign of the zero
+ * would matter, is left to numpy by the caller), so the compiler may treat -0.0 as 0.0 and
+ * reduce on vector registers. */
+#define BOUNDS_BODY(T)                                                                              \
+    double l0 = INFINITY, l1 = INFINITY, l2 = INFINITY, h0 = -INFINITY, h1 = -INFINITY, h2 = -INFINITY; \
+    for (Py_ssize_t i = 0; i < 3 * n; i++) {                                                        \
+        double x = tri[3 * i], y = tri[3 * i + 1], z = tri[3 * i + 2];                              \
+        l0 = x < l0 ? x : l0;                                                                       \
+        l1 = y < l1 ? y : l1;                                                                       \
+        l2 = z < l2 ? z : l2;                                                                       \
+        h0 = x > h0 ? x : h0;                                                                       \
+        h1 = y > h1 ? y : h1;                                                                       \
+        h2 = z > h2 ? z : h2;                                                                       \
+    }                                                                                               \
+    bounds[0] = l0;                                                                                 \
+    bounds[1] = l1;                                                                                 \
+    bounds[2] = l2;                                                                                 \
+    bounds[3] = h0;                                                                                 \
+    bounds[4] = h1;                                                                                 \
+    bounds[5] = h2;
+
+__attribute__((target_clones("avx512f", "avx2", "default"), optimize("no-signed-zeros", "finite-math-only")))
+static void bounds_f(const float *restrict tri, Py_ssize_t n, double *restrict bounds) { BOUNDS_BODY(float) }
+
+__attribute__((target_clones("avx512f", "avx2", "default"), optimize("no-signed-zeros", "finite-math-only")))
+static void bounds_d(const double *restrict tri, Py_ssize_t n, double *restrict bounds) { BOUNDS_BODY(double) }
+
+/* per_face_f (float32 corners) and per_face_d (float64): 1 when every corner is finite. */
+#define PER_FACE_FUNCTION(NAME, T)                                                                  \
+    __attribute__((target_clones("avx512f", "avx2", "default"))) static int NAME(                   \
+        const T *restrict tri, Py_ssize_t n, double *restrict area, double *restrict normal_z,       \
+        double *restrict signed_volume, T *restrict bottom, T *restrict top)                         \
+    {                                                                                               \
+        int finite = 1;                                                                             \
+        PER_FACE_BODY(T, T)                                                                         \
+        return finite;                                                                              \
+    }
+
+PER_FACE_FUNCTION(per_face_f, float)
+PER_FACE_FUNCTION(per_face_d, double)
+
+/* per_face(triangles, wide, area, normal_z, signed, bottom, top, bounds) -> every corner finite
+ * triangles: n * 9 float32 (wide=0) or float64; area, normal_z, signed: n float64 out; bottom,
+ * top: n out, in the triangles' type; bounds: 6 float64 out, the corners' lowest then highest
+ * x, y, z (only when every corner is finite: the caller then takes numpy's). */
+static PyObject *per_face(PyObject *self, PyObject *args)
+{
+    Py_buffer tri, area, normal_z, signed_volume, bottom, top, bounds;
+    int wide;
+    (void)self;
+    if (!PyArg_ParseTuple(args, "y*pw*w*w*w*w*w*", &tri, &wide, &area, &normal_z, &signed_volume, &bottom, &top,
+                          &bounds))
+        return NULL;
+    PyObject *result = NULL;
+    Py_ssize_t size = wide ? 8 : 4, n = tri.len / (9 * size);
+    if (tri.len != n * 9 * size || area.len < n * 8 || normal_z.len < n * 8 || signed_volume.len < n * 8 ||
+        bottom.len < n * size || top.len < n * size || bounds.len < 48) {
+        PyErr_SetString(PyExc_ValueError, "per_face: buffer sizes do not match the triangles");
+        goto done;
+    }
+    int finite;
+    Py_BEGIN_ALLOW_THREADS
+    if (wide) {
+        finite = per_face_d(tri.buf, n, area.buf, normal_z.buf, signed_volume.buf, bottom.buf, top.buf);
+        if (finite)
+            bounds_d(tri.buf, n, bounds.buf);
+    } else {
+        finite = per_face_f(tri.buf, n, area.buf, normal_z.buf, signed_volume.buf, bottom.buf, top.buf);
+        if (finite)
+            bounds_f(tri.buf, n, bounds.buf);
+    }
+    Py_END_ALLOW_THREADS
+    result = PyBool_FromLong(finite);
+done:
+    PyBuffer_Release(&tri);
+    PyBuffer_Release(&area);
+    PyBuffer_Release(&normal_z);
+    PyBuffer_Release(&signed_volume);
+    PyBuffer_Release(&bottom);
+    PyBuffer_Release(&top);
+    PyBuffer_Release(&bounds);
+    return result;
+}
+
 static PyMethodDef methods[] = {
     {"weld", weld, METH_VARARGS, "weld(corners, wide, inverse, vertices) -> number of vertices"},
     {"edges", edges, METH_VARARGS, "edges(faces, m, pairs, kinds) -> number of edges reported"},
     {"bodies", bodies, METH_VARARGS, "bodies(faces, m, all_used, vertex_body, face_body) -> bodies"},
+    {"per_face", per_face, METH_VARARGS, "per_face(triangles, wide, area, normal_z, signed, bottom, top, bounds) -> finite"},
     {NULL, NULL, 0, NULL},
 };
 

@@ -88,3 +88,21 @@ def bodies(faces: np.ndarray, n_vertices: int, all_used: bool) -> tuple[int, np.
     if count < 0:  # as in `edges`
         return None
     return count, face_body, vertex_body
+
+
+def per_face(triangles: np.ndarray) -> tuple[np.ndarray, ...] | None:
+    """(areas, z of the unit normals, signed volumes, bbox min, bbox max, bottom and top z of
+    each face), as `slicing.analysis.mesh_facts._per_face` gives them. None: use the numpy pass
+    (also when a bound of the box is 0 or not finite: which of -0.0 and 0.0 numpy's reduction
+    keeps is its own affair, and the reports print the sign)."""
+    if not available() or triangles.dtype not in (np.float32, np.float64) or triangles.shape[1:] != (3, 3):
+        return None
+    tri = np.ascontiguousarray(triangles)
+    n = len(tri)
+    area, normal_z, signed = np.empty(n), np.empty(n), np.empty(n)
+    bottom, top = np.empty(n, dtype=tri.dtype), np.empty(n, dtype=tri.dtype)
+    bounds = np.empty(6)
+    finite = _meshkernel.per_face(tri, tri.dtype == np.float64, area, normal_z, signed, bottom, top, bounds)
+    if not finite or n == 0 or not bounds.all():
+        return None
+    return area, normal_z, signed, bounds[:3], bounds[3:], bottom, top

@@ -307,7 +307,13 @@ def _cross(c: np.ndarray) -> tuple[np.ndarray, ...]:
 
 def _per_face(triangles: np.ndarray) -> tuple[np.ndarray, ...]:
     """(areas, z of the unit normals, signed volumes, bbox min, bbox max, bottom and top z of
-    each face).
+    each face): the compiled pass (slicing/meshkernel.py), else `_per_face_numpy`."""
+    found = meshkernel.per_face(triangles)
+    return found if found is not None else _per_face_numpy(triangles)
+
+
+def _per_face_numpy(triangles: np.ndarray) -> tuple[np.ndarray, ...]:
+    """The per-face figures in numpy.
 
     Each chunk's coordinates are split into nine contiguous float64 columns first: numpy's
     (n, 3) axis reductions and `np.cross` on strided views cost several times more than

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 import slicing.readers.weld as weld_module
 from slicing import meshkernel
-from slicing.analysis.mesh_facts import _bodies, _edges, mesh_facts
+from slicing.analysis.mesh_facts import _bodies, _edges, _per_face_numpy, mesh_facts
 from slicing.readers import merge_vertices
 
 
@@ -165,14 +165,33 @@ grid = st.integers(min_value=0, max_value=5)
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(corners=st.lists(st.tuples(grid, grid, grid), min_size=3, max_size=90).filter(lambda c: len(c) % 3 == 0),
-       wide=st.booleans(), jitter=st.sampled_from([0.0, 2e-9, 7e-9, 1e-7]), negate=st.booleans())
-def test_random_meshes_give_the_same_facts(corners, wide, jitter, negate, use) -> None:
+       wide=st.booleans(), jitter=st.sampled_from([0.0, 2e-9, 7e-9, 1e-7]), negate=st.booleans(),
+       shift=st.sampled_from([0.0, 0.5, -7.25]))
+def test_random_meshes_give_the_same_facts(corners, wide, jitter, negate, shift, use) -> None:
     """Corners on a small grid (so they repeat, faces share edges, some collapse), nudged below
-    or above the 1e-8 merge, mirrored through 0 (signed zeros), float32 or float64."""
+    or above the 1e-8 merge, mirrored through 0 (signed zeros), shifted off 0 (a box with no
+    zero bound: the compiled per-face pass gives it), float32 or float64."""
     tri = np.array(corners, dtype=np.float64).reshape(-1, 3, 3) * 2.5
     tri += jitter * (np.arange(tri.size).reshape(tri.shape) % 2)
     if negate:
         tri = -tri
+    tri += shift
     tri = tri if wide else tri.astype(np.float32)
     assert_same(*both(use, lambda: weld_module.weld(tri)))
     assert_same_facts(tri, use)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_per_face_figures_match_even_with_signed_zeros(dtype, use) -> None:
+    """Every per-face array bit for bit, -0.0 beside 0.0 in a face's z (the lowest and highest z
+    keep numpy's choice); a box bound at 0 is left to numpy (its reduction picks the sign)."""
+    rng = np.random.default_rng(9)
+    tri = (rng.random((500, 3, 3)) * 20 - 10).astype(dtype)
+    tri[:50, :, 2] = np.array([-0.0, 0.0, 0.0], dtype=dtype)[rng.integers(0, 3, size=(50, 3))]
+    tri[50:60] = tri[50:51]  # degenerate: zero area, zero normal
+    use("c")
+    fast = meshkernel.per_face(tri)
+    assert fast is not None
+    assert_same(fast, _per_face_numpy(tri))
+    tri[:, :, 2] = np.abs(tri[:, :, 2])  # the lowest z is now a zero
+    assert meshkernel.per_face(tri) is None
