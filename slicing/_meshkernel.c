@@ -575,10 +575,79 @@ done:
     return result;
 }
 
+/* ---------------------------------------------------------------- close pairs */
+
+/* close_pairs(keys, x, y, z, deltas, r2, first, second) -> count
+ * Points in cell order (keys: n int64 sorted, their grid cells; x, y, z: n float64), deltas: d
+ * int64 key offsets of the neighbouring cells to look in (0: the point's own cell, only the
+ * points after it). Pairs of positions (p, q) with squared distance <= r2, summed as numpy sums
+ * ((dx² + dy²) + dz²), by offset, then p, then q: the order slicing/analysis/near_pairs.py finds
+ * them in. first, second: int32 out; returns how many pairs there are, of which only as many
+ * as fit were written (the caller calls again with room for all). */
+static PyObject *close_pairs(PyObject *self, PyObject *args)
+{
+    Py_buffer keys, xs, ys, zs, deltas, first, second;
+    double r2;
+    (void)self;
+    if (!PyArg_ParseTuple(args, "y*y*y*y*y*dw*w*", &keys, &xs, &ys, &zs, &deltas, &r2, &first, &second))
+        return NULL;
+    PyObject *result = NULL;
+    Py_ssize_t n = keys.len / 8, d = deltas.len / 8, room = first.len / 4;
+    if (keys.len % 8 || xs.len < n * 8 || ys.len < n * 8 || zs.len < n * 8 || second.len / 4 < room ||
+        n >= INT32_MAX) {
+        PyErr_SetString(PyExc_ValueError, "close_pairs: buffer sizes do not match the points");
+        goto done;
+    }
+    Py_ssize_t count = 0;
+    Py_BEGIN_ALLOW_THREADS
+    const int64_t *key = keys.buf, *delta = deltas.buf;
+    const double *x = xs.buf, *y = ys.buf, *z = zs.buf;
+    int32_t *out1 = first.buf, *out2 = second.buf;
+    for (Py_ssize_t o = 0; o < d; o++) {
+        Py_ssize_t lo = 0;
+        for (Py_ssize_t p = 0; p < n; p++) {
+            int64_t target = key[p] + delta[o];
+            Py_ssize_t q;
+            if (delta[o] == 0) {
+                q = p + 1;
+            } else {
+                while (lo < n && key[lo] < target) /* targets rise with p: one sweep per offset */
+                    lo++;
+                q = lo;
+            }
+            for (; q < n && key[q] == target; q++) {
+                double dx = x[p] - x[q], dy = y[p] - y[q], dz = z[p] - z[q];
+                double d2 = dx * dx;
+                d2 += dy * dy;
+                d2 += dz * dz;
+                if (d2 <= r2) {
+                    if (count < room) {
+                        out1[count] = (int32_t)p;
+                        out2[count] = (int32_t)q;
+                    }
+                    count++;
+                }
+            }
+        }
+    }
+    Py_END_ALLOW_THREADS
+    result = PyLong_FromSsize_t(count);
+done:
+    PyBuffer_Release(&keys);
+    PyBuffer_Release(&xs);
+    PyBuffer_Release(&ys);
+    PyBuffer_Release(&zs);
+    PyBuffer_Release(&deltas);
+    PyBuffer_Release(&first);
+    PyBuffer_Release(&second);
+    return result;
+}
+
 static PyMethodDef methods[] = {
     {"weld", weld, METH_VARARGS, "weld(corners, wide, inverse, vertices) -> number of vertices"},
     {"edges", edges, METH_VARARGS, "edges(faces, m, pairs, kinds) -> number of edges reported"},
     {"bodies", bodies, METH_VARARGS, "bodies(faces, m, all_used, vertex_body, face_body) -> bodies"},
+    {"close_pairs", close_pairs, METH_VARARGS, "close_pairs(keys, x, y, z, deltas, r2, first, second) -> count"},
     {"per_face", per_face, METH_VARARGS, "per_face(triangles, wide, area, normal_z, signed, bottom, top, bounds) -> finite"},
     {NULL, NULL, 0, NULL},
 };

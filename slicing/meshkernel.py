@@ -106,3 +106,24 @@ def per_face(triangles: np.ndarray) -> tuple[np.ndarray, ...] | None:
     if not finite or n == 0 or not bounds.all():
         return None
     return area, normal_z, signed, bounds[:3], bounds[3:], bottom, top
+
+
+def close_pairs(sorted_key: np.ndarray, columns: list[np.ndarray], deltas: np.ndarray,
+                radius: float) -> tuple[np.ndarray, np.ndarray] | None:
+    """(first, second) int32 positions in cell order of the points within `radius` of each other,
+    looked for in the cells `sorted_key + delta` for each of `deltas` (0: the same cell, later
+    points only), in the order and with the sums `slicing.analysis.near_pairs` uses. None: use
+    the numpy pass."""
+    n = len(sorted_key)
+    if not available() or n >= 2**31 - 1:
+        return None
+    key = np.ascontiguousarray(sorted_key, dtype=np.int64)
+    x, y, z = (np.ascontiguousarray(c, dtype=np.float64) for c in columns)
+    deltas = np.ascontiguousarray(deltas, dtype=np.int64)
+    room = 64 * n  # most surfaces give far fewer; the rows past the count are never touched
+    while True:
+        first, second = np.empty(room, dtype=np.int32), np.empty(room, dtype=np.int32)
+        count = _meshkernel.close_pairs(key, x, y, z, deltas, radius * radius, first, second)
+        if count <= room:
+            return first[:count], second[:count]
+        room = count

@@ -13,6 +13,8 @@ from collections.abc import Callable
 
 import numpy as np
 
+from slicing import meshkernel
+
 CANDIDATES_PER_PASS = 1 << 17  # candidate pairs looked at per pass: ~12 MB of temporaries, with the caller's keep()
 _OFFSETS = [(dx, dy, dz) for dx in (-1, 0, 1) for dy in (-1, 0, 1) for dz in (-1, 0, 1)
             if (dx, dy, dz) > (0, 0, 0)]  # the 13 neighbours "after" a cell, each pair of cells once
@@ -36,12 +38,43 @@ def near_pairs(points: np.ndarray, radius: float,
     order = np.argsort(key, kind="stable")
     sorted_key = key[order]
     columns = [np.ascontiguousarray(points[order, k], dtype=np.float64) for k in range(3)]
+    offsets = [(dx * span[1] + dy) * span[2] + dz for dx, dy, dz in [(0, 0, 0), *_OFFSETS]]
+    fast = meshkernel.close_pairs(sorted_key, columns, np.array(offsets), radius)
+    if fast is not None:  # the compiled pass: the same pairs in the same order
+        found = _kept(order, *fast, keep)
+    else:
+        found = _found(sorted_key, order, columns, offsets, radius, keep)
+    if not found:
+        return np.empty((0, 2), dtype=np.int64)
+    i, j = np.concatenate([f[0] for f in found]), np.concatenate([f[1] for f in found])
+    return np.column_stack([np.minimum(i, j), np.maximum(i, j)])
+
+
+def _kept(order: np.ndarray, first: np.ndarray, second: np.ndarray,
+          keep: Callable[[np.ndarray, np.ndarray], np.ndarray] | None) -> list[tuple[np.ndarray, np.ndarray]]:
+    """The compiled pass's close pairs (positions in cell order) as point indices, filtered by
+    `keep` a block at a time, as the numpy pass filters its own."""
     found = []
-    for dx, dy, dz in [(0, 0, 0), *_OFFSETS]:
-        target = sorted_key + (dx * span[1] + dy) * span[2] + dz
+    for s in range(0, len(first), CANDIDATES_PER_PASS):
+        i, j = order.take(first[s: s + CANDIDATES_PER_PASS]), order.take(second[s: s + CANDIDATES_PER_PASS])
+        if keep is not None:
+            wanted = keep(i, j)
+            i, j = i[wanted], j[wanted]
+        found.append((i, j))
+    return found
+
+
+def _found(sorted_key: np.ndarray, order: np.ndarray, columns: list[np.ndarray], offsets: list[int], radius: float,
+           keep: Callable[[np.ndarray, np.ndarray], np.ndarray] | None) -> list[tuple[np.ndarray, np.ndarray]]:
+    """The close pairs, found in numpy: for each neighbouring cell's key offset, a `searchsorted`
+    gives each point's candidates there, a block of points at a time."""
+    n = len(sorted_key)
+    found = []
+    for delta in offsets:
+        target = sorted_key + delta
         lo = np.searchsorted(sorted_key, target, side="left")
         hi = np.searchsorted(sorted_key, target, side="right")
-        if (dx, dy, dz) == (0, 0, 0):
+        if delta == 0:
             lo = np.arange(n) + 1  # same cell: only the points after this one
         counts = np.maximum(hi - lo, 0)
         ends = np.cumsum(counts)
@@ -68,7 +101,4 @@ def near_pairs(points: np.ndarray, radius: float,
                 wanted = keep(i, j)
                 i, j = i[wanted], j[wanted]
             found.append((i, j))
-    if not found:
-        return np.empty((0, 2), dtype=np.int64)
-    i, j = np.concatenate([f[0] for f in found]), np.concatenate([f[1] for f in found])
-    return np.column_stack([np.minimum(i, j), np.maximum(i, j)])
+    return found

@@ -15,6 +15,8 @@ from hypothesis import strategies as st
 import slicing.readers.weld as weld_module
 from slicing import meshkernel
 from slicing.analysis.mesh_facts import _bodies, _edges, _per_face_numpy, mesh_facts
+from slicing.analysis.near_pairs import near_pairs
+from slicing.analysis.thin_walls import thin_walls
 from slicing.readers import merge_vertices
 
 
@@ -195,3 +197,28 @@ def test_per_face_figures_match_even_with_signed_zeros(dtype, use) -> None:
     assert_same(fast, _per_face_numpy(tri))
     tri[:, :, 2] = np.abs(tri[:, :, 2])  # the lowest z is now a zero
     assert meshkernel.per_face(tri) is None
+
+
+@pytest.mark.parametrize("n,radius", [(3000, 4.0), (800, 2.5), (200, 100.0), (2, 100.0), (1, 1.0), (50, 0.001)])
+def test_close_pairs_are_the_same_pairs_in_the_same_order(n, radius, use) -> None:
+    """near_pairs with the compiled candidate pass: the numpy pass's pairs, in its order, with
+    and without a `keep` filter; a few more pairs than the first guess of room makes it ask again."""
+    rng = np.random.default_rng(n)
+    pts = rng.random((n, 3)) * [60, 40, 20]
+    pts[n // 2:] = np.round(pts[n // 2:], 1)  # some points on the cell edges, some twice
+
+    def keep(i: np.ndarray, j: np.ndarray) -> np.ndarray:
+        return (i + j) % 3 != 0
+
+    for filt in (None, keep):
+        assert_same(*both(use, lambda f=filt: near_pairs(pts, radius, keep=f)))
+
+
+def test_thin_walls_are_the_same_with_either_kernel(use) -> None:
+    """A slab 0.3 mm thick (thinner than the nozzle) beside a thick block: the same thin area,
+    thickness, points and faces."""
+    slab = _cube() * np.float32([3, 3, 0.03])
+    tri = np.concatenate([slab, _cube(40) * np.float32(2)])
+    fast, slow = both(use, lambda: mesh_facts(tri))
+    walls = both(use, lambda: thin_walls(tri, slow.normals_of, slow.face_areas, 0.4, slow.faces))
+    assert walls[0] is not None and walls[0] == walls[1]
