@@ -496,7 +496,7 @@ static inline double min2(double a, double b) { return (a < b || a != a) ? a : b
  * reduce on vector registers. */
 #define BOUNDS_BODY(T)                                                                              \
     double l0 = INFINITY, l1 = INFINITY, l2 = INFINITY, h0 = -INFINITY, h1 = -INFINITY, h2 = -INFINITY; \
-    for (Py_ssize_t i = 0; i < 3 * n; i++) {                                                        \
+    for (Py_ssize_t i = 0; i < corners; i++) {                                                      \
         double x = tri[3 * i], y = tri[3 * i + 1], z = tri[3 * i + 2];                              \
         l0 = x < l0 ? x : l0;                                                                       \
         l1 = y < l1 ? y : l1;                                                                       \
@@ -513,10 +513,82 @@ static inline double min2(double a, double b) { return (a < b || a != a) ? a : b
     bounds[5] = h2;
 
 __attribute__((target_clones("avx512f", "avx2", "default"), optimize("no-signed-zeros", "finite-math-only")))
-static void bounds_f(const float *restrict tri, Py_ssize_t n, double *restrict bounds) { BOUNDS_BODY(float) }
+static void bounds_f(const float *restrict tri, Py_ssize_t corners, double *restrict bounds) { BOUNDS_BODY(float) }
 
 __attribute__((target_clones("avx512f", "avx2", "default"), optimize("no-signed-zeros", "finite-math-only")))
-static void bounds_d(const double *restrict tri, Py_ssize_t n, double *restrict bounds) { BOUNDS_BODY(double) }
+static void bounds_d(const double *restrict tri, Py_ssize_t corners, double *restrict bounds) { BOUNDS_BODY(double) }
+
+/* Every value finite (strict IEEE: this is what lets the box above skip NaNs). */
+#define FINITE_FUNCTION(NAME, T)                                                                    \
+    __attribute__((target_clones("avx512f", "avx2", "default"))) static int NAME(const T *restrict v, \
+                                                                                 Py_ssize_t count) \
+    {                                                                                               \
+        int finite = 1;                                                                             \
+        for (Py_ssize_t i = 0; i < count; i++)                                                      \
+            finite &= v[i] - v[i] == 0;                                                             \
+        return finite;                                                                              \
+    }
+
+FINITE_FUNCTION(finite_f, float)
+FINITE_FUNCTION(finite_d, double)
+
+/* A bound at 0 takes the sign of that axis's zeros; 0 when the axis holds both -0.0 and 0.0
+ * (which one numpy's min or max keeps then is its own affair, and the reports print the sign). */
+static int sign_zero_bounds(const char *points, Py_ssize_t k, int wide, double *b)
+{
+    for (int a = 0; a < 3; a++) {
+        if (b[a] != 0 && b[3 + a] != 0)
+            continue;
+        int neg = 0, pos = 0;
+        for (Py_ssize_t c = 0; c < k; c++) {
+            double v = wide ? ((const double *)points)[3 * c + a] : ((const float *)points)[3 * c + a];
+            if (v == 0) {
+                neg |= signbit(v) != 0;
+                pos |= signbit(v) == 0;
+            }
+        }
+        if (neg && pos)
+            return 0;
+        for (int j = a; j < 6; j += 3)
+            if (b[j] == 0)
+                b[j] = neg ? -0.0 : 0.0;
+    }
+    return 1;
+}
+
+/* bounds(points, wide, bounds) -> given
+ * points: k * 3 float32 (wide=0) or float64; bounds: 6 float64 out, the lowest then highest x,
+ * y, z, as numpy's min and max give them. 0 (use numpy) when a value is not finite, or a zero
+ * bound's sign is numpy's reduction's own choice (see sign_zero_bounds). */
+static PyObject *box(PyObject *self, PyObject *args)
+{
+    Py_buffer points, bounds;
+    int wide;
+    (void)self;
+    if (!PyArg_ParseTuple(args, "y*pw*", &points, &wide, &bounds))
+        return NULL;
+    PyObject *result = NULL;
+    Py_ssize_t size = wide ? 8 : 4, k = points.len / (3 * size);
+    if (points.len != k * 3 * size || bounds.len < 48) {
+        PyErr_SetString(PyExc_ValueError, "bounds: buffer sizes do not match the points");
+        goto done;
+    }
+    int given;
+    Py_BEGIN_ALLOW_THREADS
+    given = wide ? finite_d(points.buf, 3 * k) : finite_f(points.buf, 3 * k);
+    if (given && wide)
+        bounds_d(points.buf, k, bounds.buf);
+    else if (given)
+        bounds_f(points.buf, k, bounds.buf);
+    if (given)
+        given = sign_zero_bounds(points.buf, k, wide, bounds.buf);
+    Py_END_ALLOW_THREADS
+    result = PyBool_FromLong(given);
+done:
+    PyBuffer_Release(&points);
+    PyBuffer_Release(&bounds);
+    return result;
+}
 
 /* per_face_f (float32 corners) and per_face_d (float64): 1 when every corner is finite. */
 #define PER_FACE_FUNCTION(NAME, T)                                                                  \
@@ -532,36 +604,29 @@ static void bounds_d(const double *restrict tri, Py_ssize_t n, double *restrict 
 PER_FACE_FUNCTION(per_face_f, float)
 PER_FACE_FUNCTION(per_face_d, double)
 
-/* per_face(triangles, wide, area, normal_z, signed, bottom, top, bounds) -> every corner finite
+/* per_face(triangles, wide, area, normal_z, signed, bottom, top) -> every corner finite
  * triangles: n * 9 float32 (wide=0) or float64; area, normal_z, signed: n float64 out; bottom,
- * top: n out, in the triangles' type; bounds: 6 float64 out, the corners' lowest then highest
- * x, y, z (only when every corner is finite: the caller then takes numpy's). */
+ * top: n out, in the triangles' type. */
 static PyObject *per_face(PyObject *self, PyObject *args)
 {
-    Py_buffer tri, area, normal_z, signed_volume, bottom, top, bounds;
+    Py_buffer tri, area, normal_z, signed_volume, bottom, top;
     int wide;
     (void)self;
-    if (!PyArg_ParseTuple(args, "y*pw*w*w*w*w*w*", &tri, &wide, &area, &normal_z, &signed_volume, &bottom, &top,
-                          &bounds))
+    if (!PyArg_ParseTuple(args, "y*pw*w*w*w*w*", &tri, &wide, &area, &normal_z, &signed_volume, &bottom, &top))
         return NULL;
     PyObject *result = NULL;
     Py_ssize_t size = wide ? 8 : 4, n = tri.len / (9 * size);
     if (tri.len != n * 9 * size || area.len < n * 8 || normal_z.len < n * 8 || signed_volume.len < n * 8 ||
-        bottom.len < n * size || top.len < n * size || bounds.len < 48) {
+        bottom.len < n * size || top.len < n * size) {
         PyErr_SetString(PyExc_ValueError, "per_face: buffer sizes do not match the triangles");
         goto done;
     }
     int finite;
     Py_BEGIN_ALLOW_THREADS
-    if (wide) {
+    if (wide)
         finite = per_face_d(tri.buf, n, area.buf, normal_z.buf, signed_volume.buf, bottom.buf, top.buf);
-        if (finite)
-            bounds_d(tri.buf, n, bounds.buf);
-    } else {
+    else
         finite = per_face_f(tri.buf, n, area.buf, normal_z.buf, signed_volume.buf, bottom.buf, top.buf);
-        if (finite)
-            bounds_f(tri.buf, n, bounds.buf);
-    }
     Py_END_ALLOW_THREADS
     result = PyBool_FromLong(finite);
 done:
@@ -571,7 +636,6 @@ done:
     PyBuffer_Release(&signed_volume);
     PyBuffer_Release(&bottom);
     PyBuffer_Release(&top);
-    PyBuffer_Release(&bounds);
     return result;
 }
 
@@ -648,7 +712,8 @@ static PyMethodDef methods[] = {
     {"edges", edges, METH_VARARGS, "edges(faces, m, pairs, kinds) -> number of edges reported"},
     {"bodies", bodies, METH_VARARGS, "bodies(faces, m, all_used, vertex_body, face_body) -> bodies"},
     {"close_pairs", close_pairs, METH_VARARGS, "close_pairs(keys, x, y, z, deltas, r2, first, second) -> count"},
-    {"per_face", per_face, METH_VARARGS, "per_face(triangles, wide, area, normal_z, signed, bottom, top, bounds) -> finite"},
+    {"per_face", per_face, METH_VARARGS, "per_face(triangles, wide, area, normal_z, signed, bottom, top) -> finite"},
+    {"bounds", box, METH_VARARGS, "bounds(points, wide, bounds) -> given"},
     {NULL, NULL, 0, NULL},
 };
 

@@ -93,19 +93,31 @@ def bodies(faces: np.ndarray, n_vertices: int, all_used: bool) -> tuple[int, np.
 def per_face(triangles: np.ndarray) -> tuple[np.ndarray, ...] | None:
     """(areas, z of the unit normals, signed volumes, bbox min, bbox max, bottom and top z of
     each face), as `slicing.analysis.mesh_facts._per_face` gives them. None: use the numpy pass
-    (also when a bound of the box is 0 or not finite: which of -0.0 and 0.0 numpy's reduction
-    keeps is its own affair, and the reports print the sign)."""
+    (also for a non-finite corner, and where `bounds` says so)."""
     if not available() or triangles.dtype not in (np.float32, np.float64) or triangles.shape[1:] != (3, 3):
         return None
     tri = np.ascontiguousarray(triangles)
     n = len(tri)
     area, normal_z, signed = np.empty(n), np.empty(n), np.empty(n)
     bottom, top = np.empty(n, dtype=tri.dtype), np.empty(n, dtype=tri.dtype)
-    bounds = np.empty(6)
-    finite = _meshkernel.per_face(tri, tri.dtype == np.float64, area, normal_z, signed, bottom, top, bounds)
-    if not finite or n == 0 or not bounds.all():
+    if n == 0 or not _meshkernel.per_face(tri, tri.dtype == np.float64, area, normal_z, signed, bottom, top):
         return None
-    return area, normal_z, signed, bounds[:3], bounds[3:], bottom, top
+    box = bounds(tri)
+    return None if box is None else (area, normal_z, signed, box[0], box[1], bottom, top)
+
+
+def bounds(points: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """(lowest, highest) x, y, z float64 over (n, 3, 3) triangles or (k, 3) points, as numpy's
+    min and max give them. None: use numpy (not float32/float64, empty, a value not finite, or
+    a bound at 0 with both -0.0 and 0.0 on its axis: which one numpy's reduction keeps is its
+    own affair, and the reports print the sign)."""
+    if not available() or points.dtype not in (np.float32, np.float64) or points.size == 0 or points.shape[-1] != 3:
+        return None
+    points = np.ascontiguousarray(points)
+    box = np.empty(6)
+    if not _meshkernel.bounds(points, points.dtype == np.float64, box):
+        return None
+    return box[:3], box[3:]
 
 
 def close_pairs(sorted_key: np.ndarray, columns: list[np.ndarray], deltas: np.ndarray,

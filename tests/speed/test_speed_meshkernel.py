@@ -18,6 +18,7 @@ from slicing.analysis.mesh_facts import _bodies, _edges, _per_face_numpy, mesh_f
 from slicing.analysis.near_pairs import near_pairs
 from slicing.analysis.thin_walls import thin_walls
 from slicing.readers import merge_vertices
+from slicing.readers.stl import corner_bounds
 
 
 @pytest.fixture
@@ -186,7 +187,8 @@ def test_random_meshes_give_the_same_facts(corners, wide, jitter, negate, shift,
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_per_face_figures_match_even_with_signed_zeros(dtype, use) -> None:
     """Every per-face array bit for bit, -0.0 beside 0.0 in a face's z (the lowest and highest z
-    keep numpy's choice); a box bound at 0 is left to numpy (its reduction picks the sign)."""
+    keep numpy's choice); a box bound at 0 with the sign numpy gives, unless both signs are on
+    that axis (then numpy's reduction picks one: left to numpy)."""
     rng = np.random.default_rng(9)
     tri = (rng.random((500, 3, 3)) * 20 - 10).astype(dtype)
     tri[:50, :, 2] = np.array([-0.0, 0.0, 0.0], dtype=dtype)[rng.integers(0, 3, size=(50, 3))]
@@ -195,7 +197,11 @@ def test_per_face_figures_match_even_with_signed_zeros(dtype, use) -> None:
     fast = meshkernel.per_face(tri)
     assert fast is not None
     assert_same(fast, _per_face_numpy(tri))
-    tri[:, :, 2] = np.abs(tri[:, :, 2])  # the lowest z is now a zero
+    tri[:, :, 2] = np.abs(tri[:, :, 2])  # the lowest z is now 0.0 (a part on the bed)
+    assert_same(meshkernel.per_face(tri), _per_face_numpy(tri))
+    tri[:, :, 1] = -np.abs(tri[:, :, 1]) * 0  # every y is -0.0: both bounds -0.0
+    assert_same(meshkernel.per_face(tri), _per_face_numpy(tri))
+    tri[0, 0, 2] = -0.0  # -0.0 and 0.0 at the lowest z: numpy's reduction decides
     assert meshkernel.per_face(tri) is None
 
 
@@ -222,3 +228,19 @@ def test_thin_walls_are_the_same_with_either_kernel(use) -> None:
     fast, slow = both(use, lambda: mesh_facts(tri))
     walls = both(use, lambda: thin_walls(tri, slow.normals_of, slow.face_areas, 0.4, slow.faces))
     assert walls[0] is not None and walls[0] == walls[1]
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_corner_bounds_are_the_same_with_either_kernel(dtype, use) -> None:
+    """The box of the corners in their own dtype, the sign of a zero bound included."""
+    rng = np.random.default_rng(12)
+    tri = (rng.random((300, 3, 3)) * 20).astype(dtype)  # x, y, z >= 0
+    tri[:, :, 2] -= dtype(10)
+    tri[5, 1, 0] = 0.0  # lowest x is 0.0
+    tri[:, :, 1] = -tri[:, :, 1]
+    tri[7, 2, 1] = -0.0  # highest y is -0.0
+    for points in (tri, tri.reshape(-1, 3), tri[:1]):
+        assert_same(*both(use, lambda p=points: corner_bounds(p)))
+    tri[8, 0, 1] = 0.0  # and 0.0: numpy decides
+    use("c")
+    assert meshkernel.bounds(tri) is None
