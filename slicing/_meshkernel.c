@@ -139,8 +139,9 @@ static inline int same_words(const uint32_t *a, const uint32_t *b, const int wid
     return wide ? same && a[3] == b[3] && a[4] == b[4] && a[5] == b[5] : same;
 }
 
-#define AHEAD 16    /* slots prefetched this many corners ahead: the misses overlap */
 #define RECENT 8192 /* slots of the small table of recently seen vertices (128 kB for float32) */
+/* (Prefetching the big table's slots a few corners ahead made the loop slower here: the
+ * look-ahead costs every corner, and the table, 16 MB at 1.3 M faces, mostly sits in L3.) */
 
 /* The welding loop, specialised by `wide` (a constant at each call). Returns the number of
  * vertices, or -1 when memory ran out.
@@ -174,12 +175,6 @@ static inline __attribute__((always_inline)) Py_ssize_t weld_loop(const char *sr
         else
             round_hash_f((const float *)src + 3 * base, n, cw, ch);
         for (int j = 0; j < n; j++) {
-            if (j + AHEAD < n) {
-                uint32_t ha = ch[j + AHEAD];
-                const uint32_t *seen = (const uint32_t *)(recent + (ha & (RECENT - 1)) * slot_size);
-                if (!seen[words] || !same_words(seen, cw + (j + AHEAD) * words, wide))
-                    __builtin_prefetch(table + (size_t)(ha >> shift) * slot_size);
-            }
             const uint32_t *w = cw + j * words;
             uint32_t h = ch[j];
             Py_ssize_t c = base + j;
@@ -491,75 +486,54 @@ static inline double min2(double a, double b) { return (a < b || a != a) ? a : b
                   (z1 - z1 == 0) & (x2 - x2 == 0) & (y2 - y2 == 0) & (z2 - z2 == 0);                 \
     }
 
-/* The box of finite corners. Only its values count (a bound at 0, where the sign of the zero
- * would matter, is left to numpy by the caller), so the compiler may treat -0.0 as 0.0 and
- * reduce on vector registers. */
-#define BOUNDS_BODY(T)                                                                              \
-    double l0 = INFINITY, l1 = INFINITY, l2 = INFINITY, h0 = -INFINITY, h1 = -INFINITY, h2 = -INFINITY; \
-    for (Py_ssize_t i = 0; i < corners; i++) {                                                      \
-        double x = tri[3 * i], y = tri[3 * i + 1], z = tri[3 * i + 2];                              \
-        l0 = x < l0 ? x : l0;                                                                       \
-        l1 = y < l1 ? y : l1;                                                                       \
-        l2 = z < l2 ? z : l2;                                                                       \
-        h0 = x > h0 ? x : h0;                                                                       \
-        h1 = y > h1 ? y : h1;                                                                       \
-        h2 = z > h2 ? z : h2;                                                                       \
-    }                                                                                               \
-    bounds[0] = l0;                                                                                 \
-    bounds[1] = l1;                                                                                 \
-    bounds[2] = l2;                                                                                 \
-    bounds[3] = h0;                                                                                 \
-    bounds[4] = h1;                                                                                 \
-    bounds[5] = h2;
-
-__attribute__((target_clones("avx512f", "avx2", "default"), optimize("no-signed-zeros", "finite-math-only")))
-static void bounds_f(const float *restrict tri, Py_ssize_t corners, double *restrict bounds) { BOUNDS_BODY(float) }
-
-__attribute__((target_clones("avx512f", "avx2", "default"), optimize("no-signed-zeros", "finite-math-only")))
-static void bounds_d(const double *restrict tri, Py_ssize_t corners, double *restrict bounds) { BOUNDS_BODY(double) }
-
-/* Every value finite (strict IEEE: this is what lets the box above skip NaNs). */
-#define FINITE_FUNCTION(NAME, T)                                                                    \
-    __attribute__((target_clones("avx512f", "avx2", "default"))) static int NAME(const T *restrict v, \
-                                                                                 Py_ssize_t count) \
+/* The box of the corners in one pass over their bits, on integers (vectorised, exact): a float's
+ * bits, the magnitude bits flipped when negative, order as the floats do, -0.0 just below 0.0.
+ * Per axis, also whether some value is -0.0 and whether one is 0.0: a bound at 0 takes the sign
+ * of its axis's zeros, and with both there (numpy's reduction then keeps one of its own choice,
+ * and the reports print the sign) the box is not given. Not given either when a value is not
+ * finite. Returns whether given; bounds: lowest then highest x, y, z. */
+#define BOX_FUNCTION(NAME, F, U, S, BITS)                                                           \
+    __attribute__((target_clones("avx512f", "avx2", "default"))) static int NAME(                   \
+        const U *restrict bits, Py_ssize_t k, double *restrict bounds)                              \
     {                                                                                               \
-        int finite = 1;                                                                             \
-        for (Py_ssize_t i = 0; i < count; i++)                                                      \
-            finite &= v[i] - v[i] == 0;                                                             \
-        return finite;                                                                              \
+        const U sign = (U)1 << (BITS - 1), exponent = BITS == 32 ? (U)0x7F800000u : (U)0x7FF0000000000000ull; \
+        S lo[3] = {(S)(~(U)0 >> 1), (S)(~(U)0 >> 1), (S)(~(U)0 >> 1)}, hi[3] = {(S)sign, (S)sign, (S)sign}; \
+        int finite = 1, negative[3] = {0, 0, 0}, positive[3] = {0, 0, 0};                           \
+        for (Py_ssize_t c = 0; c < k; c++) {                                                        \
+            for (int a = 0; a < 3; a++) {                                                           \
+                U u = bits[3 * c + a];                                                              \
+                S key = (S)(u ^ ((U)((S)u >> (BITS - 1)) & ~sign));                                 \
+                lo[a] = key < lo[a] ? key : lo[a];                                                  \
+                hi[a] = key > hi[a] ? key : hi[a];                                                  \
+                finite &= (u & exponent) != exponent;                                               \
+                negative[a] |= u == sign;                                                           \
+                positive[a] |= u == 0;                                                              \
+            }                                                                                       \
+        }                                                                                           \
+        for (int a = 0; a < 3; a++) {                                                               \
+            S ends[2] = {lo[a], hi[a]};                                                             \
+            for (int j = 0; j < 2; j++) {                                                           \
+                U u = (U)ends[j] ^ ((U)(ends[j] >> (BITS - 1)) & ~sign);                            \
+                F v;                                                                                \
+                memcpy(&v, &u, sizeof v);                                                           \
+                if (v == 0) {                                                                       \
+                    if (negative[a] && positive[a])                                                 \
+                        return 0;                                                                   \
+                    v = negative[a] ? -(F)0 : (F)0;                                                 \
+                }                                                                                   \
+                bounds[3 * j + a] = v;                                                              \
+            }                                                                                       \
+        }                                                                                           \
+        return finite && k > 0;                                                                     \
     }
 
-FINITE_FUNCTION(finite_f, float)
-FINITE_FUNCTION(finite_d, double)
-
-/* A bound at 0 takes the sign of that axis's zeros; 0 when the axis holds both -0.0 and 0.0
- * (which one numpy's min or max keeps then is its own affair, and the reports print the sign). */
-static int sign_zero_bounds(const char *points, Py_ssize_t k, int wide, double *b)
-{
-    for (int a = 0; a < 3; a++) {
-        if (b[a] != 0 && b[3 + a] != 0)
-            continue;
-        int neg = 0, pos = 0;
-        for (Py_ssize_t c = 0; c < k; c++) {
-            double v = wide ? ((const double *)points)[3 * c + a] : ((const float *)points)[3 * c + a];
-            if (v == 0) {
-                neg |= signbit(v) != 0;
-                pos |= signbit(v) == 0;
-            }
-        }
-        if (neg && pos)
-            return 0;
-        for (int j = a; j < 6; j += 3)
-            if (b[j] == 0)
-                b[j] = neg ? -0.0 : 0.0;
-    }
-    return 1;
-}
+BOX_FUNCTION(box_f, float, uint32_t, int32_t, 32)
+BOX_FUNCTION(box_d, double, uint64_t, int64_t, 64)
 
 /* bounds(points, wide, bounds) -> given
  * points: k * 3 float32 (wide=0) or float64; bounds: 6 float64 out, the lowest then highest x,
  * y, z, as numpy's min and max give them. 0 (use numpy) when a value is not finite, or a zero
- * bound's sign is numpy's reduction's own choice (see sign_zero_bounds). */
+ * bound's sign is numpy's reduction's own choice (see BOX_FUNCTION). */
 static PyObject *box(PyObject *self, PyObject *args)
 {
     Py_buffer points, bounds;
@@ -575,13 +549,7 @@ static PyObject *box(PyObject *self, PyObject *args)
     }
     int given;
     Py_BEGIN_ALLOW_THREADS
-    given = wide ? finite_d(points.buf, 3 * k) : finite_f(points.buf, 3 * k);
-    if (given && wide)
-        bounds_d(points.buf, k, bounds.buf);
-    else if (given)
-        bounds_f(points.buf, k, bounds.buf);
-    if (given)
-        given = sign_zero_bounds(points.buf, k, wide, bounds.buf);
+    given = wide ? box_d(points.buf, k, bounds.buf) : box_f(points.buf, k, bounds.buf);
     Py_END_ALLOW_THREADS
     result = PyBool_FromLong(given);
 done:

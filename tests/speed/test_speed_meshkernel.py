@@ -244,3 +244,8 @@ def test_corner_bounds_are_the_same_with_either_kernel(dtype, use) -> None:
     tri[8, 0, 1] = 0.0  # and 0.0: numpy decides
     use("c")
     assert meshkernel.bounds(tri) is None
+    tri[8, 0, 1] = -0.0
+    assert meshkernel.bounds(tri) is not None
+    for bad in (np.nan, np.inf, -np.inf):
+        tri[9, 2, 2] = bad
+        assert meshkernel.bounds(tri) is None and meshkernel.per_face(tri) is None
