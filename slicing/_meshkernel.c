@@ -609,26 +609,70 @@ done:
 
 /* ---------------------------------------------------------------- close pairs */
 
-/* close_pairs(keys, x, y, z, deltas, r2, first, second) -> count
+/* Whether two samples' faces face each other as the two sides of a wall (thin_walls.facing):
+ * normals within 30° of opposite (their dot summed as numpy sums it there: (x + z) + y),
+ * different faces, and (when the mesh's faces are given) no vertex in common. */
+typedef struct {
+    const int64_t *order; /* cell position -> sample */
+    const double *nx, *ny, *nz;
+    const int64_t *face;  /* sample -> face */
+    const int32_t *tri;   /* face -> its three vertices, or NULL */
+    Py_ssize_t faces;
+} facing_t;
+
+static inline int facing(const facing_t *f, Py_ssize_t p, Py_ssize_t q)
+{
+    int64_t i = f->order[p], j = f->order[q];
+    double dot = (f->nx[i] * f->nx[j] + f->nz[i] * f->nz[j]) + f->ny[i] * f->ny[j];
+    int64_t a = f->face[i], b = f->face[j];
+    if (!(dot < -0.85) || a == b)
+        return 0;
+    if (!f->tri)
+        return 1;
+    const int32_t *u = f->tri + 3 * a, *v = f->tri + 3 * b;
+    for (int s = 0; s < 3; s++)
+        if (u[s] == v[0] || u[s] == v[1] || u[s] == v[2])
+            return 0;
+    return 1;
+}
+
+/* close_pairs(keys, x, y, z, deltas, r2, first, second[, order, nx, ny, nz, face, tri]) -> count
  * Points in cell order (keys: n int64 sorted, their grid cells; x, y, z: n float64), deltas: d
  * int64 key offsets of the neighbouring cells to look in (0: the point's own cell, only the
  * points after it). Pairs of positions (p, q) with squared distance <= r2, summed as numpy sums
  * ((dx² + dy²) + dz²), by offset, then p, then q: the order slicing/analysis/near_pairs.py finds
- * them in. first, second: int32 out; returns how many pairs there are, of which only as many
- * as fit were written (the caller calls again with room for all). */
+ * them in. With the facing arguments (order: n int64; nx, ny, nz: float64 per sample; face:
+ * int64 per sample; tri: int32 3 per face, or empty), only the pairs that face each other.
+ * first, second: int32 out; returns how many pairs there are, of which only as many as fit
+ * were written (the caller calls again with room for all). */
 static PyObject *close_pairs(PyObject *self, PyObject *args)
 {
     Py_buffer keys, xs, ys, zs, deltas, first, second;
+    Py_buffer extra[6] = {{0}}; /* the facing arguments: order, nx, ny, nz, face, tri */
+    Py_buffer *fo = &extra[0], *ff = &extra[4], *ft = &extra[5];
     double r2;
     (void)self;
-    if (!PyArg_ParseTuple(args, "y*y*y*y*y*dw*w*", &keys, &xs, &ys, &zs, &deltas, &r2, &first, &second))
+    if (!PyArg_ParseTuple(args, "y*y*y*y*y*dw*w*|y*y*y*y*y*y*", &keys, &xs, &ys, &zs, &deltas, &r2, &first,
+                          &second, &extra[0], &extra[1], &extra[2], &extra[3], &extra[4], &extra[5]))
         return NULL;
     PyObject *result = NULL;
     Py_ssize_t n = keys.len / 8, d = deltas.len / 8, room = first.len / 4;
+    facing_t test = {fo->buf, extra[1].buf, extra[2].buf, extra[3].buf, ff->buf, ft->len ? ft->buf : NULL, ft->len / 12};
+    int filtered = fo->obj != NULL;
     if (keys.len % 8 || xs.len < n * 8 || ys.len < n * 8 || zs.len < n * 8 || second.len / 4 < room ||
-        n >= INT32_MAX) {
+        n >= INT32_MAX ||
+        (filtered && (fo->len < n * 8 || extra[1].len < n * 8 || extra[2].len < n * 8 || extra[3].len < n * 8 ||
+                      ff->len < n * 8))) {
         PyErr_SetString(PyExc_ValueError, "close_pairs: buffer sizes do not match the points");
         goto done;
+    }
+    if (filtered && test.tri) { /* every sample's face must be one of the mesh's */
+        for (Py_ssize_t i = 0; i < n; i++) {
+            if (test.face[i] < 0 || test.face[i] >= test.faces) {
+                PyErr_SetString(PyExc_ValueError, "close_pairs: a sample's face is not in the mesh");
+                goto done;
+            }
+        }
     }
     Py_ssize_t count = 0;
     Py_BEGIN_ALLOW_THREADS
@@ -652,7 +696,7 @@ static PyObject *close_pairs(PyObject *self, PyObject *args)
                 double d2 = dx * dx;
                 d2 += dy * dy;
                 d2 += dz * dz;
-                if (d2 <= r2) {
+                if (d2 <= r2 && (!filtered || facing(&test, p, q))) {
                     if (count < room) {
                         out1[count] = (int32_t)p;
                         out2[count] = (int32_t)q;
@@ -672,6 +716,9 @@ done:
     PyBuffer_Release(&deltas);
     PyBuffer_Release(&first);
     PyBuffer_Release(&second);
+    for (int i = 0; i < 6; i++)
+        if (extra[i].obj)
+            PyBuffer_Release(&extra[i]);
     return result;
 }
 
@@ -679,7 +726,8 @@ static PyMethodDef methods[] = {
     {"weld", weld, METH_VARARGS, "weld(corners, wide, inverse, vertices) -> number of vertices"},
     {"edges", edges, METH_VARARGS, "edges(faces, m, pairs, kinds) -> number of edges reported"},
     {"bodies", bodies, METH_VARARGS, "bodies(faces, m, all_used, vertex_body, face_body) -> bodies"},
-    {"close_pairs", close_pairs, METH_VARARGS, "close_pairs(keys, x, y, z, deltas, r2, first, second) -> count"},
+    {"close_pairs", close_pairs, METH_VARARGS,
+     "close_pairs(keys, x, y, z, deltas, r2, first, second[, order, nx, ny, nz, face, tri]) -> count"},
     {"per_face", per_face, METH_VARARGS, "per_face(triangles, wide, area, normal_z, signed, bottom, top) -> finite"},
     {"bounds", box, METH_VARARGS, "bounds(points, wide, bounds) -> given"},
     {NULL, NULL, 0, NULL},

@@ -120,22 +120,32 @@ def bounds(points: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
     return box[:3], box[3:]
 
 
-def close_pairs(sorted_key: np.ndarray, columns: list[np.ndarray], deltas: np.ndarray,
-                radius: float) -> tuple[np.ndarray, np.ndarray] | None:
+def close_pairs(sorted_key: np.ndarray, columns: list[np.ndarray], deltas: np.ndarray, radius: float,
+                facing: tuple[np.ndarray, ...] | None = None) -> tuple[np.ndarray, np.ndarray] | None:
     """(first, second) int32 positions in cell order of the points within `radius` of each other,
     looked for in the cells `sorted_key + delta` for each of `deltas` (0: the same cell, later
-    points only), in the order and with the sums `slicing.analysis.near_pairs` uses. None: use
-    the numpy pass."""
+    points only), in the order and with the sums `slicing.analysis.near_pairs` uses. `facing`:
+    (order, nx, ny, nz, face, mesh faces or None), only the pairs `near_pairs.Facing` keeps.
+    None: use the numpy pass."""
     n = len(sorted_key)
     if not available() or n >= 2**31 - 1:
         return None
     key = np.ascontiguousarray(sorted_key, dtype=np.int64)
     x, y, z = (np.ascontiguousarray(c, dtype=np.float64) for c in columns)
     deltas = np.ascontiguousarray(deltas, dtype=np.int64)
+    extra: tuple = ()
+    if facing is not None:
+        order, nx, ny, nz, face, mesh_faces = facing
+        if mesh_faces is not None and (mesh_faces.dtype != np.int32 or mesh_faces.shape[1:] != (3,)):
+            return None
+        extra = (*(np.ascontiguousarray(a, dtype=np.int64) for a in (order,)),
+                 *(np.ascontiguousarray(c, dtype=np.float64) for c in (nx, ny, nz)),
+                 np.ascontiguousarray(face, dtype=np.int64),
+                 b"" if mesh_faces is None else np.ascontiguousarray(mesh_faces))
     room = 64 * n  # most surfaces give far fewer; the rows past the count are never touched
     while True:
         first, second = np.empty(room, dtype=np.int32), np.empty(room, dtype=np.int32)
-        count = _meshkernel.close_pairs(key, x, y, z, deltas, radius * radius, first, second)
+        count = _meshkernel.close_pairs(key, x, y, z, deltas, radius * radius, first, second, *extra)
         if count <= room:
             return first[:count], second[:count]
         room = count

@@ -10,6 +10,7 @@ the cell keys and a `searchsorted` per neighbour offset find every candidate, ve
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -18,6 +19,30 @@ from slicing import meshkernel
 CANDIDATES_PER_PASS = 1 << 17  # candidate pairs looked at per pass: ~12 MB of temporaries, with the caller's keep()
 _OFFSETS = [(dx, dy, dz) for dx in (-1, 0, 1) for dy in (-1, 0, 1) for dz in (-1, 0, 1)
             if (dx, dy, dz) > (0, 0, 0)]  # the 13 neighbours "after" a cell, each pair of cells once
+
+
+@dataclass(frozen=True)
+class Facing:
+    """A `keep` for the thin-wall check, known to the compiled pass (which then applies it as it
+    finds the pairs, instead of handing every close pair back): two samples whose faces face
+    each other, as the two sides of a wall do. `normal`: the samples' unit normals as three
+    columns; `faces`: each sample's face; `mesh_faces`: the mesh's (n, 3) vertices, or None."""
+
+    normal: tuple[np.ndarray, np.ndarray, np.ndarray]
+    faces: np.ndarray
+    mesh_faces: np.ndarray | None
+
+    def __call__(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        # Walls face each other within 30° of parallel; faces that share a vertex make a wedge
+        # (the tip of any sharp corner is thin), not a wall. Both tests are symmetric: they run
+        # on each pair once (as near_pairs finds them), and the pairs kept are then looked at both ways.
+        na, nb = tuple(col.take(a) for col in self.normal), tuple(col.take(b) for col in self.normal)
+        dot = (na[0] * nb[0] + na[2] * nb[2]) + na[1] * nb[1]  # summed as thin_walls._dot sums
+        opposing = (dot < -0.85) & (self.faces[a] != self.faces[b])
+        if self.mesh_faces is not None and opposing.any():  # only for the facing pairs: most pairs are not
+            fa, fb = self.mesh_faces[self.faces[a[opposing]]], self.mesh_faces[self.faces[b[opposing]]]
+            opposing[opposing] = ~(fa[:, :, None] == fb[:, None, :]).any(axis=(1, 2))
+        return opposing
 
 
 def near_pairs(points: np.ndarray, radius: float,
@@ -39,9 +64,10 @@ def near_pairs(points: np.ndarray, radius: float,
     sorted_key = key[order]
     columns = [np.ascontiguousarray(points[order, k], dtype=np.float64) for k in range(3)]
     offsets = [(dx * span[1] + dy) * span[2] + dz for dx, dy, dz in [(0, 0, 0), *_OFFSETS]]
-    fast = meshkernel.close_pairs(sorted_key, columns, np.array(offsets), radius)
-    if fast is not None:  # the compiled pass: the same pairs in the same order
-        found = _kept(order, *fast, keep)
+    facing = (order, *keep.normal, keep.faces, keep.mesh_faces) if isinstance(keep, Facing) else None
+    fast = meshkernel.close_pairs(sorted_key, columns, np.array(offsets), radius, facing)
+    if fast is not None:  # the compiled pass: the same pairs in the same order (a Facing applied there)
+        found = _kept(order, *fast, None if facing is not None else keep)
     else:
         found = _found(sorted_key, order, columns, offsets, radius, keep)
     if not found:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from slicing.analysis.near_pairs import near_pairs
+from slicing.analysis.near_pairs import Facing, near_pairs
 
 PAIRS_PER_PASS = 1 << 15  # rays cast per pass: their ~30 temporaries stay around 8 MB
 
@@ -95,18 +95,7 @@ def thin_walls(triangles: np.ndarray, normals_of: Callable[[np.ndarray], np.ndar
     normal = tuple(np.ascontiguousarray(col) for col in normals_of(faces).T)  # the samples' only, as columns
     point = tuple(np.ascontiguousarray(col) for col in pts.T)
 
-    def facing(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        # Walls face each other within 30° of parallel; faces that share a vertex make a wedge
-        # (the tip of any sharp corner is thin), not a wall. Both tests are symmetric: they run
-        # on each pair once (as near_pairs finds them), and the pairs kept are then looked at both ways.
-        dot = _dot(tuple(col.take(a) for col in normal), tuple(col.take(b) for col in normal))
-        opposing = (dot < -0.85) & (faces[a] != faces[b])
-        if faces_idx is not None and opposing.any():  # only for the facing pairs: most pairs are not
-            fa, fb = faces_idx[faces[a[opposing]]], faces_idx[faces[b[opposing]]]
-            opposing[opposing] = ~(fa[:, :, None] == fb[:, None, :]).any(axis=(1, 2))
-        return opposing
-
-    pairs = near_pairs(pts, nozzle_mm + 1.5 * spacing, keep=facing)
+    pairs = near_pairs(pts, nozzle_mm + 1.5 * spacing, keep=Facing(normal, faces, faces_idx))
     a, b = pairs[:, 0], pairs[:, 1]
     del pairs
     if len(a) == 0:

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 import slicing.readers.weld as weld_module
 from slicing import meshkernel
 from slicing.analysis.mesh_facts import _bodies, _edges, _per_face_numpy, mesh_facts
-from slicing.analysis.near_pairs import near_pairs
+from slicing.analysis.near_pairs import Facing, near_pairs
 from slicing.analysis.thin_walls import thin_walls
 from slicing.readers import merge_vertices
 from slicing.readers.stl import corner_bounds
@@ -216,7 +216,13 @@ def test_close_pairs_are_the_same_pairs_in_the_same_order(n, radius, use) -> Non
     def keep(i: np.ndarray, j: np.ndarray) -> np.ndarray:
         return (i + j) % 3 != 0
 
-    for filt in (None, keep):
+    normal = rng.normal(size=(n, 3))
+    normal /= np.linalg.norm(normal, axis=1)[:, None]
+    normal[1::2] = -normal[::2][: n // 2]  # half the samples face another one exactly
+    faces = rng.integers(0, max(1, n // 3), size=n)  # some samples share a face
+    mesh_faces = rng.integers(0, max(3, n // 2), size=(max(1, n // 3), 3)).astype(np.int32)  # and a vertex
+    columns = tuple(np.ascontiguousarray(c) for c in normal.T)
+    for filt in (None, keep, Facing(columns, faces, None), Facing(columns, faces, mesh_faces)):
         assert_same(*both(use, lambda f=filt: near_pairs(pts, radius, keep=f)))
 
 
