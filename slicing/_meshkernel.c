@@ -341,22 +341,27 @@ static PyObject *edges(PyObject *self, PyObject *args)
     }
     Py_ssize_t count = 0;
     Py_BEGIN_ALLOW_THREADS
-    const int32_t *f = faces.buf;
-    for (Py_ssize_t e = 0; e < h; e++) { /* half-edge f[e] -> next corner, kept at its lower vertex */
-        uint32_t a = (uint32_t)f[e], b = (uint32_t)f[e % 3 == 2 ? e - 2 : e + 1];
-        if (a >= (uint32_t)m || b >= (uint32_t)m) {
+    const uint32_t *f = faces.buf;
+    for (Py_ssize_t e = 0; e < h; e += 3) { /* each face's half-edges a -> b, kept at their lower vertex */
+        uint32_t a = f[e], b = f[e + 1], c = f[e + 2];
+        if (a >= (uint32_t)m || b >= (uint32_t)m || c >= (uint32_t)m) {
             count = -1;
             break;
         }
         start[(a < b ? a : b) + 2]++;
+        start[(b < c ? b : c) + 2]++;
+        start[(c < a ? c : a) + 2]++;
     }
     if (count == 0) {
         for (Py_ssize_t v = 2; v < m + 2; v++)
             start[v] += start[v - 1];
-        for (Py_ssize_t e = 0; e < h; e++) { /* (high vertex << 1 | a > b): the numpy key's low bits */
-            uint32_t a = (uint32_t)f[e], b = (uint32_t)f[e % 3 == 2 ? e - 2 : e + 1];
-            uint32_t lo = a < b ? a : b, hi = a < b ? b : a;
-            adj[start[lo + 1]++] = hi << 1 | (a > b);
+        for (Py_ssize_t e = 0; e < h; e += 3) { /* (high vertex << 1 | a > b): the numpy key's low bits */
+            uint32_t corner[4] = {f[e], f[e + 1], f[e + 2], f[e]};
+            for (int s = 0; s < 3; s++) {
+                uint32_t a = corner[s], b = corner[s + 1];
+                uint32_t lo = a < b ? a : b, hi = a < b ? b : a;
+                adj[start[lo + 1]++] = hi << 1 | (a > b);
+            }
         }
         int32_t *out = pairs.buf;
         int8_t *kind = kinds.buf;
