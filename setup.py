@@ -1,12 +1,14 @@
-"""The one compiled part of the project: slicing/_meshkernel.c (the mesh analysis's topology
-passes, see that file). Everything else is declared in pyproject.toml; `pip install -e .`
+"""The one compiled part of the project: slicing/_meshkernel*.c (the mesh analysis's passes,
+see slicing/_meshkernel.c). Everything else is declared in pyproject.toml; `pip install -e .`
 (`make`) builds the extension. Where it cannot be built or imported, slicing/meshkernel.py
 runs the numpy passes instead, with the same results."""
 
 from setuptools import Extension, setup
 
 setup(ext_modules=[Extension(
-    "slicing._meshkernel", sources=["slicing/_meshkernel.c"],
+    "slicing._meshkernel",
+    sources=["slicing/_meshkernel.c", "slicing/_meshkernel_topology.c", "slicing/_meshkernel_figures.c"],
+    depends=["slicing/_meshkernel.h"],
     # Bit-for-bit the numpy passes' rounding: no fused multiply-add, no fast-math reordering.
     extra_compile_args=["-O3", "-ffp-contract=off", "-fno-fast-math"],
 )])

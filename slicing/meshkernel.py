@@ -1,8 +1,11 @@
-"""The compiled topology passes (slicing/_meshkernel.c) behind numpy-shaped functions.
+"""The compiled passes of the mesh analysis (slicing/_meshkernel*.c) behind numpy-shaped
+functions: welding, edges, bodies, per-face figures, the box of the corners, the thin-wall
+check's close pairs.
 
-Why: at 1.3 M triangles the numpy passes are sorts of 3.9 M keys (welding, edges) and
-whole-array union-find steps, and `fablab analyze` must not take longer than admesh (C)
-on the same file (issue 15.1). The C module does them in linear time with hash tables. No
+Why: at 1.3 M triangles the numpy passes are sorts of 3.9 M keys (welding, edges),
+whole-array union-find steps and several sweeps where one does, and `fablab analyze` must not
+take longer than admesh (C) on the same file (issue 15.1). The C module does them in linear
+time with hash tables, one sweep each. No
 well-kept library does exact STL welding and edge checks fast with a small import: trimesh,
 open3d, vtk and pymeshlab are slower or huge, and numba's import and JIT alone cost more
 than the budget.

@@ -1,4 +1,4 @@
-"""The compiled topology passes (slicing/_meshkernel.c) give, bit for bit, what the numpy
+"""The compiled mesh passes (slicing/_meshkernel*.c) give, bit for bit, what the numpy
 passes give: welding, edges, bodies and every fact of the analysis, on meshes with open and
 non-manifold edges, flipped, duplicate and degenerate faces, several bodies, float64 corners,
 values that round together or not, and non-finite ones. Results, not timings."""
