@@ -7,8 +7,8 @@
 
 /* np.maximum / np.minimum of two values: the first when it is NaN or strictly beyond the
  * second, else the second (so of -0.0 and 0.0, the second, as numpy gives). */
-static inline double max2(double a, double b) { return (a > b || a != a) ? a : b; }
-static inline double min2(double a, double b) { return (a < b || a != a) ? a : b; }
+static inline double max2(double a, double b) { return ((a > b) | (a != a)) ? a : b; }
+static inline double min2(double a, double b) { return ((a < b) | (a != a)) ? a : b; }
 
 /* The figures of n faces, the numpy pass's formulas term for term
  * (mesh_facts._per_face, _cross), in float64. */
