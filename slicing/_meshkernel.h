@@ -11,6 +11,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Loops built for AVX-512 and AVX2 too, the processor's best chosen at load time (an ifunc):
+ * only on x86-64 with a compiler that knows target_clones; elsewhere (aarch64) one plain build. */
+#if defined(__x86_64__) && (defined(__clang__) || (defined(__GNUC__) && __GNUC__ >= 6))
+#define MK_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define MK_CLONES
+#endif
+
 void *mk_big_zeroed(size_t bytes);
 void mk_big_free(void *p, size_t bytes);
 

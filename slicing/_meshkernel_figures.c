@@ -36,7 +36,7 @@ static inline double min2(double a, double b) { return ((a < b) | (a != a)) ? a 
  * and the reports print the sign) the box is not given. Not given either when a value is not
  * finite. Returns whether given; bounds: lowest then highest x, y, z. */
 #define BOX_FUNCTION(NAME, F, U, S, BITS)                                                           \
-    __attribute__((target_clones("avx512f", "avx2", "default"))) static int NAME(                   \
+    MK_CLONES static int NAME(                   \
         const U *restrict bits, Py_ssize_t k, double *restrict bounds)                              \
     {                                                                                               \
         const U sign = (U)1 << (BITS - 1), exponent = BITS == 32 ? (U)0x7F800000u : (U)0x7FF0000000000000ull; \
@@ -103,7 +103,7 @@ done:
 
 /* per_face_f (float32 corners) and per_face_d (float64): 1 when every corner is finite. */
 #define PER_FACE_FUNCTION(NAME, T)                                                                  \
-    __attribute__((target_clones("avx512f", "avx2", "default"))) static int NAME(                   \
+    MK_CLONES static int NAME(                   \
         const T *restrict tri, Py_ssize_t n, double *restrict area, double *restrict normal_z,       \
         double *restrict signed_volume, T *restrict bottom, T *restrict top)                         \
     {                                                                                               \

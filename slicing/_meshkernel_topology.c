@@ -72,7 +72,7 @@ static inline uint32_t hash_words(const uint32_t *w, const int words)
 /* A chunk of corners rounded as numpy rounds them (their words) and hashed. The same IEEE
  * operations on every target (no FMA: -ffp-contract=off); built for AVX-512 and AVX2 too,
  * the processor's best chosen at load time. */
-__attribute__((target_clones("avx512f", "avx2", "default")))
+MK_CLONES
 static void round_hash_f(const float *restrict src, int n, uint32_t *restrict w, uint32_t *restrict h)
 {
     for (int j = 0; j < n; j++) {
@@ -85,7 +85,7 @@ static void round_hash_f(const float *restrict src, int n, uint32_t *restrict w,
     }
 }
 
-__attribute__((target_clones("avx512f", "avx2", "default")))
+MK_CLONES
 static void round_hash_d(const double *restrict src, int n, uint32_t *restrict w, uint32_t *restrict h)
 {
     for (int j = 0; j < n; j++) {
