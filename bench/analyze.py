@@ -99,8 +99,10 @@ def versus_admesh(label: str, stl: Path, admesh: str | None, repeat: int) -> int
     if adm:
         a, amb, acpu = min(x[0] for x in adm), max(x[1] for x in adm), min(x[2] for x in adm)
         print(f"admesh         {label:9s}: {a:6.2f} s (cpu {acpu:5.2f} s)  peak {amb:6.0f} MB")
+        met = s <= a and mb <= 2 * amb
         print(f"ratio fablab/admesh {label}: time {s / a:5.2f}x (cpu {cpu / acpu:5.2f}x; target <= 1x), "
-              f"memory {mb / amb:5.2f}x (target <= 2x)")
+              f"memory {mb / amb:5.2f}x (target <= 2x)" + ("" if met else "  MISSED"))
+        rc = max(rc, 0 if met else 1)  # make bench's exit status says a target was missed
     return rc
 
 
