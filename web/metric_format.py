@@ -24,8 +24,9 @@ UNITS = {"mm": "mm", "mm2": "mm²", "mm3": "mm³", "cm3": "cm³", "m": "m", "m2"
 
 # Babel parses the pattern and walks the locale's data on every number (a job page says ~60
 # of them: a tenth of its cost). The same value, pattern and locale always read the same, so
-# each is formatted once per process; the type is in the key (1 and 1.0 hash alike). Equal
-# values share one text: -0.0 reads as 0.0 did when 0.0 came first, on the page and in the CLI alike.
+# each is formatted once per process; the type is in the key (1 and 1.0 hash alike). -0.0 and
+# 0.0 are one key: `number` makes every zero positive first, so the text does not depend on
+# which came first in the process.
 @lru_cache(maxsize=8192)
 def cached_decimal(value: Any, kind: type, fmt: str, locale: Any) -> str:
     from babel.numbers import format_decimal
@@ -39,6 +40,8 @@ def number(value: Any, digits: int, decimal: Decimal) -> str:
         return str(value)
     if isinstance(value, float) and not math.isfinite(value):
         return "—"
+    if value == 0:  # -0.0 reads "0" always: the cache keys -0.0 and 0.0 alike (first come, first said)
+        value = type(value)(0)
     if isinstance(value, int) or float(value).is_integer() and abs(value) >= 100:
         return decimal(int(round(value)), "#,##0")
     places = digits if abs(value) >= 1 else max(digits, 3)

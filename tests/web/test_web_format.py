@@ -24,6 +24,16 @@ def test_figures_in_french_and_english(app) -> None:  # noqa: ANN001
     assert duration(3725) == "1 h 02 min" and duration(95) == "1 min 35 s" and duration(float("nan")) == "—"
 
 
+def test_a_negative_zero_reads_zero_whatever_came_first(app) -> None:  # noqa: ANN001
+    """Numbers are formatted once per process and -0.0 == 0.0 share a cache key: a corner at
+    -0.0 must not read "-0" or "0" depending on which the process said first."""
+    from web.metric_format import cached_decimal
+
+    cached_decimal.cache_clear()
+    with app.test_request_context():
+        assert number(-0.0) == "0" and number(0.0) == "0" and number(-0.0) == "0"
+
+
 def test_locations_are_short_and_skip_empty_parts(app) -> None:  # noqa: ANN001
     with app.test_request_context():
         assert location({"texts": [{"source": "", "text": "Hi", "x": 20}], "sources": None}) == "texts : (text : Hi ; x : 20)"
