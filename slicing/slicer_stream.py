@@ -7,6 +7,11 @@ item 3). Here the growing file is read in pieces while the command runs (the ope
 keeps the first version even when the file is replaced), and `gcode_reader.reuse` takes
 those words for the lines the final program shares with it. The caller reads the final file
 as before: what was read early only spares reading its lines a second time.
+
+The caller's own work that does not need the program (the mesh checks, the imports of what
+reads the program) runs `alongside` the command, on the core the command leaves idle while
+it starts and slices, instead of before it; when that work refuses the job, the command is
+killed and waited for.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ import os
 import select
 import subprocess
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
@@ -100,6 +106,13 @@ class Finished:
     early_words: Words
 
 
+class Stopped:
+    """The command was killed because the work done alongside it refused the job."""
+
+
+STOPPED = Stopped()
+
+
 def spare_core() -> bool:
     """Whether a core is free beside the slicer's: reading its program while it writes only
     helps then. On a busy host the reading takes CPU the slicer wants (a 2-core host at load 5:
@@ -111,9 +124,12 @@ def spare_core() -> bool:
     return load < (os.cpu_count() or 1) - 1.5
 
 
-def run_reading(cmd: list[str], cwd: Path, writing: Path | None, timeout: float) -> Finished | None:
+def run_reading(cmd: list[str], cwd: Path, writing: Path | None, timeout: float,
+                alongside: Callable[[], bool] | None = None) -> Finished | Stopped | None:
     """Run `cmd` in `cwd` while reading the file `writing` it writes (None: read nothing);
-    None after `timeout` seconds (the command is killed)."""
+    None after `timeout` seconds (the command is killed). `alongside` runs once the command
+    has started; when it returns False (or raises) the command is killed and waited for, and
+    STOPPED is returned (or the exception raised)."""
     out_path, err_path = cwd / "slicer.stdout", cwd / "slicer.stderr"
     growing = GrowingProgram(writing or cwd / "slicer.nothing")
     proc = None
@@ -121,6 +137,8 @@ def run_reading(cmd: list[str], cwd: Path, writing: Path | None, timeout: float)
         with open(out_path, "wb") as out, open(err_path, "wb") as err:
             proc = subprocess.Popen(cmd, stdout=out, stderr=err, cwd=cwd)
         deadline = time.monotonic() + timeout
+        if alongside is not None and not alongside():
+            return STOPPED  # killed and waited for below
         ended = _end_signal(proc.pid)
         try:
             while not _ended(proc, ended, WRITING_POLL_S if growing.started else IDLE_POLL_S):

@@ -4,14 +4,17 @@ gives, whatever was added, replaced or read early."""
 
 from __future__ import annotations
 
+import os
 import random
 import sys
+import time
 
 import numpy as np
+import pytest
 
 from gcode_reader.reuse import reused_words
 from gcode_reader.tokens import Words, joined, tokenize
-from slicing.slicer_stream import GrowingProgram, run_reading
+from slicing.slicer_stream import STOPPED, Finished, GrowingProgram, run_reading
 
 POOL = ["G1 X1 Y2", "G1 X1.5 E.02", "M73 P1 R2", ";_GP_ESTIMATED", "; comment", "$100=80", "G1 X1.2.3",
         "M117 hello", "", "  ", "G1 X(3)", "N5 G1 X2*33", "%", "T0", "G1 X-", "\ufffdG1", "M104 S200 ; heat", "G92 E0"]
@@ -76,3 +79,51 @@ def test_a_command_that_never_writes(tmp_path) -> None:
     done = run_reading([sys.executable, "-c", "import sys; sys.stderr.write('no'); sys.exit(3)"], tmp_path,
                        tmp_path / "missing", timeout=60)
     assert done is not None and done.returncode == 3 and done.stderr == "no"
+
+
+def _gone(pid: int) -> bool:
+    """The process is neither running nor left as a zombie (it was killed and waited for)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    return False
+
+
+def _started_pid(path) -> int:  # noqa: ANN001 - a Path
+    for _ in range(3000):  # the command writes its pid first
+        if path.is_file() and path.read_text().strip():
+            return int(path.read_text())
+        time.sleep(0.01)
+    raise AssertionError("the command never started")
+
+
+SLEEPER = "import os, time\nopen('pid', 'w').write(str(os.getpid()))\ntime.sleep(60)\n"
+
+
+def test_work_alongside_that_refuses_stops_the_command(tmp_path) -> None:
+    seen: list[int] = []
+
+    def refuses() -> bool:
+        seen.append(_started_pid(tmp_path / "pid"))  # the command is running while this runs
+        return False
+
+    done = run_reading([sys.executable, "-c", SLEEPER], tmp_path, None, timeout=60, alongside=refuses)
+    assert done is STOPPED and _gone(seen[0])
+
+
+def test_work_alongside_that_fails_stops_the_command(tmp_path) -> None:
+    seen: list[int] = []
+
+    def breaks() -> bool:
+        seen.append(_started_pid(tmp_path / "pid"))
+        raise MemoryError("alongside")
+
+    with pytest.raises(MemoryError):
+        run_reading([sys.executable, "-c", SLEEPER], tmp_path, None, timeout=60, alongside=breaks)
+    assert _gone(seen[0])
+
+
+def test_work_alongside_that_accepts_lets_the_command_end(tmp_path) -> None:
+    done = run_reading([sys.executable, "-c", "print('made')"], tmp_path, None, timeout=60, alongside=lambda: True)
+    assert isinstance(done, Finished) and done.returncode == 0 and done.stdout == "made\n"

@@ -3,6 +3,7 @@ goes through the same checks; the program carries layers, progress and temperatu
 
 from __future__ import annotations
 
+import os
 import shutil
 
 import numpy as np
@@ -180,3 +181,36 @@ def test_prusaslicer_profile_comes_from_the_machine(spec):
     figures = read_figures(["G1 X1", "; filament used [mm] = 1353.28", "; filament used [g] = 4.04",
                             "; estimated printing time (normal mode) = 1h 2m 3s", ";LAYER:0", ";LAYER:1"])
     assert figures == {"filament_mm": 1353.28, "filament_g": 4.04, "slicer_time_s": 3723.0, "layers": 2}
+
+
+def _children(name: str) -> list[int]:
+    """The running processes called `name` this test process started."""
+    found = []
+    for entry in os.listdir("/proc"):
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                fields = f.read().rsplit(")", 1)
+        except (OSError, ValueError):
+            continue
+        if entry.isdigit() and fields[0].split("(", 1)[1] == name[:15] and int(fields[1].split()[1]) == os.getpid():
+            found.append(int(entry))
+    return found
+
+
+@needs_prusaslicer
+def test_a_mesh_check_refusing_while_prusaslicer_runs_stops_it(spec):
+    from slicing.toolpaths.fdm.prusaslicer import prusaslicer_program
+    from slicing.toolpaths.issues import make_issue
+
+    machine = spec.machine("prusa-mk3")
+    running: list[int] = []
+
+    def refuses() -> list[dict]:
+        running.extend(_children("prusa-slicer"))  # the check runs while PrusaSlicer slices
+        return [make_issue("empty_mesh", "error")]
+
+    program = prusaslicer_program(trimesh.creation.box((20, 20, 20)), machine, machine.materials[0],
+                                  dict(machine.process), alongside=refuses)
+    assert program.lines == [] and program.words is None
+    assert running and not any(os.path.exists(f"/proc/{pid}") for pid in running)  # killed and waited for
+    assert _children("prusa-slicer") == []

@@ -58,8 +58,13 @@ def size_issue(mesh: trimesh.Trimesh, machine: Machine) -> list[dict]:
     )]
 
 
+def sound_mesh(mesh: trimesh.Trimesh) -> bool:
+    """Faces, and finite coordinates: the cheap half of `mesh_issues`, whose only error it is."""
+    return len(mesh.faces) > 0 and bool(np.isfinite(mesh.vertices).all())
+
+
 def mesh_issues(mesh: trimesh.Trimesh) -> list[dict]:
-    if len(mesh.faces) == 0 or not np.isfinite(mesh.vertices).all():
+    if not sound_mesh(mesh):
         return [make_issue("empty_mesh", "error")]
     if not mesh.is_watertight:
         return [make_issue("not_watertight", "warning")]

@@ -4,13 +4,17 @@ The profile is generated from machines.yaml (bed, height, nozzle, layer height, 
 temperatures, speeds, motion limits), the model is written as STL, and PrusaSlicer's own
 printing-time and filament comments are read back as the program's figures. When a core is
 free, the program is tokenized while PrusaSlicer writes it (`slicing.slicer_stream`), so the
-checks and the time model start from words already read when the command ends.
+checks and the time model start from words already read when the command ends. What does
+not need the program (the mesh checks, loading what reads the program) is done while
+PrusaSlicer runs, not before it starts.
 """
 
 from __future__ import annotations
 
+import importlib
 import re
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -18,7 +22,7 @@ from gcode_reader.reuse import reused_words
 from gcode_reader.tokens import program_text
 from slicing.machine_spec import Machine, Material
 from slicing.prusaslicer_exe import EXECUTABLE, prusaslicer_path
-from slicing.slicer_stream import run_reading, spare_core
+from slicing.slicer_stream import Stopped, run_reading, spare_core
 from slicing.toolpaths.fdm.settings import fdm_settings
 from slicing.toolpaths.issues import make_issue
 from slicing.toolpaths.program import PreparedProgram
@@ -27,6 +31,10 @@ if TYPE_CHECKING:  # only an annotation here: importing trimesh costs half a sec
     import trimesh
 
 DEFAULT_TIMEOUT_S = 600.0
+# What reads the program after PrusaSlicer (prepare's checks, time model, preview), loaded while
+# it runs: ~25 ms of imports a fresh work horse would otherwise pay after the command.
+AFTER_MODULES = ("gcode_reader.program", "slicing.motion", "slicing.motion.marlin", "slicing.previews_program")
+Checks = Callable[[], list[dict[str, Any]]]
 
 
 def profile_ini(machine: Machine, material: Material, options: dict[str, Any]) -> str:
@@ -135,8 +143,12 @@ def read_figures(lines: list[str], text: str | None = None) -> dict[str, Any]:
 
 
 def prusaslicer_program(
-    mesh: trimesh.Trimesh, machine: Machine, material: Material, options: dict[str, Any], exe: str | None = None
+    mesh: trimesh.Trimesh, machine: Machine, material: Material, options: dict[str, Any], exe: str | None = None,
+    alongside: Checks | None = None,
 ) -> PreparedProgram:
+    """The program PrusaSlicer writes for `mesh`. `alongside`: checks that do not need the
+    program (the caller keeps their issues), run while PrusaSlicer slices; an error among
+    them stops it (killed and waited for) and an empty program is returned."""
     exe = exe or prusaslicer_path()
     if exe is None:
         raise FileNotFoundError(EXECUTABLE)
@@ -149,7 +161,9 @@ def prusaslicer_program(
         cmd = [exe, "--export-gcode", "--load", str(work / "profile.ini"), "--center", centre,
                "-o", str(work / "out.gcode"), str(work / "model.stl")]
         early = work / "out.gcode.tmp" if spare_core() else None  # its program read as it is written
-        done = run_reading(cmd, work, early, timeout)
+        done = run_reading(cmd, work, early, timeout, lambda: _meanwhile(alongside))
+        if isinstance(done, Stopped):
+            return PreparedProgram(lines=[], format="gcode", issues=[])
         if done is None:
             return _slicer_failed("", variant="timeout", seconds=round(timeout))
         out = work / "out.gcode"
@@ -164,6 +178,13 @@ def prusaslicer_program(
             words.memo.setdefault("text", (joined, True))  # the checks read it (`program_text`)
     metrics = {"process": "fdm", "slicer": "prusaslicer", **read_figures(lines, program_text(lines, words)[0])}
     return PreparedProgram(lines=lines, format="gcode", issues=[], metrics=metrics, words=words)
+
+
+def _meanwhile(alongside: Checks | None) -> bool:
+    """The work done while PrusaSlicer runs; False when a check refuses the job."""
+    for name in AFTER_MODULES:
+        importlib.import_module(name)
+    return alongside is None or not any(i["severity"] == "error" for i in alongside())
 
 
 def _joined(raw: str) -> str | None:
