@@ -163,8 +163,19 @@ def prusa_alone(mesh, machine, layer: float) -> float:
         return time.perf_counter() - start
 
 
+def worker_imports() -> None:
+    """What the worker that runs `prepare` has loaded before its first job (`fablab worker`:
+    `warm_imports`, and the task module with its `Context`): without it the first model's
+    `prepare` paid ~0.4 s of imports no job pays (sqlalchemy and redis in `estimate_seconds`)."""
+    import jobqueue.tasks  # noqa: F401 - loads jobqueue.context and jobqueue.run_live
+    from jobqueue.analysis_cache import warm_imports
+
+    warm_imports()
+
+
 def bench_slicers(machine, layer: float, quick: bool = False, builtin_only: bool = False,
                   only: tuple[str, ...] = (), prepare_only: bool = False) -> list[float]:
+    worker_imports()
     have_prusa = shutil.which("prusa-slicer") is not None
     print(f"FDM on {machine.id}, layer {layer} mm" + ("" if have_prusa else " (prusa-slicer not installed: built-in only)"))
     print(f"{'model':27s} {'tris':>7s} {'builtin s':>9s} {'prepare s':>9s} {'alone s':>8s} {'builtin/':>8s} "
