@@ -91,7 +91,7 @@ def reused_words(old: Sequence[str], old_words: Words, new: Sequence[str], gone_
         bad.sort()
         settings.sort(key=lambda s: s[0])
     return Words(n_lines=len(new), line=line, letter=letter, value=value, bad_lines=bad, settings=settings,
-                 line_bytes=line_bytes)
+                 line_bytes=line_bytes, trimmed=old_words.trimmed or (added is not None and added.trimmed))
 
 
 def _merged(kept: np.ndarray, added: np.ndarray, slot: np.ndarray) -> np.ndarray:

@@ -51,6 +51,10 @@ class Words:
     bad_lines: np.ndarray  # int64, lines that could not be read (ignored)
     settings: list[tuple[int, int, float]]  # GRBL `$N=value` lines: (line, N, value)
     line_bytes: np.ndarray | None = None  # int64 per line: bytes a sender transmits (no comments, + newline)
+    # Whether reading blanked more than `;` comments (checksums, (comments), free-text commands,
+    # `$`/`%` lines): when not, every letter of a line before its `;` is in a word or makes the
+    # line unreadable (`bad_lines`), which the program checks use to look at few lines.
+    trimmed: bool = False
     _columns: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
     # What is derived from the whole program and read by several passes over it (the checks,
     # the preview, the time model: `program.interpret` per flavour, the layer marks), kept
@@ -106,9 +110,10 @@ def program_text(lines: Sequence[str], words: Words | None = None) -> tuple[str,
     return known  # type: ignore[return-value]
 
 
-def _clean_bytes(lines: Sequence[str], text: str | None = None) -> tuple[bytes, list[tuple[int, int, float]]]:
-    """The program upper-cased as one byte string, without comments; and its `$N=v` settings.
-    `text`: the lines already joined, when no line holds its own line break."""
+def _clean_bytes(lines: Sequence[str], text: str | None = None) -> tuple[bytes, list[tuple[int, int, float]], bool]:
+    """The program upper-cased as one byte string, without comments; its `$N=v` settings; and
+    whether more than `;` comments may have been blanked (`Words.trimmed`). `text`: the lines
+    already joined, when no line holds its own line break."""
     if text is None:
         text = "\n".join(lines)
         if text.count("\n") != max(len(lines) - 1, 0):  # a line holding its own line break
@@ -116,14 +121,16 @@ def _clean_bytes(lines: Sequence[str], text: str | None = None) -> tuple[bytes, 
     data = text.encode("ascii", "replace").upper()
     if b";" in data:
         data = _COMMENTS.sub(b"", data)
+    trimmed = False
     if b"*" in data:
-        data = _CHECKSUMS.sub(b"", data)
+        data, trimmed = _CHECKSUMS.sub(b"", data), True
     if b"(" in data:
-        data = _PARENS.sub(b"", data)
+        data, trimmed = _PARENS.sub(b"", data), True
     if _FREE_TEXT_KEY.search(data):
-        data = _FREE_TEXT.sub(b"", data)
+        data, trimmed = _FREE_TEXT.sub(b"", data), True
     settings: list[tuple[int, int, float]] = []
     if b"$" in data or b"%" in data:
+        trimmed = True
         pieces, pos = [], 0
         for m in _SPECIAL.finditer(data):
             line_start = data.rfind(b"\n", 0, m.start()) + 1
@@ -136,7 +143,7 @@ def _clean_bytes(lines: Sequence[str], text: str | None = None) -> tuple[bytes, 
             pieces.append(data[pos : m.start()])
             pos = m.end()
         data = b"".join(pieces) + data[pos:]
-    return data, settings
+    return data, settings, trimmed
 
 
 CHUNK_LINES = 1 << 16  # bounds memory (a few bytes per character) and stays cache-friendly
@@ -181,12 +188,13 @@ def joined(parts: Sequence[Words], offsets: Sequence[int], n_lines: int) -> Word
                                  or [np.zeros(0, np.int64)]),
         line_bytes=np.concatenate([w.line_bytes for w in parts] or [np.zeros(0, np.int64)]),
         settings=[(line + o, key, value) for w, o in zip(parts, offsets, strict=True) for line, key, value in w.settings],
+        trimmed=any(w.trimmed for w in parts),
     )
 
 
 def _tokenize_chunk(lines: Sequence[str], text: str | None = None) -> Words:
     n = len(lines)
-    data, settings = _clean_bytes(lines, text)
+    data, settings, trimmed = _clean_bytes(lines, text)
     a = np.frombuffer(data, dtype=np.uint8)  # read-only: copied only for the slow path below
     newline = a == _NEWLINE
     breaks = np.flatnonzero(newline)
@@ -233,7 +241,7 @@ def _tokenize_chunk(lines: Sequence[str], text: str | None = None) -> Words:
         bad[more_bad] = True
     return Words(
         n_lines=n, line=words_line, letter=letters, value=values, bad_lines=np.flatnonzero(bad), settings=settings,
-        line_bytes=sent,
+        line_bytes=sent, trimmed=trimmed,
     )
 
 

@@ -107,3 +107,28 @@ def test_text_options_are_typed(spec):
     d = Drawing(paths=[Path2D(np.array([[0, 0], [10, 0], [10, 10], [0, 10]], float), True)])
     program = prepare_program(d, spec.machine("laser-1"), options={"kerf_mm": "0.4", "air_assist": "false"})
     assert program.ok and program.metrics["kerf_mm"] == 0.4 and "M8" not in program.lines
+
+
+TEXT_POOL = ["G1 X10 Y10 F900", "G1 X12 Ynan F900", "G1 X11 ; infill", ";TYPE:Solid infill", "G1 XINF", "M117 infill 50%",
+             "N5 G1 X2 inf*33", "G1 X3 (nan) Y4", "$110=inf", "%", "G1 X1 Y2 F900 S100 ; " + "x" * 120,
+             "G1 X10.000000000000000000000 Y10.000000000000000000000000 F900 S100.0000000000000000000",
+             "G1 X5 Y5 F900 nAn", "g1 x6 y6 f900", "G1 X7 ;nan", "İnf", "\tG1 X8 Y8 F900", ""]
+
+
+@pytest.mark.parametrize("machine_id", ["laser-1", "prusa-mk3"])
+def test_text_checks_from_the_words_give_the_search_verdict(spec, machine_id):
+    """The text checks looking only at long and unreadable lines (words given, nothing but
+    comments blanked) find what the search through the whole text finds (no words)."""
+    from gcode_reader import tokenize
+    from gcode_reader.reuse import reused_words
+
+    rng = np.random.default_rng(5)
+    machine = spec.machine(machine_id)
+    plain = [line for line in TEXT_POOL if not any(c in line for c in "*($%") and "M117" not in line]
+    for k in range(400):
+        pool = plain if k % 2 else TEXT_POOL  # half with nothing but comments to blank: the words' path
+        lines = [pool[i] for i in rng.integers(0, len(pool), rng.integers(1, 30))]
+        searched = check_program(lines, machine, "gcode")
+        assert check_program(lines, machine, "gcode", words=tokenize(lines)) == searched
+        old = lines[: len(lines) // 2] + ["G1 X1 Y1 F900"]  # words of an earlier version, reused
+        assert check_program(lines, machine, "gcode", words=reused_words(old, tokenize(old), lines)) == searched
