@@ -132,14 +132,17 @@ def _suspect_lines(lines: list[str], text: str, whole: bool, limit: int, words: 
     or "inf" before any ';' (a million short clean lines cost a few passes of C string search).
     `text`: the lines joined; `whole`: no line holds its own line break. `words`: the lines'
     words; when reading them blanked nothing but comments, a line with "nan" or "inf" before
-    its ';' is among their unreadable lines (three letters in a row), so those stand for the
-    search (a slicer's ";TYPE:...infill" comments made it stop ~3000 times in 300k lines)."""
+    its ';' is among their unreadable lines (three letters in a row), and no line's part
+    before its ';' is longer than the bytes a sender transmits of it, so those stand for the
+    search (a slicer's ";TYPE:...infill" comments made it stop ~3000 times in 300k lines) and
+    for the lengths of all lines."""
     if not whole:  # a line holding its own line break: look at all
         return list(range(len(lines)))
+    sent = words.line_bytes if words is not None and words.n_lines == len(lines) else None
+    if words is not None and sent is not None and not words.trimmed:
+        return sorted(set(np.flatnonzero(sent > limit + 1).tolist()).union(words.bad_lines.tolist()))
     lengths = np.fromiter(map(len, lines), dtype=np.int64, count=len(lines))  # C speed, not a Python loop
     suspects = set(np.flatnonzero(lengths > limit).tolist())
-    if words is not None and not words.trimmed and words.n_lines == len(lines):
-        return sorted(suspects.union(words.bad_lines.tolist()))
     lowered = text.lower()
     for word in ("nan", "inf"):  # comments too ("; infill"): the check itself looks before the ';'
         at, pos, line_no = lowered.find(word), 0, 0
