@@ -10,7 +10,14 @@ quotient is the correctly rounded value: bit for bit what `float(text)` gives.
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
+
+try:  # the same reading in one pass per number (gcode_reader/_numbers.c, built by `make`)
+    from gcode_reader import _numbers
+except ImportError:  # not built: the column passes below
+    _numbers = None
 
 MAX_DIGITS = 15  # mantissas below 1e15 < 2**53 are exact doubles
 COLUMNS = 16  # characters read column by column; a longer number is read by float()
@@ -25,6 +32,8 @@ def numbers_at(a: np.ndarray, starts: np.ndarray) -> np.ndarray | None:
     n = len(starts)
     if not n:
         return np.zeros(0)
+    if _numbers is not None and os.environ.get("FABLAB_GCODE_KERNEL", "").lower() != "numpy":
+        return _compiled(a, starts)
     padded = np.concatenate((a, np.full(COLUMNS + 1, _SPACE, np.uint8)))
     first = padded[starts]
     negative = first == _MINUS
@@ -64,6 +73,25 @@ def numbers_at(a: np.ndarray, starts: np.ndarray) -> np.ndarray | None:
         if value is None:
             return None
         values[k] = value
+    return values
+
+
+def _compiled(a: np.ndarray, starts: np.ndarray) -> np.ndarray | None:
+    """`numbers_at` by the C pass; the long numbers it hands back are read by float() here."""
+    chars = np.ascontiguousarray(a, dtype=np.uint8)
+    at = np.ascontiguousarray(starts, dtype=np.int64)
+    values = np.empty(len(at))
+    long_at = np.empty(len(at), np.int64)
+    found = _numbers.numbers_at(chars, at, values, long_at)
+    if found < 0:
+        return None
+    if found:
+        padded = np.concatenate((chars, np.full(COLUMNS + 1, _SPACE, np.uint8)))
+        for k in long_at[:found].tolist():
+            value = _one_number(padded, int(at[k]))
+            if value is None:
+                return None
+            values[k] = value
     return values
 
 
