@@ -54,22 +54,3 @@ def test_a_malformed_number_makes_its_line_unreadable_only() -> None:
     assert words.bad_lines.tolist() == [1]
     assert words.value.tolist() == [1.0, 1.5, 2.0, 1.0, -0.25, 5.0]
 
-
-def test_the_two_readings_agree_on_any_text(monkeypatch: pytest.MonkeyPatch, reading: str) -> None:
-    """Random runs of number characters, spaces and letters, read from random places (the
-    text's end included): the same values bit for bit, or the same refusal."""
-    if reading == "numpy":
-        pytest.skip("compares the compiled reading with the numpy one")
-    rng = np.random.default_rng(11)
-    alphabet = np.frombuffer(b"0123456789012345678901234567890123456789..-+ XE", np.uint8)
-    for _ in range(300):
-        a = alphabet[rng.integers(0, len(alphabet), rng.integers(1, 400))].copy()
-        starts = np.sort(rng.integers(0, len(a), rng.integers(1, 30))).astype(np.int64)
-        for s in (starts, starts[a[starts] != ord(" ")]):
-            compiled = numbers_at(a, s)
-            monkeypatch.setenv("FABLAB_GCODE_KERNEL", "numpy")
-            columns = numbers_at(a, s)
-            monkeypatch.setenv("FABLAB_GCODE_KERNEL", "")
-            assert (compiled is None) == (columns is None)
-            if compiled is not None:
-                assert compiled.view(np.int64).tolist() == columns.view(np.int64).tolist()
