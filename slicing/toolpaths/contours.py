@@ -11,7 +11,7 @@ that collapses to a point has nothing to cut.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import shapely
@@ -131,6 +131,20 @@ def _cleaned(drawing: Drawing) -> list[tuple[int, np.ndarray]]:
 
 
 def contours_from(drawing: Drawing) -> list[Contour]:
+    """The drawing's contours, made once per drawing: a file's analysis needs them for its
+    figures (drawing_metrics) and again for its plan (laser, vinyl, CNC), ~17 % of the analysis
+    of a 20,000-entity sheet. Every call gets its own copies (points included), so no caller
+    sees another's changes. Kept on the drawing, keyed by its list of paths and their count
+    and the tolerance: readers only append to a drawing, and `Drawing.scaled` makes a new one."""
+    key = (id(drawing.paths), len(drawing.paths), drawing.tolerance_mm)
+    memo = drawing.__dict__.get("_contours_memo")
+    if memo is None or memo[0] != key:
+        memo = (key, _made(drawing))
+        drawing.__dict__["_contours_memo"] = memo
+    return [replace(c, points=c.points.copy()) for c in memo[1]]
+
+
+def _made(drawing: Drawing) -> list[Contour]:
     close_tol = max(2 * drawing.tolerance_mm, 0.01)
     raw = []
     for i, pts in _cleaned(drawing):
