@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import slicing.readers.weld as mesh_reader
-from slicing.analysis.mesh_facts import _bodies, _edges, _odd_runs, _twice_each_way
+from slicing.analysis import mesh_topology as topology
 from slicing.analysis.near_pairs import near_pairs
 from slicing.readers import merge_vertices
 
@@ -47,11 +47,11 @@ def test_edges_and_bodies_match_brute_force() -> None:
     for f in faces.tolist():
         for a, b in ((f[0], f[1]), (f[1], f[2]), (f[2], f[0])):
             uses.setdefault((min(a, b), max(a, b)), []).append(a > b)
-    open_e, nonmanifold, mis = _edges(faces, 60)
+    open_e, nonmanifold, mis = topology.edges(faces, 60)
     assert open_e.tolist() == sorted([list(e) for e, u in uses.items() if len(u) == 1])
     assert nonmanifold.tolist() == sorted([list(e) for e, u in uses.items() if len(u) > 2])
     assert mis.tolist() == sorted([list(e) for e, u in uses.items() if len(u) == 2 and u[0] == u[1]])
-    bodies, face_body = _bodies(faces, 60)
+    bodies, face_body = topology.bodies(faces, 60)
     # brute force: merge labels until stable, bodies numbered by their lowest vertex
     label = list(range(60))
     changed = True
@@ -75,9 +75,9 @@ def test_bodies_of_a_welded_mesh_take_its_roots_as_they_are() -> None:
     n = int(faces.max()) + 1
     hash_id = rng.permutation(n).astype(np.int32)
     for ids in (None, hash_id):
-        bodies, face_body = _bodies(faces, n, ids)
+        bodies, face_body = topology.bodies(faces, n, ids)
         assert bodies > 1
-        same = _bodies(faces, n, ids, all_used=True)
+        same = topology.bodies(faces, n, ids, all_used=True)
         assert same[0] == bodies and same[1].tolist() == face_body.tolist()
 
 
@@ -107,8 +107,8 @@ def test_the_closed_surface_shortcut_agrees_with_the_runs(change) -> None:
     elif change == "far":  # a second octahedron: still closed, the pairs interleave differently
         faces = np.vstack([faces, _octahedron() + 6])
     key = _sorted_keys(faces)
-    nothing = not any(len(p) for positions in _odd_runs(key) for p in positions)
-    assert _twice_each_way(key) == nothing == (change in ("none", "far"))
+    nothing = not any(len(p) for positions in topology.odd_runs(key) for p in positions)
+    assert topology.twice_each_way(key) == nothing == (change in ("none", "far"))
 
 
 @pytest.mark.parametrize("n,radius", [(500, 8.0), (800, 2.5), (2, 100.0), (1, 1.0)])
@@ -132,10 +132,10 @@ def test_weld_in_file_order_reports_as_in_hash_order() -> None:
     assert np.array_equal(hash_id[inverse].reshape(-1, 3), faces)
     assert np.all(np.diff(np.unique(inverse, return_index=True)[1]) > 0)  # numbered by first corner
     in_file = inverse.reshape(-1, 3)
-    for got, want in zip(_edges(in_file, len(unique), hash_id), _edges(faces, len(vertices)), strict=True):
+    for got, want in zip(topology.edges(in_file, len(unique), hash_id), topology.edges(faces, len(vertices)), strict=True):
         assert np.array_equal(hash_id[got] if len(got) else got, want)
-    bodies, face_body = _bodies(in_file, len(unique), hash_id)
-    expected_bodies, expected_face_body = _bodies(faces, len(vertices))
+    bodies, face_body = topology.bodies(in_file, len(unique), hash_id)
+    expected_bodies, expected_face_body = topology.bodies(faces, len(vertices))
     assert bodies == expected_bodies > 1 and face_body.tolist() == expected_face_body.tolist()
 
 

@@ -14,7 +14,8 @@ from hypothesis import strategies as st
 
 import slicing.readers.weld as weld_module
 from slicing import meshkernel
-from slicing.analysis.mesh_facts import _bodies, _edges, _per_face_numpy, mesh_facts
+from slicing.analysis import mesh_topology as topology
+from slicing.analysis.mesh_facts import _per_face_numpy, mesh_facts
 from slicing.analysis.near_pairs import Facing, near_pairs
 from slicing.analysis.thin_walls import thin_walls
 from slicing.readers import merge_vertices
@@ -153,8 +154,8 @@ def test_edges_and_bodies_on_raw_faces(all_used, use) -> None:
             n_vertices = int(faces.max()) + 1
         hash_id = rng.permutation(n_vertices).astype(np.int32)
         for ids in (None, hash_id):
-            assert_same(*both(use, lambda f=faces, n=n_vertices, i=ids: _edges(f, n, i)))
-            assert_same(*both(use, lambda f=faces, n=n_vertices, i=ids: _bodies(f, n, i, all_used)))
+            assert_same(*both(use, lambda f=faces, n=n_vertices, i=ids: topology.edges(f, n, i)))
+            assert_same(*both(use, lambda f=faces, n=n_vertices, i=ids: topology.bodies(f, n, i, all_used)))
 
 
 def test_faces_outside_the_vertices_go_to_the_numpy_pass(use) -> None:
