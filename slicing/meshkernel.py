@@ -141,7 +141,7 @@ def close_pairs(sorted_key: np.ndarray, columns: list[np.ndarray], deltas: np.nd
         order, nx, ny, nz, face, mesh_faces = facing
         if mesh_faces is not None and (mesh_faces.dtype != np.int32 or mesh_faces.shape[1:] != (3,)):
             return None
-        extra = (*(np.ascontiguousarray(a, dtype=np.int64) for a in (order,)),
+        extra = (np.ascontiguousarray(order, dtype=np.int64),
                  *(np.ascontiguousarray(c, dtype=np.float64) for c in (nx, ny, nz)),
                  np.ascontiguousarray(face, dtype=np.int64),
                  b"" if mesh_faces is None else np.ascontiguousarray(mesh_faces))

@@ -139,7 +139,7 @@ def _suspect_lines(lines: list[str], text: str, whole: bool, limit: int, words: 
     if not whole:  # a line holding its own line break: look at all
         return list(range(len(lines)))
     sent = words.line_bytes if words is not None and words.n_lines == len(lines) else None
-    if words is not None and sent is not None and not words.trimmed:
+    if sent is not None and not words.trimmed:
         return sorted(set(np.flatnonzero(sent > limit + 1).tolist()).union(words.bad_lines.tolist()))
     lengths = np.fromiter(map(len, lines), dtype=np.int64, count=len(lines))  # C speed, not a Python loop
     suspects = set(np.flatnonzero(lengths > limit).tolist())

@@ -100,7 +100,7 @@ def _currency(value: Any, kind: type, currency: str, locale: Locale | None) -> s
 
 
 def format_decimal(value: Any, fmt: str) -> str:
-    return cached_decimal(value, type(value), fmt, request_locale())  # formatted once per process
+    return cached_decimal(value, fmt, request_locale())  # formatted once per process
 
 
 def format_currency(value: Any, currency: str) -> str:

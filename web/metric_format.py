@@ -24,14 +24,20 @@ UNITS = {"mm": "mm", "mm2": "mm²", "mm3": "mm³", "cm3": "cm³", "m": "m", "m2"
 
 # Babel parses the pattern and walks the locale's data on every number (a job page says ~60
 # of them: a tenth of its cost). The same value, pattern and locale always read the same, so
-# each is formatted once per process; the type is in the key (1 and 1.0 hash alike). -0.0 and
-# 0.0 are one key: `number` makes every zero positive first, so the text does not depend on
-# which came first in the process.
+# each is formatted once per process; the type is in the key (1 and 1.0 hash alike).
 @lru_cache(maxsize=8192)
-def cached_decimal(value: Any, kind: type, fmt: str, locale: Any) -> str:
+def _formatted(value: Any, kind: type, fmt: str, locale: Any) -> str:
     from babel.numbers import format_decimal
 
     return format_decimal(value, format=fmt, locale=locale)
+
+
+def cached_decimal(value: Any, fmt: str, locale: Any) -> str:
+    """Babel's `format_decimal`, formatted once per process. Every zero is made positive first:
+    -0.0 and 0.0 are one key of the cache, so a -0.0 read "-0" or "0" by which the process said first."""
+    if value == 0:
+        value = type(value)(0)
+    return _formatted(value, type(value), fmt, locale)
 
 
 def number(value: Any, digits: int, decimal: Decimal) -> str:
@@ -40,8 +46,6 @@ def number(value: Any, digits: int, decimal: Decimal) -> str:
         return str(value)
     if isinstance(value, float) and not math.isfinite(value):
         return "—"
-    if value == 0:  # -0.0 reads "0" always: the cache keys -0.0 and 0.0 alike (first come, first said)
-        value = type(value)(0)
     if isinstance(value, int) or float(value).is_integer() and abs(value) >= 100:
         return decimal(int(round(value)), "#,##0")
     places = digits if abs(value) >= 1 else max(digits, 3)

@@ -40,7 +40,7 @@ def decimal(lang: str) -> Callable[[Any, str], str]:
     """(value, Babel pattern) -> the figure in `lang`, as the pages format it (web/metric_format.py)."""
     from web.metric_format import cached_decimal
 
-    return lambda value, pattern: cached_decimal(value, type(value), pattern, lang)
+    return lambda value, pattern: cached_decimal(value, pattern, lang)
 
 
 def say(said: Words, msgid: str, **values: Any) -> str:

@@ -27,11 +27,14 @@ def test_figures_in_french_and_english(app) -> None:  # noqa: ANN001
 def test_a_negative_zero_reads_zero_whatever_came_first(app) -> None:  # noqa: ANN001
     """Numbers are formatted once per process and -0.0 == 0.0 share a cache key: a corner at
     -0.0 must not read "-0" or "0" depending on which the process said first."""
-    from web.metric_format import cached_decimal
+    from web import metric_format
+    from web.i18n_fast import format_decimal
 
-    cached_decimal.cache_clear()
+    metric_format._formatted.cache_clear()
     with app.test_request_context():
         assert number(-0.0) == "0" and number(0.0) == "0" and number(-0.0) == "0"
+        metric_format._formatted.cache_clear()
+        assert format_decimal(-0.0, "#,##0.#") == "0"  # the page's own filter too, not only the figures table
 
 
 def test_locations_are_short_and_skip_empty_parts(app) -> None:  # noqa: ANN001
