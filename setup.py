@@ -1,5 +1,5 @@
 """The compiled parts of the project: slicing/_meshkernel*.c (the mesh analysis's passes, see
-slicing/_meshkernel.c) and gcode_reader/_numbers.c (a program's numbers). Everything else is
+slicing/_meshkernel.c) and gcode_reader/_numbers.c (a program's words and numbers). Everything else is
 declared in pyproject.toml; `pip install -e .` (`make`) builds them. Where one cannot be built
 or imported, slicing/meshkernel.py and gcode_reader/numbers.py run their numpy passes
 instead, with the same results."""

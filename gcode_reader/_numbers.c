@@ -100,8 +100,121 @@ static PyObject *numbers_at(PyObject *self, PyObject *args)
     return PyLong_FromSsize_t(found);
 }
 
+/* The words of a cleaned chunk (gcode_reader/tokens.py `_tokenize_chunk`, whose numpy passes
+ * are the reference): one pass, line by line. Bytes are letters (A-Z), number characters
+ * (digits . - +), blanks (space, tab, CR) or anything else; a number token starts at a number
+ * character that follows none. A line is unreadable when it holds anything else, opens with a
+ * number, has two letters or two numbers in a row, or ends on a letter; its words are dropped.
+ * A readable line's words are `letter number` pairs, their numbers read by one_number.
+ *
+ * scan_words(chars, line, letter, value, long_at, sent, bad) -> (words, bad lines, long
+ * numbers), or None when a readable line holds a number that is not one ('1.2.3', '-'): the
+ * numpy passes read those. `long_at`: indices of words whose number float() must read (their
+ * byte position in value[k], as a double: exact below 2**53). `sent`: one entry per line of
+ * the chunk (newlines + 1): its bytes plus the newline, 0 for an empty line. */
+static inline int is_letter(int c) { return c >= 'A' && c <= 'Z'; }
+static inline int is_blank(int c) { return c == ' ' || c == '\t' || c == '\r'; }
+
+enum { OPEN, AFTER_LETTER, AFTER_NUMBER };
+
+static PyObject *scan_words(PyObject *self, PyObject *args)
+{
+    Py_buffer a, line_out, letter_out, value_out, long_out, sent_out, bad_out;
+    if (!PyArg_ParseTuple(args, "y*w*w*w*w*w*w*", &a, &line_out, &letter_out, &value_out, &long_out, &sent_out,
+                          &bad_out))
+        return NULL;
+    const uint8_t *c = a.buf;
+    const Py_ssize_t n = a.len;
+    Py_ssize_t lines = 1;
+    for (Py_ssize_t i = 0; i < n; i++)
+        lines += c[i] == '\n';
+    Py_ssize_t cap = n / 2 + 1; /* a word takes two bytes at least */
+    int too_small = line_out.len < cap * (Py_ssize_t)sizeof(int64_t) || letter_out.len < cap ||
+                    value_out.len < cap * (Py_ssize_t)sizeof(double) || long_out.len < cap * (Py_ssize_t)sizeof(int64_t) ||
+                    sent_out.len < lines * (Py_ssize_t)sizeof(int64_t) || bad_out.len < lines * (Py_ssize_t)sizeof(int64_t);
+    int64_t *word_line = line_out.buf, *longs = long_out.buf, *sent = sent_out.buf, *bad = bad_out.buf;
+    uint8_t *letter = letter_out.buf;
+    double *value = value_out.buf;
+    Py_ssize_t words = 0, n_bad = 0, n_long = 0;
+    int malformed = 0;
+    if (!too_small) {
+        Py_BEGIN_ALLOW_THREADS
+        Py_ssize_t start = 0;
+        for (Py_ssize_t ln = 0; ln < lines && !malformed; ln++) {
+            Py_ssize_t end = start;
+            while (end < n && c[end] != '\n')
+                end++;
+            sent[ln] = end > start ? end - start + 1 : 0;
+            Py_ssize_t first_word = words;
+            int state = OPEN, unreadable = 0, in_number = 0;
+            for (Py_ssize_t i = start; i < end; i++) {
+                int ch = c[i];
+                if (number_char(ch)) {
+                    if (!in_number) {
+                        if (state != AFTER_LETTER)
+                            unreadable = 1;
+                        else if (!unreadable)
+                            value[words - 1] = (double)i; /* where its number starts, read below */
+                        state = AFTER_NUMBER;
+                    }
+                    in_number = 1;
+                    continue;
+                }
+                in_number = 0;
+                if (is_letter(ch)) {
+                    if (state == AFTER_LETTER)
+                        unreadable = 1;
+                    else if (!unreadable) {
+                        word_line[words] = ln;
+                        letter[words++] = (uint8_t)ch;
+                    }
+                    state = AFTER_LETTER;
+                } else if (!is_blank(ch)) {
+                    unreadable = 1;
+                }
+            }
+            if (state == AFTER_LETTER)
+                unreadable = 1;
+            if (unreadable) {
+                words = first_word;
+                bad[n_bad++] = ln;
+            } else {
+                for (Py_ssize_t w = first_word; w < words; w++) {
+                    Py_ssize_t at = (Py_ssize_t)value[w];
+                    int r = one_number(c, n, at, &value[w]);
+                    if (r < 0) {
+                        malformed = 1;
+                        break;
+                    }
+                    if (r > 0) {
+                        value[w] = (double)at;
+                        longs[n_long++] = w;
+                    }
+                }
+            }
+            start = end + 1;
+        }
+        Py_END_ALLOW_THREADS
+    }
+    PyBuffer_Release(&a);
+    PyBuffer_Release(&line_out);
+    PyBuffer_Release(&letter_out);
+    PyBuffer_Release(&value_out);
+    PyBuffer_Release(&long_out);
+    PyBuffer_Release(&sent_out);
+    PyBuffer_Release(&bad_out);
+    if (too_small) {
+        PyErr_SetString(PyExc_ValueError, "output buffers too small");
+        return NULL;
+    }
+    if (malformed)
+        Py_RETURN_NONE;
+    return Py_BuildValue("nnnn", words, n_bad, n_long, lines);
+}
+
 static PyMethodDef methods[] = {
     {"numbers_at", numbers_at, METH_VARARGS, "The numbers starting at each index (see gcode_reader/numbers.py)."},
+    {"scan_words", scan_words, METH_VARARGS, "The words of a cleaned chunk (see gcode_reader/tokens.py)."},
     {NULL, NULL, 0, NULL},
 };
 

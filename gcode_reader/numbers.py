@@ -32,7 +32,7 @@ def numbers_at(a: np.ndarray, starts: np.ndarray) -> np.ndarray | None:
     n = len(starts)
     if not n:
         return np.zeros(0)
-    if _numbers is not None and os.environ.get("FABLAB_GCODE_KERNEL", "").lower() != "numpy":
+    if compiled() is not None:
         return _compiled(a, starts)
     padded = np.concatenate((a, np.full(COLUMNS + 1, _SPACE, np.uint8)))
     first = padded[starts]
@@ -85,14 +85,25 @@ def _compiled(a: np.ndarray, starts: np.ndarray) -> np.ndarray | None:
     found = _numbers.numbers_at(chars, at, values, long_at)
     if found < 0:
         return None
-    if found:
+    return values if read_long(chars, long_at[:found], at[long_at[:found]], values) else None
+
+
+def compiled() -> object | None:
+    """The C passes (gcode_reader/_numbers.c), unless not built or FABLAB_GCODE_KERNEL=numpy."""
+    return _numbers if os.environ.get("FABLAB_GCODE_KERNEL", "").lower() != "numpy" else None
+
+
+def read_long(chars: np.ndarray, which: np.ndarray, starts: np.ndarray, values: np.ndarray) -> bool:
+    """values[which[i]] = the number at starts[i], read by float() (the C pass hands back the
+    numbers of more than 15 digits); False when one is not a number."""
+    if len(which):
         padded = np.concatenate((chars, np.full(COLUMNS + 1, _SPACE, np.uint8)))
-        for k in long_at[:found].tolist():
-            value = _one_number(padded, int(at[k]))
+        for k, start in zip(which.tolist(), starts.tolist(), strict=True):
+            value = _one_number(padded, int(start))
             if value is None:
-                return None
+                return False
             values[k] = value
-    return values
+    return True
 
 
 def _is_number_char(c: np.ndarray) -> np.ndarray:

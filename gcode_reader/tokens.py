@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from gcode_reader.numbers import numbers_at
+from gcode_reader.numbers import compiled, numbers_at, read_long
 from gcode_reader.words import FREE_TEXT_M
 
 # Removed before anything else; each keeps its line break so line numbers hold.
@@ -195,6 +195,37 @@ def joined(parts: Sequence[Words], offsets: Sequence[int], n_lines: int) -> Word
 def _tokenize_chunk(lines: Sequence[str], text: str | None = None) -> Words:
     n = len(lines)
     data, settings, trimmed = _clean_bytes(lines, text)
+    kernel = compiled()
+    words = _scanned(kernel, data, n, settings, trimmed) if kernel is not None else None
+    return words if words is not None else _numpy_chunk(data, n, settings, trimmed)
+
+
+def _scanned(kernel, data: bytes, n: int, settings: list[tuple[int, int, float]], trimmed: bool) -> Words | None:  # noqa: ANN001 - the C module
+    """The chunk's words by one C pass (gcode_reader/_numbers.c `scan_words`, the rules of
+    `_numpy_chunk` byte for byte); None when a readable line holds a malformed number, which
+    the numpy passes read one by one. Found by the fuzz in tests/motion: same words, bit for bit."""
+    cap = len(data) // 2 + 1  # a word takes two bytes at least; pages never written cost nothing
+    rows = data.count(b"\n") + 1
+    line, letter = np.empty(cap, np.int64), np.empty(cap, np.uint8)
+    value, long_at = np.empty(cap), np.empty(cap, np.int64)
+    sent, bad = np.empty(rows, np.int64), np.empty(rows, np.int64)
+    got = kernel.scan_words(data, line, letter, value, long_at, sent, bad)
+    if got is None:
+        return None
+    count, n_bad, n_long, _ = got
+    value = value[:count].copy()
+    which = long_at[:n_long]
+    if not read_long(np.frombuffer(data, dtype=np.uint8), which, value[which].astype(np.int64), value):
+        return None
+    if rows < n:  # trailing empty lines
+        sent = np.concatenate((sent, np.zeros(n - rows, dtype=np.int64)))
+    return Words(n_lines=n, line=line[:count].copy(), letter=letter[:count].copy(), value=value,
+                 bad_lines=bad[:n_bad].copy(), settings=settings, line_bytes=sent, trimmed=trimmed)
+
+
+def _numpy_chunk(data: bytes, n: int, settings: list[tuple[int, int, float]], trimmed: bool) -> Words:
+    """The chunk's words by numpy passes over its bytes: the reference, and the reader of
+    malformed numbers."""
     a = np.frombuffer(data, dtype=np.uint8)  # read-only: copied only for the slow path below
     newline = a == _NEWLINE
     breaks = np.flatnonzero(newline)
