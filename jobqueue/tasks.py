@@ -18,6 +18,7 @@ from jobqueue.run_live import ack_times, encode_table
 from jobqueue.states import JobState, transition
 
 log = logging.getLogger(__name__)
+ENDING_WAIT_S = 60.0  # slicers that published their program, still ending: each is killed within 30 s
 
 
 def _error_summary(issues: list[dict], limit: int = 3) -> str:
@@ -89,7 +90,18 @@ def _preslice_seconds(analysis: dict | None, machine_id: str, material: str | No
 
 
 def prepare_job(job_id: int) -> str:
-    """Turn the approved job into a checked machine program, then queue it on its machine."""
+    """Turn the approved job into a checked machine program, then queue it on its machine.
+    The slicer's process may still be ending when its program is stored (`ending_commands`):
+    waited for here, so a work horse that exits after its job leaves none behind."""
+    from slicing.ending_commands import wait_ended
+
+    try:
+        return _prepare_job(job_id)
+    finally:
+        wait_ended(ENDING_WAIT_S)
+
+
+def _prepare_job(job_id: int) -> str:
     from slicing.prepare import prepare_program
 
     ctx = Context.from_env()

@@ -12,6 +12,11 @@ The caller's own work that does not need the program (the mesh checks, the impor
 reads the program) runs `alongside` the command, on the core the command leaves idle while
 it starts and slices, instead of before it; when that work refuses the job, the command is
 killed and waited for.
+
+The folder is watched (`file_events`): the first version is read whole the moment it is
+closed (while PrusaSlicer's post-processing pass runs), and the caller gets the program the
+moment the final file is renamed into place (`published`), while the command still ends
+(4-18 ms of PrusaSlicer tearing itself down on a small part); `ending_commands` waits for it.
 """
 
 from __future__ import annotations
@@ -27,6 +32,8 @@ from pathlib import Path
 from typing import IO
 
 from gcode_reader.tokens import Words, joined, tokenize
+from slicing.ending_commands import ENDING_GRACE_S, end_signal, let_end
+from slicing.file_events import FolderEvents
 
 log = logging.getLogger(__name__)
 
@@ -97,9 +104,10 @@ class GrowingProgram:
 
 @dataclass
 class Finished:
-    """A command that ended: its exit code and output, and the program as read while it ran."""
+    """A command that ended, or published its result (`returncode` None: still ending, see
+    `run_reading`): its exit code and output, and the program as read while it ran."""
 
-    returncode: int
+    returncode: int | None
     stdout: str
     stderr: str
     early_lines: list[str]
@@ -116,7 +124,7 @@ STOPPED = Stopped()
 def spare_core() -> bool:
     """Whether a core is free beside the slicer's: reading its program while it writes only
     helps then. On a busy host the reading takes CPU the slicer wants (a 2-core host at load 5:
-    the command 20 % slower, nothing gained), so the program is read after the command."""
+    the command 20 % slower, nothing gained), so the program is read whole once closed."""
     try:
         load = os.getloadavg()[0]
     except OSError:
@@ -125,55 +133,68 @@ def spare_core() -> bool:
 
 
 def run_reading(cmd: list[str], cwd: Path, writing: Path | None, timeout: float,
-                alongside: Callable[[], bool] | None = None) -> Finished | Stopped | None:
-    """Run `cmd` in `cwd` while reading the file `writing` it writes (None: read nothing);
-    None after `timeout` seconds (the command is killed). `alongside` runs once the command
+                alongside: Callable[[], bool] | None = None, published: Path | None = None,
+                pieces: bool = True) -> Finished | Stopped | None:
+    """Run `cmd` in `cwd` while reading the file `writing` it writes (None: read nothing):
+    whole the moment it is closed, and piece by piece while it grows if `pieces` (see
+    `spare_core`). None after `timeout` seconds (the command is killed). `alongside` runs once the command
     has started; when it returns False (or raises) the command is killed and waited for, and
-    STOPPED is returned (or the exception raised)."""
+    STOPPED is returned (or the exception raised). `published`: the file the command renames
+    into place as its last act; once it is there, Finished comes back at once (returncode
+    None) and `ending_commands` waits for the command's end."""
     out_path, err_path = cwd / "slicer.stdout", cwd / "slicer.stderr"
     growing = GrowingProgram(writing or cwd / "slicer.nothing")
-    proc = None
+    events = FolderEvents.open(cwd) if writing is not None or published is not None else None
+    proc = ended = None
     try:
         with open(out_path, "wb") as out, open(err_path, "wb") as err:
             proc = subprocess.Popen(cmd, stdout=out, stderr=err, cwd=cwd)
         deadline = time.monotonic() + timeout
         if alongside is not None and not alongside():
             return STOPPED  # killed and waited for below
-        ended = _end_signal(proc.pid)
-        try:
-            while not _ended(proc, ended, WRITING_POLL_S if growing.started else IDLE_POLL_S):
-                if time.monotonic() > deadline:
-                    return None
-                growing.read()
-        finally:
-            if ended is not None:
-                os.close(ended)
+        ended = end_signal(proc.pid)
+        while not _ended(proc, ended, events, WRITING_POLL_S if growing.started else IDLE_POLL_S):
+            if time.monotonic() > deadline:
+                return None
+            if events is not None:
+                events.read()
+            closed = events is not None and writing is not None and writing.name in events.finished
+            if closed or (pieces and writing is not None):
+                growing.read(last=closed)  # the same reading later costs the same, and nobody waits for it now
+            if published is not None and (published.name in events.arrived if events is not None
+                                          else published.exists()):
+                let_end(proc, Path(cmd[0]).name, min(ENDING_GRACE_S, deadline - time.monotonic()))
+                proc = None  # ending_commands' now
+                return _finished(None, out_path, err_path, growing)
         growing.read(last=True)
-        return Finished(proc.returncode, out_path.read_text(errors="replace"), err_path.read_text(errors="replace"),
-                        growing.lines, growing.words())
+        return _finished(proc.returncode, out_path, err_path, growing)
     finally:
         growing.close()
+        if events is not None:
+            events.close()
+        if ended is not None:
+            os.close(ended)
         if proc is not None and proc.poll() is None:
             proc.kill()
             proc.wait()
 
 
-def _end_signal(pid: int) -> int | None:
-    """A descriptor that becomes readable when `pid` ends (Linux pidfd: woken at once, where
-    polling `wait` sleeps in growing steps); None where the system has none."""
-    try:
-        return os.pidfd_open(pid)
-    except (AttributeError, OSError):
-        return None
+def _finished(code: int | None, out_path: Path, err_path: Path, growing: GrowingProgram) -> Finished:
+    return Finished(code, out_path.read_text(errors="replace"), err_path.read_text(errors="replace"),
+                    growing.lines, growing.words())
 
 
-def _ended(proc: subprocess.Popen, ended: int | None, wait_s: float) -> bool:
-    """Whether the command ended, after waiting up to `wait_s` for it."""
+def _ended(proc: subprocess.Popen, ended: int | None, events: FolderEvents | None, wait_s: float) -> bool:
+    """Whether the command ended, after waiting up to `wait_s` for it (or for a file event)."""
     if ended is not None:
-        if not select.select([ended], [], [], wait_s)[0]:
+        ready = select.select([ended] if events is None else [ended, events], [], [], wait_s)[0]
+        if ended not in ready:
             return False
         proc.wait()
         return True
+    if events is not None:  # woken by a file event or after `wait_s`
+        select.select([events], [], [], wait_s)
+        return proc.poll() is not None
     try:
         proc.wait(timeout=wait_s)
         return True

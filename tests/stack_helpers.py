@@ -29,3 +29,14 @@ def log_tail(tmp_path: Path) -> str:
     for f in sorted((tmp_path / "logs").glob("*.log")):
         out.append(f"--- {f.name}\n{f.read_text(errors='replace')[-3000:]}")
     return "\n".join(out)
+
+
+def gone(pid: int) -> bool:
+    """The process is neither running nor left as a zombie (it ended and was waited for)."""
+    import os
+
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    return False

@@ -4,13 +4,13 @@ gives, whatever was added, replaced or read early."""
 
 from __future__ import annotations
 
-import os
 import random
 import sys
 import time
 
 import numpy as np
 import pytest
+from stack_helpers import gone
 
 from gcode_reader.reuse import reused_words
 from gcode_reader.tokens import Words, joined, tokenize
@@ -81,15 +81,6 @@ def test_a_command_that_never_writes(tmp_path) -> None:
     assert done is not None and done.returncode == 3 and done.stderr == "no"
 
 
-def _gone(pid: int) -> bool:
-    """The process is neither running nor left as a zombie (it was killed and waited for)."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return True
-    return False
-
-
 def _started_pid(path) -> int:  # noqa: ANN001 - a Path
     for _ in range(3000):  # the command writes its pid first
         if path.is_file() and path.read_text().strip():
@@ -109,7 +100,7 @@ def test_work_alongside_that_refuses_stops_the_command(tmp_path) -> None:
         return False
 
     done = run_reading([sys.executable, "-c", SLEEPER], tmp_path, None, timeout=60, alongside=refuses)
-    assert done is STOPPED and _gone(seen[0])
+    assert done is STOPPED and gone(seen[0])
 
 
 def test_work_alongside_that_fails_stops_the_command(tmp_path) -> None:
@@ -121,7 +112,7 @@ def test_work_alongside_that_fails_stops_the_command(tmp_path) -> None:
 
     with pytest.raises(MemoryError):
         run_reading([sys.executable, "-c", SLEEPER], tmp_path, None, timeout=60, alongside=breaks)
-    assert _gone(seen[0])
+    assert gone(seen[0])
 
 
 def test_work_alongside_that_accepts_lets_the_command_end(tmp_path) -> None:

@@ -4,7 +4,8 @@ The profile is generated from machines.yaml (bed, height, nozzle, layer height, 
 temperatures, speeds, motion limits), the model is written as STL, and PrusaSlicer's own
 printing-time and filament comments are read back as the program's figures. When a core is
 free, the program is tokenized while PrusaSlicer writes it (`slicing.slicer_stream`), so the
-checks and the time model start from words already read when the command ends. What does
+checks and the time model start from words already read when the command ends; the program
+is taken the moment PrusaSlicer renames it into place, not when its process has ended. What does
 not need the program (the mesh checks, loading what reads the program) is done while
 PrusaSlicer runs, not before it starts.
 """
@@ -160,14 +161,16 @@ def prusaslicer_program(
         centre = f"{machine.work_area.x / 2:g},{machine.work_area.y / 2:g}"
         cmd = [exe, "--export-gcode", "--load", str(work / "profile.ini"), "--center", centre,
                "-o", str(work / "out.gcode"), str(work / "model.stl")]
-        early = work / "out.gcode.tmp" if spare_core() else None  # its program read as it is written
-        done = run_reading(cmd, work, early, timeout, lambda: _meanwhile(alongside))
+        # renamed into place as PrusaSlicer's export ends (the profile has no post-processing
+        # script, the one thing that could touch it after): its process is not waited for past it
+        out = work / "out.gcode"
+        done = run_reading(cmd, work, work / "out.gcode.tmp", timeout, lambda: _meanwhile(alongside),
+                           published=out, pieces=spare_core())
         if isinstance(done, Stopped):
             return PreparedProgram(lines=[], format="gcode", issues=[])
         if done is None:
             return _slicer_failed("", variant="timeout", seconds=round(timeout))
-        out = work / "out.gcode"
-        if done.returncode != 0 or not out.is_file():
+        if done.returncode not in (0, None) or not out.is_file():
             why = refusal_reason(done.stderr, done.stdout) or f"exit {done.returncode}"
             return _slicer_failed(why, variant="refused", exit_code=done.returncode)
         raw = out.read_text(encoding="ascii", errors="replace")
