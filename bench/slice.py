@@ -12,9 +12,9 @@ busy machine; `prepare` is also divided by the PrusaSlicer command it ran itself
 the same call, from its start to its process's end). `prepare` reads the program while
 PrusaSlicer writes it and takes it once renamed into place, while the process still ends: on
 a machine with no free core that reading slows the command itself, which only `prepare /
-alone` shows. A model PrusaSlicer slices in under ~1.5 s is measured several times (up to 7,
-alone and prepare alternating): one run of 0.2 s varies by +-15 % here, more than the
-overhead measured, so its ratios are medians. Also prints what path ordering saves on a
+alone` shows. Every model is measured 3 to 7 times (~9 s of PrusaSlicer alone at least,
+alone and prepare alternating) and its ratios are medians: one run of 0.2 s varies by +-15 %
+here, one of 14 s by +-8 %, more than the overhead measured. Also prints what path ordering saves on a
 scattered laser design.
 
     .venv/bin/python bench/slice.py [--layer 0.2] [--machine prusa-mk3] [--quick]
@@ -166,10 +166,10 @@ def prusa_alone(mesh, machine, layer: float) -> float:
         return time.perf_counter() - start
 
 
-def repeats_for(alone_s: float, budget_s: float = 1.5, most: int = 7) -> int:
+def repeats_for(alone_s: float, budget_s: float = 9.0, least: int = 3, most: int = 7) -> int:
     """How many times to measure a model PrusaSlicer slices in `alone_s`: short ones vary more
-    from run to run than the overhead measured."""
-    return max(1, min(most, int(budget_s / max(alone_s, 1e-3))))
+    from run to run than the overhead measured, and even a 14 s run varied by +-8 % here."""
+    return max(least, min(most, int(budget_s / max(alone_s, 1e-3))))
 
 
 def prepare_between(mesh, machine, layer: float, before: float) -> tuple[float, float, float, object, float]:
@@ -239,7 +239,7 @@ def bench_slicers(machine, layer: float, quick: bool = False, builtin_only: bool
         around.append(float(np.median([r[0] / r[2] for r in runs])))  # against the command it ran itself
         print(f"{name:27s} {len(mesh.faces):7d} {tb:9.2f} {tp:9.2f} {ta:8.2f} {tb / ta:8.2f} {overheads[-1]:8.2f} "
               f"{around[-1]:8.2f} {gb:9.2f} {gp:8.2f} {100 * (gb - gp) / gp:+7.1f}"
-              + (f"  (median of {len(runs)})" if len(runs) > 1 else ""))
+              + f"  (median of {len(runs)})")
     if ratios:
         geo = float(np.exp(np.mean(np.log(ratios))))
         print(f"built-in / PrusaSlicer alone: geometric mean {geo:.2f}x, worst {max(ratios):.2f}x (target <= 1x)")
