@@ -53,8 +53,10 @@ class FolderEvents:
             inotify = _instance()
             inotify.read(timeout=0)  # what an earlier watch left (its removal, late events)
             return cls(inotify, inotify.add_watch(str(folder), flags.CLOSE_WRITE | flags.MOVED_TO))
-        except (ImportError, OSError):  # not Linux (the library cannot load its calls), or no watch left
-            log.warning("no inotify watch on %s: its files are looked at instead", folder, exc_info=True)
+        except (ImportError, AttributeError, OSError) as exc:  # not Linux (no such calls), or no watch left
+            if not _per_thread.__dict__.get("warned"):
+                log.warning("no inotify watch (%s): files are looked at every few ms instead", exc)
+                _per_thread.warned = True
             return None
 
     def fileno(self) -> int:

@@ -144,3 +144,7 @@ def test_the_prepare_task_returns_once_its_slicer_has_ended(monkeypatch: pytest.
     monkeypatch.setattr(tasks, "_prepare_job", prepared)
     assert tasks.prepare_job(7) == "ready"
     assert started[0].returncode == 0 and ending_commands.still_ending() == 0
+
+
+def test_a_folder_that_cannot_be_watched_gives_no_events(tmp_path) -> None:
+    assert FolderEvents.open(tmp_path / "missing") is None  # the caller looks at the files itself
