@@ -137,9 +137,9 @@ def run_reading(cmd: list[str], cwd: Path, writing: Path | None, timeout: float,
                 pieces: bool = True) -> Finished | Stopped | None:
     """Run `cmd` in `cwd` while reading the file `writing` it writes (None: read nothing):
     whole the moment it is closed, and piece by piece while it grows if `pieces` (see
-    `spare_core`). None after `timeout` seconds (the command is killed). `alongside` runs once the command
-    has started; when it returns False (or raises) the command is killed and waited for, and
-    STOPPED is returned (or the exception raised). `published`: the file the command renames
+    `spare_core`). None after `timeout` seconds (the command is killed). `alongside` runs
+    once the command has started; when it returns False (or raises) the command is killed and
+    waited for, and STOPPED is returned (or the exception raised). `published`: the file the command renames
     into place as its last act; once it is there, Finished comes back at once (returncode
     None) and `ending_commands` waits for the command's end."""
     out_path, err_path = cwd / "slicer.stdout", cwd / "slicer.stderr"
