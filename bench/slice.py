@@ -14,8 +14,8 @@ PrusaSlicer writes it and takes it once renamed into place, while the process st
 a machine with no free core that reading slows the command itself, which only `prepare /
 alone` shows. Every model is measured 3 to 7 times (~9 s of PrusaSlicer alone at least,
 alone and prepare alternating) and its ratios are medians: one run of 0.2 s varies by +-15 %
-here, one of 14 s by +-8 %, more than the overhead measured. Also prints what path ordering saves on a
-scattered laser design.
+here, one of 14 s by +-8 %, more than the overhead measured. Also prints what path ordering
+saves on a scattered laser design.
 
     .venv/bin/python bench/slice.py [--layer 0.2] [--machine prusa-mk3] [--quick]
         [--builtin-only | --prepare-only] [--only NAME,NAME]   (to iterate on one of them)
@@ -29,6 +29,7 @@ import shutil
 import sys
 import time
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import trimesh
@@ -172,10 +173,16 @@ def repeats_for(alone_s: float, budget_s: float = 9.0, least: int = 3, most: int
     return max(least, min(most, int(budget_s / max(alone_s, 1e-3))))
 
 
-def prepare_between(mesh, machine, layer: float, before: float) -> tuple[float, float, float, object, float]:
-    """One `prepare` (with the time model the task stores) and PrusaSlicer alone after it:
-    (prepare s, alone s averaged with `before`, the command inside prepare s, the program,
-    alone s after)."""
+class PrepareRun(NamedTuple):
+    prepare_s: float  # prepare and the time model the task stores
+    alone_s: float  # PrusaSlicer alone, averaged over the runs just before and just after
+    inner_s: float  # the command inside prepare, from its start to its process's end
+    program: object
+    after_s: float  # PrusaSlicer alone just after: the next run's "before"
+
+
+def prepare_between(mesh, machine, layer: float, before: float) -> PrepareRun:
+    """One `prepare` and PrusaSlicer alone after it (`before`: alone just before it)."""
     from slicing.ending_commands import wait_ended
 
     inner: list[float] = []
@@ -183,7 +190,7 @@ def prepare_between(mesh, machine, layer: float, before: float) -> tuple[float, 
     tp += estimate_seconds(pp, machine) if pp.ok else 0.0  # the whole prepare stage
     wait_ended()  # the command's own end (not waited for by prepare): its time inside the call
     after = prusa_alone(mesh, machine, layer)
-    return tp, (before + after) / 2, sum(inner) or float("nan"), pp, after
+    return PrepareRun(tp, (before + after) / 2, sum(inner) or float("nan"), pp, after)
 
 
 def worker_imports() -> None:
@@ -223,24 +230,23 @@ def bench_slicers(machine, layer: float, quick: bool = False, builtin_only: bool
             ratios += [tb / ta] if pb.ok else []
             print(f"{name:27s} {len(mesh.faces):7d} {tb:9.2f} {'-':>9s} {ta:8.2f} {tb / ta:8.2f} {'-':>8s} {'-':>8s} {gb:9.2f}")
             continue
-        runs = []
+        runs: list[PrepareRun] = []
         for _ in range(repeats_for(before)):
             runs.append(prepare_between(mesh, machine, layer, before))
-            before = runs[-1][4]  # the next run's "before" is this one's "after"
-        pp = runs[-1][3]
+            before = runs[-1].after_s
+        pp = runs[-1].program
         if not pp.ok:
             print(f"{name:27s} prusaslicer failed: {[i['code'] for i in pp.issues]}")
             continue
-        tp, ta = float(np.median([r[0] for r in runs])), float(np.median([r[1] for r in runs]))
+        tp, ta = float(np.median([r.prepare_s for r in runs])), float(np.median([r.alone_s for r in runs]))
         gp = pp.metrics.get("filament_g", float("nan"))
         if pb is not None and pb.ok:
             ratios.append(tb / ta)
             filament.append(abs(gb - gp) / gp)
-        overheads.append(float(np.median([r[0] / r[1] for r in runs])))
-        around.append(float(np.median([r[0] / r[2] for r in runs])))  # against the command it ran itself
+        overheads.append(float(np.median([r.prepare_s / r.alone_s for r in runs])))
+        around.append(float(np.median([r.prepare_s / r.inner_s for r in runs])))  # against the command it ran itself
         print(f"{name:27s} {len(mesh.faces):7d} {tb:9.2f} {tp:9.2f} {ta:8.2f} {tb / ta:8.2f} {overheads[-1]:8.2f} "
-              f"{around[-1]:8.2f} {gb:9.2f} {gp:8.2f} {100 * (gb - gp) / gp:+7.1f}"
-              + f"  (median of {len(runs)})")
+              f"{around[-1]:8.2f} {gb:9.2f} {gp:8.2f} {100 * (gb - gp) / gp:+7.1f}  (median of {len(runs)})")
     if ratios:
         geo = float(np.exp(np.mean(np.log(ratios))))
         print(f"built-in / PrusaSlicer alone: geometric mean {geo:.2f}x, worst {max(ratios):.2f}x (target <= 1x)")

@@ -209,7 +209,7 @@ static PyObject *scan_words(PyObject *self, PyObject *args)
     }
     if (malformed)
         Py_RETURN_NONE;
-    return Py_BuildValue("nnnn", words, n_bad, n_long, lines);
+    return Py_BuildValue("nnn", words, n_bad, n_long);
 }
 
 static PyMethodDef methods[] = {

@@ -203,7 +203,7 @@ def _tokenize_chunk(lines: Sequence[str], text: str | None = None) -> Words:
 def _scanned(kernel, data: bytes, n: int, settings: list[tuple[int, int, float]], trimmed: bool) -> Words | None:  # noqa: ANN001 - the C module
     """The chunk's words by one C pass (gcode_reader/_numbers.c `scan_words`, the rules of
     `_numpy_chunk` byte for byte); None when a readable line holds a malformed number, which
-    the numpy passes read one by one. Found by the fuzz in tests/motion: same words, bit for bit."""
+    the numpy passes read one by one (tests/motion/test_motion_words_compiled.py compares both)."""
     cap = len(data) // 2 + 1  # a word takes two bytes at least; pages never written cost nothing
     rows = data.count(b"\n") + 1
     line, letter = np.empty(cap, np.int64), np.empty(cap, np.uint8)
@@ -212,7 +212,7 @@ def _scanned(kernel, data: bytes, n: int, settings: list[tuple[int, int, float]]
     got = kernel.scan_words(data, line, letter, value, long_at, sent, bad)
     if got is None:
         return None
-    count, n_bad, n_long, _ = got
+    count, n_bad, n_long = got
     value = value[:count].copy()
     which = long_at[:n_long]
     if not read_long(np.frombuffer(data, dtype=np.uint8), which, value[which].astype(np.int64), value):

@@ -4,9 +4,9 @@ PrusaSlicer renames its program into place as the last act of its export; its pr
 takes another 4-18 ms to end (freeing its memory, unloading its libraries: measured on a
 small part), and waiting for that made every `prepare` wait for it too (issue 15 item 3). A
 thread here waits for the command's end instead (killing it when it hangs), so the caller
-goes on with the program meanwhile. `wait_ended` waits for those
-threads: the prepare task calls it before it returns, so a work horse that exits after its
-job leaves no command behind, and it runs at exit for every other process.
+goes on with the program meanwhile. `wait_ended` waits for those threads: the prepare task
+calls it before it returns, so a work horse that exits after its job leaves no command
+behind, and it runs at exit for every other process.
 """
 
 from __future__ import annotations
