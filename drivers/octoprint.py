@@ -282,6 +282,7 @@ class OctoPrintDriver(Driver):
         seen_active = cancel_sent = False
         start_deadline = time.monotonic() + max(self.timeout, 5 * self.poll_interval)
         link_lost_since: float | None = None
+        teardown_since: float | None = None
         while True:
             if self._closed:
                 raise DisconnectedError("driver closed while the print was running")
@@ -318,8 +319,14 @@ class OctoPrintDriver(Driver):
                 on_progress(event)
             if finished:
                 return lines_acked, bytes_sent
-            if state in ACTIVE_STATES:
-                seen_active = True
+            if state in ACTIVE_STATES and not (file.get("path") or file.get("name")):
+                # No file while active: OctoPrint is tearing the job down (it clears the job before
+                # it publishes the new state, e.g. on a dropped serial link). Not another job: ask again.
+                teardown_since = teardown_since or time.monotonic()
+                if time.monotonic() - teardown_since >= self.link_grace:
+                    raise DriverError(f"OctoPrint has reported a print without a file ({state}) for {self.link_grace:g} s")
+            elif state in ACTIVE_STATES:
+                seen_active, teardown_since = True, None
                 if not ours:
                     raise DriverError(f"another job ({file.get('name')}) took over the printer")
             elif _is_error(state):

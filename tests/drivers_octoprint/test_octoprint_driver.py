@@ -9,7 +9,8 @@ import pytest
 from octoprint_server import FIRST_TEST_TIMEOUT_S, wait_for_state
 
 from drivers.base import Cancelled, DisconnectedError, DriverError, FirmwareError, Progress
-from drivers.octoprint import OctoPrintDriver
+from drivers.octoprint import ACTIVE_STATES, OctoPrintDriver
+from drivers.octoprint_client import OctoPrintClient
 from drivers.octoprint_program import build_upload
 
 pytestmark = [pytest.mark.octoprint, pytest.mark.slow, pytest.mark.timeout(FIRST_TEST_TIMEOUT_S)]
@@ -204,6 +205,52 @@ def test_link_lost_mid_print_is_disconnected(driver: OctoPrintDriver, octoprint)
     with pytest.raises(DisconnectedError, match="lost the printer") as caught:
         driver.stream(lines)
     assert caught.value.lines_acked < len(lines)
+
+
+def _job_torn_down(job: dict) -> dict:
+    """The answer OctoPrint gives between clearing a job and publishing its next state."""
+    return {**job, "job": {**(job.get("job") or {}), "file": {"name": None, "path": None, "origin": None}}}
+
+
+def test_job_cleared_before_its_state_is_not_another_job(driver: OctoPrintDriver, monkeypatch) -> None:
+    """OctoPrint clears the job, then publishes the new state: a poll between the two sees
+    "Printing" with no file (it failed CI once, on a dropped link). That is not a take-over."""
+    real = OctoPrintClient.job_info
+    torn = []
+
+    def job_info(client: OctoPrintClient) -> dict:
+        job = real(client)
+        if job.get("state") == "Printing" and len(torn) < 3:
+            torn.append(job)
+            return _job_torn_down(job)
+        return job
+
+    monkeypatch.setattr(OctoPrintClient, "job_info", job_info)
+    lines = program(30, feed=3000)
+    result = driver.stream(lines)
+    assert len(torn) == 3, "the print never reached Printing"
+    assert result.lines_acked == len(lines)
+
+
+def test_print_without_a_file_for_too_long_is_an_error(octoprint, api_key_env: str, monkeypatch) -> None:
+    drv = OctoPrintDriver(octoprint.url, api_key_env, timeout=5.0, poll_interval=0.1, printer_port="VIRTUAL",
+                          link_grace=1.0)
+    drv.connect(timeout=30)
+    real = OctoPrintClient.job_info
+
+    def job_info(client: OctoPrintClient) -> dict:
+        job = real(client)
+        return _job_torn_down(job) if job.get("state") in ACTIVE_STATES else job
+
+    monkeypatch.setattr(OctoPrintClient, "job_info", job_info)
+    try:
+        with pytest.raises(DriverError, match="without a file") as caught:
+            drv.stream(program(400, feed=600))
+        assert "another job" not in str(caught.value)
+    finally:
+        drv.close()
+        octoprint.post("/api/job", {"command": "cancel"})
+        wait_for_state(octoprint, {"Operational", "Offline", "Offline after error", "Error"})
 
 
 def test_invalid_printer_port_is_refused(octoprint, api_key_env: str) -> None:
