@@ -12,7 +12,7 @@ busy machine; `prepare` is also divided by the PrusaSlicer command it ran itself
 the same call, from its start to its process's end). `prepare` reads the program while
 PrusaSlicer writes it and takes it once renamed into place, while the process still ends: on
 a machine with no free core that reading slows the command itself, which only `prepare /
-alone` shows. Every model is measured 3 to 7 times (~9 s of PrusaSlicer alone at least,
+alone` shows. Every model is measured 3 to 15 times (~9 s of PrusaSlicer alone at least,
 alone and prepare alternating) and its ratios are medians: one run of 0.2 s varies by +-15 %
 here, one of 14 s by +-8 %, more than the overhead measured. Also prints what path ordering
 saves on a scattered laser design.
@@ -167,7 +167,7 @@ def prusa_alone(mesh, machine, layer: float) -> float:
         return time.perf_counter() - start
 
 
-def repeats_for(alone_s: float, budget_s: float = 9.0, least: int = 3, most: int = 7) -> int:
+def repeats_for(alone_s: float, budget_s: float = 9.0, least: int = 3, most: int = 15) -> int:
     """How many times to measure a model PrusaSlicer slices in `alone_s`: short ones vary more
     from run to run than the overhead measured, and even a 14 s run varied by +-8 % here."""
     return max(least, min(most, int(budget_s / max(alone_s, 1e-3))))
