@@ -133,6 +133,17 @@ def _drawing_fallback() -> Drawing:
     return Drawing(paths=paths)
 
 
+def _fit_scale(issues: list[dict]) -> float | None:
+    """The scale (two decimals, a little margin) that fits a drawing refused as too big for its
+    machine, read from the refusal's own figures; None when it was not refused for its size."""
+    for issue in issues:
+        if issue["code"] == "drawing_too_big":
+            p = issue["params"]
+            fit = 0.95 * min(float(p["area"]) / float(p["w"]), float(p["area2"]) / float(p["h"]))
+            return float(np.floor(fit * 100) / 100)
+    return None
+
+
 def prepared_programs(spec: FablabSpec) -> list[tuple[str, Machine, list[str], float | None]]:
     try:
         from slicing.prepare import prepare_program
@@ -153,6 +164,10 @@ def prepared_programs(spec: FablabSpec) -> list[tuple[str, Machine, list[str], f
         machine = spec.machine(machine_id)
         source = path if path.is_file() else (trimesh.creation.box((20, 20, 20)) if path.suffix == ".stl" else _drawing_fallback())
         program = prepare_program(source, machine, None, options)
+        fit = _fit_scale(program.issues)
+        if fit is not None:  # a corpus drawing larger than this machine: measured at a size it takes
+            program = prepare_program(source, machine, None, {**options, "scale": fit})
+            label = f"{label} x{fit:g}"
         if not program.lines:
             print(f"{label}: no program ({[i['code'] for i in program.issues][:3]})")
             continue
