@@ -15,6 +15,8 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import shapely
 
+from slicing.free_cores import free_cores
+
 MIN_VERTICES = 20_000  # below this a split costs more than it saves
 _pool: ThreadPoolExecutor | None = None
 _pool_pid = 0  # a forked child (rq's work horse) has the pool object but none of its threads
@@ -24,20 +26,11 @@ def thread_count() -> int:
     """FABLAB_SLICER_THREADS, else one thread per core no other task is running on now (at most
     4, at least 1). Measured at load 5 on 2 cores, two threads made the walls' buffers 10-60 %
     slower in wall time than one (same CPU, waiting for a core); with a core free they share the
-    work. The running-task count of /proc/loadavg is read each time (it includes this thread)."""
+    work (`free_cores`)."""
     wanted = os.environ.get("FABLAB_SLICER_THREADS", "")
     if wanted.isdigit() and int(wanted) > 0:
         return int(wanted)
-    try:
-        cores = len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        cores = os.cpu_count() or 1
-    try:
-        with open("/proc/loadavg", encoding="ascii") as f:
-            others = int(f.read().split()[3].split("/")[0]) - 1
-    except (OSError, ValueError, IndexError):
-        others = 0
-    return max(1, min(cores - others, cores, 4))
+    return min(free_cores(), 4)
 
 
 def _executor(threads: int) -> ThreadPoolExecutor:
