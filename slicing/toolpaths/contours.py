@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, replace
+from typing import NamedTuple
 
 import numpy as np
 import shapely
@@ -96,9 +97,8 @@ def _chain(indexed: list[tuple[int, np.ndarray]], tol: float) -> list[tuple[int,
     return out
 
 
-def _finish(i: int, pts: np.ndarray, path: Path2D, close_tol: float, cleaned: bool = False) -> Contour | None:
-    if not cleaned:
-        pts = clean_points(pts)
+def _finish(i: int, pts: np.ndarray, path: Path2D, close_tol: float) -> Contour | None:
+    pts = clean_points(pts)
     if len(pts) < 2:
         return None
     closed = bool(path.closed) or (len(pts) >= 4 and np.array_equal(pts[0], pts[-1]))
@@ -110,12 +110,21 @@ def _finish(i: int, pts: np.ndarray, path: Path2D, close_tol: float, cleaned: bo
     return Contour(i, pts, closed, path)
 
 
-def _cleaned(drawing: Drawing) -> list[tuple[int, np.ndarray]]:
+class _Cleaned(NamedTuple):
+    kept: np.ndarray  # indices of the paths left with two points or more
+    pieces: list[np.ndarray]  # their points
+    n: np.ndarray  # their point counts
+    first: np.ndarray  # (m, 2) their first points
+    last: np.ndarray  # (m, 2) their last points
+
+
+def _cleaned(drawing: Drawing) -> _Cleaned:
     """Every path's finite points without repeats, in one numpy pass (drawings of ten
     thousand LINEs are common); paths reaching absurdly far are left out (reported apart)."""
     sizes = np.array([len(p.points) for p in drawing.paths], dtype=np.int64)
     if not len(sizes) or not sizes.sum():
-        return []
+        none = np.zeros((0, 2))
+        return _Cleaned(np.zeros(0, dtype=np.int64), [], np.zeros(0, dtype=np.int64), none, none)
     allp = np.vstack([np.asarray(p.points, dtype=float).reshape(-1, 2) for p in drawing.paths if len(p.points)])
     owner = np.repeat(np.arange(len(sizes)), sizes)
     finite = np.isfinite(allp).all(axis=1)
@@ -126,8 +135,28 @@ def _cleaned(drawing: Drawing) -> list[tuple[int, np.ndarray]]:
     keep[1:] = (owner[1:] != owner[:-1]) | (np.hypot(*np.diff(allp, axis=0).T) > 1e-6)
     allp, owner = allp[keep], owner[keep]
     counts = np.bincount(owner, minlength=len(sizes))
-    pieces = np.split(allp, np.cumsum(counts)[:-1])
-    return [(i, pts) for i, pts in enumerate(pieces) if len(pts) >= 2 and not far[i]]
+    ends = np.cumsum(counts)
+    pieces = np.split(allp, ends[:-1])
+    kept = np.flatnonzero((counts >= 2) & ~far)
+    return _Cleaned(kept, [pieces[i] for i in kept.tolist()], counts[kept], allp[ends[kept] - counts[kept]],
+                    allp[ends[kept] - 1])
+
+
+def _finished_all(cleaned: _Cleaned, drawing: Drawing, close_tol: float) -> list[Contour]:
+    """`_finish` of every cleaned path at once: the same rules on arrays of their ends (a
+    100,000-entity sheet spent 2.5 s in `_finish` one path at a time)."""
+    kept, pieces, n, first, last = cleaned
+    if not len(kept):
+        return []
+    same = (first == last).all(axis=1)
+    gap = np.hypot(*(first - last).T)
+    edge = np.flatnonzero(np.abs(gap - close_tol) <= 1e-9 * max(close_tol, 1.0))
+    gap[edge] = [math.hypot(*(first[k] - last[k])) for k in edge]  # `_finish`'s own arithmetic there
+    closed = np.array([bool(drawing.paths[i].closed) for i in kept.tolist()], dtype=bool) | ((n >= 4) & same)
+    drop_last = (n >= 3) & (gap <= close_tol)
+    closed = (closed | drop_last) & (n - drop_last >= 3)
+    return [Contour(i, pts[:-1] if d else pts, c, drawing.paths[i])
+            for i, pts, d, c in zip(kept.tolist(), pieces, drop_last.tolist(), closed.tolist(), strict=True)]
 
 
 def contours_from(drawing: Drawing) -> list[Contour]:
@@ -146,11 +175,7 @@ def contours_from(drawing: Drawing) -> list[Contour]:
 
 def _made(drawing: Drawing) -> list[Contour]:
     close_tol = max(2 * drawing.tolerance_mm, 0.01)
-    raw = []
-    for i, pts in _cleaned(drawing):
-        c = _finish(i, pts, drawing.paths[i], close_tol, cleaned=True)
-        if c is not None:
-            raw.append(c)
+    raw = _finished_all(_cleaned(drawing), drawing, close_tol)
     unique = _drop_duplicates(raw)  # before chaining: a segment drawn twice is not a loop
     dropped = sum(c.duplicates for c in unique)
     dropped_mm = sum(c.duplicate_mm for c in unique)

@@ -4,6 +4,8 @@ gets its contours made again."""
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from slicing.geometry import Drawing, Path2D
@@ -35,3 +37,41 @@ def test_a_drawing_given_another_path_gets_new_contours() -> None:
     drawing.paths.append(_square(20))
     assert len(contours_from(drawing)) == 2
     assert len(contours_from(drawing.scaled(2.0))) == 2
+
+
+def _finish_one_by_one(i: int, pts: np.ndarray, path: Path2D, close_tol: float) -> tuple | None:
+    """`_finish`'s rules on one cleaned path, as it applied them before they ran on arrays."""
+    closed = bool(path.closed) or (len(pts) >= 4 and np.array_equal(pts[0], pts[-1]))
+    if len(pts) >= 3 and math.hypot(*(pts[0] - pts[-1])) <= close_tol:
+        pts, closed = pts[:-1], True
+    if closed and len(pts) < 3:
+        closed = False
+    return i, pts.tobytes(), closed
+
+
+def test_paths_finished_at_once_as_one_by_one() -> None:
+    """Closing rules on arrays of ends give what they gave path by path: ends exactly at the
+    closing tolerance, ends equal, two-point paths marked closed, NaN and repeated points."""
+    rng = np.random.default_rng(7)
+    tol = 0.02
+    paths = []
+    for k in range(3000):
+        n = int(rng.integers(1, 7))
+        pts = rng.uniform(0, 50, (n, 2)).round(int(rng.integers(0, 4)))
+        kind = k % 6
+        if kind == 1 and n >= 2:
+            pts[-1] = pts[0]  # ends equal
+        elif kind == 2 and n >= 2:
+            pts[-1] = pts[0] + [tol, 0.0]  # ends exactly at the tolerance
+        elif kind == 3 and n >= 2:
+            pts[-1] = pts[0] + [0.0, tol * (1 + 1e-12)]  # just beyond it
+        elif kind == 4 and n >= 3:
+            pts[1] = pts[0]  # a repeated point
+            pts[-1, 0] = np.nan
+        paths.append(Path2D(points=pts, closed=bool(rng.integers(0, 2)), layer="0"))
+    drawing = Drawing(paths=paths)
+    cleaned = contours_module._cleaned(drawing)  # noqa: SLF001 - the two halves compared
+    got = [(c.index, c.points.tobytes(), c.closed) for c in contours_module._finished_all(cleaned, drawing, tol)]  # noqa: SLF001
+    want = [_finish_one_by_one(i, pts, paths[i], tol) for i, pts in zip(cleaned.kept.tolist(), cleaned.pieces, strict=True)]
+    assert got == want
+    assert any(closed for _, _, closed in got) and not all(closed for _, _, closed in got)
