@@ -15,6 +15,7 @@ from typing import Any
 import trimesh
 
 from gcode_reader import clear_cache, tokenize
+from slicing.full_collections import collect_after_reading, full_collections_paused
 from slicing.geometry import Drawing
 from slicing.machine_spec import Machine, Material
 from slicing.program_checks import check_program
@@ -66,6 +67,7 @@ def _at_unit(geometry: Drawing | trimesh.Trimesh, scale: Any) -> Drawing | trime
     return geometry
 
 
+@full_collections_paused()
 def prepare_program(
     source: Path | str | Drawing | trimesh.Trimesh,
     machine: Machine,
@@ -83,6 +85,8 @@ def prepare_program(
                        variant="machine")
     try:
         geometry = _load(source, machine)
+        if isinstance(geometry, Drawing) and geometry is not source:  # read here, from a file
+            collect_after_reading(len(geometry.paths))
     except ImportError as exc:  # a deployment problem, not the user's file
         return _failed("reader_missing", fmt, f"{type(exc).__name__}: {exc}")
     except Exception as exc:  # UnreadableFile and anything a broken file provokes

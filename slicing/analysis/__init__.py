@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from slicing.analysis.targets import Targets, choose_targets
+from slicing.full_collections import collect_after_reading, full_collections_paused
 from slicing.readers import UnreadableFile, file_kind, load_drawing, read_triangles
 from slicing.readers.stl import corner_bounds
 from slicing.toolpaths.issues import make_issue
@@ -62,6 +63,7 @@ def _result(kind: str, fmt: str, targets: Targets | None, issues: list[dict], me
     }
 
 
+@full_collections_paused()
 def analyze_file(path: Path, *, spec: FablabSpec, process: str | None = None, machine_id: str | None = None,
                  material: str | None = None, filename: str | None = None,
                  scale: float | None = None) -> dict[str, Any]:
@@ -102,6 +104,7 @@ def analyze_file(path: Path, *, spec: FablabSpec, process: str | None = None, ma
             from slicing.analysis.drawing_flow import analyze_drawing
 
             drawing, notes = load_drawing(path, filename)
+            collect_after_reading(len(drawing.paths))
             b = drawing.bounds()
             question = u.with_choice(u.drawing_question(drawing.units, [b[2] - b[0], b[3] - b[1]] if b else [0, 0]),
                                      scale)
