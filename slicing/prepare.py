@@ -85,8 +85,6 @@ def prepare_program(
                        variant="machine")
     try:
         geometry = _load(source, machine)
-        if isinstance(geometry, Drawing) and geometry is not source:  # read here, from a file
-            collect_after_reading(len(geometry.paths))
     except ImportError as exc:  # a deployment problem, not the user's file
         return _failed("reader_missing", fmt, f"{type(exc).__name__}: {exc}")
     except Exception as exc:  # UnreadableFile and anything a broken file provokes
@@ -94,6 +92,8 @@ def prepare_program(
         if callable(as_issue):  # the readers' own explanation, in both languages
             return PreparedProgram(lines=[], format=fmt, issues=[as_issue()])
         return _failed("unreadable_file", fmt, f"{type(exc).__name__}: {exc}", name=type(exc).__name__)
+    if isinstance(geometry, Drawing) and geometry is not source:  # read here, from a file
+        collect_after_reading(len(geometry.paths))
     invalid = invalid_options(machine.kind, opts)
     if invalid:
         return PreparedProgram(lines=[], format=fmt, issues=invalid)

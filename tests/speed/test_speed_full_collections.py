@@ -9,6 +9,7 @@ import threading
 import weakref
 from collections.abc import Iterator
 
+import numpy as np
 import pytest
 
 from slicing.full_collections import NEVER, collect_after_reading, full_collections_paused
@@ -90,7 +91,28 @@ def test_a_large_drawings_reader_leftovers_are_collected(collections: list[int])
         del leftover
         gc.collect(1)  # young collections do not reach it
         assert alive() is not None
+        seen = len(collections)
         collect_after_reading(10)  # a small drawing: no full collection for it
-        assert alive() is not None and 2 not in collections[-1:]
+        assert alive() is not None and 2 not in collections[seen:]
         collect_after_reading(5000)
         assert alive() is None
+
+
+def test_analysis_and_prepare_run_paused(monkeypatch, tmp_path) -> None:
+    """The two places a file is read and worked on hold the pause while they read it."""
+    import slicing.analysis as analysis
+    import slicing.prepare as prepare
+    from jobqueue.machines import load_spec
+    from slicing.geometry import Drawing, Path2D
+
+    seen: list[int] = []
+    square = Drawing(paths=[Path2D(points=np.array([[0.0, 0], [10, 0], [10, 10], [0, 10]]), closed=True, layer="0")])
+    monkeypatch.setattr(analysis, "load_drawing", lambda *a: seen.append(gc.get_threshold()[2]) or (square, []))
+    monkeypatch.setattr(prepare, "_load", lambda *a: seen.append(gc.get_threshold()[2]) or square)
+    spec = load_spec()
+    drawing_file = tmp_path / "square.svg"
+    drawing_file.write_text("<svg/>")
+    analysis.analyze_file(drawing_file, spec=spec, process="laser")
+    prepare.prepare_program(drawing_file, spec.machine("laser-1"))
+    assert seen == [NEVER, NEVER]
+    assert gc.get_threshold()[2] != NEVER
